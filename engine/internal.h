@@ -1,0 +1,377 @@
+/* internal.h - the engine's object model, shared by the engine's own files only.
+ *
+ * One mutex (engine.lock) guards the whole model.  Work that must not run under it (user
+ * callbacks) is queued with defer_call() and run by engine_unlock() after the unlock, so a
+ * callback may call back into the engine.
+ */
+#ifndef RSM_INTERNAL_H
+#define RSM_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "rsm.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NO_INDEX (-1)
+
+/* Frees a heap pointer when the variable goes out of scope. */
+static inline void free_ptr(void *p)
+{
+	extern void free(void *);
+	free(*(void **)p);
+}
+#define autofree __attribute__((cleanup(free_ptr)))
+
+enum drive_state {
+	DRIVE_EMPTY,
+	DRIVE_LOADING,
+	DRIVE_MOUNTED,
+	DRIVE_DISMOUNTABLE,
+	DRIVE_UNLOADING,
+	DRIVE_CLEANING,
+	DRIVE_DISABLED,
+	DRIVE_FAILED,
+};
+
+enum media_state {
+	MEDIA_IDLE,
+	MEDIA_LOADING,
+	MEDIA_MOUNTED,
+	MEDIA_DISMOUNTABLE,
+	MEDIA_UNLOADING,
+	MEDIA_IN_PORT,
+	MEDIA_OFFLINE,
+	MEDIA_DISABLED,
+};
+
+enum loc_kind { LOC_SLOT, LOC_DRIVE, LOC_PORT, LOC_OFFLINE };
+
+enum req_state {
+	REQ_QUEUED,
+	REQ_WAITING,
+	REQ_INPROCESS,
+	REQ_PASSED,
+	REQ_FAILED,
+	REQ_CANCELLED,
+	REQ_STOPPED,
+	REQ_INVALID,
+};
+
+enum req_op {
+	OP_MOUNT,
+	OP_DISMOUNT,
+	OP_INJECT,
+	OP_EJECT,
+	OP_CLEAN,
+	OP_INVENTORY,
+	OP_DOOR,
+	OP_ALLOCATE,
+	OP_ENABLE,
+	OP_DISABLE,
+};
+
+enum side_state {
+	SIDE_UNPREPARED,
+	SIDE_AVAILABLE,
+	SIDE_ALLOCATED,
+	SIDE_COMPLETE,
+	SIDE_DECOMMISSIONED,
+	SIDE_FOREIGN,
+	SIDE_IMPORT,
+	SIDE_INCOMPATIBLE,
+	SIDE_RESERVED,
+};
+
+extern const char *const drive_state_names[];
+extern const char *const media_state_names[];
+extern const char *const req_state_names[];
+extern const char *const req_op_names[];
+extern const char *const side_state_names[];
+
+struct library {
+	char name[RSM_NAME_MAX + 1];
+	char guid[RSM_GUID_LEN + 1];
+	char type[16];  /* changer, standalone, offline */
+	bool present;   /* configured in this run */
+	bool enabled;
+	char backend[16], changer[256];
+	char door[8];
+	int nslots, nports;
+	int *slot_medium; /* medium index per slot, NO_INDEX when empty */
+	int *port_medium;
+	int ndrives;
+	int *drive_index;
+	double move_time, load_time, unload_time;
+	bool robot_busy;
+	struct job *robot_queue, *robot_queue_tail; /* jobs waiting for the robot */
+	uint64_t moves, mounts, failures;
+	double mount_secs_total, mount_secs_max;
+};
+
+struct drive {
+	char name[RSM_NAME_MAX + 1];
+	char guid[RSM_GUID_LEN + 1];
+	int library;
+	int number;
+	enum drive_state state;
+	bool enabled;
+	int medium;         /* medium index, NO_INDEX when empty */
+	int session;        /* session slot that has it mounted, NO_INDEX when none */
+	struct job *job;    /* the job using the drive, NULL when idle */
+	uint64_t last_used; /* LRU stamp */
+	uint64_t mounts, cleanings, errors;
+	char last_cleaned[32];
+};
+
+struct side {
+	char guid[RSM_GUID_LEN + 1];
+	enum side_state state;
+	char owner[RSM_NAME_MAX + 1];
+};
+
+struct medium {
+	char name[RSM_NAME_MAX + 1];
+	char guid[RSM_GUID_LEN + 1];
+	char barcode[RSM_NAME_MAX + 1];
+	char type[32];
+	enum media_state state;
+	bool enabled;
+	int library;
+	int pool;
+	enum loc_kind loc;
+	int loc_addr;  /* slot/port number or drive index */
+	int home_slot; /* where an immediate dismount returns it */
+	int nsides;
+	struct side sides[2];
+	struct request *busy; /* the request moving it, NULL when none */
+};
+
+struct pool {
+	char name[RSM_NAME_MAX + 1];
+	char guid[RSM_GUID_LEN + 1];
+	char type[16]; /* free, import, unrecognized, cleaner, application */
+	char media_type[32];
+	bool draw, ret;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+struct request {
+	uint64_t number;
+	char guid[RSM_GUID_LEN + 1];
+	enum req_op op;
+	enum req_state state;
+	char session_name[RSM_NAME_MAX + 1];
+	int session;   /* slot, NO_INDEX once the session is gone */
+	int medium;    /* NO_INDEX when none */
+	int drive;     /* requested or chosen drive, NO_INDEX */
+	int library;
+	int priority;
+	unsigned options;
+	int64_t submitted, started, finished; /* unix seconds, 0 = not yet */
+	double started_mono;
+	rsm_err error;
+	char error_detail[160];
+	/* completion of a synchronous (blocking) mount */
+	rsm_done_fn done;
+	void *done_ctx;
+	double deadline; /* monotonic seconds, 0 = none */
+	bool specific_drive;
+};
+
+struct channel;
+
+struct session {
+	bool used;
+	uint32_t generation;
+	char name[RSM_NAME_MAX + 1];
+	char guid[RSM_GUID_LEN + 1];
+	char application[RSM_NAME_MAX + 1];
+	uid_t uid;
+	int64_t created;
+	char error[320];
+	uint64_t last_request;
+};
+
+/* A shared, reference-counted event line: one allocation however many channels see it. */
+struct event_line {
+	int refs;
+	size_t len;
+	struct rsm_event ev;
+	char text[];
+};
+
+struct channel {
+	bool used;
+	uint32_t generation;
+	int session;
+	int type;
+	int64_t row; /* catalog row id */
+	struct event_line **ring;
+	size_t head, count;
+	size_t head_off; /* bytes of the head line already read */
+	bool overflow;
+	uint64_t overflow_seq;
+	bool ended;
+	bool closed;
+	rsm_ready_fn ready;
+	void *ready_ctx;
+	int sync_waiters; /* threads in rsm_notify_wait */
+};
+
+/* A timed callback on the engine's worker thread (robot moves, drive loads, time-outs). */
+struct timer {
+	double when;
+	void (*fn)(struct rsm_engine *eng, void *arg);
+	void *arg;
+	struct timer *next;
+};
+
+/* A deferred call: runs after the engine lock is released. */
+struct deferred {
+	void (*fn)(void *a, void *b);
+	void *a, *b;
+	rsm_err err;
+	uint64_t request;
+	char drive[RSM_NAME_MAX + 1];
+	rsm_done_fn done;
+	struct rsm_event ev;
+	int kind; /* 0 = done callback, 1 = ready callback, 2 = observer */
+};
+
+/* The steps of a mount or dismount in flight. */
+enum job_phase {
+	PH_EVICT_UNLOAD,
+	PH_EVICT_MOVE,
+	PH_MOVE_IN,
+	PH_LOAD,
+	PH_UNLOAD,
+	PH_MOVE_HOME,
+	PH_DONE,
+};
+
+struct job {
+	struct request *req;
+	int drive;
+	int medium;
+	int evict; /* medium evicted first, NO_INDEX when none */
+	enum job_phase phase;
+	bool deferred; /* dismount: leave it in the drive */
+	struct job *next_robot;
+};
+
+struct rsm_engine {
+	pthread_mutex_t lock;
+	pthread_cond_t worker_cond;
+	pthread_cond_t notify_cond;
+	pthread_t worker;
+	bool worker_started;
+	bool stopping;  /* rsm_engine_stop called */
+	bool quit;      /* the worker must exit */
+	struct rsm_config cfg;
+	sqlite3 *db;
+	bool db_readonly;
+
+	struct library *libraries;
+	int nlibraries;
+	struct drive *drives;
+	int ndrives;
+	struct medium *media;
+	int nmedia;
+	struct pool *pools;
+	int npools;
+	struct request **requests; /* ascending by number */
+	size_t nrequests, requests_cap;
+	uint64_t next_request;
+	struct session *sessions;
+	int nsessions;
+	struct channel *channels;
+	int nchannels;
+
+	uint64_t event_seq;
+	uint64_t lru_clock;
+	struct timer *timers;
+	struct deferred *deferred;
+	size_t ndeferred, deferred_cap;
+	rsm_observer_fn observer;
+	void *observer_ctx;
+};
+
+/* engine.c */
+void engine_lock(struct rsm_engine *eng);
+void engine_unlock(struct rsm_engine *eng);
+double mono_now(void);
+int64_t wall_now(void);
+void guid_new(char out[RSM_GUID_LEN + 1]);
+void timer_add(struct rsm_engine *eng, double delay, void (*fn)(struct rsm_engine *, void *),
+	       void *arg);
+void timer_cancel_arg(struct rsm_engine *eng, void *arg);
+void defer_done(struct rsm_engine *eng, rsm_done_fn done, void *ctx, rsm_err err,
+		uint64_t request, const char *drive);
+void defer_ready(struct rsm_engine *eng, rsm_ready_fn ready, void *ctx);
+bool valid_name(const char *name);
+
+/* lookups (model.c) */
+int library_find(struct rsm_engine *eng, const char *name);
+int drive_find(struct rsm_engine *eng, const char *name);
+int medium_find(struct rsm_engine *eng, const char *name);
+int pool_find(struct rsm_engine *eng, const char *name);
+struct request *request_find(struct rsm_engine *eng, uint64_t number);
+struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err);
+rsm_handle session_handle(struct rsm_engine *eng, int slot);
+void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);
+
+/* notify.c */
+void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op op,
+	  const char *path, const char *guid);
+void emit_drive(struct rsm_engine *eng, struct drive *d);
+void emit_medium(struct rsm_engine *eng, struct medium *m);
+void emit_request(struct rsm_engine *eng, struct request *r, enum rsm_event_op op);
+void emit_library(struct rsm_engine *eng, struct library *l);
+void emit_slots(struct rsm_engine *eng, struct library *l, bool port);
+void channels_end_session(struct rsm_engine *eng, int session);
+void channels_stop_all(struct rsm_engine *eng);
+void channel_free_ring(struct channel *c);
+
+/* request.c */
+rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int medium, int drive,
+		    int priority, struct request **out);
+void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
+		       rsm_err error);
+void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,
+		    rsm_err error, const char *detail);
+void requests_purge(struct rsm_engine *eng);
+
+/* scheduler.c */
+void schedule(struct rsm_engine *eng);
+void scheduler_timeout(struct rsm_engine *eng, void *arg);
+void session_release_media(struct rsm_engine *eng, int session);
+
+/* catalog.c */
+rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen);
+void catalog_close(struct rsm_engine *eng);
+rsm_err catalog_load(struct rsm_engine *eng, bool *empty);
+rsm_err catalog_begin(struct rsm_engine *eng);
+rsm_err catalog_commit(struct rsm_engine *eng);
+void catalog_rollback(struct rsm_engine *eng);
+rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l);
+rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d);
+rsm_err catalog_save_medium(struct rsm_engine *eng, const struct medium *m);
+rsm_err catalog_save_pool(struct rsm_engine *eng, const struct pool *p);
+rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r);
+rsm_err catalog_delete_request(struct rsm_engine *eng, uint64_t number);
+rsm_err catalog_save_session(struct rsm_engine *eng, const struct session *s);
+rsm_err catalog_delete_session(struct rsm_engine *eng, const char *name);
+rsm_err catalog_add_channel(struct rsm_engine *eng, const char *session, int type, int64_t *row);
+rsm_err catalog_delete_channel(struct rsm_engine *eng, int64_t row);
+rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value);
+rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			   struct request *r);
+
+/* sim.c: the simulated changer's timings and cartridge images */
+void sim_image_path(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);
+int sim_create_image(struct rsm_engine *eng, const struct medium *m);
+
+#endif

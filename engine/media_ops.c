@@ -1,0 +1,321 @@
+/* media_ops.c - the calls that submit and cancel work: MountNtmsMedia, DismountNtmsMedia,
+ * CancelNtmsLibraryRequest, and enabling or disabling drives and media.
+ *
+ * Validation follows the server's order: parameters (ERROR_INVALID_PARAMETER), then the
+ * handle, then access, then the objects and their states.  Nothing is changed until every
+ * check has passed and the request is committed to the catalog.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static bool may_use_session(const struct rsm_cred *cred, const struct session *s)
+{
+	return !cred || cred->admin || cred->uid == s->uid;
+}
+
+/* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
+static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
+			   const struct rsm_mount_args *a, int *mi, int *di)
+{
+	struct medium *m;
+	struct library *l;
+
+	*mi = medium_find(eng, a->medium);
+	if (*mi < 0)
+		return ERROR_INVALID_MEDIA;
+	m = &eng->media[*mi];
+	if (a->side < 0 || a->side >= m->nsides)
+		return ERROR_INVALID_MEDIA;
+	l = &eng->libraries[m->library];
+	if (!l->present)
+		return ERROR_INVALID_LIBRARY;
+	*di = NO_INDEX;
+	if (a->options & RSM_MOUNT_SPECIFIC_DRIVE) {
+		if (!a->drive || (*di = drive_find(eng, a->drive)) < 0)
+			return ERROR_INVALID_DRIVE;
+		if (eng->drives[*di].library != m->library)
+			return ERROR_DRIVE_MEDIA_MISMATCH;
+		if (!eng->drives[*di].enabled || eng->drives[*di].state == DRIVE_FAILED ||
+		    eng->drives[*di].state == DRIVE_DISABLED)
+			return ERROR_DEVICE_NOT_AVAILABLE;
+	}
+	if (!l->enabled || !m->enabled)
+		return ERROR_RESOURCE_DISABLED;
+	if ((a->options & RSM_MOUNT_WRITE) && m->sides[a->side].state == SIDE_COMPLETE)
+		return ERROR_WRITE_PROTECT;
+	if ((m->loc == LOC_OFFLINE || m->loc == LOC_PORT) && (a->options & RSM_MOUNT_ERROR_OFFLINE))
+		return ERROR_MEDIA_OFFLINE;
+	if (a->options & RSM_MOUNT_ERROR_NOT_AVAILABLE) {
+		int slot = (int)(s - eng->sessions);
+		if (m->loc == LOC_DRIVE) {
+			struct drive *d = &eng->drives[m->loc_addr];
+			if (d->state == DRIVE_MOUNTED && d->session != slot)
+				return ERROR_BUSY;
+		}
+		if (m->busy && m->busy->session != slot)
+			return ERROR_BUSY;
+	}
+	return ERROR_SUCCESS;
+}
+
+rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		  const struct rsm_mount_args *a, rsm_done_fn done, void *ctx, uint64_t *request)
+{
+	struct request *r = NULL;
+	struct session *s;
+	rsm_err e;
+	int mi, di;
+
+	if (!a || !a->medium || a->priority < -15 || a->priority > 15 ||
+	    (a->timeout_ms < 0 && a->timeout_ms != RSM_WAIT_INFINITE))
+		return ERROR_INVALID_PARAMETER;
+	if (!(a->options & RSM_MOUNT_NOWAIT) && !done)
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	s = session_get(eng, session, &e);
+	if (!s)
+		goto out;
+	if (!may_use_session(cred, s)) {
+		e = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	e = mount_check(eng, s, a, &mi, &di);
+	if (e != ERROR_SUCCESS)
+		goto out;
+	e = request_new(eng, OP_MOUNT, (int)(s - eng->sessions), mi, di, a->priority, &r);
+	if (e != ERROR_SUCCESS)
+		goto out;
+	r->options = a->options;
+	r->specific_drive = di != NO_INDEX;
+	if (request)
+		*request = r->number;
+	if (!(a->options & RSM_MOUNT_NOWAIT)) {
+		r->done = done;
+		r->done_ctx = ctx;
+		if (a->timeout_ms >= 0)
+			timer_add(eng, (double)a->timeout_ms / 1000.0, scheduler_timeout, r);
+		e = ERROR_IO_PENDING;
+	}
+	schedule(eng);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+bool rsm_mount_abandon(struct rsm_engine *eng, uint64_t request)
+{
+	bool pending = false;
+
+	engine_lock(eng);
+	struct request *r = request_find(eng, request);
+	if (r) {
+		pending = r->done != NULL;
+		r->done = NULL;
+		if (r->state == REQ_QUEUED || r->state == REQ_WAITING) {
+			request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
+				       "the caller was interrupted");
+			schedule(eng);
+		}
+	}
+	engine_unlock(eng);
+	return pending;
+}
+
+static rsm_err dismount_check(struct rsm_engine *eng, struct session *s, int mi)
+{
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+	int slot = (int)(s - eng->sessions);
+
+	if (!l->present)
+		return ERROR_INVALID_LIBRARY;
+	if (!m->enabled)
+		return ERROR_MEDIA_NOT_AVAILABLE;
+	if (m->loc == LOC_OFFLINE || m->loc == LOC_PORT)
+		return ERROR_MEDIA_OFFLINE;
+	if (m->busy) {
+		/* the session's own mount still on its way: the dismount queues behind it */
+		if (m->busy->session == slot && m->busy->op == OP_MOUNT)
+			return ERROR_SUCCESS;
+		return m->busy->session == slot ? ERROR_INVALID_STATE : ERROR_ACCESS_DENIED;
+	}
+	if (m->loc != LOC_DRIVE)
+		return ERROR_INVALID_STATE;
+	struct drive *d = &eng->drives[m->loc_addr];
+	if (!d->enabled || d->state == DRIVE_FAILED)
+		return ERROR_DEVICE_NOT_AVAILABLE;
+	if (d->state == DRIVE_MOUNTED && d->session != slot)
+		return ERROR_ACCESS_DENIED;
+	return ERROR_SUCCESS;
+}
+
+rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		     const char *medium, unsigned options, uint64_t *request)
+{
+	struct request *r = NULL;
+	struct session *s;
+	rsm_err e;
+	int mi;
+
+	if (!medium || (options & ~(unsigned)(RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE)) ||
+	    options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	s = session_get(eng, session, &e);
+	if (!s)
+		goto out;
+	if (!may_use_session(cred, s)) {
+		e = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	mi = medium_find(eng, medium);
+	if (mi < 0) {
+		e = ERROR_INVALID_MEDIA;
+		goto out;
+	}
+	e = dismount_check(eng, s, mi);
+	if (e != ERROR_SUCCESS)
+		goto out;
+	e = request_new(eng, OP_DISMOUNT, (int)(s - eng->sessions), mi, NO_INDEX, 0, &r);
+	if (e != ERROR_SUCCESS)
+		goto out;
+	r->options = options;
+	if (request)
+		*request = r->number;
+	schedule(eng);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+/* Cancels a request that has not started; the caller holds the lock and has checked access. */
+static rsm_err cancel_locked(struct rsm_engine *eng, uint64_t number)
+{
+	struct request *r = request_find(eng, number);
+
+	if (!r || (r->state != REQ_QUEUED && r->state != REQ_WAITING && r->state != REQ_INPROCESS))
+		return ERROR_OBJECT_NOT_FOUND;
+	if (r->state == REQ_INPROCESS)
+		/* the cartridge is travelling: a robot move cannot be taken back */
+		return ERROR_ACCESS_DENIED;
+	request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED, "cancelled by an administrator");
+	schedule(eng);
+	return ERROR_SUCCESS;
+}
+
+rsm_err rsm_request_cancel_direct(struct rsm_engine *eng, const struct rsm_cred *cred,
+				  uint64_t number)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	if (eng->stopping)
+		e = ERROR_NOT_CONNECTED;
+	else if (!cred || !cred->admin)
+		e = ERROR_ACCESS_DENIED;
+	else
+		e = cancel_locked(eng, number);
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+			   uint64_t number)
+{
+	struct session *s;
+	rsm_err e;
+
+	engine_lock(eng);
+	s = session_get(eng, session, &e);
+	if (!s)
+		goto out;
+	if (!cred || !cred->admin) {
+		e = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	e = cancel_locked(eng, number);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *drive, bool enabled)
+{
+	rsm_err e = ERROR_SUCCESS;
+	int di;
+
+	if (!drive)
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	if (eng->stopping) {
+		e = ERROR_NOT_CONNECTED;
+		goto out;
+	}
+	if (!cred || !cred->admin) {
+		e = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	di = drive_find(eng, drive);
+	if (di < 0) {
+		e = ERROR_INVALID_DRIVE;
+		goto out;
+	}
+	struct drive *d = &eng->drives[di];
+	struct drive saved = *d;
+	d->enabled = enabled;
+	if (!enabled && d->state == DRIVE_EMPTY && !d->job)
+		d->state = DRIVE_DISABLED;
+	else if (enabled && d->state == DRIVE_DISABLED)
+		d->state = DRIVE_EMPTY;
+	e = catalog_save_state(eng, d, NULL, NULL);
+	if (e != ERROR_SUCCESS) {
+		*d = saved;
+		goto out;
+	}
+	emit_drive(eng, d);
+	schedule(eng);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *medium, bool enabled)
+{
+	rsm_err e = ERROR_SUCCESS;
+	int mi;
+
+	if (!medium)
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	if (eng->stopping) {
+		e = ERROR_NOT_CONNECTED;
+		goto out;
+	}
+	if (!cred || !cred->admin) {
+		e = ERROR_ACCESS_DENIED;
+		goto out;
+	}
+	mi = medium_find(eng, medium);
+	if (mi < 0) {
+		e = ERROR_INVALID_MEDIA;
+		goto out;
+	}
+	struct medium *m = &eng->media[mi];
+	bool was = m->enabled;
+	m->enabled = enabled;
+	e = catalog_save_state(eng, NULL, m, NULL);
+	if (e != ERROR_SUCCESS) {
+		m->enabled = was;
+		goto out;
+	}
+	emit_medium(eng, m);
+	schedule(eng);
+out:
+	engine_unlock(eng);
+	return e;
+}

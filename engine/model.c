@@ -1,0 +1,488 @@
+/* model.c - names of states, lookups by name and handle, and the information snapshots
+ * (GetNtmsObjectInformation) that the front end renders. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *const drive_state_names[] = {"empty",        "loading",   "mounted",  "dismountable",
+					 "unloading",    "cleaning",  "disabled", "failed"};
+const char *const media_state_names[] = {"idle",      "loading", "mounted", "dismountable",
+					 "unloading", "in-port", "offline", "disabled"};
+const char *const req_state_names[] = {"queued", "waiting",   "inprocess", "passed",
+				       "failed", "cancelled", "stopped",   "invalid"};
+const char *const req_op_names[] = {"mount",     "dismount", "inject", "eject",  "clean",
+				    "inventory", "door",     "allocate", "enable", "disable"};
+const char *const side_state_names[] = {"unprepared", "available", "allocated",
+					"complete",   "decommissioned", "foreign",
+					"import",     "incompatible",   "reserved"};
+const int drive_state_names_count = ARRAY_SIZE(drive_state_names);
+const int media_state_names_count = ARRAY_SIZE(media_state_names);
+const int req_state_names_count = ARRAY_SIZE(req_state_names);
+const int req_op_names_count = ARRAY_SIZE(req_op_names);
+const int side_state_names_count = ARRAY_SIZE(side_state_names);
+
+int library_find(struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; name && i < eng->nlibraries; i++)
+		if (strcmp(eng->libraries[i].name, name) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+int drive_find(struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; name && i < eng->ndrives; i++)
+		if (strcmp(eng->drives[i].name, name) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+int medium_find(struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; name && i < eng->nmedia; i++)
+		if (strcmp(eng->media[i].name, name) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+int pool_find(struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; name && i < eng->npools; i++)
+		if (strcmp(eng->pools[i].name, name) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+/* Binary search: requests are kept in ascending number order. */
+struct request *request_find(struct rsm_engine *eng, uint64_t number)
+{
+	size_t lo = 0, hi = eng->nrequests;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (eng->requests[mid]->number == number)
+			return eng->requests[mid];
+		if (eng->requests[mid]->number < number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+rsm_handle session_handle(struct rsm_engine *eng, int slot)
+{
+	return ((uint64_t)eng->sessions[slot].generation << 32) | (uint64_t)(slot + 1);
+}
+
+/* Validates a session handle: NULL is ERROR_INVALID_PARAMETER's caller's business (the seed
+ * pages differ), so here 0 is simply invalid; a closed or forged one is ERROR_INVALID_HANDLE. */
+struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err)
+{
+	uint32_t slot = (uint32_t)(h & 0xffffffffu);
+	uint32_t gen = (uint32_t)(h >> 32);
+
+	if (eng->stopping) {
+		*err = ERROR_NOT_CONNECTED;
+		return NULL;
+	}
+	if (slot == 0 || slot > (uint32_t)eng->nsessions || !eng->sessions[slot - 1].used ||
+	    eng->sessions[slot - 1].generation != gen) {
+		*err = ERROR_INVALID_HANDLE;
+		return NULL;
+	}
+	*err = ERROR_SUCCESS;
+	return &eng->sessions[slot - 1];
+}
+
+void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len)
+{
+	switch (m->loc) {
+	case LOC_SLOT:
+		snprintf(buf, len, "slot %d", m->loc_addr);
+		break;
+	case LOC_PORT:
+		snprintf(buf, len, "port %d", m->loc_addr);
+		break;
+	case LOC_DRIVE:
+		snprintf(buf, len, "drive %s", eng->drives[m->loc_addr].name);
+		break;
+	default:
+		snprintf(buf, len, "offline");
+	}
+}
+
+/* ---- lists ---- */
+
+static int names_add(struct rsm_names *n, const char *name)
+{
+	char **v = realloc(n->names, (n->count + 1) * sizeof(char *));
+	if (!v)
+		return -1;
+	n->names = v;
+	if (!(v[n->count] = strdup(name)))
+		return -1;
+	n->count++;
+	return 0;
+}
+
+void rsm_names_free(struct rsm_names *names)
+{
+	for (size_t i = 0; i < names->count; i++)
+		free(names->names[i]);
+	free(names->names);
+	names->names = NULL;
+	names->count = 0;
+}
+
+rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
+		 struct rsm_names *out)
+{
+	char num[32];
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	engine_lock(eng);
+	switch (kind) {
+	case RSM_KIND_LIBRARY:
+		for (int i = 0; !rc && i < eng->nlibraries; i++)
+			rc = names_add(out, eng->libraries[i].name);
+		break;
+	case RSM_KIND_DRIVE:
+		for (int i = 0; !rc && i < eng->ndrives; i++)
+			if (!filter || strcmp(eng->libraries[eng->drives[i].library].name, filter) == 0)
+				rc = names_add(out, eng->drives[i].name);
+		break;
+	case RSM_KIND_MEDIUM:
+		for (int i = 0; !rc && i < eng->nmedia; i++)
+			if (!filter || strcmp(eng->pools[eng->media[i].pool].name, filter) == 0)
+				rc = names_add(out, eng->media[i].name);
+		break;
+	case RSM_KIND_POOL:
+		for (int i = 0; !rc && i < eng->npools; i++)
+			rc = names_add(out, eng->pools[i].name);
+		break;
+	case RSM_KIND_REQUEST:
+		for (size_t i = 0; !rc && i < eng->nrequests; i++) {
+			if (filter && strcmp(eng->requests[i]->session_name, filter) != 0)
+				continue;
+			snprintf(num, sizeof(num), "%llu",
+				 (unsigned long long)eng->requests[i]->number);
+			rc = names_add(out, num);
+		}
+		break;
+	case RSM_KIND_SESSION:
+		for (int i = 0; !rc && i < eng->nsessions; i++)
+			if (eng->sessions[i].used)
+				rc = names_add(out, eng->sessions[i].name);
+		break;
+	case RSM_KIND_SIDE: {
+		int mi = medium_find(eng, filter);
+		for (int s = 0; mi >= 0 && !rc && s < eng->media[mi].nsides; s++) {
+			snprintf(num, sizeof(num), "%d", s);
+			rc = names_add(out, num);
+		}
+		break;
+	}
+	}
+	engine_unlock(eng);
+	if (rc) {
+		rsm_names_free(out);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	return ERROR_SUCCESS;
+}
+
+/* ---- snapshots ---- */
+
+rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out)
+{
+	rsm_err e = ERROR_INVALID_LIBRARY;
+
+	engine_lock(eng);
+	int li = library_find(eng, name);
+	if (li >= 0) {
+		struct library *l = &eng->libraries[li];
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", l->name);
+		snprintf(out->guid, sizeof(out->guid), "%s", l->guid);
+		snprintf(out->type, sizeof(out->type), "%s", l->present ? l->type : "offline");
+		snprintf(out->state, sizeof(out->state), "%s",
+			 !l->present ? "offline" : !l->enabled ? "disabled" : "online");
+		snprintf(out->backend, sizeof(out->backend), "%s", l->backend);
+		snprintf(out->changer, sizeof(out->changer), "%s", l->changer);
+		snprintf(out->door, sizeof(out->door), "%s", l->door);
+		out->nslots = l->nslots;
+		out->nports = l->nports;
+		out->ndrives = l->ndrives;
+		out->moves = l->moves;
+		out->mounts = l->mounts;
+		out->failures = l->failures;
+		out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
+		out->mount_secs_max = l->mount_secs_max;
+		e = ERROR_SUCCESS;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_drive_info *out)
+{
+	rsm_err e = ERROR_INVALID_DRIVE;
+
+	engine_lock(eng);
+	int di = drive_find(eng, name);
+	if (di >= 0) {
+		struct drive *d = &eng->drives[di];
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", d->name);
+		snprintf(out->guid, sizeof(out->guid), "%s", d->guid);
+		snprintf(out->library, sizeof(out->library), "%s", eng->libraries[d->library].name);
+		snprintf(out->state, sizeof(out->state), "%s", drive_state_names[d->state]);
+		if (d->medium >= 0) {
+			struct medium *m = &eng->media[d->medium];
+			snprintf(out->medium, sizeof(out->medium), "%s", m->name);
+			sim_image_path(eng, m, out->device, sizeof(out->device));
+		}
+		if (d->session >= 0)
+			snprintf(out->session, sizeof(out->session), "%s",
+				 eng->sessions[d->session].name);
+		out->mounts = d->mounts;
+		out->cleanings = d->cleanings;
+		out->errors = d->errors;
+		snprintf(out->last_cleaned, sizeof(out->last_cleaned), "%s", d->last_cleaned);
+		e = ERROR_SUCCESS;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out)
+{
+	rsm_err e = ERROR_INVALID_MEDIA;
+
+	engine_lock(eng);
+	int mi = medium_find(eng, name);
+	if (mi >= 0) {
+		struct medium *m = &eng->media[mi];
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", m->name);
+		snprintf(out->guid, sizeof(out->guid), "%s", m->guid);
+		snprintf(out->barcode, sizeof(out->barcode), "%s", m->barcode);
+		snprintf(out->type, sizeof(out->type), "%s", m->type);
+		snprintf(out->state, sizeof(out->state), "%s",
+			 m->enabled ? media_state_names[m->state] : "disabled");
+		medium_location_text(eng, m, out->location, sizeof(out->location));
+		snprintf(out->library, sizeof(out->library), "%s", eng->libraries[m->library].name);
+		snprintf(out->pool, sizeof(out->pool), "%s", eng->pools[m->pool].name);
+		if (m->loc == LOC_DRIVE)
+			snprintf(out->drive, sizeof(out->drive), "%s", eng->drives[m->loc_addr].name);
+		out->nsides = m->nsides;
+		for (int s = 0; s < m->nsides; s++) {
+			snprintf(out->sides[s].guid, sizeof(out->sides[s].guid), "%s",
+				 m->sides[s].guid);
+			snprintf(out->sides[s].state, sizeof(out->sides[s].state), "%s",
+				 side_state_names[m->sides[s].state]);
+			snprintf(out->sides[s].owner, sizeof(out->sides[s].owner), "%s",
+				 m->sides[s].owner);
+		}
+		e = ERROR_SUCCESS;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_info *out)
+{
+	rsm_err e = ERROR_INVALID_MEDIA_POOL;
+
+	engine_lock(eng);
+	int pi = pool_find(eng, name);
+	if (pi >= 0) {
+		struct pool *p = &eng->pools[pi];
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", p->name);
+		snprintf(out->guid, sizeof(out->guid), "%s", p->guid);
+		snprintf(out->type, sizeof(out->type), "%s", p->type);
+		snprintf(out->media_type, sizeof(out->media_type), "%s", p->media_type);
+		out->draw = p->draw;
+		out->ret = p->ret;
+		out->uid = p->uid;
+		out->gid = p->gid;
+		out->mode = p->mode;
+		e = ERROR_SUCCESS;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out)
+{
+	rsm_err e = ERROR_OBJECT_NOT_FOUND;
+
+	engine_lock(eng);
+	struct request *r = request_find(eng, number);
+	if (r) {
+		memset(out, 0, sizeof(*out));
+		out->number = r->number;
+		snprintf(out->guid, sizeof(out->guid), "%s", r->guid);
+		snprintf(out->operation, sizeof(out->operation), "%s", req_op_names[r->op]);
+		snprintf(out->state, sizeof(out->state), "%s", req_state_names[r->state]);
+		snprintf(out->session, sizeof(out->session), "%s", r->session_name);
+		if (r->medium >= 0)
+			snprintf(out->medium, sizeof(out->medium), "%s", eng->media[r->medium].name);
+		if (r->drive >= 0)
+			snprintf(out->drive, sizeof(out->drive), "%s", eng->drives[r->drive].name);
+		if (r->library >= 0)
+			snprintf(out->library, sizeof(out->library), "%s",
+				 eng->libraries[r->library].name);
+		out->priority = r->priority;
+		rsm_format_time(r->submitted, out->submitted, sizeof(out->submitted));
+		rsm_format_time(r->started, out->started, sizeof(out->started));
+		rsm_format_time(r->finished, out->finished, sizeof(out->finished));
+		out->error = r->error;
+		snprintf(out->error_detail, sizeof(out->error_detail), "%s", r->error_detail);
+		e = ERROR_SUCCESS;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out)
+{
+	rsm_err e = ERROR_INVALID_HANDLE;
+
+	engine_lock(eng);
+	for (int i = 0; i < eng->nsessions; i++) {
+		struct session *s = &eng->sessions[i];
+		if (!s->used || strcmp(s->name, name) != 0)
+			continue;
+		memset(out, 0, sizeof(*out));
+		snprintf(out->name, sizeof(out->name), "%s", s->name);
+		snprintf(out->guid, sizeof(out->guid), "%s", s->guid);
+		snprintf(out->application, sizeof(out->application), "%s", s->application);
+		out->uid = s->uid;
+		rsm_format_time(s->created, out->created, sizeof(out->created));
+		snprintf(out->error, sizeof(out->error), "%s", s->error);
+		out->last_request = s->last_request;
+		e = ERROR_SUCCESS;
+		break;
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool is_port)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	engine_lock(eng);
+	int li = library_find(eng, library);
+	if (li >= 0) {
+		struct library *l = &eng->libraries[li];
+		int n = is_port ? l->nports : l->nslots;
+		int *occ = is_port ? l->port_medium : l->slot_medium;
+		for (int i = 0; i < n; i++)
+			fprintf(f, "%d %s %s\n", i, occ[i] >= 0 ? "full" : "empty",
+				occ[i] >= 0 ? eng->media[occ[i]].name : "-");
+	}
+	engine_unlock(eng);
+	fclose(f);
+	return buf;
+}
+
+rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
+			   struct rsm_names *drives)
+{
+	int rc = 0;
+
+	memset(media, 0, sizeof(*media));
+	memset(drives, 0, sizeof(*drives));
+	engine_lock(eng);
+	for (int i = 0; !rc && i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		if (d->session < 0 || d->medium < 0 || strcmp(eng->sessions[d->session].name, session))
+			continue;
+		rc = names_add(media, eng->media[d->medium].name);
+		if (!rc)
+			rc = names_add(drives, d->name);
+	}
+	engine_unlock(eng);
+	if (rc) {
+		rsm_names_free(media);
+		rsm_names_free(drives);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	return ERROR_SUCCESS;
+}
+
+rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, size_t len)
+{
+	rsm_err e = ERROR_OBJECT_NOT_FOUND;
+
+	engine_lock(eng);
+	for (int i = 0; e && i < eng->nlibraries; i++)
+		if (!strcmp(eng->libraries[i].guid, guid))
+			e = (snprintf(path, len, "libraries/%s", eng->libraries[i].name), 0);
+	for (int i = 0; e && i < eng->ndrives; i++)
+		if (!strcmp(eng->drives[i].guid, guid))
+			e = (snprintf(path, len, "drives/%s", eng->drives[i].name), 0);
+	for (int i = 0; e && i < eng->nmedia; i++) {
+		if (!strcmp(eng->media[i].guid, guid))
+			e = (snprintf(path, len, "media/%s", eng->media[i].name), 0);
+		for (int s = 0; e && s < eng->media[i].nsides; s++)
+			if (!strcmp(eng->media[i].sides[s].guid, guid))
+				e = (snprintf(path, len, "media/%s/sides/%d", eng->media[i].name,
+					      s),
+				     0);
+	}
+	for (int i = 0; e && i < eng->npools; i++)
+		if (!strcmp(eng->pools[i].guid, guid))
+			e = (snprintf(path, len, "pools/%s", eng->pools[i].name), 0);
+	for (size_t i = 0; e && i < eng->nrequests; i++)
+		if (!strcmp(eng->requests[i]->guid, guid))
+			e = (snprintf(path, len, "requests/%llu",
+				      (unsigned long long)eng->requests[i]->number),
+			     0);
+	for (int i = 0; e && i < eng->nsessions; i++)
+		if (eng->sessions[i].used && !strcmp(eng->sessions[i].guid, guid))
+			e = (snprintf(path, len, "sessions/%s", eng->sessions[i].name), 0);
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out)
+{
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	engine_lock(eng);
+	for (int i = 0; !rc && i < eng->nlibraries; i++)
+		rc = names_add(out, eng->libraries[i].guid);
+	for (int i = 0; !rc && i < eng->ndrives; i++)
+		rc = names_add(out, eng->drives[i].guid);
+	for (int i = 0; !rc && i < eng->nmedia; i++) {
+		rc = names_add(out, eng->media[i].guid);
+		for (int s = 0; !rc && s < eng->media[i].nsides; s++)
+			rc = names_add(out, eng->media[i].sides[s].guid);
+	}
+	for (int i = 0; !rc && i < eng->npools; i++)
+		rc = names_add(out, eng->pools[i].guid);
+	for (size_t i = 0; !rc && i < eng->nrequests; i++)
+		rc = names_add(out, eng->requests[i]->guid);
+	for (int i = 0; !rc && i < eng->nsessions; i++)
+		if (eng->sessions[i].used)
+			rc = names_add(out, eng->sessions[i].guid);
+	engine_unlock(eng);
+	if (rc) {
+		rsm_names_free(out);
+		return ERROR_NOT_ENOUGH_MEMORY;
+	}
+	return ERROR_SUCCESS;
+}

@@ -1,0 +1,135 @@
+/* request.c - library requests: creation (committed before anyone sees them), state changes,
+ * completion, and the purge of finished requests past their retention. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* Creates a queued request and commits it; *out is NULL and nothing changed on failure. */
+rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int medium, int drive,
+		    int priority, struct request **out)
+{
+	struct request *r = calloc(1, sizeof(*r));
+	rsm_err e;
+
+	*out = NULL;
+	if (!r)
+		return ERROR_NOT_ENOUGH_MEMORY;
+	if (eng->nrequests == eng->requests_cap) {
+		size_t cap = eng->requests_cap ? eng->requests_cap * 2 : 256;
+		struct request **n = realloc(eng->requests, cap * sizeof(*n));
+		if (!n) {
+			free(r);
+			return ERROR_NOT_ENOUGH_MEMORY;
+		}
+		eng->requests = n;
+		eng->requests_cap = cap;
+	}
+	r->number = eng->next_request;
+	guid_new(r->guid);
+	r->op = op;
+	r->state = REQ_QUEUED;
+	r->session = session;
+	if (session >= 0)
+		snprintf(r->session_name, sizeof(r->session_name), "%s",
+			 eng->sessions[session].name);
+	r->medium = medium;
+	r->drive = drive;
+	r->library = medium >= 0 ? eng->media[medium].library
+		     : drive >= 0 ? eng->drives[drive].library
+				  : NO_INDEX;
+	r->priority = priority;
+	r->submitted = wall_now();
+	e = catalog_begin(eng);
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_request(eng, r);
+	if (e == ERROR_SUCCESS)
+		e = catalog_set_meta(eng, "next_request", r->number + 1);
+	if (e == ERROR_SUCCESS)
+		e = catalog_commit(eng);
+	else
+		catalog_rollback(eng);
+	if (e != ERROR_SUCCESS) {
+		free(r);
+		return e;
+	}
+	eng->next_request++;
+	eng->requests[eng->nrequests++] = r;
+	if (session >= 0)
+		eng->sessions[session].last_request = r->number;
+	emit_request(eng, r, RSM_EV_INSERT);
+	*out = r;
+	return ERROR_SUCCESS;
+}
+
+void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
+		       rsm_err error)
+{
+	if (r->state == state)
+		return;
+	r->state = state;
+	r->error = error;
+	if (state == REQ_INPROCESS) {
+		r->started = wall_now();
+		r->started_mono = mono_now();
+	}
+	catalog_save_state(eng, NULL, NULL, r);
+	emit_request(eng, r, RSM_EV_UPDATE);
+}
+
+/* Ends a request: records the outcome, commits it, and answers a waiting caller. */
+void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,
+		    rsm_err error, const char *detail)
+{
+	r->state = state;
+	r->error = error;
+	r->finished = wall_now();
+	if (!r->started && state == REQ_PASSED)
+		r->started = r->finished;
+	snprintf(r->error_detail, sizeof(r->error_detail), "%s", detail ? detail : "");
+	timer_cancel_arg(eng, r);
+	catalog_save_state(eng, NULL, NULL, r);
+	emit_request(eng, r, RSM_EV_UPDATE);
+	emit_request(eng, r, RSM_EV_COMPLETE);
+	if (r->done) {
+		const char *drive =
+			state == REQ_PASSED && r->drive >= 0 ? eng->drives[r->drive].name : NULL;
+		defer_done(eng, r->done, r->done_ctx, error, r->number, drive);
+		r->done = NULL;
+	}
+}
+
+static bool request_finished(const struct request *r)
+{
+	return r->state == REQ_PASSED || r->state == REQ_FAILED || r->state == REQ_CANCELLED ||
+	       r->state == REQ_STOPPED || r->state == REQ_INVALID;
+}
+
+/* Drops finished requests older than the retention, and the oldest finished ones past the
+ * maximum count, from memory and the catalog. */
+void requests_purge(struct rsm_engine *eng)
+{
+	int64_t cutoff = wall_now() - eng->cfg.request_retention_s;
+	size_t finished = 0, keep = 0;
+
+	for (size_t i = 0; i < eng->nrequests; i++)
+		finished += request_finished(eng->requests[i]);
+	if (catalog_begin(eng) != ERROR_SUCCESS)
+		return;
+	for (size_t i = 0; i < eng->nrequests; i++) {
+		struct request *r = eng->requests[i];
+		bool old = request_finished(r) &&
+			   (r->finished < cutoff ||
+			    finished > (size_t)eng->cfg.request_keep_max);
+		if (old && catalog_delete_request(eng, r->number) == ERROR_SUCCESS) {
+			finished--;
+			emit_request(eng, r, RSM_EV_DELETE);
+			free(r);
+			continue;
+		}
+		eng->requests[keep++] = r;
+	}
+	eng->nrequests = keep;
+	catalog_commit(eng);
+}

@@ -1,0 +1,308 @@
+/* rsm.h - the rsmfs engine: an RSM (NTMS) style C API with no FUSE in it.
+ *
+ * Handles (sessions, notification channels) are validated values: a slot index and a
+ * generation packed in 64 bits.  0 is the NULL handle.  A handle whose slot was reused or
+ * never existed is ERROR_INVALID_HANDLE; it is never dereferenced as a pointer.
+ *
+ * Every call returns an rsm_err (Win32 numbering).  Long operations (mount) take a completion
+ * callback and return ERROR_IO_PENDING; the callback runs on an engine thread with no engine
+ * lock held, so it may call back into the engine.
+ */
+#ifndef RSM_H
+#define RSM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rsm_error.h"
+
+#define RSM_NAME_MAX 64
+#define RSM_GUID_LEN 36
+#define RSM_MAX_PENDING_EVENTS 4096
+#define RSM_WAIT_INFINITE (-1)
+
+typedef uint64_t rsm_handle;
+struct rsm_engine;
+
+/* Who is calling: the engine checks ownership and administrator rights with it. */
+struct rsm_cred {
+	uid_t uid;
+	gid_t gid;
+	bool admin;
+};
+
+/* One configured library (the [library <name>] section of rsmfs.conf). */
+struct rsm_library_config {
+	char name[RSM_NAME_MAX + 1];
+	char backend[16]; /* "sim" */
+	char changer[256];
+	int drives, slots, ports, media;
+	char media_type[32];
+	double move_time, load_time, unload_time; /* seconds */
+};
+
+struct rsm_config {
+	char database[4096];  /* catalog file */
+	char data_dir[4096];  /* cartridge images live in <data_dir>/images */
+	char admin_group[64]; /* informational; the front end resolves it */
+	int64_t request_retention_s;
+	int request_keep_max;
+	int busy_timeout_ms;      /* how long a catalog write waits for a lock */
+	int64_t database_max_size; /* bytes, 0 = unlimited */
+	int nlibraries;
+	struct rsm_library_config libraries[32];
+};
+
+/* Fills cfg with the built-in default: one sim library vtl0 (DESIGN §5). */
+void rsm_config_default(struct rsm_config *cfg);
+
+/* Opens the catalog, creates or loads the configured libraries and starts the engine threads.
+ * On failure returns NULL and writes a message into err. */
+struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size_t errlen);
+
+/* The service goes away: every waiter is answered (ERROR_NOT_CONNECTED, channels end) and every
+ * later call returns ERROR_NOT_CONNECTED (CloseNtmsSession: ERROR_CONNECTION_UNAVAIL). */
+void rsm_engine_stop(struct rsm_engine *eng);
+
+/* Stops (if needed) and frees everything. */
+void rsm_engine_close(struct rsm_engine *eng);
+
+/* ---- sessions (OpenNtmsSession / CloseNtmsSession) ---- */
+
+rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *application,
+			 const struct rsm_cred *cred, rsm_handle *out);
+rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session);
+/* Finds an open session by name. */
+rsm_err rsm_session_find(struct rsm_engine *eng, const char *name, rsm_handle *out);
+/* Records the last failure of a command in this session (its `error` file). */
+void rsm_session_set_error(struct rsm_engine *eng, rsm_handle session, const char *text);
+
+/* ---- media services ---- */
+
+enum rsm_mount_options {
+	RSM_MOUNT_READ = 0x01,
+	RSM_MOUNT_WRITE = 0x02,
+	RSM_MOUNT_ERROR_NOT_AVAILABLE = 0x04,
+	RSM_MOUNT_ERROR_OFFLINE = 0x08,
+	RSM_MOUNT_SPECIFIC_DRIVE = 0x10,
+	RSM_MOUNT_NOWAIT = 0x20,
+};
+
+enum rsm_dismount_options {
+	RSM_DISMOUNT_DEFERRED = 0x1,
+	RSM_DISMOUNT_IMMEDIATE = 0x2,
+};
+
+struct rsm_mount_args {
+	const char *medium; /* medium name (barcode) */
+	int side;           /* side number, 0 for tapes */
+	const char *drive;  /* with RSM_MOUNT_SPECIFIC_DRIVE */
+	unsigned options;
+	int priority;       /* -15..15 */
+	int64_t timeout_ms; /* RSM_WAIT_INFINITE or >= 0 */
+};
+
+/* Completion of an asynchronous call.  drive is the drive used (mount), or NULL. */
+typedef void (*rsm_done_fn)(void *ctx, rsm_err err, uint64_t request, const char *drive);
+
+/* MountNtmsMedia.  Returns ERROR_IO_PENDING when done() will be called later (the request
+ * number is in *request); with RSM_MOUNT_NOWAIT returns ERROR_SUCCESS once queued; any other
+ * value is the final outcome and done() is not called. */
+rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		  const struct rsm_mount_args *args, rsm_done_fn done, void *ctx, uint64_t *request);
+
+/* The caller of a pending mount gave up (its write was interrupted): the request is cancelled
+ * if it has not started.  Returns true when done() was still pending and now never runs;
+ * false when it already ran or is running. */
+bool rsm_mount_abandon(struct rsm_engine *eng, uint64_t request);
+
+/* DismountNtmsMedia: returns once the dismount is queued. */
+rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		     const char *medium, unsigned options, uint64_t *request);
+
+/* CancelNtmsLibraryRequest. */
+rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+			   uint64_t request);
+/* The same, for a front end that names the request directly (requests/<n>/ctl) and has no
+ * session of its own; cred is checked exactly as above. */
+rsm_err rsm_request_cancel_direct(struct rsm_engine *eng, const struct rsm_cred *cred,
+				  uint64_t request);
+
+/* ---- library control used by this tests and the front end ---- */
+
+rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *drive, bool enabled);
+rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *medium, bool enabled);
+
+/* ---- notification channels (Open/WaitFor/CloseNtmsNotification) ---- */
+
+enum rsm_object_type {
+	RSM_OBJ_LIBRARY,
+	RSM_OBJ_DRIVE,
+	RSM_OBJ_MEDIA,
+	RSM_OBJ_SIDE,
+	RSM_OBJ_POOL,
+	RSM_OBJ_SLOT,
+	RSM_OBJ_PORT,
+	RSM_OBJ_DOOR,
+	RSM_OBJ_REQUEST,
+	RSM_OBJ_OPREQ,
+	RSM_OBJ_SESSION,
+	RSM_OBJ_ALL,
+	RSM_OBJ_COUNT
+};
+
+enum rsm_event_op {
+	RSM_EV_UPDATE = 1, /* NTMS_OBJ_UPDATE */
+	RSM_EV_INSERT = 2,
+	RSM_EV_DELETE = 3,
+	RSM_EV_SIGNAL = 4,
+	RSM_EV_COMPLETE = 5,
+};
+
+const char *rsm_object_type_name(enum rsm_object_type type);
+int rsm_object_type_from_name(const char *name); /* -1 when unknown */
+
+/* One delivered event.  line is "<seq> <op> <type> <path> <guid>\n". */
+struct rsm_event {
+	uint64_t seq;
+	enum rsm_event_op op;
+	enum rsm_object_type type;
+	char path[2 * RSM_NAME_MAX + 32];
+	char guid[RSM_GUID_LEN + 1];
+};
+
+rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+			int type, rsm_handle *out);
+rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle channel);
+
+/* WaitForNtmsNotification: blocks the calling thread up to timeout_ms for the next event.
+ * ERROR_TIMEOUT when none came, ERROR_NO_DATA when the channel ended (its session closed),
+ * ERROR_INVALID_HANDLE when it was closed while waiting. */
+rsm_err rsm_notify_wait(struct rsm_engine *eng, rsm_handle channel, struct rsm_event *ev,
+			int64_t timeout_ms);
+
+/* Copies queued event lines into buf, whole lines while they fit; a line longer than what is
+ * left of a short buffer is cut and its rest comes first on the next call.  *used is 0 when
+ * nothing is queued; *ended tells that the channel's session is gone and nothing is left. */
+rsm_err rsm_notify_read(struct rsm_engine *eng, rsm_handle channel, char *buf, size_t size,
+			size_t *used, bool *ended);
+
+/* Arms a one-shot readiness callback: ready(ctx) runs (engine thread, no lock held) once an
+ * event is queued or the channel ends.  Returns ERROR_SUCCESS with *ready_now set when there is
+ * already something to read (the callback is then not armed). */
+typedef void (*rsm_ready_fn)(void *ctx);
+rsm_err rsm_notify_arm(struct rsm_engine *eng, rsm_handle channel, rsm_ready_fn ready, void *ctx,
+		       bool *ready_now);
+/* Disarms a readiness callback (an interrupted read).  Returns true when it was armed and now
+ * never runs; false when it already ran or is running. */
+bool rsm_notify_disarm(struct rsm_engine *eng, rsm_handle channel);
+/* True when an event is queued or the channel ended (poll). */
+bool rsm_notify_readable(struct rsm_engine *eng, rsm_handle channel);
+
+/* An observer sees every event after it is committed (the front end's inotify/poll replay). */
+typedef void (*rsm_observer_fn)(void *ctx, const struct rsm_event *ev);
+void rsm_set_observer(struct rsm_engine *eng, rsm_observer_fn fn, void *ctx);
+
+/* ---- information (GetNtmsObjectInformation): snapshots copied under the engine lock ---- */
+
+enum rsm_kind {
+	RSM_KIND_LIBRARY,
+	RSM_KIND_DRIVE,
+	RSM_KIND_MEDIUM,
+	RSM_KIND_POOL,
+	RSM_KIND_REQUEST,
+	RSM_KIND_SESSION,
+	RSM_KIND_SIDE,
+};
+
+/* Names of every object of a kind, in display order; for RSM_KIND_REQUEST decimal numbers.
+ * filter narrows the list: a session name for requests of one session, a library for drives,
+ * a pool for media, a medium for its sides, NULL for all.  Free with rsm_names_free. */
+struct rsm_names {
+	size_t count;
+	char **names;
+};
+rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
+		 struct rsm_names *out);
+void rsm_names_free(struct rsm_names *names);
+
+struct rsm_library_info {
+	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1];
+	char type[16], state[16], backend[16], changer[256], door[8];
+	int nslots, nports, ndrives;
+	uint64_t moves, mounts, failures;
+	double mount_secs_mean, mount_secs_max;
+};
+
+struct rsm_drive_info {
+	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], library[RSM_NAME_MAX + 1];
+	char state[16], medium[RSM_NAME_MAX + 1], session[RSM_NAME_MAX + 1];
+	char device[4096];
+	uint64_t mounts, cleanings, errors;
+	char last_cleaned[32];
+};
+
+struct rsm_side_info {
+	char guid[RSM_GUID_LEN + 1], state[16], owner[RSM_NAME_MAX + 1];
+};
+
+struct rsm_medium_info {
+	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], barcode[RSM_NAME_MAX + 1];
+	char type[32], state[16], location[96], library[RSM_NAME_MAX + 1], pool[RSM_NAME_MAX + 1];
+	char drive[RSM_NAME_MAX + 1]; /* drive holding it, "" when none */
+	int nsides;
+	struct rsm_side_info sides[2];
+};
+
+struct rsm_pool_info {
+	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], type[16], media_type[32];
+	bool draw, ret;
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+struct rsm_request_info {
+	uint64_t number;
+	char guid[RSM_GUID_LEN + 1], operation[16], state[16];
+	char session[RSM_NAME_MAX + 1], medium[RSM_NAME_MAX + 1], drive[RSM_NAME_MAX + 1];
+	char library[RSM_NAME_MAX + 1];
+	int priority;
+	char submitted[32], started[32], finished[32];
+	rsm_err error;
+	char error_detail[160];
+};
+
+struct rsm_session_info {
+	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], application[RSM_NAME_MAX + 1];
+	uid_t uid;
+	char created[32];
+	char error[320];
+	uint64_t last_request; /* 0 when none */
+};
+
+rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out);
+rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_drive_info *out);
+rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out);
+rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_info *out);
+rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out);
+rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out);
+
+/* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", malloc'd. */
+char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool is_port);
+/* For a session: its mounted media and the drive holding each. */
+rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
+			   struct rsm_names *drives);
+/* Finds the object a GUID names: writes "<kind dir>/<name>" (sides: media/<m>/sides/<k>). */
+rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, size_t len);
+/* Every GUID known (for by-id listings). */
+rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out);
+
+/* Wall-clock time in the catalog's format: ISO 8601 UTC. */
+void rsm_format_time(int64_t unix_seconds, char *buf, size_t len);
+
+#endif

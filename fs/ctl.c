@@ -1,0 +1,567 @@
+/* ctl.c - control files: the command parser, the command tables, and the reply stream.
+ *
+ * A write holds one or more lines; they run in order and the write fails with the errno of
+ * the first line that fails (lines before it keep their effect).  A blocking mount parks the
+ * write: the FUSE worker returns at once and the write is answered from the engine's
+ * completion, which then runs the remaining lines.  An interrupt answers EINTR and abandons
+ * the mount.  Every outcome is also queued as a reply line that a read on the same open file
+ * returns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs.h"
+#include "tree.h"
+
+/* A write being executed, possibly parked on a mount. */
+struct batch {
+	pthread_mutex_t lock;
+	int refs;
+	fuse_req_t req; /* NULL once answered */
+	struct fh *fh;
+	struct rsm_cred cred;
+	rsm_handle session;
+	char *buf;
+	size_t size, pos;
+	char line[FS_MAX_WRITE + 1]; /* the line being executed */
+	uint64_t pending; /* request number of the parked mount */
+	bool interrupt_registered;
+};
+
+/* The outcome of one command: 0 done, 1 parked, or a negative errno with err/why set. */
+struct outcome {
+	int rc;
+	rsm_err err;
+	char why[160];
+};
+
+static void batch_put(struct batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	int refs = --b->refs;
+	pthread_mutex_unlock(&b->lock);
+	if (refs)
+		return;
+	fh_put(b->fh);
+	pthread_mutex_destroy(&b->lock);
+	free(b->buf);
+	free(b);
+}
+
+void reply_queue_add(struct fh *fh, const char *line)
+{
+	size_t n = strlen(line);
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->replies_off == fh->replies_len) {
+		fh->replies_len = fh->replies_off = 0;
+	}
+	char *r = realloc(fh->replies, fh->replies_len + n + 2);
+	if (r) {
+		fh->replies = r;
+		memcpy(r + fh->replies_len, line, n);
+		r[fh->replies_len + n] = '\n';
+		fh->replies_len += n + 1;
+	}
+	pthread_mutex_unlock(&fh->lock);
+}
+
+/* Makes a command printable for the log: control bytes become '?', at most 200 bytes. */
+static void printable(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < len && i < 200; i++)
+		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
+	out[i] = '\0';
+}
+
+void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, int err,
+		   const char *why)
+{
+	char when[32], clean[256], *line = NULL;
+	rsm_format_time((int64_t)time(NULL), when, sizeof(when));
+	printable(cmd, clean, sizeof(clean));
+	(void)err;
+	if (asprintf(&line, "%s uid=%u %s \"%s\" %s\n", when, ctx ? (unsigned)ctx->uid : 0, file,
+		     clean, why) < 0)
+		return;
+	pthread_mutex_lock(&fs_global.log_lock);
+	if (fs_global.error_log_count == FS_ERROR_LOG_LINES) {
+		free(fs_global.error_log[0]);
+		memmove(fs_global.error_log, fs_global.error_log + 1,
+			sizeof(char *) * (FS_ERROR_LOG_LINES - 1));
+		fs_global.error_log_count--;
+	}
+	fs_global.error_log[fs_global.error_log_count++] = line;
+	pthread_mutex_unlock(&fs_global.log_lock);
+}
+
+/* Records a failed command: the reply line, the session's error file and error_log. */
+static void record_failure(struct batch *b, const char *file, const char *cmd,
+			   const struct outcome *o)
+{
+	char text[320], line[400];
+	struct fuse_ctx ctx = {.uid = b->cred.uid, .gid = b->cred.gid};
+
+	snprintf(text, sizeof(text), "%s %u %s%s%s", rsm_error_name(o->err), o->err,
+		 rsm_error_text(o->err), o->why[0] ? ": " : "", o->why);
+	snprintf(line, sizeof(line), "error %s", text);
+	reply_queue_add(b->fh, line);
+	if (b->session)
+		rsm_session_set_error(fs_global.eng, b->session, text);
+	error_log_add(&ctx, file, cmd, -o->rc, text);
+}
+
+static int fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
+{
+	o->err = err;
+	snprintf(o->why, sizeof(o->why), fmt, arg ? arg : "");
+	o->rc = -rsm_error_errno(err);
+	return o->rc;
+}
+
+/* ---- tokens and options ---- */
+
+#define MAX_TOKENS 16
+
+static int tokenize(char *line, char **tok)
+{
+	int n = 0;
+	for (char *p = strtok(line, " \t\r"); p; p = strtok(NULL, " \t\r")) {
+		if (n == MAX_TOKENS)
+			return -1;
+		tok[n++] = p;
+	}
+	return n;
+}
+
+static bool parse_seconds(const char *s, int64_t *ms)
+{
+	char *end;
+	double v;
+
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return false;
+	v = strtod(s, &end);
+	if (*end || v < 0 || v > 365.0 * 24 * 3600)
+		return false;
+	*ms = (int64_t)(v * 1000.0 + 0.5);
+	return true;
+}
+
+static bool parse_priority(const char *s, int *out)
+{
+	static const struct {
+		const char *name;
+		int value;
+	} names[] = {{"lowest", -15}, {"low", -7}, {"normal", 0}, {"high", 7}, {"highest", 15}};
+	char *end;
+	long v;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i].name) == 0) {
+			*out = names[i].value;
+			return true;
+		}
+	if (!*s)
+		return false;
+	v = strtol(s, &end, 10);
+	if (*end || v < -15 || v > 15)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+/* ---- session commands ---- */
+
+static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive);
+static void batch_run(struct batch *b);
+
+static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	struct rsm_mount_args a = {.timeout_ms = RSM_WAIT_INFINITE};
+	char medium[RSM_NAME_MAX + 16], drive[RSM_NAME_MAX + 1] = "";
+	unsigned seen = 0;
+	uint64_t request = 0;
+	rsm_err e;
+
+	if (n < 2)
+		return fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
+	if (strlen(tok[1]) >= sizeof(medium))
+		return fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	snprintf(medium, sizeof(medium), "%s", tok[1]);
+	char *slash = strchr(medium, '/');
+	if (slash) {
+		char *end;
+		*slash = '\0';
+		long side = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1 || side < 0 || side > 1)
+			return fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'", slash + 1);
+		a.side = (int)side;
+	}
+	for (int i = 2; i < n; i++) {
+		static const char *const opts[] = {"drive=",  "read",    "write",
+						   "nowait",  "timeout=", "priority=",
+						   "offline-error", "unavailable-error"};
+		int k = -1;
+		for (int j = 0; j < 8; j++) {
+			size_t l = strlen(opts[j]);
+			bool has_value = opts[j][l - 1] == '=';
+			if (has_value ? strncmp(tok[i], opts[j], l) == 0 : strcmp(tok[i], opts[j]) == 0) {
+				k = j;
+				break;
+			}
+		}
+		if (k < 0)
+			return fail(o, ERROR_INVALID_PARAMETER, "mount: unknown option '%s'", tok[i]);
+		if (seen & (1u << k))
+			return fail(o, ERROR_INVALID_PARAMETER, "mount: option '%s' given twice",
+				    tok[i]);
+		seen |= 1u << k;
+		const char *v = strchr(tok[i], '=') ? strchr(tok[i], '=') + 1 : "";
+		switch (k) {
+		case 0:
+			if (!*v || strlen(v) > RSM_NAME_MAX)
+				return fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", v);
+			snprintf(drive, sizeof(drive), "%s", v);
+			a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
+			break;
+		case 1:
+			a.options |= RSM_MOUNT_READ;
+			break;
+		case 2:
+			a.options |= RSM_MOUNT_WRITE;
+			break;
+		case 3:
+			a.options |= RSM_MOUNT_NOWAIT;
+			break;
+		case 4:
+			if (!parse_seconds(v, &a.timeout_ms))
+				return fail(o, ERROR_INVALID_PARAMETER, "mount: bad timeout '%s'", v);
+			break;
+		case 5:
+			if (!parse_priority(v, &a.priority))
+				return fail(o, ERROR_INVALID_PARAMETER, "mount: bad priority '%s'", v);
+			break;
+		case 6:
+			a.options |= RSM_MOUNT_ERROR_OFFLINE;
+			break;
+		case 7:
+			a.options |= RSM_MOUNT_ERROR_NOT_AVAILABLE;
+			break;
+		}
+	}
+	a.medium = medium;
+	a.drive = drive[0] ? drive : NULL;
+	pthread_mutex_lock(&b->lock);
+	b->refs++; /* for mount_done */
+	pthread_mutex_unlock(&b->lock);
+	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
+	if (e == ERROR_IO_PENDING) {
+		pthread_mutex_lock(&b->lock);
+		b->pending = request;
+		pthread_mutex_unlock(&b->lock);
+		return 1;
+	}
+	batch_put(b); /* mount_done will not run */
+	if (e != ERROR_SUCCESS) {
+		const char *what = e == ERROR_INVALID_MEDIA ? medium
+				   : e == ERROR_INVALID_DRIVE ? drive
+							       : "";
+		return fail(o, e, "%s", what);
+	}
+	char line[96];
+	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	unsigned options = 0;
+	uint64_t request = 0;
+	rsm_err e;
+
+	if (n < 2)
+		return fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
+	for (int i = 2; i < n; i++) {
+		unsigned opt = strcmp(tok[i], "deferred") == 0	  ? RSM_DISMOUNT_DEFERRED
+			       : strcmp(tok[i], "immediate") == 0 ? RSM_DISMOUNT_IMMEDIATE
+								  : 0;
+		if (!opt)
+			return fail(o, ERROR_INVALID_PARAMETER, "dismount: unknown option '%s'",
+				    tok[i]);
+		if (options & opt)
+			return fail(o, ERROR_INVALID_PARAMETER, "dismount: option '%s' given twice",
+				    tok[i]);
+		options |= opt;
+	}
+	if (options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
+		return fail(o, ERROR_INVALID_PARAMETER,
+			    "dismount: deferred and immediate exclude each other%s", NULL);
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
+	if (e != ERROR_SUCCESS)
+		return fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+	char line[96];
+	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+/* requests/<n>/ctl */
+static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	uint64_t number = strtoull(b->fh->node.obj, NULL, 10);
+	rsm_err e;
+
+	if (n != 1)
+		return fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'", tok[1]);
+	e = rsm_request_cancel_direct(fs_global.eng, &b->cred, number);
+	if (e == ERROR_ACCESS_DENIED && b->cred.admin) {
+		/* an administrator was refused because the request can no longer be stopped */
+		fail(o, e, "the request is being handled and can no longer be stopped%s", NULL);
+		o->rc = -EBUSY;
+		return o->rc;
+	}
+	if (e == ERROR_OBJECT_NOT_FOUND)
+		return fail(o, e, "request %s has already finished", b->fh->node.obj);
+	if (e != ERROR_SUCCESS)
+		return fail(o, e, "%s", "");
+	char line[96];
+	snprintf(line, sizeof(line), "ok request %s", b->fh->node.obj);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+struct command {
+	const char *verb;
+	int (*run)(struct batch *b, char **tok, int n, struct outcome *o);
+};
+
+static const struct command session_commands[] = {
+	{"mount", cmd_mount},
+	{"dismount", cmd_dismount},
+	{NULL, NULL},
+};
+
+static const struct command request_commands[] = {
+	{"cancel", cmd_cancel},
+	{NULL, NULL},
+};
+
+static const struct command *commands_for(const struct node *n)
+{
+	if (n->area == AREA_SESSIONS)
+		return session_commands;
+	if (n->area == AREA_REQUESTS)
+		return request_commands;
+	return NULL;
+}
+
+/* Runs one line; returns 0, 1 (parked) or -errno. */
+static int run_line(struct batch *b, char *line, struct outcome *o)
+{
+	const struct command *table = commands_for(&b->fh->node);
+	char *tok[MAX_TOKENS];
+	int n;
+
+	o->why[0] = '\0';
+	o->err = ERROR_SUCCESS;
+	o->rc = 0;
+	n = tokenize(line, tok);
+	if (n < 0)
+		return fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s", NULL);
+	if (n == 0)
+		return fail(o, ERROR_INVALID_PARAMETER, "empty command%s", NULL);
+	for (int i = 0; table && table[i].verb; i++)
+		if (strcmp(table[i].verb, tok[0]) == 0)
+			return table[i].run(b, tok, n, o);
+	return fail(o, ERROR_INVALID_PARAMETER, "unknown command '%s'", tok[0]);
+}
+
+/* Answers the write (once) and drops the request's reference on the batch. */
+static void batch_finish(struct batch *b, int err)
+{
+	fuse_req_t req;
+
+	pthread_mutex_lock(&b->lock);
+	req = b->req;
+	b->req = NULL;
+	pthread_mutex_unlock(&b->lock);
+	if (!req)
+		return;
+	if (b->interrupt_registered)
+		/* waits out an interrupt callback running on another thread */
+		fuse_req_interrupt_func(req, NULL, NULL);
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, b->size);
+	batch_put(b);
+}
+
+static void batch_interrupt(fuse_req_t req, void *data)
+{
+	struct batch *b = data;
+	uint64_t pending;
+	bool took = false;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->req == req) {
+		b->req = NULL;
+		took = true;
+	}
+	pending = b->pending;
+	pthread_mutex_unlock(&b->lock);
+	if (!took)
+		return;
+	if (pending && rsm_mount_abandon(fs_global.eng, pending))
+		batch_put(b); /* mount_done will never run */
+	fuse_reply_err(req, EINTR);
+	batch_put(b);
+}
+
+/* Runs lines from b->pos until one parks or fails, or all are done. */
+static void batch_run(struct batch *b)
+{
+	struct outcome o;
+
+	while (b->pos < b->size) {
+		char *start = b->buf + b->pos;
+		char *nl = memchr(start, '\n', b->size - b->pos);
+		size_t len = nl ? (size_t)(nl - start) : b->size - b->pos;
+		b->pos += len + (nl ? 1 : 0);
+		memcpy(b->line, start, len);
+		b->line[len] = '\0';
+		if (len == 0 && b->pos >= b->size && b->pos > 1)
+			break; /* the newline that ends the last command */
+		char shown[FS_MAX_WRITE + 1];
+		memcpy(shown, b->line, len + 1);
+		int rc = run_line(b, b->line, &o);
+		if (rc == 1) {
+			pthread_mutex_lock(&b->lock);
+			fuse_req_t req = b->req;
+			bool reg = !b->interrupt_registered && req;
+			b->interrupt_registered = true;
+			pthread_mutex_unlock(&b->lock);
+			if (reg)
+				fuse_req_interrupt_func(req, batch_interrupt, b);
+			return;
+		}
+		if (rc < 0) {
+			record_failure(b, b->fh->path, shown, &o);
+			batch_finish(b, -rc);
+			return;
+		}
+	}
+	batch_finish(b, 0);
+}
+
+static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
+{
+	struct batch *b = ctx;
+	bool answered;
+	char line[160];
+
+	pthread_mutex_lock(&b->lock);
+	b->pending = 0;
+	answered = b->req == NULL;
+	pthread_mutex_unlock(&b->lock);
+	if (answered) {
+		batch_put(b);
+		return;
+	}
+	if (err == ERROR_SUCCESS) {
+		snprintf(line, sizeof(line), "ok request %llu drive=%s", (unsigned long long)request,
+			 drive ? drive : "");
+		reply_queue_add(b->fh, line);
+		batch_run(b);
+	} else if (fs_global.shutting_down) {
+		batch_finish(b, ESHUTDOWN);
+	} else {
+		struct outcome o = {.err = err};
+		snprintf(o.why, sizeof(o.why), "request %llu", (unsigned long long)request);
+		o.rc = -rsm_error_errno(err);
+		record_failure(b, b->fh->path, b->line, &o);
+		batch_finish(b, -o.rc);
+	}
+	batch_put(b);
+}
+
+/* error_log: any write empties it (the file's mode admits administrators only). */
+static void error_log_clear(void)
+{
+	pthread_mutex_lock(&fs_global.log_lock);
+	for (int i = 0; i < fs_global.error_log_count; i++)
+		free(fs_global.error_log[i]);
+	fs_global.error_log_count = 0;
+	pthread_mutex_unlock(&fs_global.log_lock);
+}
+
+void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct batch *b;
+
+	if (fh->node.type == N_FILE && fh->node.area == AREA_ROOT &&
+	    strcmp(root_files[fh->node.file].name, "error_log") == 0) {
+		if (!cred_is_admin(ctx)) {
+			fuse_reply_err(req, EACCES);
+			return;
+		}
+		error_log_clear();
+		fuse_reply_write(req, size);
+		return;
+	}
+	if (fh->node.type != N_CTL) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (size > FS_MAX_WRITE) {
+		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)", E2BIG,
+			      "E2BIG the command is longer than 4096 bytes");
+		fuse_reply_err(req, E2BIG);
+		return;
+	}
+	if (size == 0) {
+		fuse_reply_write(req, 0);
+		return;
+	}
+	if (memchr(buf, '\0', size)) {
+		char text[160], line[200];
+		snprintf(text, sizeof(text), "%s %u %s: the command holds a NUL byte",
+			 rsm_error_name(ERROR_INVALID_PARAMETER), ERROR_INVALID_PARAMETER,
+			 rsm_error_text(ERROR_INVALID_PARAMETER));
+		error_log_add(ctx, fh->path, "(binary data)", EINVAL, text);
+		snprintf(line, sizeof(line), "error %s", text);
+		reply_queue_add(fh, line);
+		if (fh->session)
+			rsm_session_set_error(fs_global.eng, fh->session, text);
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b || !(b->buf = malloc(size))) {
+		free(b);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	b->refs = 1;
+	b->req = req;
+	b->cred = cred_of(req);
+	memcpy(b->buf, buf, size);
+	b->size = size;
+	pthread_mutex_lock(&fh->lock);
+	fh->refs++;
+	pthread_mutex_unlock(&fh->lock);
+	b->fh = fh;
+	b->session = fh->session;
+	batch_run(b);
+}

@@ -1,0 +1,582 @@
+/* ops.c - the FUSE low-level operations: thin routing from inodes to the tree.
+ *
+ * Every file is synthetic and served with direct I/O.  Attribute timeouts are zero, so stat
+ * always sees the engine's current state; entries are cached briefly and re-checked by
+ * getattr, which answers ENOENT for an object that has gone.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fs.h"
+#include "tree.h"
+
+#define ENTRY_TIMEOUT 0.5
+
+struct fs fs_global;
+static time_t start_time;
+
+void fh_put(struct fh *fh)
+{
+	pthread_mutex_lock(&fh->lock);
+	int refs = --fh->refs;
+	pthread_mutex_unlock(&fh->lock);
+	if (refs)
+		return;
+	if (fh->ph)
+		fuse_pollhandle_destroy(fh->ph);
+	free(fh->snap);
+	free(fh->replies);
+	pthread_mutex_destroy(&fh->lock);
+	free(fh);
+}
+
+static int join_path(fuse_ino_t parent, const char *name, char *out, size_t len)
+{
+	char p[512];
+
+	if (!inode_path(parent, p, sizeof(p)))
+		return -ESTALE;
+	if (strlen(name) > 255)
+		return -ENAMETOOLONG;
+	if (snprintf(out, len, "%s%s%s", p, p[0] ? "/" : "", name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void fill_stat(fuse_ino_t ino, const struct node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_atime = st->st_mtime = st->st_ctime = start_time;
+	switch (n->type) {
+	case N_DIR:
+		st->st_mode = S_IFDIR | n->mode;
+		st->st_nlink = 2;
+		break;
+	case N_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(n->target);
+		break;
+	default:
+		st->st_mode = S_IFREG | n->mode;
+		st->st_nlink = 1;
+		if (n->type == N_FILE) {
+			char *text;
+			size_t len;
+			if (render_node(n, &text, &len) == 0) {
+				st->st_size = (off_t)len;
+				free(text);
+			}
+		}
+	}
+}
+
+static void op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* O_TRUNC arrives with open, so `echo cmd > ctl` needs no setattr */
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	start_time = time(NULL);
+}
+
+static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct node n;
+	char path[512];
+	int rc = join_path(parent, name, path, sizeof(path));
+
+	if (!rc)
+		rc = tree_resolve(path, &n);
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = inode_get(path, true);
+	if (!e.ino) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	e.entry_timeout = ENTRY_TIMEOUT;
+	e.attr_timeout = 0;
+	fill_stat(e.ino, &n, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	inode_forget(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		inode_forget(forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static int node_of(fuse_ino_t ino, char *path, size_t len, struct node *n)
+{
+	if (!inode_path(ino, path, len))
+		return -ESTALE;
+	return tree_resolve(path, n);
+}
+
+static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct node n;
+	struct stat st;
+	char path[512];
+	int rc = node_of(ino, path, sizeof(path), &n);
+
+	(void)fi;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fill_stat(ino, &n, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+/* Only `truncate` of a ctl file (O_TRUNC from the shell) is accepted; nothing else in the
+ * tree changes through attributes. */
+static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct node n;
+	struct stat st;
+	char path[512];
+	int rc = node_of(ino, path, sizeof(path), &n);
+
+	(void)attr;
+	(void)fi;
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if ((to_set & FUSE_SET_ATTR_SIZE) && n.type != N_CTL) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	fill_stat(ino, &n, &st);
+	fuse_reply_attr(req, &st, 0);
+}
+
+static void op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node n;
+	char path[512];
+	int rc = node_of(ino, path, sizeof(path), &n);
+
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else if (n.type != N_LINK)
+		fuse_reply_err(req, EINVAL);
+	else
+		fuse_reply_readlink(req, n.target);
+}
+
+static void reply_new_entry(fuse_req_t req, const char *path)
+{
+	struct fuse_entry_param e;
+	struct node n;
+
+	if (tree_resolve(path, &n) != 0) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.ino = inode_get(path, true);
+	e.entry_timeout = ENTRY_TIMEOUT;
+	fill_stat(e.ino, &n, &e.attr);
+	fuse_reply_entry(req, &e);
+}
+
+/* mkdir sessions/<name> opens a session owned by the caller. */
+static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	char ppath[512], path[512];
+	rsm_handle h;
+	struct rsm_cred cred = cred_of(req);
+
+	(void)mode;
+	if (!inode_path(parent, ppath, sizeof(ppath))) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (strcmp(ppath, "sessions") != 0) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if (strlen(name) > RSM_NAME_MAX) {
+		fuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	rsm_err e = rsm_session_open(fs_global.eng, name, "rsmfs", &cred, &h);
+	if (e == ERROR_INVALID_NAME) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (e != ERROR_SUCCESS) {
+		fuse_reply_err(req, rsm_error_errno(e));
+		return;
+	}
+	snprintf(path, sizeof(path), "sessions/%s", name);
+	reply_new_entry(req, path);
+}
+
+static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	char ppath[512];
+	struct rsm_session_info si;
+	struct rsm_cred cred = cred_of(req);
+	rsm_handle h;
+
+	if (!inode_path(parent, ppath, sizeof(ppath))) {
+		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (strcmp(ppath, "sessions") != 0) {
+		struct node n;
+		char path[512];
+		int rc = join_path(parent, name, path, sizeof(path));
+		fuse_reply_err(req, rc ? -rc : tree_resolve(path, &n) ? ENOENT : EPERM);
+		return;
+	}
+	if (rsm_session_info(fs_global.eng, name, &si) != ERROR_SUCCESS ||
+	    rsm_session_find(fs_global.eng, name, &h) != ERROR_SUCCESS) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!cred.admin && cred.uid != si.uid) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	rsm_err e = rsm_session_close(fs_global.eng, h);
+	fuse_reply_err(req, e == ERROR_SUCCESS ? 0 : rsm_error_errno(e));
+}
+
+static void op_no_entries(fuse_req_t req)
+{
+	/* the tree is not a place for files of one's own */
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
+{
+	(void)p, (void)n, (void)m, (void)d;
+	op_no_entries(req);
+}
+
+static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
+		      struct fuse_file_info *fi)
+{
+	(void)p, (void)n, (void)m, (void)fi;
+	op_no_entries(req);
+}
+
+static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+	(void)p, (void)n;
+	op_no_entries(req);
+}
+
+static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
+{
+	(void)l, (void)p, (void)n;
+	op_no_entries(req);
+}
+
+static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn,
+		      unsigned int flags)
+{
+	(void)p, (void)n, (void)np, (void)nn, (void)flags;
+	op_no_entries(req);
+}
+
+static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t np, const char *nn)
+{
+	(void)ino, (void)np, (void)nn;
+	op_no_entries(req);
+}
+
+static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	(void)ino, (void)name, (void)value, (void)size, (void)flags;
+	fuse_reply_err(req, EPERM);
+}
+
+static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	(void)ino, (void)name, (void)size;
+	fuse_reply_err(req, ENODATA);
+}
+
+static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	(void)ino;
+	if (size == 0)
+		fuse_reply_xattr(req, 0);
+	else
+		fuse_reply_buf(req, NULL, 0);
+}
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fh *fh;
+	struct node n;
+	char path[512];
+	int rc = node_of(ino, path, sizeof(path), &n);
+	int acc = fi->flags & O_ACCMODE;
+
+	if (rc) {
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	if (n.type == N_DIR) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (n.type == N_FILE && acc != O_RDONLY &&
+	    !(n.area == AREA_ROOT && strcmp(root_files[n.file].name, "error_log") == 0)) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (n.type == N_CHANNEL && acc != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	fh = calloc(1, sizeof(*fh));
+	if (!fh) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	pthread_mutex_init(&fh->lock, NULL);
+	fh->refs = 1;
+	fh->node = n;
+	fh->flags = fi->flags;
+	snprintf(fh->path, sizeof(fh->path), "%s", path);
+	if (n.area == AREA_SESSIONS && (n.type == N_CTL || n.type == N_CHANNEL)) {
+		rsm_err e = rsm_session_find(fs_global.eng, n.obj, &fh->session);
+		if (e == ERROR_SUCCESS && n.type == N_CHANNEL) {
+			struct rsm_cred cred = cred_of(req);
+			e = rsm_notify_open(fs_global.eng, fh->session, &cred,
+					    rsm_object_type_from_name(n.sub), &fh->channel);
+		}
+		if (e != ERROR_SUCCESS) {
+			fh_put(fh);
+			fuse_reply_err(req, rsm_error_errno(e));
+			return;
+		}
+	}
+	fi->fh = (uint64_t)(uintptr_t)fh;
+	/* Channels and ctl files read as streams and ignore the offset, yet stay seekable:
+	 * head(1) seeks back over what it did not print and fails on a regular file that
+	 * cannot seek. */
+	fi->direct_io = 1;
+	fuse_reply_open(req, fi);
+}
+
+static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (fh->node.type == N_CHANNEL) {
+		channel_read(req, fh, size);
+		return;
+	}
+	pthread_mutex_lock(&fh->lock);
+	if (fh->node.type == N_CTL) {
+		/* a stream of replies: the offset does not matter */
+		size_t avail = fh->replies_len - fh->replies_off;
+		size_t n = avail < size ? avail : size;
+		char *copy = malloc(n ? n : 1);
+		if (copy && n)
+			memcpy(copy, fh->replies + fh->replies_off, n);
+		fh->replies_off += copy ? n : 0;
+		pthread_mutex_unlock(&fh->lock);
+		if (copy)
+			fuse_reply_buf(req, copy, n);
+		else
+			fuse_reply_err(req, ENOMEM);
+		free(copy);
+		return;
+	}
+	if (off == 0 || !fh->snap) {
+		/* a read from the start takes a new snapshot; later offsets reuse it */
+		free(fh->snap);
+		fh->snap = NULL;
+		fh->snap_len = 0;
+		int rc = render_node(&fh->node, &fh->snap, &fh->snap_len);
+		if (rc) {
+			pthread_mutex_unlock(&fh->lock);
+			fuse_reply_err(req, -rc);
+			return;
+		}
+	}
+	size_t start = (size_t)off < fh->snap_len ? (size_t)off : fh->snap_len;
+	size_t n = fh->snap_len - start < size ? fh->snap_len - start : size;
+	fuse_reply_buf(req, fh->snap ? fh->snap + start : NULL, n);
+	pthread_mutex_unlock(&fh->lock);
+}
+
+static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)off;
+	ctl_write(req, (struct fh *)(uintptr_t)fi->fh, buf, size);
+}
+
+static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (fh->node.type == N_CHANNEL)
+		channel_release(fh);
+	fh_put(fh);
+	fuse_reply_err(req, 0);
+}
+
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	if (fh->node.type == N_CHANNEL) {
+		channel_poll(req, fh, ph);
+		return;
+	}
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	fuse_reply_poll(req, POLLIN | POLLRDNORM | (fh->node.type == N_CTL ? POLLOUT : 0));
+}
+
+/* ---- directories: a snapshot taken at opendir ---- */
+
+struct dir_handle {
+	char path[512];
+	struct dirent_list list;
+};
+
+static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_handle *d;
+	struct node n;
+	int rc;
+
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = node_of(ino, d->path, sizeof(d->path), &n);
+	if (!rc && n.type != N_DIR)
+		rc = -ENOTDIR;
+	if (!rc)
+		rc = tree_list(d->path, &n, &d->list);
+	if (rc) {
+		free(d->list.items);
+		free(d);
+		fuse_reply_err(req, -rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	fuse_reply_open(req, fi);
+}
+
+static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+	char *buf = malloc(size);
+	size_t used = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (size_t i = (size_t)off; i < d->list.count + 2; i++) {
+		struct stat st = {0};
+		char child[600];
+		const char *name = i == 0 ? "." : i == 1 ? ".." : d->list.items[i - 2].name;
+		if (i < 2) {
+			st.st_ino = i == 0 ? ino : FUSE_ROOT_ID;
+			st.st_mode = S_IFDIR;
+		} else {
+			snprintf(child, sizeof(child), "%s%s%s", d->path, d->path[0] ? "/" : "",
+				 name);
+			st.st_ino = inode_peek(child);
+			if (!st.st_ino)
+				st.st_ino = 0x7fffffffULL + i; /* not looked up yet */
+			st.st_mode = d->list.items[i - 2].type;
+		}
+		size_t need = fuse_add_direntry(req, buf + used, size - used, name, &st,
+						(off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
+
+	(void)ino;
+	free(d->list.items);
+	free(d);
+	fuse_reply_err(req, 0);
+}
+
+const struct fuse_lowlevel_ops rsmfs_ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.setattr = op_setattr,
+	.readlink = op_readlink,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_rmdir,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.open = op_open,
+	.read = op_read,
+	.write = op_write,
+	.release = op_release,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.releasedir = op_releasedir,
+	.setxattr = op_setxattr,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.create = op_create,
+	.poll = op_poll,
+};

@@ -1,0 +1,248 @@
+/* park.c - notification channels in the file system: parked reads, poll, and the thread that
+ * sends poll notifications to the kernel.
+ *
+ * A read that finds nothing parks its FUSE request in the open file and returns the worker
+ * thread at once; the engine's readiness callback (engine thread, no engine lock) takes the
+ * request back and answers it.  An interrupt answers EINTR.  Whoever takes the request from
+ * fh->parked_read under fh->lock answers it; nobody else touches it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+
+struct poll_note {
+	struct fuse_pollhandle *ph;
+	struct poll_note *next;
+};
+
+static void notify_poll_later(struct fuse_pollhandle *ph)
+{
+	struct poll_note *n = malloc(sizeof(*n));
+
+	if (!n) {
+		fuse_pollhandle_destroy(ph);
+		return;
+	}
+	n->ph = ph;
+	pthread_mutex_lock(&fs_global.notify_lock);
+	n->next = fs_global.notes;
+	fs_global.notes = n;
+	pthread_cond_signal(&fs_global.notify_cond);
+	pthread_mutex_unlock(&fs_global.notify_lock);
+}
+
+/* Kernel notifications go out from here, never from inside a request handler. */
+static void *notifier_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&fs_global.notify_lock);
+	while (fs_global.notifier_running || fs_global.notes) {
+		struct poll_note *n = fs_global.notes;
+		if (!n) {
+			pthread_cond_wait(&fs_global.notify_cond, &fs_global.notify_lock);
+			continue;
+		}
+		fs_global.notes = n->next;
+		pthread_mutex_unlock(&fs_global.notify_lock);
+		fuse_lowlevel_notify_poll(n->ph);
+		fuse_pollhandle_destroy(n->ph);
+		free(n);
+		pthread_mutex_lock(&fs_global.notify_lock);
+	}
+	pthread_mutex_unlock(&fs_global.notify_lock);
+	return NULL;
+}
+
+int notifier_start(void)
+{
+	fs_global.notifier_running = true;
+	if (pthread_create(&fs_global.notifier, NULL, notifier_main, NULL) != 0) {
+		fs_global.notifier_running = false;
+		return -1;
+	}
+	return 0;
+}
+
+void notifier_stop(void)
+{
+	pthread_mutex_lock(&fs_global.notify_lock);
+	bool running = fs_global.notifier_running;
+	fs_global.notifier_running = false;
+	pthread_cond_signal(&fs_global.notify_cond);
+	pthread_mutex_unlock(&fs_global.notify_lock);
+	if (running)
+		pthread_join(fs_global.notifier, NULL);
+}
+
+static void channel_ready(void *ctx);
+
+/* Arms the engine callback unless it is armed already.  Returns true when the channel is
+ * readable right now (nothing was armed). */
+static bool channel_arm(struct fh *fh)
+{
+	bool now = false;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->armed) {
+		pthread_mutex_unlock(&fh->lock);
+		return false;
+	}
+	fh->armed = true;
+	fh->refs++; /* held by the armed callback */
+	pthread_mutex_unlock(&fh->lock);
+	if (rsm_notify_arm(fs_global.eng, fh->channel, channel_ready, fh, &now) != ERROR_SUCCESS)
+		now = true; /* a dead channel reads as end of file */
+	if (now) {
+		pthread_mutex_lock(&fh->lock);
+		fh->armed = false;
+		pthread_mutex_unlock(&fh->lock);
+		fh_put(fh);
+	}
+	return now;
+}
+
+static void read_interrupt(fuse_req_t req, void *data)
+{
+	struct fh *fh = data;
+	bool took = false;
+
+	pthread_mutex_lock(&fh->lock);
+	if (fh->parked_read == req) {
+		fh->parked_read = NULL;
+		took = true;
+	} else {
+		fh->pending_interrupt = req; /* arrived before the read was parked */
+	}
+	pthread_mutex_unlock(&fh->lock);
+	if (took)
+		fuse_reply_err(req, EINTR);
+}
+
+void channel_read(fuse_req_t req, struct fh *fh, size_t size)
+{
+	char *buf = malloc(size ? size : 1);
+	bool registered = false;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (;;) {
+		size_t used = 0;
+		bool ended = false;
+		rsm_err e = rsm_notify_read(fs_global.eng, fh->channel, buf, size, &used, &ended);
+
+		if (used || ended || e != ERROR_SUCCESS) {
+			if (registered)
+				fuse_req_interrupt_func(req, NULL, NULL);
+			fuse_reply_buf(req, buf, used);
+			break;
+		}
+		if (fh->flags & O_NONBLOCK) {
+			fuse_reply_err(req, EAGAIN);
+			break;
+		}
+		if (!registered) {
+			fuse_req_interrupt_func(req, read_interrupt, fh);
+			registered = true;
+		}
+		pthread_mutex_lock(&fh->lock);
+		if (fh->pending_interrupt == req || fuse_req_interrupted(req)) {
+			fh->pending_interrupt = NULL;
+			pthread_mutex_unlock(&fh->lock);
+			fuse_req_interrupt_func(req, NULL, NULL);
+			fuse_reply_err(req, EINTR);
+			break;
+		}
+		if (fh->parked_read) {
+			/* one parked read per open file; a second concurrent reader waits its turn
+			 * by polling */
+			pthread_mutex_unlock(&fh->lock);
+			fuse_req_interrupt_func(req, NULL, NULL);
+			fuse_reply_err(req, EAGAIN);
+			break;
+		}
+		fh->parked_read = req;
+		fh->parked_size = size;
+		pthread_mutex_unlock(&fh->lock);
+		if (!channel_arm(fh))
+			break; /* parked: channel_ready answers it */
+		/* readable already: take the request back, unless someone else did */
+		pthread_mutex_lock(&fh->lock);
+		bool ours = fh->parked_read == req;
+		if (ours)
+			fh->parked_read = NULL;
+		pthread_mutex_unlock(&fh->lock);
+		if (!ours)
+			break;
+	}
+	free(buf);
+}
+
+/* The engine says the channel is readable (or ended): answer the parked read and poller. */
+static void channel_ready(void *ctx)
+{
+	struct fh *fh = ctx;
+	struct fuse_pollhandle *ph;
+	fuse_req_t req;
+	size_t size;
+
+	pthread_mutex_lock(&fh->lock);
+	fh->armed = false;
+	req = fh->parked_read;
+	fh->parked_read = NULL;
+	size = fh->parked_size;
+	ph = fh->ph;
+	fh->ph = NULL;
+	pthread_mutex_unlock(&fh->lock);
+	if (ph)
+		notify_poll_later(ph);
+	if (req) {
+		fuse_req_interrupt_func(req, NULL, NULL);
+		channel_read(req, fh, size);
+	}
+	fh_put(fh);
+}
+
+void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
+{
+	if (rsm_notify_readable(fs_global.eng, fh->channel)) {
+		if (ph)
+			fuse_pollhandle_destroy(ph);
+		fuse_reply_poll(req, POLLIN | POLLRDNORM);
+		return;
+	}
+	if (ph) {
+		pthread_mutex_lock(&fh->lock);
+		struct fuse_pollhandle *old = fh->ph;
+		fh->ph = ph;
+		pthread_mutex_unlock(&fh->lock);
+		if (old)
+			fuse_pollhandle_destroy(old);
+		if (channel_arm(fh)) {
+			pthread_mutex_lock(&fh->lock);
+			ph = fh->ph;
+			fh->ph = NULL;
+			pthread_mutex_unlock(&fh->lock);
+			if (ph)
+				fuse_pollhandle_destroy(ph);
+			fuse_reply_poll(req, POLLIN | POLLRDNORM);
+			return;
+		}
+	}
+	fuse_reply_poll(req, 0);
+}
+
+void channel_release(struct fh *fh)
+{
+	if (rsm_notify_disarm(fs_global.eng, fh->channel)) {
+		pthread_mutex_lock(&fh->lock);
+		fh->armed = false;
+		pthread_mutex_unlock(&fh->lock);
+		fh_put(fh); /* the callback's reference: it will never run */
+	}
+	rsm_notify_close(fs_global.eng, fh->channel);
+}

@@ -1,0 +1,305 @@
+/* config.c - the INI file of rsmfs.conf(5).
+ *
+ *   [rsmfs]            database, data_dir, admin_group, request_retention, busy_timeout,
+ *                      database_max_size
+ *   [library <name>]   backend, changer, drives, slots, ports, media, media_type,
+ *                      move_time, load_time, unload_time, drive.<n>
+ *
+ * Unknown sections and keys, bad numbers and absurd values are errors: a typo must not turn
+ * into a silently different library.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+#define MAX_DRIVES 1000
+#define MAX_SLOTS 100000
+#define MAX_PORTS 1000
+#define MAX_SECONDS 3600.0
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+double config_parse_duration(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -1;
+	if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+		return v;
+	if (strcmp(end, "ms") == 0)
+		return v / 1000.0;
+	if (strcmp(end, "m") == 0)
+		return v * 60;
+	if (strcmp(end, "h") == 0)
+		return v * 3600;
+	if (strcmp(end, "d") == 0)
+		return v * 86400;
+	return -1;
+}
+
+static int parse_int(const char *s, long min, long max, int *out)
+{
+	char *end;
+	long v;
+
+	if (!*s)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_size(const char *s, int64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0 || !*s)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		v *= 1024, end++;
+	else if (*end == 'M')
+		v *= 1024 * 1024, end++;
+	else if (*end == 'G')
+		v *= 1024.0 * 1024 * 1024, end++;
+	if (*end)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+static int set_rsmfs_key(struct rsm_config *cfg, const char *key, const char *val, bool *data_dir)
+{
+	if (strcmp(key, "database") == 0) {
+		if (!*val || strlen(val) >= sizeof(cfg->database))
+			return -1;
+		snprintf(cfg->database, sizeof(cfg->database), "%s", val);
+	} else if (strcmp(key, "data_dir") == 0) {
+		if (!*val || strlen(val) >= sizeof(cfg->data_dir))
+			return -1;
+		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s", val);
+		*data_dir = true;
+	} else if (strcmp(key, "admin_group") == 0) {
+		if (strlen(val) >= sizeof(cfg->admin_group))
+			return -1;
+		snprintf(cfg->admin_group, sizeof(cfg->admin_group), "%s", val);
+	} else if (strcmp(key, "request_retention") == 0) {
+		double s = config_parse_duration(val);
+		if (s < 0 || s > 3650.0 * 86400)
+			return -1;
+		cfg->request_retention_s = (int64_t)s;
+	} else if (strcmp(key, "busy_timeout") == 0) {
+		double s = config_parse_duration(val);
+		if (s < 0 || s > 3600)
+			return -1;
+		cfg->busy_timeout_ms = (int)(s * 1000);
+	} else if (strcmp(key, "database_max_size") == 0) {
+		if (parse_size(val, &cfg->database_max_size) < 0)
+			return -1;
+	} else {
+		return -2;
+	}
+	return 0;
+}
+
+static int set_library_key(struct rsm_library_config *l, const char *key, const char *val)
+{
+	double t;
+
+	if (strcmp(key, "backend") == 0) {
+		if (strcmp(val, "sim") != 0 && strcmp(val, "scsi") != 0)
+			return -1;
+		snprintf(l->backend, sizeof(l->backend), "%s", val);
+	} else if (strcmp(key, "changer") == 0) {
+		if (strlen(val) >= sizeof(l->changer))
+			return -1;
+		snprintf(l->changer, sizeof(l->changer), "%s", val);
+	} else if (strcmp(key, "drives") == 0) {
+		return parse_int(val, 1, MAX_DRIVES, &l->drives);
+	} else if (strcmp(key, "slots") == 0) {
+		return parse_int(val, 1, MAX_SLOTS, &l->slots);
+	} else if (strcmp(key, "ports") == 0) {
+		return parse_int(val, 0, MAX_PORTS, &l->ports);
+	} else if (strcmp(key, "media") == 0) {
+		return parse_int(val, 0, MAX_SLOTS, &l->media);
+	} else if (strcmp(key, "media_type") == 0) {
+		if (!*val || strlen(val) >= sizeof(l->media_type) || strchr(val, ' '))
+			return -1;
+		snprintf(l->media_type, sizeof(l->media_type), "%s", val);
+	} else if (strcmp(key, "move_time") == 0 || strcmp(key, "load_time") == 0 ||
+		   strcmp(key, "unload_time") == 0) {
+		t = config_parse_duration(val);
+		if (t < 0 || t > MAX_SECONDS)
+			return -1;
+		if (key[0] == 'm')
+			l->move_time = t;
+		else if (key[0] == 'l')
+			l->load_time = t;
+		else
+			l->unload_time = t;
+	} else if (strncmp(key, "drive.", 6) == 0) {
+		int n;
+		if (parse_int(key + 6, 0, MAX_DRIVES - 1, &n) < 0 || val[0] != '/')
+			return -1;
+		/* device paths of real drives: used by the scsi backend */
+	} else {
+		return -2;
+	}
+	return 0;
+}
+
+int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	int lineno = 0;
+	struct rsm_library_config *lib = NULL;
+	bool in_rsmfs = false, data_dir = false, database = false;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	cfg->nlibraries = 0;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
+			goto fail;
+		}
+		char *semi = strchr(line, ';');
+		if (semi)
+			*semi = '\0';
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s)
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || trim(close + 1)[0]) {
+				snprintf(err, errlen, "%s:%d: malformed section header", path, lineno);
+				goto fail;
+			}
+			*close = '\0';
+			char *name = trim(s + 1);
+			in_rsmfs = strcmp(name, "rsmfs") == 0;
+			lib = NULL;
+			if (in_rsmfs)
+				continue;
+			if (strncmp(name, "library", 7) != 0 || !isspace((unsigned char)name[7])) {
+				snprintf(err, errlen, "%s:%d: unknown section [%s]", path, lineno, name);
+				goto fail;
+			}
+			name = trim(name + 7);
+			if (!*name || strlen(name) > RSM_NAME_MAX || strspn(name,
+				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+				strlen(name) || name[0] == '.') {
+				snprintf(err, errlen, "%s:%d: bad library name '%s'", path, lineno, name);
+				goto fail;
+			}
+			for (int i = 0; i < cfg->nlibraries; i++)
+				if (strcmp(cfg->libraries[i].name, name) == 0) {
+					snprintf(err, errlen, "%s:%d: library '%s' defined twice",
+						 path, lineno, name);
+					goto fail;
+				}
+			if (cfg->nlibraries == (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
+				snprintf(err, errlen, "%s:%d: too many libraries", path, lineno);
+				goto fail;
+			}
+			lib = &cfg->libraries[cfg->nlibraries++];
+			memset(lib, 0, sizeof(*lib));
+			snprintf(lib->name, sizeof(lib->name), "%s", name);
+			snprintf(lib->backend, sizeof(lib->backend), "sim");
+			snprintf(lib->media_type, sizeof(lib->media_type), "LTO-6");
+			lib->drives = 2;
+			lib->slots = 16;
+			lib->ports = 1;
+			lib->media = 12;
+			lib->move_time = 1;
+			lib->load_time = 2;
+			lib->unload_time = 2;
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq) {
+			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		char *key = trim(s), *val = trim(eq + 1);
+		int rc;
+		if (in_rsmfs) {
+			rc = set_rsmfs_key(cfg, key, val, &data_dir);
+			database |= rc == 0 && strcmp(key, "database") == 0;
+		} else if (lib) {
+			rc = set_library_key(lib, key, val);
+		} else {
+			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno, key);
+			goto fail;
+		}
+		if (rc == -2) {
+			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
+			goto fail;
+		}
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, val, key);
+			goto fail;
+		}
+	}
+	fclose(f);
+	for (int i = 0; i < cfg->nlibraries; i++) {
+		struct rsm_library_config *l = &cfg->libraries[i];
+		if (strcmp(l->backend, "sim") == 0 && l->media > l->slots) {
+			snprintf(err, errlen, "%s: library %s: %d media do not fit in %d slots", path,
+				 l->name, l->media, l->slots);
+			return -1;
+		}
+		if (strcmp(l->backend, "scsi") == 0) {
+			snprintf(err, errlen, "%s: library %s: the scsi backend is not built yet",
+				 path, l->name);
+			return -1;
+		}
+	}
+	/* the catalog and the cartridge images live together unless told otherwise */
+	if (database && !data_dir) {
+		char *slash = strrchr(cfg->database, '/');
+		if (slash && slash != cfg->database)
+			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%.*s",
+				 (int)(slash - cfg->database), cfg->database);
+		else if (!slash)
+			snprintf(cfg->data_dir, sizeof(cfg->data_dir), ".");
+	} else if (data_dir && !database) {
+		snprintf(cfg->database, sizeof(cfg->database), "%s/rsm.db", cfg->data_dir);
+	}
+	return 0;
+fail:
+	fclose(f);
+	return -1;
+}
