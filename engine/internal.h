@@ -168,6 +168,7 @@ struct request {
 	int medium;    /* NO_INDEX when none */
 	int drive;     /* requested or chosen drive, NO_INDEX */
 	int library;
+	int port; /* eject and inject: the port asked for, -1 = any */
 	int priority;
 	unsigned options;
 	int64_t submitted, started, finished; /* unix seconds, 0 = not yet */
@@ -249,12 +250,17 @@ enum job_phase {
 	PH_LOAD,
 	PH_UNLOAD,
 	PH_MOVE_HOME,
+	PH_EJECT_MOVE,  /* slot or drive -> port */
+	PH_INJECT_MOVE, /* port -> slot */
 	PH_DONE,
 };
 
 struct job {
 	struct request *req;
-	int drive;
+	int library;
+	int drive; /* NO_INDEX for eject and inject */
+	int port;  /* eject and inject */
+	int slot;  /* inject: the destination slot */
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;

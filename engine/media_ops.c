@@ -201,6 +201,21 @@ static rsm_err cancel_locked(struct rsm_engine *eng, uint64_t number)
 	if (r->state == REQ_INPROCESS)
 		/* the cartridge is travelling: a robot move cannot be taken back */
 		return ERROR_ACCESS_DENIED;
+	/* commit the cancellation first: a catalog that cannot take it leaves the request as
+	 * it was */
+	struct request done = *r;
+	done.state = REQ_CANCELLED;
+	done.error = ERROR_CANCELLED;
+	done.finished = wall_now();
+	rsm_err e = catalog_begin(eng);
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_request(eng, &done);
+	if (e == ERROR_SUCCESS)
+		e = catalog_commit(eng);
+	else
+		catalog_rollback(eng);
+	if (e != ERROR_SUCCESS)
+		return e;
 	request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED, "cancelled by an administrator");
 	schedule(eng);
 	return ERROR_SUCCESS;

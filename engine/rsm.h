@@ -137,6 +137,20 @@ rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cre
 rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
 			      const char *medium, bool enabled);
 
+/* EjectNtmsMedia: queues a move of the medium to an import/export port (port -1: the first
+ * empty one).  The medium is then in-port until the operator takes it (rsm_sim_remove). */
+rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		  const char *medium, int port, uint64_t *request);
+/* InjectNtmsMedia: queues moves of whatever is in the ports (port -1: all) to free slots. */
+rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		   const char *library, int port, uint64_t *request);
+/* The sim operator's hands: take the cartridge out of a port (it becomes offline), or put a
+ * known cartridge into a port (port -1: the first empty one). */
+rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       int port);
+rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       const char *barcode, int port);
+
 /* ---- notification channels (Open/WaitFor/CloseNtmsNotification) ---- */
 
 enum rsm_object_type {

@@ -17,7 +17,7 @@ static void job_advance(struct rsm_engine *eng, struct job *job);
 
 static struct library *job_library(struct rsm_engine *eng, struct job *job)
 {
-	return &eng->libraries[eng->drives[job->drive].library];
+	return &eng->libraries[job->library];
 }
 
 static void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m,
@@ -98,21 +98,67 @@ static int put_away(struct rsm_engine *eng, int mi)
 
 static void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
 {
-	struct drive *d = &eng->drives[job->drive];
+	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
 	struct medium *m = &eng->media[job->medium];
 	struct library *l = job_library(eng, job);
 
 	l->failures++;
-	d->errors++;
-	d->job = NULL;
 	m->busy = NULL;
 	if (m->state == MEDIA_LOADING || m->state == MEDIA_UNLOADING)
 		m->state = m->loc == LOC_DRIVE ? MEDIA_DISMOUNTABLE : MEDIA_IDLE;
-	if (d->state == DRIVE_LOADING || d->state == DRIVE_UNLOADING)
-		d->state = d->medium >= 0 ? DRIVE_DISMOUNTABLE : DRIVE_EMPTY;
+	if (d) {
+		d->errors++;
+		d->job = NULL;
+		if (d->state == DRIVE_LOADING || d->state == DRIVE_UNLOADING)
+			d->state = d->medium >= 0 ? DRIVE_DISMOUNTABLE : DRIVE_EMPTY;
+	}
 	save_and_emit(eng, d, m, NULL);
 	request_finish(eng, job->req, REQ_FAILED, err, detail);
 	free(job);
+}
+
+enum attempt { STARTED, FINISHED, BLOCKED };
+
+static enum attempt try_inject(struct rsm_engine *eng, struct request *r);
+
+/* An eject (to a port) or inject (to a slot) move finished. */
+static void port_move_done(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = job_library(eng, job);
+	struct medium *m = &eng->media[job->medium];
+	bool from_drive = m->loc == LOC_DRIVE;
+
+	if (m->loc == LOC_SLOT)
+		l->slot_medium[m->loc_addr] = NO_INDEX;
+	else if (m->loc == LOC_PORT)
+		l->port_medium[m->loc_addr] = NO_INDEX;
+	else if (from_drive) {
+		struct drive *src = &eng->drives[m->loc_addr];
+		src->medium = NO_INDEX;
+		src->state = src->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
+		src->job = NULL;
+		save_and_emit(eng, src, NULL, NULL);
+	}
+	if (job->phase == PH_EJECT_MOVE) {
+		m->loc = LOC_PORT;
+		m->loc_addr = job->port;
+		m->state = MEDIA_IN_PORT;
+		l->port_medium[job->port] = job->medium;
+	} else {
+		m->loc = LOC_SLOT;
+		m->loc_addr = job->slot;
+		m->home_slot = job->slot;
+		m->state = MEDIA_IDLE;
+		l->slot_medium[job->slot] = job->medium;
+	}
+	m->busy = NULL;
+	save_and_emit(eng, NULL, m, NULL);
+	emit_slots(eng, l, false);
+	emit_slots(eng, l, true);
+	if (job->phase == PH_INJECT_MOVE)
+		try_inject(eng, job->req); /* the next cartridge, or done */
+	else
+		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
 /* A robot move finished: apply it, free the robot, go on with the job. */
@@ -120,9 +166,16 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 {
 	struct job *job = arg;
 	struct library *l = job_library(eng, job);
-	struct drive *d = &eng->drives[job->drive];
+	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
 
 	l->moves++;
+	if (job->phase == PH_EJECT_MOVE || job->phase == PH_INJECT_MOVE) {
+		port_move_done(eng, job);
+		robot_release(eng, l);
+		free(job);
+		schedule(eng);
+		return;
+	}
 	if (job->phase == PH_EVICT_MOVE) {
 		struct medium *ev = &eng->media[job->evict];
 		if (put_away(eng, job->evict) < 0) {
@@ -244,6 +297,8 @@ static void job_advance(struct rsm_engine *eng, struct job *job)
 	case PH_EVICT_MOVE:
 	case PH_MOVE_IN:
 	case PH_MOVE_HOME:
+	case PH_EJECT_MOVE:
+	case PH_INJECT_MOVE:
 		robot_acquire(eng, job);
 		break;
 	default:
@@ -252,8 +307,6 @@ static void job_advance(struct rsm_engine *eng, struct job *job)
 }
 
 /* ---- choosing work ---- */
-
-enum attempt { STARTED, FINISHED, BLOCKED };
 
 static bool drive_usable(const struct drive *d)
 {
@@ -371,6 +424,7 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		return FINISHED;
 	}
 	job->req = r;
+	job->library = m->library;
 	job->drive = target;
 	job->medium = r->medium;
 	job->evict = d->medium;
@@ -431,6 +485,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 		return FINISHED;
 	}
 	job->req = r;
+	job->library = m->library;
 	job->drive = m->loc_addr;
 	job->medium = r->medium;
 	job->evict = NO_INDEX;
@@ -444,6 +499,109 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	save_and_emit(eng, d, m, NULL);
 	job_advance(eng, job);
 	return STARTED;
+}
+
+/* Eject: the medium goes from its slot (or a dismountable drive) to the request's port. */
+static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
+{
+	struct medium *m = &eng->media[r->medium];
+	struct library *l = &eng->libraries[m->library];
+	int port = r->port;
+
+	if (m->busy)
+		return BLOCKED;
+	if (m->loc == LOC_DRIVE) {
+		struct drive *d = &eng->drives[m->loc_addr];
+		if (d->state == DRIVE_MOUNTED) {
+			request_finish(eng, r, REQ_FAILED, ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA,
+				       "the medium is mounted");
+			return FINISHED;
+		}
+		if (d->job)
+			return BLOCKED;
+	} else if (m->loc != LOC_SLOT) {
+		request_finish(eng, r, REQ_FAILED, ERROR_MEDIA_OFFLINE, "the medium is not in a slot");
+		return FINISHED;
+	}
+	if (port < 0)
+		for (int i = 0; i < l->nports && port < 0; i++)
+			if (l->port_medium[i] == NO_INDEX)
+				port = i;
+	if (port < 0 || l->port_medium[port] != NO_INDEX) {
+		request_finish(eng, r, REQ_FAILED, ERROR_IEPORT_FULL, "no empty port");
+		return FINISHED;
+	}
+	struct job *job = calloc(1, sizeof(*job));
+	if (!job) {
+		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+		return FINISHED;
+	}
+	job->req = r;
+	job->library = m->library;
+	job->drive = NO_INDEX;
+	job->medium = r->medium;
+	job->evict = NO_INDEX;
+	job->port = port;
+	job->phase = PH_EJECT_MOVE;
+	/* the port is promised to this cartridge from now on */
+	l->port_medium[port] = r->medium;
+	if (m->loc == LOC_DRIVE) {
+		struct drive *d = &eng->drives[m->loc_addr];
+		d->job = job;
+		d->state = DRIVE_UNLOADING;
+		save_and_emit(eng, d, NULL, NULL);
+	}
+	m->busy = r;
+	m->state = MEDIA_UNLOADING;
+	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+	save_and_emit(eng, NULL, m, NULL);
+	job_advance(eng, job);
+	return STARTED;
+}
+
+/* Inject: each cartridge in the request's port (or in every port) goes to a free slot; the
+ * request passes when the ports it covers are empty. */
+static enum attempt try_inject(struct rsm_engine *eng, struct request *r)
+{
+	struct library *l = &eng->libraries[r->library];
+
+	for (int p = 0; p < l->nports; p++) {
+		int mi = l->port_medium[p];
+		if ((r->port >= 0 && p != r->port) || mi == NO_INDEX)
+			continue;
+		if (eng->media[mi].busy)
+			return BLOCKED;
+		int slot = -1;
+		for (int s = 0; s < l->nslots && slot < 0; s++)
+			if (l->slot_medium[s] == NO_INDEX)
+				slot = s;
+		if (slot < 0) {
+			request_finish(eng, r, REQ_FAILED, ERROR_LIBRARY_FULL, "no free slot");
+			return FINISHED;
+		}
+		struct job *job = calloc(1, sizeof(*job));
+		if (!job) {
+			request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+			return FINISHED;
+		}
+		job->req = r;
+		job->library = r->library;
+		job->drive = NO_INDEX;
+		job->medium = mi;
+		job->evict = NO_INDEX;
+		job->port = p;
+		job->slot = slot;
+		job->phase = PH_INJECT_MOVE;
+		l->slot_medium[slot] = mi; /* promised */
+		eng->media[mi].busy = r;
+		r->medium = mi;
+		if (r->state != REQ_INPROCESS)
+			request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+		job_advance(eng, job);
+		return STARTED; /* one cartridge at a time; the rest after this move */
+	}
+	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
+	return FINISHED;
 }
 
 static int pending_order(const void *a, const void *b)
@@ -482,6 +640,10 @@ void schedule(struct rsm_engine *eng)
 			try_mount(eng, r);
 		else if (r->op == OP_DISMOUNT)
 			try_dismount(eng, r);
+		else if (r->op == OP_EJECT)
+			try_eject(eng, r);
+		else if (r->op == OP_INJECT)
+			try_inject(eng, r);
 	}
 	free(pending);
 }

@@ -1,0 +1,202 @@
+/* harness.c - see harness.h. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+void world_init(struct world *w)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "/tmp/rsm-unit-XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	rsm_config_default(&w->cfg);
+	snprintf(w->cfg.data_dir, sizeof(w->cfg.data_dir), "%s", w->dir);
+	snprintf(w->cfg.database, sizeof(w->cfg.database), "%s/rsm.db", w->dir);
+	w->cfg.busy_timeout_ms = 100;
+	struct rsm_library_config *l = &w->cfg.libraries[0];
+	l->drives = 2;
+	l->slots = 8;
+	l->ports = 1;
+	l->media = 6;
+	l->move_time = l->load_time = l->unload_time = 0;
+	w->admin = (struct rsm_cred){.uid = 0, .gid = 0, .admin = true};
+	w->user = (struct rsm_cred){.uid = 1000, .gid = 1000, .admin = false};
+}
+
+void world_add_library(struct world *w, const char *name, int drives, int media)
+{
+	struct rsm_library_config *l = &w->cfg.libraries[w->cfg.nlibraries++];
+	*l = w->cfg.libraries[0];
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->drives = drives;
+	l->media = media;
+}
+
+void world_open(struct world *w)
+{
+	char err[512] = "";
+	w->eng = rsm_engine_open(&w->cfg, err, sizeof(err));
+	if (!w->eng)
+		fail_msg("engine did not open: %s", err);
+}
+
+void world_reopen(struct world *w)
+{
+	rsm_engine_close(w->eng);
+	world_open(w);
+}
+
+void world_free(struct world *w)
+{
+	char cmd[300];
+	catalog_unblock();
+	rsm_engine_close(w->eng);
+	w->eng = NULL;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", w->dir);
+}
+
+void waiter_init(struct waiter *w)
+{
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+}
+
+void waiter_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
+{
+	struct waiter *w = ctx;
+	pthread_mutex_lock(&w->lock);
+	w->done = true;
+	w->err = err;
+	w->request = request;
+	snprintf(w->drive, sizeof(w->drive), "%s", drive ? drive : "");
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+}
+
+rsm_err waiter_wait(struct waiter *w, int ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&w->lock);
+	while (!w->done)
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
+			break;
+	bool done = w->done;
+	rsm_err err = w->err;
+	pthread_mutex_unlock(&w->lock);
+	if (!done)
+		fail_msg("completion did not come within %d ms", ms);
+	return err;
+}
+
+rsm_err mount_wait(struct world *w, rsm_handle s, const char *medium, const char *drive,
+		   unsigned options)
+{
+	struct waiter wt;
+	struct rsm_mount_args a = {.medium = medium,
+				   .drive = drive,
+				   .options = options | (drive ? RSM_MOUNT_SPECIFIC_DRIVE : 0),
+				   .timeout_ms = RSM_WAIT_INFINITE};
+	uint64_t req = 0;
+	waiter_init(&wt);
+	rsm_err e = rsm_mount(w->eng, s, &w->admin, &a, waiter_done, &wt, &req);
+	if (e != ERROR_IO_PENDING)
+		return e;
+	return waiter_wait(&wt, 5000);
+}
+
+static void poll_until(bool (*done)(struct world *, const char *, const char *, char *, size_t),
+		       struct world *w, const char *a, const char *b, char *out, size_t len)
+{
+	for (int i = 0; i < 500; i++) {
+		if (done(w, a, b, out, len))
+			return;
+		usleep(10000);
+	}
+	fail_msg("waited 5 s for %s to become %s (it is %s)", a, b ? b : "final", out);
+}
+
+static bool request_is_final(struct world *w, const char *num, const char *unused, char *out,
+			     size_t len)
+{
+	struct rsm_request_info ri;
+	(void)unused;
+	if (rsm_request_info(w->eng, strtoull(num, NULL, 10), &ri) != ERROR_SUCCESS)
+		return false;
+	snprintf(out, len, "%s", ri.state);
+	return strcmp(ri.state, "queued") && strcmp(ri.state, "waiting") &&
+	       strcmp(ri.state, "inprocess");
+}
+
+void wait_request_final(struct world *w, uint64_t request, char *state, size_t len)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)request);
+	poll_until(request_is_final, w, num, NULL, state, len);
+}
+
+static bool drive_is(struct world *w, const char *d, const char *want, char *out, size_t len)
+{
+	struct rsm_drive_info di;
+	assert_int_equal(rsm_drive_info(w->eng, d, &di), ERROR_SUCCESS);
+	snprintf(out, len, "%s", di.state);
+	return strcmp(di.state, want) == 0;
+}
+
+void wait_drive_state(struct world *w, const char *drive, const char *want)
+{
+	char got[32];
+	poll_until(drive_is, w, drive, want, got, sizeof(got));
+}
+
+static bool medium_is(struct world *w, const char *m, const char *want, char *out, size_t len)
+{
+	struct rsm_medium_info mi;
+	assert_int_equal(rsm_medium_info(w->eng, m, &mi), ERROR_SUCCESS);
+	snprintf(out, len, "%s", mi.state);
+	return strcmp(mi.state, want) == 0;
+}
+
+void wait_medium_state(struct world *w, const char *medium, const char *want)
+{
+	char got[32];
+	poll_until(medium_is, w, medium, want, got, sizeof(got));
+}
+
+void catalog_block_writes(struct world *w)
+{
+	char wal[300];
+	struct stat st;
+	struct rlimit rl;
+
+	snprintf(wal, sizeof(wal), "%s-wal", w->cfg.database);
+	assert_int_equal(stat(wal, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
+	rl.rlim_cur = (rlim_t)st.st_size;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+void catalog_unblock(void)
+{
+	struct rlimit rl;
+	getrlimit(RLIMIT_FSIZE, &rl);
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_FSIZE, &rl);
+}

@@ -1,0 +1,58 @@
+/* harness.h - helpers for the engine unit tests: a fresh catalog in a temporary directory,
+ * sessions, blocking waits for completions, and ways to make the catalog fail for real. */
+#ifndef RSM_TEST_HARNESS_H
+#define RSM_TEST_HARNESS_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "rsm.h"
+
+struct world {
+	char dir[256];
+	struct rsm_config cfg;
+	struct rsm_engine *eng;
+	struct rsm_cred admin, user;
+};
+
+/* A fresh temporary catalog with one sim library "vtl0" (2 drives, 8 slots, 1 port, 6 media,
+ * zero robot time). */
+void world_init(struct world *w);
+/* Adds a second library "vtl1" to the configuration (before world_open). */
+void world_add_library(struct world *w, const char *name, int drives, int media);
+void world_open(struct world *w);
+void world_reopen(struct world *w);
+void world_free(struct world *w);
+
+/* Waits for a mount's completion; returns the RSM error it finished with. */
+struct waiter {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done;
+	rsm_err err;
+	uint64_t request;
+	char drive[RSM_NAME_MAX + 1];
+};
+void waiter_init(struct waiter *w);
+void waiter_done(void *ctx, rsm_err err, uint64_t request, const char *drive);
+rsm_err waiter_wait(struct waiter *w, int ms);
+
+/* Mounts and waits; returns the outcome. */
+rsm_err mount_wait(struct world *w, rsm_handle s, const char *medium, const char *drive,
+		   unsigned options);
+
+/* Waits until a request reaches a final state; returns its state name in buf. */
+void wait_request_final(struct world *w, uint64_t request, char *state, size_t len);
+/* Waits until a drive's state is `want` (or fails the test after 5 s). */
+void wait_drive_state(struct world *w, const char *drive, const char *want);
+void wait_medium_state(struct world *w, const char *medium, const char *want);
+
+/* Makes the next catalog write fail with an I/O error: a file-size limit on this process
+ * at the current size of the write-ahead log.  catalog_unblock lifts it. */
+void catalog_block_writes(struct world *w);
+void catalog_unblock(void);
+
+#endif

@@ -1,0 +1,722 @@
+/* test_engine.c - engine unit tests: every return value of the five seed pages
+ * (CloseNtmsNotification, OpenNtmsNotification, CloseNtmsSession, CancelNtmsLibraryRequest,
+ * DismountNtmsMedia), each reached for real, and the mount behaviour they rest on. */
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define FORGED ((rsm_handle)0x0000dead0000beefULL)
+
+static int setup(void **state)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	world_init(w);
+	world_open(w);
+	*state = w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	world_free(*state);
+	free(*state);
+	return 0;
+}
+
+static rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c)
+{
+	rsm_handle h = 0;
+	assert_int_equal(rsm_session_open(w->eng, name, "unit", c, &h), ERROR_SUCCESS);
+	assert_true(h != 0);
+	return h;
+}
+
+/* Holds the catalog's write lock from a second connection, as another process would. */
+static sqlite3 *lock_catalog(struct world *w)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+static void unlock_catalog(sqlite3 *db)
+{
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+static void slow_library(struct world *w, double move)
+{
+	rsm_engine_close(w->eng);
+	w->cfg.libraries[0].move_time = move;
+	w->cfg.libraries[0].load_time = 0;
+	world_open(w);
+}
+
+/* ---- error table ---- */
+
+static void test_error_table(void **state)
+{
+	rsm_err e;
+	(void)state;
+	assert_string_equal(rsm_error_name(ERROR_INVALID_MEDIA), "ERROR_INVALID_MEDIA");
+	assert_int_equal(ERROR_INVALID_MEDIA, 4300);
+	assert_int_equal(ERROR_OBJECT_NOT_FOUND, 4312);
+	assert_int_equal(ERROR_INVALID_STATE, 5023);
+	assert_int_equal(ERROR_CANCELLED, 1223);
+	assert_int_equal(rsm_error_errno(ERROR_MEDIA_OFFLINE), ENOMEDIUM);
+	assert_int_equal(rsm_error_errno(ERROR_LIBRARY_OFFLINE), ENXIO);
+	assert_int_equal(rsm_error_errno(ERROR_REQUEST_REFUSED), EPERM);
+	assert_int_equal(rsm_error_from_name("ERROR_TIMEOUT", &e), 0);
+	assert_int_equal(e, 1460);
+	assert_string_equal(rsm_error_name(99999), "ERROR_UNKNOWN");
+}
+
+/* ---- CloseNtmsSession ---- */
+
+static void test_close_session_success_and_invalid_handle(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	assert_int_equal(rsm_session_close(w->eng, 0), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_session_close(w->eng, FORGED), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_session_close(w->eng, s), ERROR_SUCCESS);
+	/* a closed handle stays invalid, even once its slot is reused */
+	assert_int_equal(rsm_session_close(w->eng, s), ERROR_INVALID_HANDLE);
+	rsm_handle s2 = open_session(w, "a", &w->admin);
+	assert_true(s2 != s);
+	assert_int_equal(rsm_session_close(w->eng, s), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_session_close(w->eng, s2), ERROR_SUCCESS);
+}
+
+static void test_close_session_connection_unavail(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	rsm_engine_stop(w->eng);
+	assert_int_equal(rsm_session_close(w->eng, s), ERROR_CONNECTION_UNAVAIL);
+}
+
+static void test_close_session_unwinds_blocked_mount(void **state)
+{
+	struct world *w = *state;
+	rsm_handle a = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+	struct waiter wt;
+	struct rsm_mount_args args = {.medium = "T00001L6", .timeout_ms = RSM_WAIT_INFINITE};
+	struct rsm_request_info ri;
+	uint64_t req;
+
+	assert_int_equal(mount_wait(w, a, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	waiter_init(&wt);
+	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &args, waiter_done, &wt, &req),
+			 ERROR_IO_PENDING);
+	assert_int_equal(rsm_session_close(w->eng, b), ERROR_SUCCESS);
+	assert_int_equal(waiter_wait(&wt, 2000), ERROR_CANCELLED);
+	assert_int_equal(rsm_request_info(w->eng, req, &ri), ERROR_SUCCESS);
+	assert_string_equal(ri.state, "cancelled");
+	/* media left mounted are released as by a deferred dismount */
+	assert_int_equal(rsm_session_close(w->eng, a), ERROR_SUCCESS);
+	wait_drive_state(w, "d0", "dismountable");
+}
+
+/* ---- OpenNtmsNotification / WaitFor / CloseNtmsNotification ---- */
+
+static void test_open_notification_errors(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), ch = 0;
+
+	assert_int_equal(rsm_notify_open(w->eng, 0, &w->admin, RSM_OBJ_DRIVE, &ch),
+			 ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_notify_open(w->eng, FORGED, &w->admin, RSM_OBJ_DRIVE, &ch),
+			 ERROR_INVALID_HANDLE);
+	/* NTMS_USE_ACCESS: another user may not listen on this session */
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->user, RSM_OBJ_DRIVE, &ch),
+			 ERROR_ACCESS_DENIED);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_DRIVE, &ch), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_SUCCESS);
+	catalog_block_writes(w);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_DRIVE, &ch),
+			 ERROR_DATABASE_FAILURE);
+	catalog_unblock();
+	rsm_engine_stop(w->eng);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_DRIVE, &ch),
+			 ERROR_NOT_CONNECTED);
+}
+
+static void test_close_notification_errors(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), ch = 0, ch2 = 0;
+
+	assert_int_equal(rsm_notify_close(w->eng, 0), ERROR_INVALID_PARAMETER);
+	assert_int_equal(rsm_notify_close(w->eng, FORGED), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_ALL, &ch), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_ALL, &ch), ERROR_SUCCESS);
+	catalog_block_writes(w);
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_DATABASE_FAILURE);
+	catalog_unblock();
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_ALL, &ch2), ERROR_SUCCESS);
+	rsm_engine_stop(w->eng);
+	assert_int_equal(rsm_notify_close(w->eng, ch2), ERROR_NOT_CONNECTED);
+}
+
+struct wait_arg {
+	struct world *w;
+	rsm_handle ch;
+	rsm_err result;
+};
+
+static void *wait_thread(void *p)
+{
+	struct wait_arg *a = p;
+	struct rsm_event ev;
+	a->result = rsm_notify_wait(a->w->eng, a->ch, &ev, 5000);
+	return NULL;
+}
+
+static void test_close_notification_with_outstanding_wait(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct wait_arg a = {.w = w};
+	pthread_t t;
+
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_OPREQ, &a.ch),
+			 ERROR_SUCCESS);
+	assert_int_equal(pthread_create(&t, NULL, wait_thread, &a), 0);
+	usleep(100000);
+	/* Close succeeds; the outstanding wait returns an error (rsm-reference §7 #17) */
+	assert_int_equal(rsm_notify_close(w->eng, a.ch), ERROR_SUCCESS);
+	pthread_join(t, NULL);
+	assert_int_equal(a.result, ERROR_INVALID_HANDLE);
+}
+
+static void test_notification_events_and_end(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), ch;
+	struct rsm_event ev;
+	char buf[512];
+	size_t used;
+	bool ended;
+
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_DRIVE, &ch), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_wait(w->eng, ch, &ev, 50), ERROR_TIMEOUT);
+	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_notify_wait(w->eng, ch, &ev, 1000), ERROR_SUCCESS);
+	assert_int_equal(ev.type, RSM_OBJ_DRIVE);
+	assert_int_equal(ev.op, RSM_EV_UPDATE);
+	assert_string_equal(ev.path, "drives/d0");
+	/* partial-line reads lose nothing */
+	assert_int_equal(rsm_notify_read(w->eng, ch, buf, 3, &used, &ended), ERROR_SUCCESS);
+	assert_int_equal(used, 3);
+	size_t got = used;
+	assert_int_equal(rsm_notify_read(w->eng, ch, buf + got, sizeof(buf) - got - 1, &used,
+					 &ended),
+			 ERROR_SUCCESS);
+	got += used;
+	buf[got] = '\0';
+	assert_non_null(strstr(buf, " update drive drives/d0 "));
+	assert_int_equal(buf[got - 1], '\n');
+	/* the session closes: what is queued is delivered, then the channel ends */
+	assert_int_equal(rsm_session_close(w->eng, s), ERROR_SUCCESS);
+	while (rsm_notify_wait(w->eng, ch, &ev, 100) == ERROR_SUCCESS)
+		;
+	assert_int_equal(rsm_notify_wait(w->eng, ch, &ev, 100), ERROR_NO_DATA);
+	assert_int_equal(rsm_notify_read(w->eng, ch, buf, sizeof(buf), &used, &ended),
+			 ERROR_SUCCESS);
+	assert_int_equal(used, 0);
+	assert_true(ended);
+	assert_int_equal(rsm_notify_close(w->eng, ch), ERROR_SUCCESS);
+}
+
+static void test_notification_overflow(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), ch;
+	char line[128];
+	size_t used;
+	bool ended;
+
+	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_DRIVE, &ch), ERROR_SUCCESS);
+	/* each deferred dismount and remount changes the drive: far more than 4096 events */
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	for (int i = 0; i < 2100; i++) {
+		assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6",
+					      RSM_DISMOUNT_DEFERRED, NULL),
+				 ERROR_SUCCESS);
+		assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	}
+	/* byte by byte: the first line is the overflow record, then the newest 4096 events */
+	size_t count = 0, len = 0;
+	while (rsm_notify_read(w->eng, ch, line + len, 1, &used, &ended) == ERROR_SUCCESS && used) {
+		if (line[len] != '\n' && len < sizeof(line) - 2) {
+			len++;
+			continue;
+		}
+		line[len + 1] = '\0';
+		if (count++ == 0)
+			assert_non_null(strstr(line, " overflow - - -\n"));
+		else
+			assert_null(strstr(line, "overflow"));
+		len = 0;
+	}
+	assert_int_equal(count, RSM_MAX_PENDING_EVENTS + 1);
+}
+
+/* ---- CancelNtmsLibraryRequest ---- */
+
+static void test_cancel_queued_while_busy_and_in_process(void **state)
+{
+	struct world *w = *state;
+	struct rsm_mount_args a1 = {.medium = "T00001L6", .drive = "d0",
+				    .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_SPECIFIC_DRIVE};
+	struct rsm_mount_args a2 = a1;
+	struct rsm_request_info ri;
+	uint64_t r1, r2;
+	char st[32];
+
+	slow_library(w, 1.0);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	a2.medium = "T00002L6";
+	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &a1, NULL, NULL, &r1), ERROR_SUCCESS);
+	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &a2, NULL, NULL, &r2), ERROR_SUCCESS);
+	assert_int_equal(rsm_request_info(w->eng, r1, &ri), ERROR_SUCCESS);
+	assert_string_equal(ri.state, "inprocess");
+	/* the library is busy: the queued one is cancelled at once */
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, r2), ERROR_SUCCESS);
+	assert_int_equal(rsm_request_info(w->eng, r2, &ri), ERROR_SUCCESS);
+	assert_string_equal(ri.state, "cancelled");
+	assert_int_equal(ri.error, ERROR_CANCELLED);
+	/* the cartridge on its way cannot be taken back */
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, r1), ERROR_ACCESS_DENIED);
+	wait_request_final(w, r1, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	/* finished and unknown requests are not found */
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, r1), ERROR_OBJECT_NOT_FOUND);
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, r2), ERROR_OBJECT_NOT_FOUND);
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, 999999), ERROR_OBJECT_NOT_FOUND);
+}
+
+static void test_cancel_access_and_handles(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	rsm_handle u = open_session(w, "u", &w->user);
+	struct rsm_mount_args a = {.medium = "T00001L6", .options = RSM_MOUNT_NOWAIT};
+	uint64_t r;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	/* a mount of a medium another session holds waits: it stays queued */
+	assert_int_equal(rsm_mount(w->eng, u, &w->user, &a, NULL, NULL, &r), ERROR_SUCCESS);
+	assert_int_equal(rsm_request_cancel(w->eng, u, &w->user, r), ERROR_ACCESS_DENIED);
+	assert_int_equal(rsm_request_cancel(w->eng, 0, &w->admin, r), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_request_cancel(w->eng, FORGED, &w->admin, r), ERROR_INVALID_HANDLE);
+	assert_int_equal(rsm_request_cancel(w->eng, s, &w->admin, r), ERROR_SUCCESS);
+}
+
+static void test_cancel_not_enough_memory(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_mount_args a = {.medium = "T00001L6", .options = RSM_MOUNT_NOWAIT};
+	struct rsm_request_info ri;
+	uint64_t r;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	rsm_handle u = open_session(w, "u", &w->admin);
+	assert_int_equal(rsm_mount(w->eng, u, &w->admin, &a, NULL, NULL, &r), ERROR_SUCCESS);
+	/* the catalog may not allocate one more byte */
+	sqlite3_int64 old = sqlite3_hard_heap_limit64(sqlite3_memory_used());
+	rsm_err e = rsm_request_cancel(w->eng, s, &w->admin, r);
+	sqlite3_hard_heap_limit64(old);
+	assert_int_equal(e, ERROR_NOT_ENOUGH_MEMORY);
+	assert_int_equal(rsm_request_info(w->eng, r, &ri), ERROR_SUCCESS);
+	assert_true(strcmp(ri.state, "waiting") == 0 || strcmp(ri.state, "queued") == 0);
+}
+
+/* ---- DismountNtmsMedia ---- */
+
+static void test_dismount_success_immediate_and_deferred(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_library_info before, after;
+	struct rsm_medium_info mi;
+	uint64_t r;
+	char st[32];
+
+	assert_int_equal(mount_wait(w, s, "T00003L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00003L6", RSM_DISMOUNT_DEFERRED, &r),
+			 ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	wait_drive_state(w, "d0", "dismountable");
+	/* a later mount takes the dismountable medium with no robot move */
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &before), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00003L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &after), ERROR_SUCCESS);
+	assert_int_equal(after.moves, before.moves);
+	assert_int_equal(after.mounts, before.mounts + 1);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00003L6", 0, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	assert_int_equal(rsm_medium_info(w->eng, "T00003L6", &mi), ERROR_SUCCESS);
+	assert_string_equal(mi.state, "idle");
+	assert_string_equal(mi.location, "slot 2");
+}
+
+static void test_dismount_access_denied(void **state)
+{
+	struct world *w = *state;
+	rsm_handle a = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+	rsm_handle u = open_session(w, "u", &w->user);
+
+	assert_int_equal(mount_wait(w, a, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, b, &w->admin, "T00001L6", 0, NULL),
+			 ERROR_ACCESS_DENIED);
+	/* a user may not act through someone else's session */
+	assert_int_equal(rsm_dismount(w->eng, a, &w->user, "T00001L6", 0, NULL),
+			 ERROR_ACCESS_DENIED);
+	(void)u;
+}
+
+static void test_dismount_database_failure(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_drive_info di;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	catalog_block_writes(w);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL),
+			 ERROR_DATABASE_FAILURE);
+	catalog_unblock();
+	assert_int_equal(rsm_drive_info(w->eng, "d0", &di), ERROR_SUCCESS);
+	assert_string_equal(di.state, "mounted");
+}
+
+static void test_dismount_database_full(void **state)
+{
+	struct world *w = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	rsm_err e = ERROR_SUCCESS;
+
+	/* cap the catalog at the size it has now */
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	w->cfg.database_max_size = sqlite3_column_int64(st, 0) * 4096;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	world_reopen(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	for (int i = 0; i < 2000 && e == ERROR_SUCCESS; i++)
+		e = rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, NULL);
+	assert_int_equal(e, ERROR_DATABASE_FULL);
+}
+
+static void test_dismount_device_not_available(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d1", 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->user, "d1", false), ERROR_ACCESS_DENIED);
+	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL),
+			 ERROR_DEVICE_NOT_AVAILABLE);
+	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", true), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL), ERROR_SUCCESS);
+}
+
+static void test_dismount_invalid_library(void **state)
+{
+	struct world *w = *state;
+	uint64_t r;
+	char st[32];
+
+	rsm_engine_close(w->eng);
+	world_add_library(w, "vtl1", 1, 2);
+	world_open(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	/* vtl1's media are numbered after vtl0's six */
+	assert_int_equal(mount_wait(w, s, "T00007L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00007L6", RSM_DISMOUNT_DEFERRED, &r),
+			 ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	/* vtl1 leaves the configuration; its cartridge is still in its drive */
+	w->cfg.nlibraries = 1;
+	world_reopen(w);
+	s = open_session(w, "a", &w->admin);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00007L6", 0, NULL),
+			 ERROR_INVALID_LIBRARY);
+}
+
+static void test_dismount_invalid_media_and_state(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "NOSUCH", 0, NULL), ERROR_INVALID_MEDIA);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, NULL, 0, NULL),
+			 ERROR_INVALID_PARAMETER);
+	/* in its slot: nothing to dismount */
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00004L6", 0, NULL),
+			 ERROR_INVALID_STATE);
+	assert_int_equal(rsm_dismount(w->eng, FORGED, &w->admin, "T00004L6", 0, NULL),
+			 ERROR_INVALID_HANDLE);
+}
+
+static void test_dismount_media_offline(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	uint64_t r;
+	char st[32];
+	struct rsm_medium_info mi;
+
+	assert_int_equal(rsm_eject(w->eng, s, &w->admin, "T00005L6", -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	wait_medium_state(w, "T00005L6", "in-port");
+	assert_int_equal(rsm_sim_remove(w->eng, &w->admin, "vtl0", 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_medium_info(w->eng, "T00005L6", &mi), ERROR_SUCCESS);
+	assert_string_equal(mi.state, "offline");
+	assert_string_equal(mi.location, "offline");
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00005L6", 0, NULL),
+			 ERROR_MEDIA_OFFLINE);
+	/* back in through the port and inject */
+	assert_int_equal(rsm_sim_insert(w->eng, &w->admin, "vtl0", "T00005L6", -1), ERROR_SUCCESS);
+	assert_int_equal(rsm_inject(w->eng, s, &w->admin, "vtl0", -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	wait_medium_state(w, "T00005L6", "idle");
+}
+
+static void test_dismount_media_not_available(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_media_set_enabled(w->eng, &w->admin, "T00001L6", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL),
+			 ERROR_MEDIA_NOT_AVAILABLE);
+}
+
+static void test_dismount_not_enough_memory(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	sqlite3_int64 old = sqlite3_hard_heap_limit64(sqlite3_memory_used());
+	rsm_err e = rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL);
+	sqlite3_hard_heap_limit64(old);
+	assert_int_equal(e, ERROR_NOT_ENOUGH_MEMORY);
+}
+
+static void test_dismount_timeout(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_drive_info di;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	sqlite3 *other = lock_catalog(w);
+	rsm_err e = rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL);
+	unlock_catalog(other);
+	assert_int_equal(e, ERROR_TIMEOUT);
+	assert_int_equal(rsm_drive_info(w->eng, "d0", &di), ERROR_SUCCESS);
+	assert_string_equal(di.state, "mounted");
+}
+
+/* ---- MountNtmsMedia ---- */
+
+static void test_mount_errors(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+
+	assert_int_equal(mount_wait(w, s, "NOSUCH", NULL, 0), ERROR_INVALID_MEDIA);
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d9", 0), ERROR_INVALID_DRIVE);
+	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", false), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d1", 0), ERROR_DEVICE_NOT_AVAILABLE);
+	assert_int_equal(rsm_media_set_enabled(w->eng, &w->admin, "T00002L6", false), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_RESOURCE_DISABLED);
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, b, "T00001L6", NULL, RSM_MOUNT_ERROR_NOT_AVAILABLE),
+			 ERROR_BUSY);
+	struct rsm_mount_args bad = {.medium = "T00001L6", .priority = 99, .timeout_ms = -1};
+	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &bad, waiter_done, NULL, NULL),
+			 ERROR_INVALID_PARAMETER);
+}
+
+static void test_mount_drive_media_mismatch(void **state)
+{
+	struct world *w = *state;
+
+	rsm_engine_close(w->eng);
+	world_add_library(w, "vtl1", 1, 2);
+	world_open(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	/* d2 belongs to vtl1, T00001L6 to vtl0 */
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d2", 0), ERROR_DRIVE_MEDIA_MISMATCH);
+}
+
+static void test_mount_offline_error_and_timeout(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+	uint64_t r;
+	char st[32];
+	struct waiter wt;
+	struct rsm_mount_args a = {.medium = "T00001L6", .timeout_ms = 200};
+
+	assert_int_equal(rsm_eject(w->eng, s, &w->admin, "T00006L6", -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_int_equal(rsm_sim_remove(w->eng, &w->admin, "vtl0", -1), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00006L6", NULL, RSM_MOUNT_ERROR_OFFLINE),
+			 ERROR_MEDIA_OFFLINE);
+	/* a medium held by another session is waited for, up to the time-out */
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	waiter_init(&wt);
+	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, waiter_done, &wt, &r),
+			 ERROR_IO_PENDING);
+	assert_int_equal(waiter_wait(&wt, 3000), ERROR_TIMEOUT);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "cancelled");
+}
+
+static void test_mount_waits_for_other_session(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+	struct waiter wt;
+	struct rsm_mount_args a = {.medium = "T00001L6", .timeout_ms = RSM_WAIT_INFINITE};
+	uint64_t r;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	waiter_init(&wt);
+	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, waiter_done, &wt, &r),
+			 ERROR_IO_PENDING);
+	usleep(100000);
+	assert_false(wt.done);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED,
+				      NULL),
+			 ERROR_SUCCESS);
+	assert_int_equal(waiter_wait(&wt, 3000), ERROR_SUCCESS);
+	struct rsm_drive_info di;
+	assert_int_equal(rsm_drive_info(w->eng, wt.drive, &di), ERROR_SUCCESS);
+	assert_string_equal(di.session, "b");
+	assert_string_equal(di.medium, "T00001L6");
+}
+
+static void test_mount_evicts_least_recently_used(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_drive_info d0, d1;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", RSM_DISMOUNT_DEFERRED,
+				      NULL),
+			 ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED,
+				      NULL),
+			 ERROR_SUCCESS);
+	wait_drive_state(w, "d0", "dismountable");
+	wait_drive_state(w, "d1", "dismountable");
+	/* no empty drive: T00003L6 evicts T00002L6, dismounted first */
+	assert_int_equal(mount_wait(w, s, "T00003L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_info(w->eng, "d0", &d0), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_info(w->eng, "d1", &d1), ERROR_SUCCESS);
+	assert_string_equal(d0.medium, "T00001L6");
+	assert_string_equal(d1.medium, "T00003L6");
+}
+
+static void test_catalog_survives_restart(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_medium_info mi;
+	struct rsm_request_info ri;
+	uint64_t r;
+	struct rsm_library_info li;
+	char guid[64];
+
+	assert_int_equal(mount_wait(w, s, "T00004L6", "d1", 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	snprintf(guid, sizeof(guid), "%s", li.guid);
+	struct rsm_mount_args a = {.medium = "T00004L6", .options = RSM_MOUNT_NOWAIT};
+	rsm_handle b = open_session(w, "b", &w->admin);
+	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, NULL, NULL, &r), ERROR_SUCCESS);
+	world_reopen(w);
+	/* the medium stays in its drive, released; the dead session's request is cancelled */
+	assert_int_equal(rsm_medium_info(w->eng, "T00004L6", &mi), ERROR_SUCCESS);
+	assert_string_equal(mi.location, "drive d1");
+	assert_string_equal(mi.state, "dismountable");
+	assert_int_equal(rsm_request_info(w->eng, r, &ri), ERROR_SUCCESS);
+	assert_string_equal(ri.state, "cancelled");
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_string_equal(li.guid, guid);
+	/* request numbers go on from where they were */
+	s = open_session(w, "a", &w->admin);
+	uint64_t r2;
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00004L6", 0, &r2), ERROR_SUCCESS);
+	assert_true(r2 > r);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_error_table),
+		T(test_close_session_success_and_invalid_handle),
+		T(test_close_session_connection_unavail),
+		T(test_close_session_unwinds_blocked_mount),
+		T(test_open_notification_errors),
+		T(test_close_notification_errors),
+		T(test_close_notification_with_outstanding_wait),
+		T(test_notification_events_and_end),
+		T(test_notification_overflow),
+		T(test_cancel_queued_while_busy_and_in_process),
+		T(test_cancel_access_and_handles),
+		T(test_cancel_not_enough_memory),
+		T(test_dismount_success_immediate_and_deferred),
+		T(test_dismount_access_denied),
+		T(test_dismount_database_failure),
+		T(test_dismount_database_full),
+		T(test_dismount_device_not_available),
+		T(test_dismount_invalid_library),
+		T(test_dismount_invalid_media_and_state),
+		T(test_dismount_media_offline),
+		T(test_dismount_media_not_available),
+		T(test_dismount_not_enough_memory),
+		T(test_dismount_timeout),
+		T(test_mount_errors),
+		T(test_mount_drive_media_mismatch),
+		T(test_mount_offline_error_and_timeout),
+		T(test_mount_waits_for_other_session),
+		T(test_mount_evicts_least_recently_used),
+		T(test_catalog_survives_restart),
+	};
+	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
