@@ -110,7 +110,7 @@ struct rsm_cred cred_of(fuse_req_t req)
 
 /* ---- resolution ---- */
 
-static int split(const char *path, char comp[][RSM_GUID_LEN + 8], int max)
+static int split(const char *path, char comp[][RSM_NAME_MAX + 8], int max)
 {
 	int n = 0;
 	const char *p = path;
@@ -118,7 +118,7 @@ static int split(const char *path, char comp[][RSM_GUID_LEN + 8], int max)
 	while (*p) {
 		const char *slash = strchr(p, '/');
 		size_t len = slash ? (size_t)(slash - p) : strlen(p);
-		if (n == max || len == 0 || len >= RSM_GUID_LEN + 8)
+		if (n == max || len == 0 || len >= RSM_NAME_MAX + 8)
 			return -1;
 		memcpy(comp[n], p, len);
 		comp[n][len] = '\0';
@@ -181,7 +181,7 @@ static int link_node(struct node *n, const char *fmt, const char *a, const char 
 	return 0;
 }
 
-static int resolve_library(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_library(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_library_info li;
 
@@ -204,7 +204,7 @@ static int resolve_library(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 	return -ENOENT;
 }
 
-static int resolve_drive(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_drive(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_drive_info di;
 
@@ -224,7 +224,7 @@ static int resolve_drive(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 	return from_table(n, drive_files, c[2], 0);
 }
 
-static int resolve_medium(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_medium(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_medium_info mi;
 
@@ -258,7 +258,7 @@ static int resolve_medium(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 	return -ENOENT;
 }
 
-static int resolve_pool(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_pool(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_pool_info pi;
 
@@ -294,7 +294,7 @@ static bool parse_number(const char *s, uint64_t *out)
 	return *end == '\0';
 }
 
-static int resolve_request(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_request(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_request_info ri;
 	uint64_t num;
@@ -311,7 +311,7 @@ static int resolve_request(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 	return -ENOENT;
 }
 
-static int resolve_session(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_session(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	struct rsm_session_info si;
 
@@ -369,7 +369,7 @@ static int resolve_session(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 	return -ENOENT;
 }
 
-static int resolve_byid(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
+static int resolve_byid(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 {
 	char path[256];
 
@@ -385,7 +385,7 @@ static int resolve_byid(struct node *n, char c[][RSM_GUID_LEN + 8], int k)
 static const struct area_entry {
 	const char *name;
 	int area;
-	int (*resolve)(struct node *, char c[][RSM_GUID_LEN + 8], int);
+	int (*resolve)(struct node *, char c[][RSM_NAME_MAX + 8], int);
 } areas[] = {
 	{"libraries", AREA_LIBRARIES, resolve_library}, {"drives", AREA_DRIVES, resolve_drive},
 	{"media", AREA_MEDIA, resolve_medium},          {"pools", AREA_POOLS, resolve_pool},
@@ -395,7 +395,7 @@ static const struct area_entry {
 
 int tree_resolve(const char *path, struct node *n)
 {
-	char c[6][RSM_GUID_LEN + 8];
+	char c[6][RSM_NAME_MAX + 8];
 	int k = split(path, c, 6);
 
 	memset(n, 0, sizeof(*n));

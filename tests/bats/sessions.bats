@@ -1,0 +1,98 @@
+#!/usr/bin/env bats
+# Sessions: mkdir opens one (OpenNtmsSession), rmdir closes it (CloseNtmsSession).
+
+load helper
+
+setup() { setup_rsmfs; }
+teardown() { teardown_rsmfs; }
+
+@test "mkdir opens a session owned by the caller, with empty mounts and requests and no last" {
+	mkdir "$MNT/sessions/nightly"
+	S=$MNT/sessions/nightly
+	[ "$(cat "$S/owner")" = "$(id -u)" ]
+	[[ "$(cat "$S/id")" =~ ^[0-9a-f-]{36}$ ]]
+	[[ "$(cat "$S/created")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	[ "$(stat -c %s "$S/error")" -eq 0 ]
+	[ "$(ls "$S/mounts" | wc -l)" -eq 0 ]
+	[ "$(ls "$S/requests" | wc -l)" -eq 0 ]
+	[ ! -L "$S/last" ]
+	run ls "$S/notify"
+	assert_output "$(printf '%s\n' library drive media side pool slot port door request opreq session all | sort)"
+	[ "$(readlink "$MNT/by-id/$(cat "$S/id")")" = ../sessions/nightly ]
+}
+
+@test "a name in use is EEXIST; bad names EINVAL; over 64 characters ENAMETOOLONG" {
+	mkdir "$MNT/sessions/a"
+	run mkdir "$MNT/sessions/a"
+	assert_output --partial "File exists"
+	run mkdir "$MNT/sessions/.hidden"
+	assert_output --partial "Invalid argument"
+	run mkdir "$MNT/sessions/bad name"
+	assert_output --partial "Invalid argument"
+	run mkdir "$MNT/sessions/$(printf 'x%.0s' $(seq 65))"
+	assert_output --partial "File name too long"
+	mkdir "$MNT/sessions/$(printf 'y%.0s' $(seq 64))"
+	[ "$(ls "$MNT/sessions" | wc -l)" -eq 2 ]
+}
+
+@test "rmdir closes the session and frees the name" {
+	mkdir "$MNT/sessions/a"
+	id1=$(cat "$MNT/sessions/a/id")
+	rmdir "$MNT/sessions/a"
+	[ ! -e "$MNT/sessions/a" ]
+	[ ! -e "$MNT/by-id/$id1" ]
+	mkdir "$MNT/sessions/a"
+	[ "$(cat "$MNT/sessions/a/id")" != "$id1" ]
+	run rmdir "$MNT/sessions/nosuch"
+	assert_output --partial "No such file or directory"
+}
+
+@test "closing a session releases its mounted media as by a deferred dismount" {
+	mkdir "$MNT/sessions/a"
+	ctl a "mount T00001L6"
+	[ "$(cat "$MNT/drives/d0/session")" = a ]
+	rmdir "$MNT/sessions/a"
+	[ "$(cat "$MNT/drives/d0/state")" = dismountable ]
+	[ "$(cat "$MNT/media/T00001L6/state")" = dismountable ]
+	[ "$(stat -c %s "$MNT/drives/d0/session")" -eq 0 ]
+}
+
+@test "closing a session unwinds a queued mount: the blocked write fails with ECANCELED" {
+	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
+	ctl a "mount T00001L6"
+	$PROBE write "$MNT/sessions/b/ctl" 'mount T00001L6\n' >"$TESTDIR/out" &
+	writer=$!
+	wait_for "$MNT/requests/2/state" waiting
+	rmdir "$MNT/sessions/b"
+	wait "$writer"
+	[ "$(cat "$TESTDIR/out")" = ECANCELED ]
+	[ "$(cat "$MNT/requests/2/state")" = cancelled ]
+	[[ "$(cat "$MNT/requests/2/error")" == "ERROR_CANCELLED 1223 "* ]]
+	[ "$(cat "$MNT/requests/2/session")" = b ]
+}
+
+@test "a session's requests and last link, and mounts links to the drive" {
+	mkdir "$MNT/sessions/a"
+	ctl a "mount T00002L6"
+	ctl a "mount T00003L6"
+	[ "$(readlink "$MNT/sessions/a/last")" = ../../requests/2 ]
+	[ "$(cat "$MNT/sessions/a/last/medium")" = T00003L6 ]
+	run ls "$MNT/sessions/a/requests"
+	assert_output "$(printf '1\n2')"
+	[ "$(readlink "$MNT/sessions/a/requests/1")" = ../../../requests/1 ]
+	[ "$(cat "$MNT/sessions/a/requests/1/operation")" = mount ]
+	d=$(readlink "$MNT/sessions/a/mounts/T00002L6")
+	[[ "$d" == ../../../drives/d[01] ]]
+	[ "$(cat "$MNT/sessions/a/mounts/T00002L6/medium/name")" = T00002L6 ]
+}
+
+@test "a closed session's open ctl answers EBADF" {
+	mkdir "$MNT/sessions/a"
+	exec 5>"$MNT/sessions/a/ctl"
+	rmdir "$MNT/sessions/a"
+	mkdir "$MNT/sessions/a"
+	run bash -c 'echo "mount T00001L6" >&5'
+	exec 5>&-
+	assert_output --partial "Bad file descriptor"
+	[ "$(cat "$MNT/drives/d0/state")" = empty ]
+}

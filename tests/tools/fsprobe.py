@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""fsprobe - file operations that the shell cannot express, for the bats suites.
+
+  fsprobe.py write-eintr FILE TEXT SECONDS   write TEXT, interrupted by SIGALRM after SECONDS;
+                                             prints OK or the errno name, and the seconds taken
+  fsprobe.py read-nonblock FILE              one O_NONBLOCK read: prints DATA or the errno name
+  fsprobe.py poll FILE SECONDS               poll for POLLIN: prints READY or TIMEOUT
+  fsprobe.py pread0 FILE                     read, then pread at 0 on the same descriptor
+  fsprobe.py write FILE TEXT                 one write(2) of TEXT (escapes allowed); prints OK or
+                                             the errno name
+  fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
+                                             thread; prints the number of lines read when all end
+"""
+import errno
+import os
+import select
+import signal
+import sys
+import threading
+import time
+
+
+def name(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def write_eintr(path, text, seconds):
+    signal.signal(signal.SIGALRM, lambda *a: None)  # interrupts without SA_RESTART
+    signal.siginterrupt(signal.SIGALRM, True)
+    fd = os.open(path, os.O_WRONLY)
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        os.write(fd, text.encode())
+        result = "OK"
+    except OSError as e:
+        result = name(e)
+    print(result, "%.2f" % (time.monotonic() - start))
+
+
+def read_nonblock(path):
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        data = os.read(fd, 4096)
+        print("DATA" if data else "EOF")
+    except OSError as e:
+        print(name(e))
+
+
+def poll(path, seconds):
+    fd = os.open(path, os.O_RDONLY)
+    p = select.poll()
+    p.register(fd, select.POLLIN)
+    ev = p.poll(float(seconds) * 1000)
+    print("READY" if ev and ev[0][1] & select.POLLIN else "TIMEOUT")
+
+
+def pread0(path):
+    fd = os.open(path, os.O_RDONLY)
+    first = os.read(fd, 4096)
+    again = os.pread(fd, 4096, 0)
+    print(first.decode(), end="")
+    print(again.decode(), end="")
+
+
+def write(path, text):
+    data = text.encode().decode("unicode_escape").encode("latin-1")
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, data)
+        print("OK")
+    except OSError as e:
+        print(name(e))
+
+
+def readers(path, count):
+    fds = [os.open(path, os.O_RDONLY) for _ in range(int(count))]
+    lines = []
+
+    def reader(fd):
+        data = b""
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+        lines.append(data.count(b"\n"))
+
+    threads = [threading.Thread(target=reader, args=(fd,)) for fd in fds]
+    for t in threads:
+        t.start()
+    print("started", flush=True)
+    for t in threads:
+        t.join()
+    print(sum(lines))
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"write-eintr": write_eintr, "read-nonblock": read_nonblock, "poll": poll,
+     "pread0": pread0, "write": write, "readers": readers}[cmd](*args)
