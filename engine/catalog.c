@@ -19,15 +19,16 @@ static const char schema_sql[] =
 	" type TEXT NOT NULL, enabled INTEGER NOT NULL, backend TEXT NOT NULL, changer TEXT,"
 	" door TEXT NOT NULL, nslots INTEGER NOT NULL, nports INTEGER NOT NULL,"
 	" moves INTEGER NOT NULL, mounts INTEGER NOT NULL, failures INTEGER NOT NULL,"
-	" mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL);"
+	" mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS pools(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
 	" type TEXT NOT NULL, media_type TEXT NOT NULL, draw INTEGER NOT NULL,"
-	" ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL);"
+	" ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
+	" position INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS drives(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
 	" library TEXT NOT NULL REFERENCES libraries(name), number INTEGER NOT NULL,"
 	" state TEXT NOT NULL, enabled INTEGER NOT NULL, medium TEXT, last_used INTEGER NOT NULL,"
 	" mounts INTEGER NOT NULL, cleanings INTEGER NOT NULL, errors INTEGER NOT NULL,"
-	" last_cleaned TEXT NOT NULL);"
+	" last_cleaned TEXT NOT NULL, position INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS media(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
 	" barcode TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, enabled INTEGER NOT NULL,"
 	" library TEXT NOT NULL REFERENCES libraries(name), pool TEXT NOT NULL REFERENCES"
@@ -196,21 +197,22 @@ void catalog_rollback(struct rsm_engine *eng)
 rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l)
 {
 	return exec_args(eng,
-			 "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			 "sssisssiiiiidd", l->name, l->guid, l->type, (int64_t)l->enabled,
+			 "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 "sssisssiiiiiddi", l->name, l->guid, l->type, (int64_t)l->enabled,
 			 l->backend, l->changer, l->door, (int64_t)l->nslots, (int64_t)l->nports,
 			 (int64_t)l->moves, (int64_t)l->mounts, (int64_t)l->failures,
-			 l->mount_secs_total, l->mount_secs_max);
+			 l->mount_secs_total, l->mount_secs_max, (int64_t)(l - eng->libraries));
 }
 
 rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d)
 {
 	const char *medium = d->medium >= 0 ? eng->media[d->medium].name : "";
-	return exec_args(eng, "INSERT OR REPLACE INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-			 "sssisisiiiis", d->name, d->guid, eng->libraries[d->library].name,
+	return exec_args(eng, "INSERT OR REPLACE INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			 "sssisisiiiisi", d->name, d->guid, eng->libraries[d->library].name,
 			 (int64_t)d->number, drive_state_names[d->state], (int64_t)d->enabled,
 			 medium, (int64_t)d->last_used, (int64_t)d->mounts,
-			 (int64_t)d->cleanings, (int64_t)d->errors, d->last_cleaned);
+			 (int64_t)d->cleanings, (int64_t)d->errors, d->last_cleaned,
+			 (int64_t)(d - eng->drives));
 }
 
 static const char *const loc_names[] = {"slot", "drive", "port", "offline"};
@@ -233,9 +235,10 @@ rsm_err catalog_save_medium(struct rsm_engine *eng, const struct medium *m)
 
 rsm_err catalog_save_pool(struct rsm_engine *eng, const struct pool *p)
 {
-	return exec_args(eng, "INSERT OR REPLACE INTO pools VALUES(?,?,?,?,?,?,?,?,?)",
-			 "ssssiiiii", p->name, p->guid, p->type, p->media_type, (int64_t)p->draw,
-			 (int64_t)p->ret, (int64_t)p->uid, (int64_t)p->gid, (int64_t)p->mode);
+	return exec_args(eng, "INSERT OR REPLACE INTO pools VALUES(?,?,?,?,?,?,?,?,?,?)",
+			 "ssssiiiiii", p->name, p->guid, p->type, p->media_type, (int64_t)p->draw,
+			 (int64_t)p->ret, (int64_t)p->uid, (int64_t)p->gid, (int64_t)p->mode,
+			 (int64_t)(p - eng->pools));
 }
 
 rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r)

@@ -38,7 +38,7 @@ static const char *col(sqlite3_stmt *st, int i)
 static int load_libraries(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM libraries ORDER BY rowid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM libraries ORDER BY position", -1, &st, NULL))
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct library *l = grow((void **)&eng->libraries, &eng->nlibraries, sizeof(*l));
@@ -65,7 +65,7 @@ static int load_libraries(struct rsm_engine *eng)
 static int load_pools(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM pools ORDER BY rowid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM pools ORDER BY position", -1, &st, NULL))
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct pool *p = grow((void **)&eng->pools, &eng->npools, sizeof(*p));
@@ -87,7 +87,7 @@ static int load_pools(struct rsm_engine *eng)
 static int load_drives(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM drives ORDER BY rowid", -1, &st, NULL))
+	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM drives ORDER BY position", -1, &st, NULL))
 		return -1;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct drive *d = grow((void **)&eng->drives, &eng->ndrives, sizeof(*d));

@@ -30,6 +30,14 @@ struct batch {
 	char line[FS_MAX_WRITE + 1]; /* the line being executed */
 	uint64_t pending; /* request number of the parked mount */
 	bool interrupt_registered;
+	/* One thread at a time runs the batch.  A completion that arrives while it runs (the
+	 * engine may finish a mount before rsm_mount has even returned) is stashed here for the
+	 * running thread to apply. */
+	bool running;
+	bool has_completion;
+	rsm_err completion_err;
+	uint64_t completion_request;
+	char completion_drive[RSM_NAME_MAX + 1];
 };
 
 /* The outcome of one command: 0 done, 1 parked, or a negative errno with err/why set. */
@@ -263,7 +271,8 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
 	if (e == ERROR_IO_PENDING) {
 		pthread_mutex_lock(&b->lock);
-		b->pending = request;
+		if (!b->has_completion)
+			b->pending = request;
 		pthread_mutex_unlock(&b->lock);
 		return 1;
 	}
@@ -418,6 +427,8 @@ static void batch_interrupt(fuse_req_t req, void *data)
 		took = true;
 	}
 	pending = b->pending;
+	if (took)
+		b->pending = 0; /* abandoned here, not again by the running thread */
 	pthread_mutex_unlock(&b->lock);
 	if (!took)
 		return;
@@ -427,70 +438,125 @@ static void batch_interrupt(fuse_req_t req, void *data)
 	batch_put(b);
 }
 
-/* Runs lines from b->pos until one parks or fails, or all are done. */
+/* Applies a mount's outcome to the batch: its reply line, or the failure.  Returns false
+ * when the batch is over (answered). */
+static bool apply_completion(struct batch *b, rsm_err err, uint64_t request, const char *drive)
+{
+	char line[160];
+
+	if (err == ERROR_SUCCESS) {
+		snprintf(line, sizeof(line), "ok request %llu drive=%s", (unsigned long long)request,
+			 drive);
+		reply_queue_add(b->fh, line);
+		return true;
+	}
+	if (fs_global.shutting_down) {
+		batch_finish(b, ESHUTDOWN);
+		return false;
+	}
+	struct outcome o = {.err = err};
+	snprintf(o.why, sizeof(o.why), "request %llu", (unsigned long long)request);
+	o.rc = -rsm_error_errno(err);
+	record_failure(b, b->fh->path, b->line, &o);
+	batch_finish(b, -o.rc);
+	return false;
+}
+
+static void set_running(struct batch *b, bool running)
+{
+	pthread_mutex_lock(&b->lock);
+	b->running = running;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Runs lines from b->pos until one parks or fails, or all are done.  The caller set
+ * b->running and holds a reference. */
 static void batch_run(struct batch *b)
 {
 	struct outcome o;
 
-	while (b->pos < b->size) {
-		char *start = b->buf + b->pos;
-		char *nl = memchr(start, '\n', b->size - b->pos);
-		size_t len = nl ? (size_t)(nl - start) : b->size - b->pos;
-		b->pos += len + (nl ? 1 : 0);
-		memcpy(b->line, start, len);
-		b->line[len] = '\0';
-		if (len == 0 && b->pos >= b->size && b->pos > 1)
-			break; /* the newline that ends the last command */
-		char shown[FS_MAX_WRITE + 1];
-		memcpy(shown, b->line, len + 1);
-		int rc = run_line(b, b->line, &o);
-		if (rc == 1) {
-			pthread_mutex_lock(&b->lock);
-			fuse_req_t req = b->req;
-			bool reg = !b->interrupt_registered && req;
-			b->interrupt_registered = true;
-			pthread_mutex_unlock(&b->lock);
-			if (reg)
-				fuse_req_interrupt_func(req, batch_interrupt, b);
-			return;
+	for (;;) {
+		int rc = 0;
+		while (rc == 0 && b->pos < b->size) {
+			char *start = b->buf + b->pos;
+			char *nl = memchr(start, '\n', b->size - b->pos);
+			size_t len = nl ? (size_t)(nl - start) : b->size - b->pos;
+			b->pos += len + (nl ? 1 : 0);
+			if (len == 0 && b->pos >= b->size && b->pos > 1)
+				break; /* the newline that ends the last command */
+			char shown[FS_MAX_WRITE + 1];
+			memcpy(b->line, start, len);
+			b->line[len] = '\0';
+			memcpy(shown, b->line, len + 1);
+			rc = run_line(b, b->line, &o);
+			if (rc < 0) {
+				memcpy(b->line, shown, len + 1);
+				record_failure(b, b->fh->path, shown, &o);
+			}
 		}
-		if (rc < 0) {
-			record_failure(b, b->fh->path, shown, &o);
+		if (rc <= 0) {
+			set_running(b, false);
 			batch_finish(b, -rc);
 			return;
 		}
+		/* parked on a mount: make it interruptible, unless it finished meanwhile */
+		pthread_mutex_lock(&b->lock);
+		fuse_req_t req = b->req;
+		bool reg = req && !b->interrupt_registered;
+		b->interrupt_registered |= reg;
+		pthread_mutex_unlock(&b->lock);
+		if (reg)
+			fuse_req_interrupt_func(req, batch_interrupt, b);
+		pthread_mutex_lock(&b->lock);
+		if (b->has_completion) {
+			rsm_err err = b->completion_err;
+			uint64_t request = b->completion_request;
+			char drive[RSM_NAME_MAX + 1];
+			snprintf(drive, sizeof(drive), "%s", b->completion_drive);
+			b->has_completion = false;
+			bool answered = b->req == NULL;
+			pthread_mutex_unlock(&b->lock);
+			if (answered || !apply_completion(b, err, request, drive)) {
+				set_running(b, false);
+				return;
+			}
+			continue;
+		}
+		uint64_t abandoned = b->req ? 0 : b->pending;
+		if (abandoned)
+			b->pending = 0;
+		b->running = false;
+		pthread_mutex_unlock(&b->lock);
+		/* interrupted before the request number was known: cancel it now */
+		if (abandoned && rsm_mount_abandon(fs_global.eng, abandoned))
+			batch_put(b);
+		return;
 	}
-	batch_finish(b, 0);
 }
 
 static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
 {
 	struct batch *b = ctx;
-	bool answered;
-	char line[160];
 
 	pthread_mutex_lock(&b->lock);
 	b->pending = 0;
-	answered = b->req == NULL;
-	pthread_mutex_unlock(&b->lock);
-	if (answered) {
+	if (b->running) {
+		b->has_completion = true;
+		b->completion_err = err;
+		b->completion_request = request;
+		snprintf(b->completion_drive, sizeof(b->completion_drive), "%s", drive ? drive : "");
+		pthread_mutex_unlock(&b->lock);
 		batch_put(b);
 		return;
 	}
-	if (err == ERROR_SUCCESS) {
-		snprintf(line, sizeof(line), "ok request %llu drive=%s", (unsigned long long)request,
-			 drive ? drive : "");
-		reply_queue_add(b->fh, line);
+	bool answered = b->req == NULL;
+	if (!answered)
+		b->running = true;
+	pthread_mutex_unlock(&b->lock);
+	if (!answered && apply_completion(b, err, request, drive ? drive : ""))
 		batch_run(b);
-	} else if (fs_global.shutting_down) {
-		batch_finish(b, ESHUTDOWN);
-	} else {
-		struct outcome o = {.err = err};
-		snprintf(o.why, sizeof(o.why), "request %llu", (unsigned long long)request);
-		o.rc = -rsm_error_errno(err);
-		record_failure(b, b->fh->path, b->line, &o);
-		batch_finish(b, -o.rc);
-	}
+	else if (!answered)
+		set_running(b, false);
 	batch_put(b);
 }
 
@@ -563,5 +629,8 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 	pthread_mutex_unlock(&fh->lock);
 	b->fh = fh;
 	b->session = fh->session;
+	b->refs++; /* the running thread's own reference */
+	b->running = true;
 	batch_run(b);
+	batch_put(b);
 }

@@ -387,10 +387,11 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 	}
 	fi->fh = (uint64_t)(uintptr_t)fh;
-	/* Channels and ctl files read as streams and ignore the offset, yet stay seekable:
-	 * head(1) seeks back over what it did not print and fails on a regular file that
-	 * cannot seek. */
+	/* Channels and ctl files are streams: not seekable, so that bash's `read` takes them a
+	 * byte at a time instead of reading ahead and seeking back over lines it then loses. */
 	fi->direct_io = 1;
+	if (n.type != N_FILE)
+		fi->nonseekable = 1;
 	fuse_reply_open(req, fi);
 }
 

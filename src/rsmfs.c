@@ -152,6 +152,8 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	/* a file-size limit must make a catalog write fail, not kill the daemon */
+	signal(SIGXFSZ, SIG_IGN);
 	rsm_config_default(&cfg);
 	if (o.config_file && config_load(o.config_file, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rsmfs: %s\n", err);

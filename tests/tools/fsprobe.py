@@ -8,6 +8,9 @@
   fsprobe.py pread0 FILE                     read, then pread at 0 on the same descriptor
   fsprobe.py write FILE TEXT                 one write(2) of TEXT (escapes allowed); prints OK or
                                              the errno name
+  fsprobe.py read-eintr FILE SECONDS CTL CMD a read interrupted by SIGALRM (prints its errno),
+                                             then CMD written to CTL and a second read on the
+                                             same descriptor (prints DATA)
   fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
                                              thread; prints the number of lines read when all end
 """
@@ -36,6 +39,22 @@ def write_eintr(path, text, seconds):
     except OSError as e:
         result = name(e)
     print(result, "%.2f" % (time.monotonic() - start))
+
+
+def read_eintr(path, seconds, ctl, cmd):
+    signal.signal(signal.SIGALRM, lambda *a: None)
+    signal.siginterrupt(signal.SIGALRM, True)
+    fd = os.open(path, os.O_RDONLY)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        os.read(fd, 4096)
+        print("DATA")
+    except OSError as e:
+        print(name(e))
+    c = os.open(ctl, os.O_WRONLY)
+    os.write(c, (cmd + "\n").encode())
+    os.close(c)
+    print("DATA" if os.read(fd, 4096) else "EOF")
 
 
 def read_nonblock(path):
@@ -97,5 +116,5 @@ def readers(path, count):
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"write-eintr": write_eintr, "read-nonblock": read_nonblock, "poll": poll,
+    {"write-eintr": write_eintr, "read-eintr": read_eintr, "read-nonblock": read_nonblock, "poll": poll,
      "pread0": pread0, "write": write, "readers": readers}[cmd](*args)

@@ -1,0 +1,149 @@
+#!/usr/bin/env bats
+# Notification channels (DESIGN §4): sessions/<s>/notify/<type>.
+
+load helper
+
+setup() { setup_rsmfs; mkdir "$MNT/sessions/s"; }
+teardown() { teardown_rsmfs; }
+
+GUID='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+
+@test "a bash while-read loop receives drive events with usable paths" {
+	exec 6<"$MNT/sessions/s/notify/drive"
+	(while read -r l; do echo "$l" >>"$TESTDIR/events"; done <&6) &
+	reader=$!
+	exec 6<&-
+	ctl s "mount T00001L6"
+	ctl s "dismount T00001L6 deferred"
+	for _ in $(seq 100); do
+		[ "$(grep -c . "$TESTDIR/events" 2>/dev/null)" -ge 3 ] && break
+		sleep 0.05
+	done
+	kill "$reader"
+	run cat "$TESTDIR/events"
+	[ "${#lines[@]}" -ge 3 ]
+	for l in "${lines[@]}"; do
+		[[ "$l" =~ ^[0-9]+\ update\ drive\ drives/d0\ $GUID$ ]]
+	done
+	# seq increases; the path names the object's directory
+	prev=0
+	for l in "${lines[@]}"; do
+		seq=${l%% *}
+		[ "$seq" -gt "$prev" ]
+		prev=$seq
+	done
+	path=$(echo "${lines[0]}" | cut -d' ' -f4)
+	[ -f "$MNT/$path/state" ]
+	[ "$(echo "${lines[0]}" | cut -d' ' -f5)" = "$(cat "$MNT/drives/d0/id")" ]
+}
+
+@test "channels see events from that moment on, whichever session caused them" {
+	mkdir "$MNT/sessions/other"
+	ctl other "mount T00002L6"
+	exec 6<"$MNT/sessions/s/notify/request"
+	ctl other "dismount T00002L6 deferred"
+	read -r l <&6
+	exec 6<&-
+	[[ "$l" =~ ^[0-9]+\ insert\ request\ requests/2\ $GUID$ ]]
+}
+
+@test "the all channel sees every type; session events on mkdir and rmdir" {
+	exec 6<"$MNT/sessions/s/notify/all"
+	mkdir "$MNT/sessions/t"
+	read -r l1 <&6
+	rmdir "$MNT/sessions/t"
+	read -r l2 <&6
+	ctl s "mount T00003L6"
+	read -r l3 <&6
+	exec 6<&-
+	[[ "$l1" =~ ^[0-9]+\ insert\ session\ sessions/t\ $GUID$ ]]
+	[[ "$l2" =~ ^[0-9]+\ delete\ session\ sessions/t\ $GUID$ ]]
+	[[ "$l3" =~ ^[0-9]+\ insert\ request\ requests/1\  ]]
+}
+
+@test "timeout 5 head -n1 gets one event" {
+	(timeout 5 head -n1 "$MNT/sessions/s/notify/media" >"$TESTDIR/one" 2>/dev/null) &
+	reader=$!
+	sleep 0.3
+	ctl s "mount T00004L6"
+	wait "$reader"
+	run cat "$TESTDIR/one"
+	assert_output --regexp "^[0-9]+ update media media/T00004L6 $GUID$"
+}
+
+@test "SIGINT ends a blocked cat of a channel within a second" {
+	start=$(date +%s%N)
+	run timeout -s INT 0.3 cat "$MNT/sessions/s/notify/library"
+	[ "$status" -eq 124 ]
+	[ $((($(date +%s%N) - start) / 1000000)) -lt 1300 ]
+	# the daemon is not stuck
+	ls "$MNT/drives" >/dev/null
+}
+
+@test "an interrupted read returns EINTR and the channel stays open" {
+	run $PROBE read-eintr "$MNT/sessions/s/notify/drive" 0.3 "$MNT/sessions/s/ctl" "mount T00005L6"
+	assert_output "$(printf 'EINTR\nDATA')"
+}
+
+@test "O_NONBLOCK gives EAGAIN when empty; poll reports POLLIN once an event is queued" {
+	run $PROBE read-nonblock "$MNT/sessions/s/notify/pool"
+	assert_output EAGAIN
+	run $PROBE poll "$MNT/sessions/s/notify/drive" 0.3
+	assert_output TIMEOUT
+	($PROBE poll "$MNT/sessions/s/notify/drive" 5 >"$TESTDIR/poll") &
+	poller=$!
+	sleep 0.3
+	ctl s "mount T00006L6"
+	wait "$poller"
+	[ "$(cat "$TESTDIR/poll")" = READY ]
+}
+
+@test "a short buffer gets the rest of the line on the next read: no byte is lost" {
+	exec 6<"$MNT/sessions/s/notify/drive"
+	ctl s "mount T00007L6"
+	ctl s "dismount T00007L6 deferred"
+	a=$(dd bs=5 count=1 status=none <&6)
+	b=$(dd bs=200 count=1 status=none <&6)
+	read -r c <&6
+	exec 6<&-
+	[[ "$a$b" =~ ^[0-9]+\ update\ drive\ drives/d0\ $GUID$ ]]
+	[[ "$c" =~ ^[0-9]+\ update\ drive\ drives/d0\ $GUID$ ]]
+}
+
+@test "closing the session delivers pending events, then reads return end of file" {
+	cat "$MNT/sessions/s/notify/all" >"$TESTDIR/all" &
+	reader=$!
+	sleep 0.2
+	ctl s "mount T00008L6"
+	rmdir "$MNT/sessions/s"
+	st=0
+	wait "$reader" || st=$?
+	[ "$st" -eq 0 ]
+	run cat "$TESTDIR/all"
+	assert_line --regexp "^[0-9]+ update drive drives/d0 "
+	assert_line --regexp "^[0-9]+ delete session sessions/s "
+}
+
+@test "another user's channel files are the session owner's, mode 0400" {
+	[ "$(stat -c '%a %u' "$MNT/sessions/s/notify/drive")" = "400 $(id -u)" ]
+	[ "$(stat -c '%a' "$MNT/sessions/s/ctl")" = 600 ]
+}
+
+@test "500 blocked readers do not slow ls -R, and all end on session close" {
+	$PROBE readers "$MNT/sessions/s/notify/drive" 500 >"$TESTDIR/readers" &
+	readers=$!
+	for _ in $(seq 200); do
+		grep -q started "$TESTDIR/readers" 2>/dev/null && break
+		sleep 0.05
+	done
+	sleep 0.5
+	start=$(date +%s%N)
+	ls -R "$MNT" >/dev/null
+	elapsed=$((($(date +%s%N) - start) / 1000000))
+	echo "ls -R took ${elapsed} ms with 500 parked reads" >&3
+	[ "$elapsed" -lt 3000 ]
+	ctl s "mount T00009L6"
+	rmdir "$MNT/sessions/s"
+	timeout 10 tail --pid="$readers" -f /dev/null
+	[ "$(tail -n1 "$TESTDIR/readers")" -eq 500 ]
+}
