@@ -132,10 +132,11 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 		r->session = NO_INDEX;
 	}
 	session_release_media(eng, slot);
-	channels_end_session(eng, slot);
+	/* the session's own channels still see it go, then end */
 	char path[96];
 	snprintf(path, sizeof(path), "sessions/%s", s->name);
 	emit(eng, RSM_OBJ_SESSION, RSM_EV_DELETE, path, s->guid);
+	channels_end_session(eng, slot);
 	s->used = false;
 	s->name[0] = '\0';
 	schedule(eng);

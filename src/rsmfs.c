@@ -186,6 +186,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rsmfs: bad mount options '%s'\n", o.fuse_opts);
 		goto out_engine;
 	}
+	/* A daemon started in the background by a shell inherits SIGINT ignored, and libfuse
+	 * installs its handlers only over the default action: SIGINT must stop us all the same. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	if (fuse_set_signal_handlers(fs_global.se) != 0)
 		goto out_session;
 	if (notifier_start() < 0)

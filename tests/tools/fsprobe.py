@@ -12,7 +12,8 @@
                                              then CMD written to CTL and a second read on the
                                              same descriptor (prints DATA)
   fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
-                                             thread; prints the number of lines read when all end
+                                             thread; when all end prints how many readers
+                                             ended and the fewest and most lines one got
 """
 import errno
 import os
@@ -27,28 +28,39 @@ def name(e):
     return errno.errorcode.get(e.errno, str(e.errno))
 
 
+class Alarm(Exception):
+    """Raised by the SIGALRM handler: Python retries a system call that failed with EINTR
+    when the handler returns normally (PEP 475), so the handler must raise to see EINTR."""
+
+
+def on_alarm(*args):
+    raise Alarm()
+
+
 def write_eintr(path, text, seconds):
-    signal.signal(signal.SIGALRM, lambda *a: None)  # interrupts without SA_RESTART
-    signal.siginterrupt(signal.SIGALRM, True)
+    signal.signal(signal.SIGALRM, on_alarm)
     fd = os.open(path, os.O_WRONLY)
     start = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, float(seconds))
     try:
         os.write(fd, text.encode())
         result = "OK"
+    except Alarm:
+        result = "EINTR"
     except OSError as e:
         result = name(e)
     print(result, "%.2f" % (time.monotonic() - start))
 
 
 def read_eintr(path, seconds, ctl, cmd):
-    signal.signal(signal.SIGALRM, lambda *a: None)
-    signal.siginterrupt(signal.SIGALRM, True)
+    signal.signal(signal.SIGALRM, on_alarm)
     fd = os.open(path, os.O_RDONLY)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))
     try:
         os.read(fd, 4096)
         print("DATA")
+    except Alarm:
+        print("EINTR")
     except OSError as e:
         print(name(e))
     c = os.open(ctl, os.O_WRONLY)
@@ -111,7 +123,7 @@ def readers(path, count):
     print("started", flush=True)
     for t in threads:
         t.join()
-    print(sum(lines))
+    print(len(lines), min(lines), max(lines))
 
 
 if __name__ == "__main__":
