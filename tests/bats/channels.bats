@@ -156,3 +156,27 @@ GUID='[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 	[ "$fewest" -ge 1 ]
 	[ "$fewest" -eq "$most" ]
 }
+
+@test "a reader that falls behind gets one overflow line, then the newest 4096 events" {
+	exec 6<"$MNT/sessions/s/notify/drive"
+	ctl s "mount T00010L6"
+	# each pair makes two drive events; 2160 pairs in writes of 90 (under 4096 bytes)
+	pairs=$(for _ in $(seq 90); do printf 'dismount T00010L6 deferred\nmount T00010L6\n'; done)
+	for _ in $(seq 24); do
+		printf '%s\n' "$pairs" >"$MNT/sessions/s/ctl"
+	done
+	cat <&6 >"$TESTDIR/events" &
+	reader=$!
+	for _ in $(seq 100); do
+		[ "$(wc -l <"$TESTDIR/events")" -ge 4097 ] && break
+		sleep 0.05
+	done
+	sleep 0.2
+	[ "$(wc -l <"$TESTDIR/events")" -eq 4097 ]
+	rmdir "$MNT/sessions/s"
+	wait "$reader"
+	exec 6<&-
+	run head -n1 "$TESTDIR/events"
+	assert_output --regexp '^[0-9]+ overflow - - -$'
+	[ "$(grep -c overflow "$TESTDIR/events")" -eq 1 ]
+}

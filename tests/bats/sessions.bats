@@ -96,3 +96,31 @@ teardown() { teardown_rsmfs; }
 	assert_output --partial "Bad file descriptor"
 	[ "$(cat "$MNT/drives/d0/state")" = empty ]
 }
+
+@test "with -o allow_other an unprivileged user opens and uses its own session only" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as another user"
+	stop_rsmfs
+	start_rsmfs -o allow_other
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+	mkdir "$MNT/sessions/roots"
+	as_nobody mkdir "$MNT/sessions/mine"
+	[ "$(cat "$MNT/sessions/mine/owner")" = 65534 ]
+	[ "$(stat -c %u "$MNT/sessions/mine/ctl")" = 65534 ]
+	as_nobody sh -c "echo 'mount T00001L6' > '$MNT/sessions/mine/ctl'"
+	[ "$(cat "$MNT/drives/d0/session")" = mine ]
+	# another user's session: listed, not used
+	as_nobody ls "$MNT/sessions/roots" >/dev/null
+	run as_nobody sh -c "echo 'mount T00002L6' > '$MNT/sessions/roots/ctl'"
+	assert_failure
+	assert_output --partial "Permission denied"
+	run as_nobody cat "$MNT/sessions/roots/notify/drive"
+	assert_output --partial "Permission denied"
+	run as_nobody rmdir "$MNT/sessions/roots"
+	assert_failure
+	# cancelling is for administrators
+	echo "mount T00001L6 nowait" >"$MNT/sessions/roots/ctl"
+	run as_nobody sh -c "echo cancel > '$MNT/requests/2/ctl'"
+	assert_output --partial "Permission denied"
+	[ "$(cat "$MNT/requests/2/state")" = waiting ]
+	as_nobody rmdir "$MNT/sessions/mine"
+}
