@@ -149,7 +149,6 @@ void defer_ready(struct rsm_engine *eng, rsm_ready_fn ready, void *ctx)
 	deferred_push(eng, &d);
 }
 
-void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev);
 void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev)
 {
 	struct deferred d = {.kind = 2, .ev = *ev};
@@ -166,10 +165,8 @@ void engine_unlock(struct rsm_engine *eng)
 		rsm_observer_fn observer = eng->observer;
 		void *observer_ctx = eng->observer_ctx;
 
-		if (!list) {
-			/* run them under the lock rather than lose a completion */
-			break;
-		}
+		if (!list)
+			break; /* they stay queued and run at the next unlock */
 		memcpy(list, eng->deferred, n * sizeof(*list));
 		eng->ndeferred = 0;
 		pthread_mutex_unlock(&eng->lock);
@@ -332,6 +329,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	}
 	eng->worker_started = true;
 	engine_lock(eng);
+	if (!eng->db_readonly)
+		requests_purge(eng); /* history that expired while the daemon was down */
 	timer_add(eng, 60, purge_timer, NULL);
 	schedule(eng);
 	engine_unlock(eng);

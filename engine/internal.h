@@ -15,14 +15,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NO_INDEX (-1)
 
-/* Frees a heap pointer when the variable goes out of scope. */
-static inline void free_ptr(void *p)
-{
-	extern void free(void *);
-	free(*(void **)p);
-}
-#define autofree __attribute__((cleanup(free_ptr)))
-
 enum drive_state {
 	DRIVE_EMPTY,
 	DRIVE_LOADING,
@@ -317,6 +309,7 @@ void timer_cancel_arg(struct rsm_engine *eng, void *arg);
 void defer_done(struct rsm_engine *eng, rsm_done_fn done, void *ctx, rsm_err err,
 		uint64_t request, const char *drive);
 void defer_ready(struct rsm_engine *eng, rsm_ready_fn ready, void *ctx);
+void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev);
 bool valid_name(const char *name);
 
 /* lookups (model.c) */

@@ -296,10 +296,26 @@ static rsm_err settle_previous_run(struct rsm_engine *eng)
 	return e;
 }
 
+/* Request numbers are never reused: the next one is kept in the catalog, since every
+ * finished request may have been purged. */
+static int load_meta(struct rsm_engine *eng)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(eng->db, "SELECT value FROM meta WHERE key='next_request'", -1, &st,
+			       NULL))
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t next = (uint64_t)sqlite3_column_int64(st, 0);
+		if (next > eng->next_request)
+			eng->next_request = next;
+	}
+	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
+}
+
 rsm_err catalog_load(struct rsm_engine *eng, bool *empty)
 {
 	if (load_libraries(eng) || load_pools(eng) || load_drives(eng) || load_media(eng) ||
-	    load_requests(eng))
+	    load_requests(eng) || load_meta(eng))
 		return ERROR_DATABASE_FAILURE;
 	link_locations(eng);
 	link_drives(eng);

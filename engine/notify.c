@@ -13,8 +13,6 @@
 
 #include "internal.h"
 
-void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev);
-
 static const char *const type_names[RSM_OBJ_COUNT] = {
 	"library", "drive", "media",   "side",  "pool",    "slot",
 	"port",    "door",  "request", "opreq", "session", "all",

@@ -112,11 +112,10 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 	}
 	slot = (int)(s - eng->sessions);
 	e = catalog_delete_session(eng, s->name);
-	if (e == ERROR_CONNECTION_UNAVAIL || (e != ERROR_SUCCESS && e != ERROR_TIMEOUT)) {
-		/* the catalog row is only bookkeeping: start-up clears it, so closing goes on */
+	if (e != ERROR_SUCCESS)
+		/* the row is only bookkeeping that start-up clears: closing goes on */
 		fprintf(stderr, "rsmfs: catalog: cannot remove session %s: %s\n", s->name,
 			rsm_error_name(e));
-	}
 	/* unwind its outstanding requests */
 	for (size_t i = 0; i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];

@@ -683,6 +683,31 @@ static void test_catalog_survives_restart(void **state)
 	assert_true(r2 > r);
 }
 
+static void test_request_numbers_never_reused_after_purge(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_names names;
+	uint64_t r1, r2;
+	char st[32];
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r1), ERROR_SUCCESS);
+	wait_request_final(w, r1, st, sizeof(st));
+	/* no retention: every finished request is purged at the next start */
+	w->cfg.request_retention_s = -1;
+	world_reopen(w);
+	assert_int_equal(rsm_list(w->eng, RSM_KIND_REQUEST, NULL, &names), ERROR_SUCCESS);
+	assert_int_equal(names.count, 0);
+	rsm_names_free(&names);
+	s = open_session(w, "a", &w->admin);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", 0, &r2),
+			 ERROR_INVALID_STATE);
+	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", 0, &r2), ERROR_SUCCESS);
+	assert_true(r2 > r1 + 1);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -717,6 +742,7 @@ int main(void)
 		T(test_mount_waits_for_other_session),
 		T(test_mount_evicts_least_recently_used),
 		T(test_catalog_survives_restart),
+		T(test_request_numbers_never_reused_after_purge),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
