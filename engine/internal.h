@@ -344,6 +344,7 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 void requests_purge(struct rsm_engine *eng);
 
 /* scheduler.c */
+int first_free(const int *occupant, int count);
 void schedule(struct rsm_engine *eng);
 void scheduler_timeout(struct rsm_engine *eng, void *arg);
 void session_release_media(struct rsm_engine *eng, int session);

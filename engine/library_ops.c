@@ -183,9 +183,7 @@ rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 		goto out;
 	struct library *l = &eng->libraries[li];
 	if (port < 0)
-		for (int p = 0; p < l->nports && port < 0; p++)
-			if (l->port_medium[p] == NO_INDEX)
-				port = p;
+		port = first_free(l->port_medium, l->nports);
 	if (port < 0 || port >= l->nports) {
 		e = port < 0 ? ERROR_IEPORT_FULL : ERROR_INVALID_PARAMETER;
 		goto out;

@@ -30,6 +30,36 @@ static void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium
 		emit_medium(eng, m);
 }
 
+/* The first empty place (slot or port) in an occupancy table, or -1. */
+int first_free(const int *occupant, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (occupant[i] == NO_INDEX)
+			return i;
+	return -1;
+}
+
+/* A job for request r in phase; on allocation failure the request fails and NULL is
+ * returned. */
+static struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive,
+			   int medium, enum job_phase phase)
+{
+	struct job *job = calloc(1, sizeof(*job));
+
+	if (!job) {
+		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+		return NULL;
+	}
+	job->req = r;
+	job->library = library;
+	job->drive = drive;
+	job->medium = medium;
+	job->evict = NO_INDEX;
+	job->port = -1;
+	job->phase = phase;
+	return job;
+}
+
 /* ---- the robot: one move at a time per library ---- */
 
 static void robot_done(struct rsm_engine *eng, void *arg);
@@ -76,14 +106,8 @@ static int put_away(struct rsm_engine *eng, int mi)
 	struct library *l = &eng->libraries[m->library];
 	int slot = m->home_slot;
 
-	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX) {
-		slot = -1;
-		for (int s = 0; s < l->nslots; s++)
-			if (l->slot_medium[s] == NO_INDEX) {
-				slot = s;
-				break;
-			}
-	}
+	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
+		slot = first_free(l->slot_medium, l->nslots);
 	if (slot < 0)
 		return -1;
 	if (m->loc == LOC_DRIVE)
@@ -418,15 +442,9 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 	}
 
 	struct drive *d = &eng->drives[target];
-	struct job *job = calloc(1, sizeof(*job));
-	if (!job) {
-		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+	struct job *job = job_new(eng, r, m->library, target, r->medium, PH_MOVE_IN);
+	if (!job)
 		return FINISHED;
-	}
-	job->req = r;
-	job->library = m->library;
-	job->drive = target;
-	job->medium = r->medium;
 	job->evict = d->medium;
 	r->drive = target;
 	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
@@ -447,7 +465,6 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		save_and_emit(eng, NULL, ev, NULL);
 	} else {
 		d->state = DRIVE_LOADING;
-		job->phase = PH_MOVE_IN;
 	}
 	save_and_emit(eng, d, m, NULL);
 	job_advance(eng, job);
@@ -479,17 +496,9 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 		return FINISHED;
 	}
-	struct job *job = calloc(1, sizeof(*job));
-	if (!job) {
-		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+	struct job *job = job_new(eng, r, m->library, m->loc_addr, r->medium, PH_UNLOAD);
+	if (!job)
 		return FINISHED;
-	}
-	job->req = r;
-	job->library = m->library;
-	job->drive = m->loc_addr;
-	job->medium = r->medium;
-	job->evict = NO_INDEX;
-	job->phase = PH_UNLOAD;
 	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
 	d->job = job;
 	d->state = DRIVE_UNLOADING;
@@ -524,25 +533,15 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 		return FINISHED;
 	}
 	if (port < 0)
-		for (int i = 0; i < l->nports && port < 0; i++)
-			if (l->port_medium[i] == NO_INDEX)
-				port = i;
+		port = first_free(l->port_medium, l->nports);
 	if (port < 0 || l->port_medium[port] != NO_INDEX) {
 		request_finish(eng, r, REQ_FAILED, ERROR_IEPORT_FULL, "no empty port");
 		return FINISHED;
 	}
-	struct job *job = calloc(1, sizeof(*job));
-	if (!job) {
-		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+	struct job *job = job_new(eng, r, m->library, NO_INDEX, r->medium, PH_EJECT_MOVE);
+	if (!job)
 		return FINISHED;
-	}
-	job->req = r;
-	job->library = m->library;
-	job->drive = NO_INDEX;
-	job->medium = r->medium;
-	job->evict = NO_INDEX;
 	job->port = port;
-	job->phase = PH_EJECT_MOVE;
 	/* the port is promised to this cartridge from now on */
 	l->port_medium[port] = r->medium;
 	if (m->loc == LOC_DRIVE) {
@@ -571,27 +570,16 @@ static enum attempt try_inject(struct rsm_engine *eng, struct request *r)
 			continue;
 		if (eng->media[mi].busy)
 			return BLOCKED;
-		int slot = -1;
-		for (int s = 0; s < l->nslots && slot < 0; s++)
-			if (l->slot_medium[s] == NO_INDEX)
-				slot = s;
+		int slot = first_free(l->slot_medium, l->nslots);
 		if (slot < 0) {
 			request_finish(eng, r, REQ_FAILED, ERROR_LIBRARY_FULL, "no free slot");
 			return FINISHED;
 		}
-		struct job *job = calloc(1, sizeof(*job));
-		if (!job) {
-			request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
+		struct job *job = job_new(eng, r, r->library, NO_INDEX, mi, PH_INJECT_MOVE);
+		if (!job)
 			return FINISHED;
-		}
-		job->req = r;
-		job->library = r->library;
-		job->drive = NO_INDEX;
-		job->medium = mi;
-		job->evict = NO_INDEX;
 		job->port = p;
 		job->slot = slot;
-		job->phase = PH_INJECT_MOVE;
 		l->slot_medium[slot] = mi; /* promised */
 		eng->media[mi].busy = r;
 		r->medium = mi;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -708,6 +709,40 @@ static void test_request_numbers_never_reused_after_purge(void **state)
 	assert_true(r2 > r1 + 1);
 }
 
+/* Robot moves of one library run one at a time; drive loads overlap. */
+static void test_robot_serialised_loads_overlap(void **state)
+{
+	struct world *w = *state;
+	struct rsm_mount_args a = {.medium = "T00001L6", .options = RSM_MOUNT_NOWAIT};
+	struct rsm_mount_args b = {.medium = "T00002L6", .options = RSM_MOUNT_NOWAIT};
+	struct rsm_library_info li;
+	uint64_t r1, r2;
+	char st[32];
+
+	rsm_engine_close(w->eng);
+	w->cfg.libraries[0].move_time = 0.2;
+	w->cfg.libraries[0].load_time = 2.0;
+	world_open(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &a, NULL, NULL, &r1), ERROR_SUCCESS);
+	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &b, NULL, NULL, &r2), ERROR_SUCCESS);
+	wait_request_final(w, r1, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	wait_request_final(w, r2, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* serial robot (2 x 0.2 s) then overlapping loads: 2.4 s; 4.4 s if nothing overlapped */
+	assert_true(took >= 2.35);
+	assert_true(took < 3.8);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_int_equal(li.moves, 2);
+	assert_int_equal(li.mounts, 2);
+	assert_true(li.mount_secs_max >= 2.35);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -743,6 +778,7 @@ int main(void)
 		T(test_mount_evicts_least_recently_used),
 		T(test_catalog_survives_restart),
 		T(test_request_numbers_never_reused_after_purge),
+		T(test_robot_serialised_loads_overlap),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
