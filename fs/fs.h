@@ -106,9 +106,14 @@ struct fh {
 	size_t parked_size;
 	struct fuse_pollhandle *ph;
 	bool armed;
+	/* every open file, for the ones the kernel never releases (shutdown) */
+	struct fh *prev, *next;
+	bool released;
 };
 
 void fh_put(struct fh *fh);
+/* Releases the files still open when the mount is gone: no RELEASE will come for them. */
+void fs_release_open_files(void);
 
 /* park.c: channel reads and the poll notifier */
 void channel_read(fuse_req_t req, struct fh *fh, size_t size);

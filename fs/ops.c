@@ -19,6 +19,54 @@
 
 struct fs fs_global;
 static time_t start_time;
+static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct fh *open_files;
+
+static void open_files_add(struct fh *fh)
+{
+	pthread_mutex_lock(&open_files_lock);
+	fh->next = open_files;
+	if (open_files)
+		open_files->prev = fh;
+	open_files = fh;
+	pthread_mutex_unlock(&open_files_lock);
+}
+
+static void open_files_remove(struct fh *fh)
+{
+	pthread_mutex_lock(&open_files_lock);
+	if (fh->prev)
+		fh->prev->next = fh->next;
+	else if (open_files == fh)
+		open_files = fh->next;
+	if (fh->next)
+		fh->next->prev = fh->prev;
+	pthread_mutex_unlock(&open_files_lock);
+}
+
+/* The kernel's RELEASE of an open file: its channel closes, the open reference goes. */
+static void fh_release(struct fh *fh)
+{
+	if (fh->node.type == N_CHANNEL)
+		channel_release(fh);
+	fh_put(fh);
+}
+
+void fs_release_open_files(void)
+{
+	for (;;) {
+		struct fh *fh;
+		pthread_mutex_lock(&open_files_lock);
+		for (fh = open_files; fh && fh->released; fh = fh->next)
+			;
+		if (fh)
+			fh->released = true;
+		pthread_mutex_unlock(&open_files_lock);
+		if (!fh)
+			return;
+		fh_release(fh);
+	}
+}
 
 void fh_put(struct fh *fh)
 {
@@ -27,6 +75,7 @@ void fh_put(struct fh *fh)
 	pthread_mutex_unlock(&fh->lock);
 	if (refs)
 		return;
+	open_files_remove(fh);
 	if (fh->ph)
 		fuse_pollhandle_destroy(fh->ph);
 	free(fh->snap);
@@ -386,6 +435,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
+	open_files_add(fh);
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	/* Channels and ctl files are streams: not seekable, so that bash's `read` takes them a
 	 * byte at a time instead of reading ahead and seeking back over lines it then loses. */
@@ -453,9 +503,10 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	if (fh->node.type == N_CHANNEL)
-		channel_release(fh);
-	fh_put(fh);
+	pthread_mutex_lock(&open_files_lock);
+	fh->released = true;
+	pthread_mutex_unlock(&open_files_lock);
+	fh_release(fh);
 	fuse_reply_err(req, 0);
 }
 

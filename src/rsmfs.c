@@ -224,6 +224,7 @@ int main(int argc, char **argv)
 	fs_global.shutting_down = true;
 	rsm_engine_stop(fs_global.eng);
 	fuse_session_unmount(fs_global.se);
+	fs_release_open_files();
 	rc = 0;
 out_notifier:
 	notifier_stop();

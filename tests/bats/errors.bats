@@ -122,3 +122,34 @@ rejected() {
 	assert_failure
 	assert_output --partial "Transport endpoint is not connected"
 }
+
+@test "hostile writes get an errno, change nothing, and the daemon lives" {
+	ctl s "mount T00001L6"
+	ctl s "mount T00002L6 nowait"
+	before=$(state_dump)
+	long=$(printf 'x%.0s' $(seq 300))
+	for payload in \
+		'\xff\xfe\xfd\n' 'mount \xc3\x28\n' "mount $long\n" 'mount ../../etc/passwd\n' \
+		'mount a/b/c\n' 'mount T00003L6 priority=99999999999999999999\n' \
+		'mount T00003L6 timeout=1e400\n' 'mount T00003L6 drive=\n' 'mount T00003L6 drive=../d0\n' \
+		'mount $(reboot); `id`\n' 'dismount T00001L6 deferred extra\n' \
+		'mount T00003L6 priority=-16\n' 'mount T00003L6 timeout=\n' 'mount /\n' \
+		'mount T00003L6/2\n' 'mount T00003L6/-1\n' 'mount T00003L6 a b c d e f g h i j k l m n o p\n'; do
+		run $PROBE write "$MNT/sessions/s/ctl" "$payload"
+		[ "$output" != OK ] || { echo "accepted: $payload" >&2; return 1; }
+	done
+	run $PROBE write "$MNT/requests/1/ctl" 'cancel\xff\n'
+	[ "$output" = EINVAL ]
+	head -c 1048576 /dev/urandom >"$TESTDIR/noise"
+	run sh -c "cat '$TESTDIR/noise' > '$MNT/sessions/s/ctl'"
+	assert_failure
+	for i in $(seq 20); do
+		$PROBE write "$MNT/sessions/s/ctl" "bogus$i\n" >/dev/null &
+	done
+	wait_jobs=$(jobs -p | grep -v "^${RSMFS_PID}$" || true)
+	for j in $wait_jobs; do wait "$j" || true; done
+	kill -0 "$RSMFS_PID"
+	after=$(state_dump)
+	[ "$before" = "$after" ]
+	[ "$(cat "$MNT/version")" != "" ]
+}
