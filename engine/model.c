@@ -164,15 +164,22 @@ rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 		for (int i = 0; !rc && i < eng->npools; i++)
 			rc = names_add(out, eng->pools[i].name);
 		break;
-	case RSM_KIND_REQUEST:
+	case RSM_KIND_REQUEST: {
+		/* a session's requests are those of the open session of that name, not of an
+		 * earlier session that had the same name */
+		int slot = NO_INDEX;
+		for (int k = 0; filter && k < eng->nsessions; k++)
+			if (eng->sessions[k].used && strcmp(eng->sessions[k].name, filter) == 0)
+				slot = k;
 		for (size_t i = 0; !rc && i < eng->nrequests; i++) {
-			if (filter && strcmp(eng->requests[i]->session_name, filter) != 0)
+			if (filter && (slot == NO_INDEX || eng->requests[i]->session != slot))
 				continue;
 			snprintf(num, sizeof(num), "%llu",
 				 (unsigned long long)eng->requests[i]->number);
 			rc = names_add(out, num);
 		}
 		break;
+	}
 	case RSM_KIND_SESSION:
 		for (int i = 0; !rc && i < eng->nsessions; i++)
 			if (eng->sessions[i].used)

@@ -359,12 +359,15 @@ static int resolve_session(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return rc;
 	}
 	if (strcmp(c[2], "requests") == 0) {
-		struct rsm_request_info ri;
-		uint64_t num;
-		if (!parse_number(c[3], &num) || rsm_request_info(fs_global.eng, num, &ri) ||
-		    strcmp(ri.session, c[1]) != 0)
-			return -ENOENT;
-		return link_node(n, "../../../requests/%s%s", c[3], "");
+		struct rsm_names mine;
+		int rc = -ENOENT;
+		if (rsm_list(fs_global.eng, RSM_KIND_REQUEST, c[1], &mine) != ERROR_SUCCESS)
+			return -ENOMEM;
+		for (size_t i = 0; i < mine.count; i++)
+			if (strcmp(mine.names[i], c[3]) == 0)
+				rc = link_node(n, "../../../requests/%s%s", c[3], "");
+		rsm_names_free(&mine);
+		return rc;
 	}
 	return -ENOENT;
 }

@@ -35,6 +35,18 @@ teardown() { teardown_rsmfs; }
 	[ "$(ls "$MNT/sessions" | wc -l)" -eq 2 ]
 }
 
+@test "a session reopened under an old name starts with empty requests, mounts and no last" {
+	mkdir "$MNT/sessions/a"
+	ctl a "mount T00001L6"
+	rmdir "$MNT/sessions/a"
+	mkdir "$MNT/sessions/a"
+	[ "$(ls "$MNT/sessions/a/requests" | wc -l)" -eq 0 ]
+	[ "$(ls "$MNT/sessions/a/mounts" | wc -l)" -eq 0 ]
+	[ ! -L "$MNT/sessions/a/last" ]
+	[ ! -e "$MNT/sessions/a/requests/1" ]
+	[ "$(cat "$MNT/requests/1/session")" = a ]
+}
+
 @test "rmdir closes the session and frees the name" {
 	mkdir "$MNT/sessions/a"
 	id1=$(cat "$MNT/sessions/a/id")
