@@ -86,6 +86,7 @@ struct library {
 	char guid[RSM_GUID_LEN + 1];
 	char type[16];  /* changer, standalone, offline */
 	bool present;   /* configured in this run */
+	bool reachable; /* its changer answers (a sim always does) */
 	bool enabled;
 	char backend[16], changer[256];
 	char door[8];

@@ -34,7 +34,7 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	}
 	struct medium *m = &eng->media[mi];
 	struct library *l = &eng->libraries[m->library];
-	if (!l->present)
+	if (!l->present || !l->reachable)
 		e = ERROR_LIBRARY_OFFLINE;
 	else if (!l->enabled)
 		e = ERROR_DEVICE_NOT_AVAILABLE;
@@ -86,7 +86,7 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 		goto out;
 	}
 	struct library *l = &eng->libraries[li];
-	if (!l->present)
+	if (!l->present || !l->reachable)
 		e = ERROR_LIBRARY_OFFLINE;
 	else if (!l->enabled)
 		e = ERROR_DEVICE_NOT_AVAILABLE;

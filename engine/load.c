@@ -376,10 +376,14 @@ static int create_library(struct rsm_engine *eng, const struct rsm_library_confi
 	snprintf(l->backend, sizeof(l->backend), "%s", c->backend);
 	snprintf(l->changer, sizeof(l->changer), "%s", c->changer);
 	snprintf(l->door, sizeof(l->door), "closed");
-	l->nslots = c->slots;
-	l->nports = c->ports;
+	/* a real changer's drives, slots and cartridges come from its inventory */
+	bool sim = strcmp(c->backend, "sim") == 0;
+	l->nslots = sim ? c->slots : 0;
+	l->nports = sim ? c->ports : 0;
 	if (catalog_save_library(eng, l) != ERROR_SUCCESS)
 		goto dberr;
+	if (!sim)
+		return 0;
 	for (int i = 0; i < c->drives; i++) {
 		struct drive *d = grow((void **)&eng->drives, &eng->ndrives, sizeof(*d));
 		if (!d)
@@ -490,6 +494,14 @@ timings:
 		int li = library_find(eng, c->name);
 		if (li < 0)
 			continue;
+		/* only the sim backend is in this build: a scsi changer cannot be reached, and its
+		 * library stays offline rather than the daemon refusing to start */
+		eng->libraries[li].reachable = strcmp(c->backend, "sim") == 0;
+		if (!eng->libraries[li].reachable)
+			fprintf(stderr,
+				"rsmfs: library %s: the %s backend is not available in this build; "
+				"the library is offline\n",
+				c->name, c->backend);
 		eng->libraries[li].move_time = c->move_time;
 		eng->libraries[li].load_time = c->load_time;
 		eng->libraries[li].unload_time = c->unload_time;

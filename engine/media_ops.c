@@ -32,6 +32,8 @@ static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
 	l = &eng->libraries[m->library];
 	if (!l->present)
 		return ERROR_INVALID_LIBRARY;
+	if (!l->reachable)
+		return ERROR_LIBRARY_OFFLINE;
 	*di = NO_INDEX;
 	if (a->options & RSM_MOUNT_SPECIFIC_DRIVE) {
 		if (!a->drive || (*di = drive_find(eng, a->drive)) < 0)
@@ -132,6 +134,8 @@ static rsm_err dismount_check(struct rsm_engine *eng, struct session *s, int mi)
 
 	if (!l->present)
 		return ERROR_INVALID_LIBRARY;
+	if (!l->reachable)
+		return ERROR_LIBRARY_OFFLINE;
 	if (!m->enabled)
 		return ERROR_MEDIA_NOT_AVAILABLE;
 	if (m->loc == LOC_OFFLINE || m->loc == LOC_PORT)

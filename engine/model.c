@@ -217,7 +217,9 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 		snprintf(out->guid, sizeof(out->guid), "%s", l->guid);
 		snprintf(out->type, sizeof(out->type), "%s", l->present ? l->type : "offline");
 		snprintf(out->state, sizeof(out->state), "%s",
-			 !l->present ? "offline" : !l->enabled ? "disabled" : "online");
+			 !l->present || !l->reachable ? "offline"
+			 : !l->enabled		       ? "disabled"
+						       : "online");
 		snprintf(out->backend, sizeof(out->backend), "%s", l->backend);
 		snprintf(out->changer, sizeof(out->changer), "%s", l->changer);
 		snprintf(out->door, sizeof(out->door), "%s", l->door);

@@ -281,8 +281,8 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 				 l->name, l->media, l->slots);
 			return -1;
 		}
-		if (strcmp(l->backend, "scsi") == 0) {
-			snprintf(err, errlen, "%s: library %s: the scsi backend is not built yet",
+		if (strcmp(l->backend, "scsi") == 0 && !l->changer[0]) {
+			snprintf(err, errlen, "%s: library %s: backend scsi needs a changer address",
 				 path, l->name);
 			return -1;
 		}

@@ -119,3 +119,27 @@ teardown() { teardown_rsmfs; }
 	assert_output --partial "other.db"
 	! mountpoint -q "$MNT"
 }
+
+@test "DESIGN's example configuration starts; a scsi library it cannot reach is offline" {
+	stop_rsmfs
+	cat >>"$TESTDIR/rsmfs.conf" <<-CONF
+
+	[library lib1]
+	backend = scsi
+	changer = /dev/sg4                 ; or iscsi://127.0.0.1:3260/<iqn>/<lun>
+	drive.0 = /dev/nst0
+	drive.1 = /dev/nst1
+	CONF
+	start_rsmfs
+	[ "$(cat "$MNT/libraries/lib1/state")" = offline ]
+	[ "$(cat "$MNT/libraries/lib1/backend")" = scsi ]
+	[ "$(cat "$MNT/libraries/lib1/changer")" = /dev/sg4 ]
+	[ "$(cat "$MNT/libraries/vtl0/state")" = online ]
+	[ "$(ls "$MNT/libraries")" = "$(printf 'lib1\nvtl0')" ]
+	grep -q "library lib1: the scsi backend is not available in this build" "$TESTDIR/rsmfs.err"
+	printf '[library x]\nbackend = scsi\n' >"$TESTDIR/bad.conf"
+	stop_rsmfs
+	run "$RSMFS" -f -c "$TESTDIR/bad.conf" "$MNT"
+	assert_failure
+	assert_output --partial "backend scsi needs a changer address"
+}
