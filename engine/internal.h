@@ -320,6 +320,10 @@ int medium_find(struct rsm_engine *eng, const char *name);
 int pool_find(struct rsm_engine *eng, const char *name);
 struct request *request_find(struct rsm_engine *eng, uint64_t number);
 struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err);
+/* A session the caller may act through: its owner or an administrator (admin_only: an
+ * administrator).  NULL with *err set otherwise. */
+struct session *session_for(struct rsm_engine *eng, rsm_handle h, const struct rsm_cred *cred,
+			    bool admin_only, rsm_err *err);
 rsm_handle session_handle(struct rsm_engine *eng, int slot);
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);
 
@@ -336,8 +340,14 @@ void channels_stop_all(struct rsm_engine *eng);
 void channel_free_ring(struct channel *c);
 
 /* request.c */
-rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int medium, int drive,
-		    int priority, struct request **out);
+/* What a new request is for; library is derived from the medium or drive when NO_INDEX. */
+struct request_spec {
+	enum req_op op;
+	int session, medium, drive, library, port, priority;
+	unsigned options;
+	bool specific_drive;
+};
+rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out);
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
 		       rsm_err error);
 void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,

@@ -20,13 +20,9 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	if (!medium || port < -1)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
+	s = session_for(eng, session, cred, true, &e);
 	if (!s)
 		goto out;
-	if (!cred || !cred->admin) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
 	mi = medium_find(eng, medium);
 	if (mi < 0) {
 		e = ERROR_INVALID_MEDIA;
@@ -50,10 +46,12 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 		e = ERROR_BUSY;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	e = request_new(eng, OP_EJECT, (int)(s - eng->sessions), mi, NO_INDEX, 0, &r);
+	struct request_spec spec = {.op = OP_EJECT, .session = (int)(s - eng->sessions),
+				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+				    .port = port};
+	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	r->port = port;
 	if (request)
 		*request = r->number;
 	schedule(eng);
@@ -73,13 +71,9 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 	if (!library || port < -1)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
+	s = session_for(eng, session, cred, true, &e);
 	if (!s)
 		goto out;
-	if (!cred || !cred->admin) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
 	li = library_find(eng, library);
 	if (li < 0) {
 		e = ERROR_INVALID_LIBRARY;
@@ -96,11 +90,12 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 		e = ERROR_INVALID_PARAMETER;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	e = request_new(eng, OP_INJECT, (int)(s - eng->sessions), NO_INDEX, NO_INDEX, 0, &r);
+	struct request_spec spec = {.op = OP_INJECT, .session = (int)(s - eng->sessions),
+				    .medium = NO_INDEX, .drive = NO_INDEX, .library = li,
+				    .port = port};
+	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	r->library = li;
-	r->port = port;
 	if (request)
 		*request = r->number;
 	schedule(eng);

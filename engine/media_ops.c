@@ -11,11 +11,6 @@
 
 #include "internal.h"
 
-static bool may_use_session(const struct rsm_cred *cred, const struct session *s)
-{
-	return !cred || cred->admin || cred->uid == s->uid;
-}
-
 /* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
 static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
 			   const struct rsm_mount_args *a, int *mi, int *di)
@@ -77,21 +72,19 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	if (!(a->options & RSM_MOUNT_NOWAIT) && !done)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
+	s = session_for(eng, session, cred, false, &e);
 	if (!s)
 		goto out;
-	if (!may_use_session(cred, s)) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
 	e = mount_check(eng, s, a, &mi, &di);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	e = request_new(eng, OP_MOUNT, (int)(s - eng->sessions), mi, di, a->priority, &r);
+	struct request_spec spec = {.op = OP_MOUNT, .session = (int)(s - eng->sessions),
+				    .medium = mi, .drive = di, .library = NO_INDEX, .port = -1,
+				    .priority = a->priority, .options = a->options,
+				    .specific_drive = di != NO_INDEX};
+	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	r->options = a->options;
-	r->specific_drive = di != NO_INDEX;
 	if (request)
 		*request = r->number;
 	if (!(a->options & RSM_MOUNT_NOWAIT)) {
@@ -168,13 +161,9 @@ rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rs
 	    options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
+	s = session_for(eng, session, cred, false, &e);
 	if (!s)
 		goto out;
-	if (!may_use_session(cred, s)) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
 	mi = medium_find(eng, medium);
 	if (mi < 0) {
 		e = ERROR_INVALID_MEDIA;
@@ -183,10 +172,12 @@ rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rs
 	e = dismount_check(eng, s, mi);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	e = request_new(eng, OP_DISMOUNT, (int)(s - eng->sessions), mi, NO_INDEX, 0, &r);
+	struct request_spec spec = {.op = OP_DISMOUNT, .session = (int)(s - eng->sessions),
+				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+				    .port = -1, .options = options};
+	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	r->options = options;
 	if (request)
 		*request = r->number;
 	schedule(eng);
@@ -248,15 +239,9 @@ rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const str
 	rsm_err e;
 
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
-	if (!s)
-		goto out;
-	if (!cred || !cred->admin) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
-	e = cancel_locked(eng, number);
-out:
+	s = session_for(eng, session, cred, true, &e);
+	if (s)
+		e = cancel_locked(eng, number);
 	engine_unlock(eng);
 	return e;
 }

@@ -97,6 +97,18 @@ struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err)
 	return &eng->sessions[slot - 1];
 }
 
+struct session *session_for(struct rsm_engine *eng, rsm_handle h, const struct rsm_cred *cred,
+			    bool admin_only, rsm_err *err)
+{
+	struct session *s = session_get(eng, h, err);
+
+	if (s && !(cred && (cred->admin || (!admin_only && cred->uid == s->uid)))) {
+		*err = ERROR_ACCESS_DENIED;
+		return NULL;
+	}
+	return s;
+}
+
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len)
 {
 	switch (m->loc) {

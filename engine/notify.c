@@ -183,13 +183,9 @@ rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct
 	if (!out)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_get(eng, session, &e);
+	s = session_for(eng, session, cred, false, &e);
 	if (!s)
 		goto out;
-	if (cred && !cred->admin && cred->uid != s->uid) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
 	if (type < 0 || type >= RSM_OBJ_COUNT) {
 		e = ERROR_INVALID_PARAMETER;
 		goto out;

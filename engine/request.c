@@ -6,9 +6,9 @@
 
 #include "internal.h"
 
-/* Creates a queued request and commits it; *out is NULL and nothing changed on failure. */
-rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int medium, int drive,
-		    int priority, struct request **out)
+/* Creates a queued request, complete with its options, and commits it; *out is NULL and
+ * nothing changed on failure. */
+rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out)
 {
 	struct request *r = calloc(1, sizeof(*r));
 	rsm_err e;
@@ -28,18 +28,22 @@ rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int med
 	}
 	r->number = eng->next_request;
 	guid_new(r->guid);
-	r->op = op;
+	r->op = spec->op;
 	r->state = REQ_QUEUED;
-	r->session = session;
-	if (session >= 0)
+	r->session = spec->session;
+	if (spec->session >= 0)
 		snprintf(r->session_name, sizeof(r->session_name), "%s",
-			 eng->sessions[session].name);
-	r->medium = medium;
-	r->drive = drive;
-	r->library = medium >= 0 ? eng->media[medium].library
-		     : drive >= 0 ? eng->drives[drive].library
-				  : NO_INDEX;
-	r->priority = priority;
+			 eng->sessions[spec->session].name);
+	r->medium = spec->medium;
+	r->drive = spec->drive;
+	r->library = spec->library >= 0 ? spec->library
+		     : spec->medium >= 0 ? eng->media[spec->medium].library
+		     : spec->drive >= 0	 ? eng->drives[spec->drive].library
+					 : NO_INDEX;
+	r->port = spec->port;
+	r->priority = spec->priority;
+	r->options = spec->options;
+	r->specific_drive = spec->specific_drive;
 	r->submitted = wall_now();
 	e = catalog_begin(eng);
 	if (e == ERROR_SUCCESS)
@@ -56,8 +60,8 @@ rsm_err request_new(struct rsm_engine *eng, enum req_op op, int session, int med
 	}
 	eng->next_request++;
 	eng->requests[eng->nrequests++] = r;
-	if (session >= 0)
-		eng->sessions[session].last_request = r->number;
+	if (spec->session >= 0)
+		eng->sessions[spec->session].last_request = r->number;
 	emit_request(eng, r, RSM_EV_INSERT);
 	*out = r;
 	return ERROR_SUCCESS;

@@ -743,6 +743,33 @@ static void test_robot_serialised_loads_overlap(void **state)
 	assert_true(li.mount_secs_max >= 2.35);
 }
 
+/* A request's options, priority and session are in its catalog row. */
+static void test_request_committed_with_its_options(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
+	struct rsm_mount_args a = {.medium = "T00001L6", .priority = 5,
+				   .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_READ};
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	uint64_t r;
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	/* held by session a: b's request stays waiting, its row untouched by later changes */
+	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, NULL, NULL, &r), ERROR_SUCCESS);
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT options, priority, session FROM requests "
+						"WHERE number = ?", -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)r);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), RSM_MOUNT_NOWAIT | RSM_MOUNT_READ);
+	assert_int_equal(sqlite3_column_int(st, 1), 5);
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "b");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -779,6 +806,7 @@ int main(void)
 		T(test_catalog_survives_restart),
 		T(test_request_numbers_never_reused_after_purge),
 		T(test_robot_serialised_loads_overlap),
+		T(test_request_committed_with_its_options),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
