@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,12 +416,41 @@ static void batch_finish(struct batch *b, int err)
 	batch_put(b);
 }
 
+/* Whether the signals pending for the calling thread include one that means "stop waiting".
+ * A shell with background jobs catches SIGCHLD, and one finishing must not abandon a mount
+ * the script is waiting for; those signals' handlers simply run once the write returns. */
+static bool caller_really_interrupted(fuse_req_t req)
+{
+	static const int benign[] = {SIGCHLD, SIGWINCH, SIGURG, SIGCONT};
+	char path[64], line[256];
+	unsigned long long pending = 0, blocked = 0, v;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)fuse_req_ctx(req)->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true; /* cannot tell: honour the interrupt */
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "SigPnd: %llx", &v) == 1 || sscanf(line, "ShdPnd: %llx", &v) == 1)
+			pending |= v;
+		else if (sscanf(line, "SigBlk: %llx", &v) == 1)
+			blocked = v;
+	}
+	fclose(f);
+	pending &= ~blocked;
+	for (size_t i = 0; i < sizeof(benign) / sizeof(benign[0]); i++)
+		pending &= ~(1ULL << (benign[i] - 1));
+	return pending != 0;
+}
+
 static void batch_interrupt(fuse_req_t req, void *data)
 {
 	struct batch *b = data;
 	uint64_t pending;
 	bool took = false;
 
+	if (!caller_really_interrupted(req))
+		return;
 	pthread_mutex_lock(&b->lock);
 	if (b->req == req) {
 		b->req = NULL;

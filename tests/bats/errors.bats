@@ -103,12 +103,15 @@ rejected() {
 @test "a catalog locked by another process past the busy time-out: ETIMEDOUT" {
 	(sqlite3 "$TESTDIR/data/rsm.db" <<-SQL
 	BEGIN IMMEDIATE;
-	.shell sleep 2
+	.shell touch "$TESTDIR/locked"; sleep 2
 	ROLLBACK;
 	SQL
 	) &
 	locker=$!
-	sleep 0.5
+	for _ in $(seq 200); do
+		[ -e "$TESTDIR/locked" ] && break
+		sleep 0.05
+	done
 	rejected 'mount T00001L6\n' ETIMEDOUT
 	[[ "$(cat "$MNT/sessions/s/error")" == "ERROR_TIMEOUT 1460 "* ]]
 	wait "$locker"

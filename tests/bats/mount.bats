@@ -162,6 +162,15 @@ teardown() { teardown_rsmfs; }
 	ctl a "dismount T00001L6"
 }
 
+@test "a background job ending (SIGCHLD) does not break a blocked mount" {
+	teardown_rsmfs
+	MOVE=1 setup_rsmfs
+	mkdir "$MNT/sessions/s"
+	run bash -c "sleep 0.3 & echo 'mount T00001L6' > '$MNT/sessions/s/ctl'"
+	assert_success
+	[ "$(cat "$MNT/drives/d0/state")" = mounted ]
+}
+
 @test "Ctrl-C on a blocked echo ends it within a second" {
 	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
 	ctl a "mount T00001L6"
