@@ -103,7 +103,7 @@ rejected() {
 @test "a catalog locked by another process past the busy time-out: ETIMEDOUT" {
 	(sqlite3 "$TESTDIR/data/rsm.db" <<-SQL
 	BEGIN IMMEDIATE;
-	.shell touch "$TESTDIR/locked"; sleep 2
+	.shell touch "$TESTDIR/locked"; while [ ! -e "$TESTDIR/release" ]; do sleep 0.05; done
 	ROLLBACK;
 	SQL
 	) &
@@ -114,6 +114,7 @@ rejected() {
 	done
 	rejected 'mount T00001L6\n' ETIMEDOUT
 	[[ "$(cat "$MNT/sessions/s/error")" == "ERROR_TIMEOUT 1460 "* ]]
+	touch "$TESTDIR/release"
 	wait "$locker"
 	ctl s "mount T00001L6"
 }
