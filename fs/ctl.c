@@ -61,13 +61,27 @@ static void batch_put(struct batch *b)
 	free(b);
 }
 
+#define REPLIES_MAX 65536 /* unread reply bytes kept per open ctl */
+
 void reply_queue_add(struct fh *fh, const char *line)
 {
 	size_t n = strlen(line);
 
 	pthread_mutex_lock(&fh->lock);
-	if (fh->replies_off == fh->replies_len) {
+	if (fh->replies_off == fh->replies_len)
 		fh->replies_len = fh->replies_off = 0;
+	/* a writer that never reads its replies: the oldest whole lines make room */
+	while (fh->replies_len - fh->replies_off + n + 1 > REPLIES_MAX &&
+	       fh->replies_off < fh->replies_len) {
+		char *nl = memchr(fh->replies + fh->replies_off, '\n',
+				  fh->replies_len - fh->replies_off);
+		fh->replies_off = nl ? (size_t)(nl - fh->replies) + 1 : fh->replies_len;
+	}
+	if (fh->replies_off > REPLIES_MAX / 2) {
+		memmove(fh->replies, fh->replies + fh->replies_off,
+			fh->replies_len - fh->replies_off);
+		fh->replies_len -= fh->replies_off;
+		fh->replies_off = 0;
 	}
 	char *r = realloc(fh->replies, fh->replies_len + n + 2);
 	if (r) {

@@ -157,3 +157,18 @@ rejected() {
 	[ "$before" = "$after" ]
 	[ "$(cat "$MNT/version")" != "" ]
 }
+
+@test "replies nobody reads are bounded; the newest are kept" {
+	exec 5<>"$MNT/sessions/s/ctl"
+	for i in $(seq 3000); do
+		echo "bad$i" >&5 2>/dev/null || true
+	done
+	timeout 5 dd bs=65536 count=2 iflag=fullblock status=none <&5 >"$TESTDIR/replies" || true
+	exec 5>&-
+	[ "$(stat -c %s "$TESTDIR/replies")" -le 65536 ]
+	[ "$(stat -c %s "$TESTDIR/replies")" -gt 30000 ]
+	run tail -n1 "$TESTDIR/replies"
+	assert_output "error ERROR_INVALID_PARAMETER 87 the parameter is incorrect: unknown command 'bad3000'"
+	run head -n1 "$TESTDIR/replies"
+	assert_output --regexp "^error ERROR_INVALID_PARAMETER 87 .*'bad[0-9]+'$"
+}
