@@ -290,6 +290,22 @@ rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value
 			 (int64_t)value);
 }
 
+/* Saves whichever of a drive, a medium and a request are given, inside the caller's
+ * transaction. */
+rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			      struct request *r)
+{
+	rsm_err e = ERROR_SUCCESS;
+
+	if (d)
+		e = catalog_save_drive(eng, d);
+	if (e == ERROR_SUCCESS && m)
+		e = catalog_save_medium(eng, m);
+	if (e == ERROR_SUCCESS && r)
+		e = catalog_save_request(eng, r);
+	return e;
+}
+
 /* Saves a drive, a medium and a request together: one state transition of a job.  A failure
  * here cannot be undone (the cartridge has physically moved), so it is reported, not
  * returned to anyone. */
@@ -298,12 +314,8 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
 {
 	rsm_err e = catalog_begin(eng);
 
-	if (e == ERROR_SUCCESS && d)
-		e = catalog_save_drive(eng, d);
-	if (e == ERROR_SUCCESS && m)
-		e = catalog_save_medium(eng, m);
-	if (e == ERROR_SUCCESS && r)
-		e = catalog_save_request(eng, r);
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_state_in(eng, d, m, r);
 	if (e == ERROR_SUCCESS)
 		e = catalog_commit(eng);
 	else

@@ -269,7 +269,7 @@ static void *worker_main(void *arg)
 
 /* ---- open / stop / close ---- */
 
-int engine_create_libraries(struct rsm_engine *eng, bool fresh, char *err, size_t errlen);
+int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen);
 
 static int make_dirs(const char *path)
 {
@@ -292,7 +292,6 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 {
 	struct rsm_engine *eng = calloc(1, sizeof(*eng));
 	pthread_condattr_t ca;
-	bool empty = false;
 	char images[4200];
 
 	if (!eng) {
@@ -316,12 +315,12 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	}
 	if (catalog_open(eng, err, errlen) != ERROR_SUCCESS)
 		goto fail;
-	if (catalog_load(eng, &empty) != ERROR_SUCCESS) {
+	if (catalog_load(eng) != ERROR_SUCCESS) {
 		snprintf(err, errlen, "cannot read catalog %s: %s", cfg->database,
 			 sqlite3_errmsg(eng->db));
 		goto fail;
 	}
-	if (engine_create_libraries(eng, empty, err, errlen) < 0)
+	if (engine_create_libraries(eng, err, errlen) < 0)
 		goto fail;
 	if (pthread_create(&eng->worker, NULL, worker_main, eng) != 0) {
 		snprintf(err, errlen, "cannot start the engine thread");

@@ -225,7 +225,6 @@ struct timer {
 
 /* A deferred call: runs after the engine lock is released. */
 struct deferred {
-	void (*fn)(void *a, void *b);
 	void *a, *b;
 	rsm_err err;
 	uint64_t request;
@@ -245,7 +244,6 @@ enum job_phase {
 	PH_MOVE_HOME,
 	PH_EJECT_MOVE,  /* slot or drive -> port */
 	PH_INJECT_MOVE, /* port -> slot */
-	PH_DONE,
 };
 
 struct job {
@@ -257,7 +255,6 @@ struct job {
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;
-	bool deferred; /* dismount: leave it in the drive */
 	struct job *next_robot;
 };
 
@@ -348,6 +345,8 @@ struct request_spec {
 	bool specific_drive;
 };
 rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out);
+/* request_new for work that returns once queued: reports the number and runs the scheduler. */
+rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, uint64_t *number);
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
 		       rsm_err error);
 void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,
@@ -363,7 +362,7 @@ void session_release_media(struct rsm_engine *eng, int session);
 /* catalog.c */
 rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen);
 void catalog_close(struct rsm_engine *eng);
-rsm_err catalog_load(struct rsm_engine *eng, bool *empty);
+rsm_err catalog_load(struct rsm_engine *eng);
 rsm_err catalog_begin(struct rsm_engine *eng);
 rsm_err catalog_commit(struct rsm_engine *eng);
 void catalog_rollback(struct rsm_engine *eng);
@@ -380,6 +379,8 @@ rsm_err catalog_delete_channel(struct rsm_engine *eng, int64_t row);
 rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value);
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r);
+rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			      struct request *r);
 
 /* sim.c: the simulated changer's timings and cartridge images */
 void sim_image_path(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);

@@ -9,10 +9,23 @@
 
 #include "internal.h"
 
+/* A library that can move cartridges through port `port` (-1: any) now. */
+static rsm_err port_library_check(const struct library *l, int port)
+{
+	if (!l->present || !l->reachable)
+		return ERROR_LIBRARY_OFFLINE;
+	if (!l->enabled)
+		return ERROR_DEVICE_NOT_AVAILABLE;
+	if (l->nports == 0)
+		return ERROR_RESOURCE_NOT_PRESENT;
+	if (port >= l->nports)
+		return ERROR_INVALID_PARAMETER;
+	return ERROR_SUCCESS;
+}
+
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		  const char *medium, int port, uint64_t *request)
 {
-	struct request *r;
 	struct session *s;
 	rsm_err e;
 	int mi;
@@ -29,32 +42,20 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 		goto out;
 	}
 	struct medium *m = &eng->media[mi];
-	struct library *l = &eng->libraries[m->library];
-	if (!l->present || !l->reachable)
-		e = ERROR_LIBRARY_OFFLINE;
-	else if (!l->enabled)
-		e = ERROR_DEVICE_NOT_AVAILABLE;
-	else if (l->nports == 0)
-		e = ERROR_RESOURCE_NOT_PRESENT;
-	else if (port >= l->nports)
-		e = ERROR_INVALID_PARAMETER;
-	else if (!m->enabled)
+	e = port_library_check(&eng->libraries[m->library], port);
+	if (e == ERROR_SUCCESS && !m->enabled)
 		e = ERROR_MEDIA_NOT_AVAILABLE;
-	else if (m->loc == LOC_OFFLINE || m->loc == LOC_PORT)
+	if (e == ERROR_SUCCESS && (m->loc == LOC_OFFLINE || m->loc == LOC_PORT))
 		e = ERROR_MEDIA_OFFLINE;
-	else if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].state == DRIVE_MOUNTED)
+	if (e == ERROR_SUCCESS && m->loc == LOC_DRIVE &&
+	    eng->drives[m->loc_addr].state == DRIVE_MOUNTED)
 		e = ERROR_BUSY;
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct request_spec spec = {.op = OP_EJECT, .session = (int)(s - eng->sessions),
 				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
 				    .port = port};
-	e = request_new(eng, &spec, &r);
-	if (e != ERROR_SUCCESS)
-		goto out;
-	if (request)
-		*request = r->number;
-	schedule(eng);
+	e = request_submit(eng, &spec, request);
 out:
 	engine_unlock(eng);
 	return e;
@@ -63,7 +64,6 @@ out:
 rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		   const char *library, int port, uint64_t *request)
 {
-	struct request *r;
 	struct session *s;
 	rsm_err e;
 	int li;
@@ -79,26 +79,13 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 		e = ERROR_INVALID_LIBRARY;
 		goto out;
 	}
-	struct library *l = &eng->libraries[li];
-	if (!l->present || !l->reachable)
-		e = ERROR_LIBRARY_OFFLINE;
-	else if (!l->enabled)
-		e = ERROR_DEVICE_NOT_AVAILABLE;
-	else if (l->nports == 0)
-		e = ERROR_RESOURCE_NOT_PRESENT;
-	else if (port >= l->nports)
-		e = ERROR_INVALID_PARAMETER;
+	e = port_library_check(&eng->libraries[li], port);
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct request_spec spec = {.op = OP_INJECT, .session = (int)(s - eng->sessions),
 				    .medium = NO_INDEX, .drive = NO_INDEX, .library = li,
 				    .port = port};
-	e = request_new(eng, &spec, &r);
-	if (e != ERROR_SUCCESS)
-		goto out;
-	if (request)
-		*request = r->number;
-	schedule(eng);
+	e = request_submit(eng, &spec, request);
 out:
 	engine_unlock(eng);
 	return e;

@@ -312,14 +312,13 @@ static int load_meta(struct rsm_engine *eng)
 	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-rsm_err catalog_load(struct rsm_engine *eng, bool *empty)
+rsm_err catalog_load(struct rsm_engine *eng)
 {
 	if (load_libraries(eng) || load_pools(eng) || load_drives(eng) || load_media(eng) ||
 	    load_requests(eng) || load_meta(eng))
 		return ERROR_DATABASE_FAILURE;
 	link_locations(eng);
 	link_drives(eng);
-	*empty = eng->nlibraries == 0;
 	if (eng->db_readonly)
 		return ERROR_SUCCESS;
 	return settle_previous_run(eng);
@@ -435,7 +434,7 @@ dberr:
 	return -1;
 }
 
-int engine_create_libraries(struct rsm_engine *eng, bool fresh, char *err, size_t errlen)
+int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	static const char *const system_pools[][2] = {
 		{"free", "free"},
@@ -444,7 +443,6 @@ int engine_create_libraries(struct rsm_engine *eng, bool fresh, char *err, size_
 		{"cleaner", "cleaner"},
 	};
 	const char *media_type = eng->cfg.nlibraries ? eng->cfg.libraries[0].media_type : "";
-	(void)fresh;
 
 	if (eng->db_readonly) {
 		for (int i = 0; i < eng->cfg.nlibraries; i++) {

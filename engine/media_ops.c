@@ -152,7 +152,6 @@ static rsm_err dismount_check(struct rsm_engine *eng, struct session *s, int mi)
 rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		     const char *medium, unsigned options, uint64_t *request)
 {
-	struct request *r = NULL;
 	struct session *s;
 	rsm_err e;
 	int mi;
@@ -175,12 +174,7 @@ rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rs
 	struct request_spec spec = {.op = OP_DISMOUNT, .session = (int)(s - eng->sessions),
 				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
 				    .port = -1, .options = options};
-	e = request_new(eng, &spec, &r);
-	if (e != ERROR_SUCCESS)
-		goto out;
-	if (request)
-		*request = r->number;
-	schedule(eng);
+	e = request_submit(eng, &spec, request);
 out:
 	engine_unlock(eng);
 	return e;

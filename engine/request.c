@@ -67,6 +67,19 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	return ERROR_SUCCESS;
 }
 
+rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, uint64_t *number)
+{
+	struct request *r;
+	rsm_err e = request_new(eng, spec, &r);
+
+	if (e != ERROR_SUCCESS)
+		return e;
+	if (number)
+		*number = r->number;
+	schedule(eng);
+	return ERROR_SUCCESS;
+}
+
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
 		       rsm_err error)
 {

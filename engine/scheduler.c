@@ -20,10 +20,9 @@ static struct library *job_library(struct rsm_engine *eng, struct job *job)
 	return &eng->libraries[job->library];
 }
 
-static void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m,
-			  struct request *r)
+static void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m)
 {
-	catalog_save_state(eng, d, m, r);
+	catalog_save_state(eng, d, m, NULL);
 	if (d)
 		emit_drive(eng, d);
 	if (m)
@@ -58,6 +57,40 @@ static struct job *job_new(struct rsm_engine *eng, struct request *r, int librar
 	job->port = -1;
 	job->phase = phase;
 	return job;
+}
+
+/* A drive whose cartridge has left: empty, or disabled if it was disabled meanwhile. */
+static void drive_emptied(struct drive *d)
+{
+	d->medium = NO_INDEX;
+	d->state = d->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
+	d->job = NULL;
+}
+
+/* A job takes the cartridge out of the (dismountable) drive holding it. */
+static void source_drive_claim(struct rsm_engine *eng, struct medium *m, struct job *job)
+{
+	struct drive *src = &eng->drives[m->loc_addr];
+
+	src->job = job;
+	src->state = DRIVE_UNLOADING;
+	save_and_emit(eng, src, NULL);
+}
+
+/* The robot has picked medium m up: its slot, port or drive is free now. */
+static void lift(struct rsm_engine *eng, struct library *l, struct medium *m)
+{
+	if (m->loc == LOC_SLOT) {
+		l->slot_medium[m->loc_addr] = NO_INDEX;
+		emit_slots(eng, l, false);
+	} else if (m->loc == LOC_PORT) {
+		l->port_medium[m->loc_addr] = NO_INDEX;
+		emit_slots(eng, l, true);
+	} else if (m->loc == LOC_DRIVE) {
+		struct drive *src = &eng->drives[m->loc_addr];
+		drive_emptied(src);
+		save_and_emit(eng, src, NULL);
+	}
 }
 
 /* ---- the robot: one move at a time per library ---- */
@@ -136,7 +169,7 @@ static void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const
 		if (d->state == DRIVE_LOADING || d->state == DRIVE_UNLOADING)
 			d->state = d->medium >= 0 ? DRIVE_DISMOUNTABLE : DRIVE_EMPTY;
 	}
-	save_and_emit(eng, d, m, NULL);
+	save_and_emit(eng, d, m);
 	request_finish(eng, job->req, REQ_FAILED, err, detail);
 	free(job);
 }
@@ -150,19 +183,8 @@ static void port_move_done(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	struct medium *m = &eng->media[job->medium];
-	bool from_drive = m->loc == LOC_DRIVE;
 
-	if (m->loc == LOC_SLOT)
-		l->slot_medium[m->loc_addr] = NO_INDEX;
-	else if (m->loc == LOC_PORT)
-		l->port_medium[m->loc_addr] = NO_INDEX;
-	else if (from_drive) {
-		struct drive *src = &eng->drives[m->loc_addr];
-		src->medium = NO_INDEX;
-		src->state = src->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
-		src->job = NULL;
-		save_and_emit(eng, src, NULL, NULL);
-	}
+	lift(eng, l, m);
 	if (job->phase == PH_EJECT_MOVE) {
 		m->loc = LOC_PORT;
 		m->loc_addr = job->port;
@@ -176,9 +198,8 @@ static void port_move_done(struct rsm_engine *eng, struct job *job)
 		l->slot_medium[job->slot] = job->medium;
 	}
 	m->busy = NULL;
-	save_and_emit(eng, NULL, m, NULL);
-	emit_slots(eng, l, false);
-	emit_slots(eng, l, true);
+	save_and_emit(eng, NULL, m);
+	emit_slots(eng, l, job->phase == PH_EJECT_MOVE);
 	if (job->phase == PH_INJECT_MOVE)
 		try_inject(eng, job->req); /* the next cartridge, or done */
 	else
@@ -208,26 +229,17 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 			return;
 		}
 		d->state = DRIVE_EMPTY;
-		save_and_emit(eng, d, ev, NULL);
+		save_and_emit(eng, d, ev);
 		emit_slots(eng, l, false);
 		job->phase = PH_MOVE_IN;
 	} else if (job->phase == PH_MOVE_IN) {
 		struct medium *m = &eng->media[job->medium];
-		if (m->loc == LOC_SLOT) {
-			l->slot_medium[m->loc_addr] = NO_INDEX;
-			emit_slots(eng, l, false);
-		} else if (m->loc == LOC_DRIVE) {
-			struct drive *src = &eng->drives[m->loc_addr];
-			src->medium = NO_INDEX;
-			src->state = src->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
-			src->job = NULL;
-			save_and_emit(eng, src, NULL, NULL);
-		}
+		lift(eng, l, m);
 		m->loc = LOC_DRIVE;
 		m->loc_addr = job->drive;
 		d->medium = job->medium;
 		d->state = DRIVE_LOADING;
-		save_and_emit(eng, d, m, NULL);
+		save_and_emit(eng, d, m);
 		job->phase = PH_LOAD;
 	} else if (job->phase == PH_MOVE_HOME) {
 		struct medium *m = &eng->media[job->medium];
@@ -237,11 +249,10 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 			return;
 		}
 		m->busy = NULL;
-		d->state = d->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
-		d->job = NULL;
+		drive_emptied(d); /* put_away took the medium out already */
 		d->last_used = ++eng->lru_clock;
 		emit_slots(eng, l, false);
-		save_and_emit(eng, d, m, NULL);
+		save_and_emit(eng, d, m);
 		robot_release(eng, l);
 		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 		free(job);
@@ -285,10 +296,12 @@ static void drive_phase_done(struct rsm_engine *eng, void *arg)
 			d->session = NO_INDEX;
 			m->state = MEDIA_DISMOUNTABLE;
 		}
-		catalog_begin(eng);
-		catalog_save_library(eng, l);
+		/* the library's stats go with the drive and medium, in one transaction */
+		if (catalog_begin(eng) == ERROR_SUCCESS && catalog_save_library(eng, l) == ERROR_SUCCESS)
+			catalog_save_state_in(eng, d, m, NULL);
 		catalog_commit(eng);
-		save_and_emit(eng, d, m, NULL);
+		emit_drive(eng, d);
+		emit_medium(eng, m);
 		emit_library(eng, l);
 		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 		free(job);
@@ -423,7 +436,7 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 			l->mounts++;
 			r->drive = m->loc_addr;
 			r->started = wall_now();
-			save_and_emit(eng, d, m, NULL);
+			save_and_emit(eng, d, m);
 			request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 			return FINISHED;
 		}
@@ -451,22 +464,18 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 	d->job = job;
 	m->busy = r;
 	m->state = MEDIA_LOADING;
-	if (m->loc == LOC_DRIVE) {
-		struct drive *src = &eng->drives[m->loc_addr];
-		src->job = job;
-		src->state = DRIVE_UNLOADING;
-		save_and_emit(eng, src, NULL, NULL);
-	}
+	if (m->loc == LOC_DRIVE)
+		source_drive_claim(eng, m, job);
 	if (job->evict != NO_INDEX) {
 		struct medium *ev = &eng->media[job->evict];
 		ev->state = MEDIA_UNLOADING;
 		d->state = DRIVE_UNLOADING;
 		job->phase = PH_EVICT_UNLOAD;
-		save_and_emit(eng, NULL, ev, NULL);
+		save_and_emit(eng, NULL, ev);
 	} else {
 		d->state = DRIVE_LOADING;
 	}
-	save_and_emit(eng, d, m, NULL);
+	save_and_emit(eng, d, m);
 	job_advance(eng, job);
 	return STARTED;
 }
@@ -492,7 +501,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 		d->last_used = ++eng->lru_clock;
 		m->state = MEDIA_DISMOUNTABLE;
 		r->started = wall_now();
-		save_and_emit(eng, d, m, NULL);
+		save_and_emit(eng, d, m);
 		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 		return FINISHED;
 	}
@@ -505,7 +514,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	d->session = NO_INDEX;
 	m->busy = r;
 	m->state = MEDIA_UNLOADING;
-	save_and_emit(eng, d, m, NULL);
+	save_and_emit(eng, d, m);
 	job_advance(eng, job);
 	return STARTED;
 }
@@ -544,16 +553,12 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 	job->port = port;
 	/* the port is promised to this cartridge from now on */
 	l->port_medium[port] = r->medium;
-	if (m->loc == LOC_DRIVE) {
-		struct drive *d = &eng->drives[m->loc_addr];
-		d->job = job;
-		d->state = DRIVE_UNLOADING;
-		save_and_emit(eng, d, NULL, NULL);
-	}
+	if (m->loc == LOC_DRIVE)
+		source_drive_claim(eng, m, job);
 	m->busy = r;
 	m->state = MEDIA_UNLOADING;
 	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
-	save_and_emit(eng, NULL, m, NULL);
+	save_and_emit(eng, NULL, m);
 	job_advance(eng, job);
 	return STARTED;
 }
@@ -658,7 +663,7 @@ void session_release_media(struct rsm_engine *eng, int session)
 			struct medium *m = &eng->media[d->medium];
 			d->state = DRIVE_DISMOUNTABLE;
 			m->state = MEDIA_DISMOUNTABLE;
-			save_and_emit(eng, d, m, NULL);
+			save_and_emit(eng, d, m);
 		}
 	}
 }
