@@ -102,13 +102,12 @@ static void printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
-void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, int err,
+void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd,
 		   const char *why)
 {
 	char when[32], clean[256], *line = NULL;
 	rsm_format_time((int64_t)time(NULL), when, sizeof(when));
 	printable(cmd, clean, sizeof(clean));
-	(void)err;
 	if (asprintf(&line, "%s uid=%u %s \"%s\" %s\n", when, ctx ? (unsigned)ctx->uid : 0, file,
 		     clean, why) < 0)
 		return;
@@ -136,7 +135,7 @@ static void record_failure(struct batch *b, const char *file, const char *cmd,
 	reply_queue_add(b->fh, line);
 	if (b->session)
 		rsm_session_set_error(fs_global.eng, b->session, text);
-	error_log_add(&ctx, file, cmd, -o->rc, text);
+	error_log_add(&ctx, file, cmd, text);
 }
 
 static int fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
@@ -388,17 +387,20 @@ static const struct command *commands_for(const struct node *n)
 	return NULL;
 }
 
-/* Runs one line; returns 0, 1 (parked) or -errno. */
-static int run_line(struct batch *b, char *line, struct outcome *o)
+/* Runs b->line; returns 0, 1 (parked) or -errno.  The line is split in a copy, so that
+ * b->line still reads as written when a parked mount's failure is logged. */
+static int run_line(struct batch *b, struct outcome *o)
 {
 	const struct command *table = commands_for(&b->fh->node);
+	char work[FS_MAX_WRITE + 1];
 	char *tok[MAX_TOKENS];
 	int n;
 
 	o->why[0] = '\0';
 	o->err = ERROR_SUCCESS;
 	o->rc = 0;
-	n = tokenize(line, tok);
+	snprintf(work, sizeof(work), "%s", b->line);
+	n = tokenize(work, tok);
 	if (n < 0)
 		return fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s", NULL);
 	if (n == 0)
@@ -528,15 +530,11 @@ static void batch_run(struct batch *b)
 			b->pos += len + (nl ? 1 : 0);
 			if (len == 0 && b->pos >= b->size && b->pos > 1)
 				break; /* the newline that ends the last command */
-			char shown[FS_MAX_WRITE + 1];
 			memcpy(b->line, start, len);
 			b->line[len] = '\0';
-			memcpy(shown, b->line, len + 1);
-			rc = run_line(b, b->line, &o);
-			if (rc < 0) {
-				memcpy(b->line, shown, len + 1);
-				record_failure(b, b->fh->path, shown, &o);
-			}
+			rc = run_line(b, &o);
+			if (rc < 0)
+				record_failure(b, b->fh->path, b->line, &o);
 		}
 		if (rc <= 0) {
 			set_running(b, false);
@@ -634,7 +632,7 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		return;
 	}
 	if (size > FS_MAX_WRITE) {
-		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)", E2BIG,
+		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)",
 			      "E2BIG the command is longer than 4096 bytes");
 		fuse_reply_err(req, E2BIG);
 		return;
@@ -648,7 +646,7 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		snprintf(text, sizeof(text), "%s %u %s: the command holds a NUL byte",
 			 rsm_error_name(ERROR_INVALID_PARAMETER), ERROR_INVALID_PARAMETER,
 			 rsm_error_text(ERROR_INVALID_PARAMETER));
-		error_log_add(ctx, fh->path, "(binary data)", EINVAL, text);
+		error_log_add(ctx, fh->path, "(binary data)", text);
 		snprintf(line, sizeof(line), "error %s", text);
 		reply_queue_add(fh, line);
 		if (fh->session)

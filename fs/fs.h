@@ -80,7 +80,7 @@ int render_node(const struct node *n, char **out, size_t *len);
 /* ctl.c: control files */
 struct fh;
 void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
-void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, int err,
+void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd,
 		   const char *why);
 void reply_queue_add(struct fh *fh, const char *line);
 

@@ -179,3 +179,12 @@ teardown() { teardown_rsmfs; }
 	[ $((($(date +%s%N) - start) / 1000000)) -lt 1500 ]
 	wait_for "$MNT/requests/2/state" cancelled
 }
+
+@test "a blocked mount that fails later is logged with the command as written" {
+	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
+	ctl a "mount T00001L6"
+	run $PROBE write "$MNT/sessions/b/ctl" 'mount T00001L6 timeout=0.2\n'
+	assert_output ETIMEDOUT
+	run tail -n1 "$MNT/error_log"
+	assert_output --partial 'sessions/b/ctl "mount T00001L6 timeout=0.2" ERROR_TIMEOUT 1460'
+}
