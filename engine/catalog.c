@@ -45,7 +45,11 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS sessions(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
 	" application TEXT NOT NULL, uid INTEGER NOT NULL, created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS channels(id INTEGER PRIMARY KEY, session TEXT NOT NULL"
-	" REFERENCES sessions(name) ON DELETE CASCADE, type TEXT NOT NULL);";
+	" REFERENCES sessions(name) ON DELETE CASCADE, type TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS opreqs(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+	" type TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, request INTEGER NOT NULL,"
+	" library TEXT NOT NULL, drive TEXT NOT NULL, submitted INTEGER NOT NULL,"
+	" finished INTEGER NOT NULL);";
 
 /* Maps an SQLite result code to the RSM error a caller sees. */
 static rsm_err sql_error(int rc)
@@ -252,6 +256,26 @@ rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r)
 		r->library >= 0 ? eng->libraries[r->library].name : "", (int64_t)r->priority,
 		(int64_t)r->options, r->submitted, r->started, r->finished, (int64_t)r->error,
 		r->error_detail);
+}
+
+rsm_err catalog_save_opreq(struct rsm_engine *eng, const struct opreq *o)
+{
+	return exec_args(eng, "INSERT OR REPLACE INTO opreqs VALUES(?,?,?,?,?,?,?,?,?,?)",
+			 "isssssssii", (int64_t)o->number, o->guid, opreq_type_names[o->type],
+			 opreq_state_names[o->state], o->message, (int64_t)o->request,
+			 o->library >= 0 ? eng->libraries[o->library].name : "",
+			 o->drive >= 0 ? eng->drives[o->drive].name : "", o->submitted,
+			 o->finished);
+}
+
+rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number)
+{
+	return exec_args(eng, "DELETE FROM opreqs WHERE number=?", "i", (int64_t)number);
+}
+
+rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name)
+{
+	return exec_args(eng, "DELETE FROM pools WHERE name=?", "s", name);
 }
 
 rsm_err catalog_delete_request(struct rsm_engine *eng, uint64_t number)

@@ -269,7 +269,6 @@ static void *worker_main(void *arg)
 
 /* ---- open / stop / close ---- */
 
-int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen);
 
 static int make_dirs(const char *path)
 {
@@ -306,6 +305,7 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	pthread_cond_init(&eng->notify_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	eng->next_request = 1;
+	eng->next_opreq = 1;
 
 	snprintf(images, sizeof(images), "%s/images", cfg->data_dir);
 	if (make_dirs(cfg->data_dir) < 0 || make_dirs(images) < 0) {
@@ -322,6 +322,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	}
 	if (engine_create_libraries(eng, err, errlen) < 0)
 		goto fail;
+	if (!eng->db_readonly)
+		load_settle(eng);
 	if (pthread_create(&eng->worker, NULL, worker_main, eng) != 0) {
 		snprintf(err, errlen, "cannot start the engine thread");
 		goto fail;
@@ -391,10 +393,13 @@ void rsm_engine_close(struct rsm_engine *eng)
 		free(eng->libraries[i].port_medium);
 		free(eng->libraries[i].drive_index);
 	}
-	for (int i = 0; i < eng->ndrives; i++)
-		free(eng->drives[i].job);
+	while (eng->jobs)
+		job_free(eng, eng->jobs);
 	for (size_t i = 0; i < eng->nrequests; i++)
 		free(eng->requests[i]);
+	for (size_t i = 0; i < eng->nopreqs; i++)
+		free(eng->opreqs[i]);
+	free(eng->opreqs);
 	for (int i = 0; i < eng->nchannels; i++)
 		channel_free_ring(&eng->channels[i]);
 	free(eng->libraries);

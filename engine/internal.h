@@ -81,6 +81,14 @@ extern const char *const req_state_names[];
 extern const char *const req_op_names[];
 extern const char *const side_state_names[];
 
+enum opreq_type { OPREQ_NEWMEDIA, OPREQ_CLEANER, OPREQ_DEVICESERVICE, OPREQ_MOVEMEDIA, OPREQ_MESSAGE };
+enum opreq_state { OPREQ_SUBMITTED, OPREQ_ACTIVE, OPREQ_INPROGRESS, OPREQ_COMPLETE, OPREQ_REFUSED };
+extern const char *const opreq_type_names[];
+extern const char *const opreq_state_names[];
+
+/* Access to a pool, as its directory's owner and mode grant it (NTMS USE/MODIFY/CONTROL). */
+enum pool_right { POOL_USE, POOL_MODIFY, POOL_CONTROL };
+
 struct library {
 	char name[RSM_NAME_MAX + 1];
 	char guid[RSM_GUID_LEN + 1];
@@ -90,6 +98,9 @@ struct library {
 	bool enabled;
 	char backend[16], changer[256];
 	char door[8];
+	char media_type[32]; /* what its cartridges are (new ones inserted by the operator) */
+	bool jammed;         /* the robot is stuck: no move starts until it is freed */
+	bool inventorying;
 	int nslots, nports;
 	int *slot_medium; /* medium index per slot, NO_INDEX when empty */
 	int *port_medium;
@@ -109,6 +120,7 @@ struct drive {
 	int number;
 	enum drive_state state;
 	bool enabled;
+	bool failed;        /* a device fault: nothing uses it until it is repaired */
 	int medium;         /* medium index, NO_INDEX when empty */
 	int session;        /* session slot that has it mounted, NO_INDEX when none */
 	struct job *job;    /* the job using the drive, NULL when idle */
@@ -173,6 +185,25 @@ struct request {
 	void *done_ctx;
 	double deadline; /* monotonic seconds, 0 = none */
 	bool specific_drive;
+	/* the operator request this one waits on (0 = none), and whether the operator has
+	 * answered it: satisfied lets a mount take its medium from a port, a clean be recorded
+	 * as done by hand, an allocation search again */
+	uint64_t opreq;
+	bool opreq_satisfied;
+	int pool;                          /* allocate: the pool; NO_INDEX otherwise */
+	char result[RSM_NAME_MAX + 8];     /* allocate: "<medium>/<side>" */
+};
+
+struct opreq {
+	uint64_t number;
+	char guid[RSM_GUID_LEN + 1];
+	enum opreq_type type;
+	enum opreq_state state;
+	char message[256];
+	uint64_t request; /* the library request it blocks, 0 = none */
+	int library;      /* device service: the library; NO_INDEX when none */
+	int drive;        /* device service: the failed drive; NO_INDEX for the robot */
+	int64_t submitted, finished;
 };
 
 struct channel;
@@ -228,7 +259,7 @@ struct deferred {
 	void *a, *b;
 	rsm_err err;
 	uint64_t request;
-	char drive[RSM_NAME_MAX + 1];
+	char drive[RSM_NAME_MAX + 8]; /* a mount's drive, an allocation's "<medium>/<side>" */
 	rsm_done_fn done;
 	struct rsm_event ev;
 	int kind; /* 0 = done callback, 1 = ready callback, 2 = observer */
@@ -244,6 +275,8 @@ enum job_phase {
 	PH_MOVE_HOME,
 	PH_EJECT_MOVE,  /* slot or drive -> port */
 	PH_INJECT_MOVE, /* port -> slot */
+	PH_CLEAN,       /* the cleaner works in the drive */
+	PH_INVENTORY,   /* the robot scans the library */
 };
 
 struct job {
@@ -255,7 +288,10 @@ struct job {
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;
+	bool clean;          /* a cleaning: medium is the cleaner cartridge */
+	double robot_secs;   /* a robot step that is not one move (inventory); 0 = move_time */
 	struct job *next_robot;
+	struct job *live_prev, *live_next; /* every job in flight (freed at close) */
 };
 
 struct rsm_engine {
@@ -281,6 +317,10 @@ struct rsm_engine {
 	struct request **requests; /* ascending by number */
 	size_t nrequests, requests_cap;
 	uint64_t next_request;
+	struct opreq **opreqs; /* ascending by number */
+	size_t nopreqs, opreqs_cap;
+	uint64_t next_opreq;
+	uint64_t next_unlabeled;
 	struct session *sessions;
 	int nsessions;
 	struct channel *channels;
@@ -289,6 +329,7 @@ struct rsm_engine {
 	uint64_t event_seq;
 	uint64_t lru_clock;
 	struct timer *timers;
+	struct job *jobs; /* in flight */
 	struct deferred *deferred;
 	size_t ndeferred, deferred_cap;
 	rsm_observer_fn observer;
@@ -353,11 +394,56 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 		    rsm_err error, const char *detail);
 void requests_purge(struct rsm_engine *eng);
 
-/* scheduler.c */
+/* jobs.c: work in flight */
+void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m);
 int first_free(const int *occupant, int count);
+void settle_medium_state(struct rsm_engine *eng, struct medium *m);
+void settle_drive_state(struct drive *d);
+struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive, int medium,
+		    enum job_phase phase);
+void job_free(struct rsm_engine *eng, struct job *job);
+void source_drive_claim(struct rsm_engine *eng, struct medium *m, struct job *job);
+bool robot_can_move(const struct library *l);
+void robot_kick(struct rsm_engine *eng, struct library *l);
+void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail);
+void job_advance(struct rsm_engine *eng, struct job *job);
+
+/* scheduler.c: choosing work */
+enum attempt { STARTED, FINISHED, BLOCKED };
+bool drive_usable(const struct drive *d);
+/* Waits (state waiting), or fails with if_no_wait for a request that asked not to wait. */
+enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait,
+		   const char *why);
+enum attempt wait_for_operator(struct rsm_engine *eng, struct request *r, enum opreq_type type);
+enum attempt try_inject(struct rsm_engine *eng, struct request *r);
 void schedule(struct rsm_engine *eng);
 void scheduler_timeout(struct rsm_engine *eng, void *arg);
 void session_release_media(struct rsm_engine *eng, int session);
+
+/* pool_ops.c: pools and allocation */
+bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
+enum attempt try_allocate(struct rsm_engine *eng, struct request *r);
+void emit_pool(struct rsm_engine *eng, struct pool *p, enum rsm_event_op op);
+void emit_side(struct rsm_engine *eng, struct medium *m, int side);
+
+/* opreq.c: operator requests */
+uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
+		     uint64_t request, int library, int drive);
+void opreq_message_for(struct rsm_engine *eng, const struct request *r, enum opreq_type type,
+		       char *buf, size_t len);
+/* The request an operator request was raised for has ended: the need was met (passed) or
+ * is gone (the operator request is withdrawn). */
+void opreq_request_ended(struct rsm_engine *eng, uint64_t number, bool passed);
+/* A device is repaired: its device-service requests are complete. */
+void opreq_device_repaired(struct rsm_engine *eng, int library, int drive);
+struct opreq *opreq_find(struct rsm_engine *eng, uint64_t number);
+void opreqs_purge(struct rsm_engine *eng);
+int opreqs_load(struct rsm_engine *eng);
+
+/* load.c: start-up */
+int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen);
+/* Reconciles with the changers and settles what the last run left in process. */
+void load_settle(struct rsm_engine *eng);
 
 /* catalog.c */
 rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen);
@@ -377,13 +463,35 @@ rsm_err catalog_delete_session(struct rsm_engine *eng, const char *name);
 rsm_err catalog_add_channel(struct rsm_engine *eng, const char *session, int type, int64_t *row);
 rsm_err catalog_delete_channel(struct rsm_engine *eng, int64_t row);
 rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value);
+rsm_err catalog_save_opreq(struct rsm_engine *eng, const struct opreq *o);
+rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number);
+rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name);
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r);
 rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			      struct request *r);
 
-/* sim.c: the simulated changer's timings and cartridge images */
+/* sim.c: the simulated changer: cartridge images and its own record of where every
+ * cartridge physically is */
 void sim_image_path(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);
 int sim_create_image(struct rsm_engine *eng, const struct medium *m);
+/* Writes library li's physical state (sim backend only). */
+void sim_record(struct rsm_engine *eng, int li);
+/* Makes the catalog agree with what the changer holds; returns the number of corrections,
+ * -1 when the changer's state cannot be read, 0 when it has none yet. */
+int sim_inventory(struct rsm_engine *eng, int li);
+/* A cartridge the catalog has never seen, found in library li: created in the import pool
+ * (cleaner barcodes CLN... in the cleaner pool); name "" means it has no barcode. */
+int medium_discover(struct rsm_engine *eng, int li, const char *barcode);
+
+/* library_ops.c */
+/* Checks an administrator's library control; NULL with *e set on failure. */
+struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
+				const char *name, rsm_err *e);
+/* A device fault comes or goes: drive di of library li (NO_INDEX: the library's robot). */
+void device_fault(struct rsm_engine *eng, int li, int di, bool on);
+/* Creates a request that is finished at once (enable, disable done in place). */
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, rsm_err outcome,
+		       uint64_t *number);
 
 #endif

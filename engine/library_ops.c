@@ -1,7 +1,10 @@
-/* library_ops.c - moving cartridges in and out of a library: EjectNtmsMedia, InjectNtmsMedia,
- * and the sim operator's hands at the import/export port.
+/* library_ops.c - library and drive control: EjectNtmsMedia, InjectNtmsMedia,
+ * InventoryNtmsLibrary, AccessNtmsLibraryDoor, CleanNtmsDrive, EnableNtmsObject and
+ * DisableNtmsObject for libraries, drives and media.
  *
- * Ejecting and injecting need NTMS_CONTROL_ACCESS on the library: administrators only.
+ * All of these need NTMS_CONTROL_ACCESS on the library: administrators only.  Each is a
+ * library request with its own requests/<n> entry; enabling and disabling take effect at
+ * once, so their requests are finished when they are listed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,18 +26,63 @@ static rsm_err port_library_check(const struct library *l, int port)
 	return ERROR_SUCCESS;
 }
 
+/* The session slot of an administrator's call: a session handle, or none (0) for a control
+ * file.  Returns false with *e set when neither will do. */
+static bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+			 int *slot, rsm_err *e)
+{
+	*slot = NO_INDEX;
+	if (session) {
+		struct session *s = session_for(eng, session, cred, true, e);
+		if (s)
+			*slot = (int)(s - eng->sessions);
+		return s != NULL;
+	}
+	*e = eng->stopping		 ? ERROR_NOT_CONNECTED
+	     : !cred || !cred->admin ? ERROR_ACCESS_DENIED
+				     : ERROR_SUCCESS;
+	return *e == ERROR_SUCCESS;
+}
+
+struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
+				const char *name, rsm_err *e)
+{
+	int slot, li;
+
+	if (!admin_caller(eng, 0, cred, &slot, e))
+		return NULL;
+	if (!name || (li = library_find(eng, name)) < 0) {
+		*e = ERROR_INVALID_LIBRARY;
+		return NULL;
+	}
+	return &eng->libraries[li];
+}
+
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, rsm_err outcome,
+		       uint64_t *number)
+{
+	struct request *r;
+	rsm_err e = request_new(eng, spec, &r);
+
+	if (e != ERROR_SUCCESS)
+		return e;
+	r->started = wall_now();
+	request_finish(eng, r, outcome == ERROR_SUCCESS ? REQ_PASSED : REQ_FAILED, outcome, NULL);
+	if (number)
+		*number = r->number;
+	return ERROR_SUCCESS;
+}
+
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		  const char *medium, int port, uint64_t *request)
 {
-	struct session *s;
 	rsm_err e;
-	int mi;
+	int mi, slot;
 
 	if (!medium || port < -1)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_for(eng, session, cred, true, &e);
-	if (!s)
+	if (!admin_caller(eng, session, cred, &slot, &e))
 		goto out;
 	mi = medium_find(eng, medium);
 	if (mi < 0) {
@@ -52,7 +100,7 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 		e = ERROR_BUSY;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_EJECT, .session = (int)(s - eng->sessions),
+	struct request_spec spec = {.op = OP_EJECT, .session = slot,
 				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
 				    .port = port};
 	e = request_submit(eng, &spec, request);
@@ -64,15 +112,13 @@ out:
 rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		   const char *library, int port, uint64_t *request)
 {
-	struct session *s;
 	rsm_err e;
-	int li;
+	int li, slot;
 
 	if (!library || port < -1)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	s = session_for(eng, session, cred, true, &e);
-	if (!s)
+	if (!admin_caller(eng, session, cred, &slot, &e))
 		goto out;
 	li = library_find(eng, library);
 	if (li < 0) {
@@ -82,7 +128,7 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 	e = port_library_check(&eng->libraries[li], port);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_INJECT, .session = (int)(s - eng->sessions),
+	struct request_spec spec = {.op = OP_INJECT, .session = slot,
 				    .medium = NO_INDEX, .drive = NO_INDEX, .library = li,
 				    .port = port};
 	e = request_submit(eng, &spec, request);
@@ -91,118 +137,257 @@ out:
 	return e;
 }
 
-/* Checks the operator's access and finds the library; -1 with *e set on failure. */
-static int sim_library(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
-		       rsm_err *e)
-{
-	int li;
+/* ---- library control ---- */
 
-	*e = ERROR_SUCCESS;
-	if (eng->stopping)
-		*e = ERROR_NOT_CONNECTED;
-	else if (!cred || !cred->admin)
-		*e = ERROR_ACCESS_DENIED;
-	else if ((li = library_find(eng, library)) < 0)
-		*e = ERROR_INVALID_LIBRARY;
-	else if (strcmp(eng->libraries[li].backend, "sim") != 0)
-		*e = ERROR_INVALID_OPERATION;
-	else
-		return li;
-	return -1;
-}
-
-rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
-		       int port)
+rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
+			   const char *library, bool enabled, uint64_t *request)
 {
 	rsm_err e;
 
 	engine_lock(eng);
-	int li = sim_library(eng, cred, library, &e);
-	if (li < 0)
+	struct library *l = control_library(eng, cred, library, &e);
+	if (!l)
 		goto out;
-	struct library *l = &eng->libraries[li];
-	if (port < 0)
-		for (int p = 0; p < l->nports && port < 0; p++)
-			if (l->port_medium[p] != NO_INDEX && !eng->media[l->port_medium[p]].busy)
-				port = p;
-	if (port < 0 || port >= l->nports) {
-		e = port < 0 ? ERROR_EMPTY : ERROR_INVALID_PARAMETER;
-		goto out;
-	}
-	int mi = l->port_medium[port];
-	if (mi == NO_INDEX || eng->media[mi].busy || eng->media[mi].loc != LOC_PORT) {
-		e = mi == NO_INDEX ? ERROR_EMPTY : ERROR_BUSY;
-		goto out;
-	}
-	struct medium *m = &eng->media[mi];
-	struct medium saved = *m;
-	m->loc = LOC_OFFLINE;
-	m->loc_addr = 0;
-	m->state = MEDIA_OFFLINE;
-	e = catalog_save_state(eng, NULL, m, NULL);
+	bool was = l->enabled;
+	l->enabled = enabled;
+	e = catalog_save_library(eng, l);
 	if (e != ERROR_SUCCESS) {
-		*m = saved;
+		l->enabled = was;
 		goto out;
 	}
-	l->port_medium[port] = NO_INDEX;
-	emit_medium(eng, m);
-	emit_slots(eng, l, true);
+	emit_library(eng, l);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = NO_INDEX, .drive = NO_INDEX,
+				    .library = (int)(l - eng->libraries), .port = -1};
+	e = request_record(eng, &spec, ERROR_SUCCESS, request);
+	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
 }
 
-rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
-		       const char *barcode, int port)
+rsm_err rsm_library_inventory(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *library, bool full, uint64_t *request)
 {
 	rsm_err e;
 
-	if (!barcode)
+	engine_lock(eng);
+	struct library *l = control_library(eng, cred, library, &e);
+	if (l && (!l->present || !l->reachable))
+		e = ERROR_LIBRARY_OFFLINE;
+	else if (l && !l->enabled)
+		e = ERROR_RESOURCE_DISABLED;
+	if (l && e == ERROR_SUCCESS) {
+		struct request_spec spec = {.op = OP_INVENTORY, .session = NO_INDEX,
+					    .medium = NO_INDEX, .drive = NO_INDEX,
+					    .library = (int)(l - eng->libraries), .port = -1,
+					    .options = full};
+		e = request_submit(eng, &spec, request);
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_library_door_open(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *library, uint64_t *request)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	struct library *l = control_library(eng, cred, library, &e);
+	if (l && (!l->present || !l->reachable))
+		e = ERROR_LIBRARY_OFFLINE;
+	if (l && e == ERROR_SUCCESS) {
+		struct request_spec spec = {.op = OP_DOOR, .session = NO_INDEX, .medium = NO_INDEX,
+					    .drive = NO_INDEX, .library = (int)(l - eng->libraries),
+					    .port = -1};
+		e = request_submit(eng, &spec, request);
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cred,
+			       const char *library)
+{
+	rsm_err e;
+	char path[RSM_NAME_MAX + 32];
+
+	engine_lock(eng);
+	struct library *l = control_library(eng, cred, library, &e);
+	if (l && strcmp(l->door, "open") != 0)
+		e = ERROR_INVALID_STATE; /* it is closed already */
+	if (l && e == ERROR_SUCCESS) {
+		snprintf(l->door, sizeof(l->door), "closed");
+		e = catalog_save_library(eng, l);
+		if (e != ERROR_SUCCESS) {
+			snprintf(l->door, sizeof(l->door), "open");
+		} else {
+			snprintf(path, sizeof(path), "libraries/%s/door", l->name);
+			emit(eng, RSM_OBJ_DOOR, RSM_EV_UPDATE, path, l->guid);
+			emit_library(eng, l);
+			robot_kick(eng, l);
+			schedule(eng);
+		}
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+/* ---- drives and media ---- */
+
+/* Finds a drive an administrator controls; NO_INDEX with *e set otherwise. */
+static int control_drive(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
+			 rsm_err *e)
+{
+	int slot, di;
+
+	if (!admin_caller(eng, 0, cred, &slot, e))
+		return NO_INDEX;
+	if (!drive || (di = drive_find(eng, drive)) < 0) {
+		*e = ERROR_INVALID_DRIVE;
+		return NO_INDEX;
+	}
+	return di;
+}
+
+rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
+			 bool enabled, uint64_t *request)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int di = control_drive(eng, cred, drive, &e);
+	if (di < 0)
+		goto out;
+	struct drive *d = &eng->drives[di];
+	struct drive saved = *d;
+	d->enabled = enabled;
+	if (!d->job)
+		settle_drive_state(d);
+	e = catalog_save_state(eng, d, NULL, NULL);
+	if (e != ERROR_SUCCESS) {
+		*d = saved;
+		goto out;
+	}
+	emit_drive(eng, d);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = NO_INDEX, .drive = di, .library = NO_INDEX,
+				    .port = -1};
+	e = request_record(eng, &spec, ERROR_SUCCESS, request);
+	schedule(eng);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *drive, bool enabled)
+{
+	if (!drive)
+		return ERROR_INVALID_PARAMETER;
+	return rsm_drive_enable(eng, cred, drive, enabled, NULL);
+}
+
+rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			 bool enabled, uint64_t *request)
+{
+	rsm_err e;
+	int mi, slot;
+
+	if (!medium)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	int li = sim_library(eng, cred, library, &e);
-	if (li < 0)
+	if (!admin_caller(eng, 0, cred, &slot, &e))
 		goto out;
-	struct library *l = &eng->libraries[li];
-	if (port < 0)
-		port = first_free(l->port_medium, l->nports);
-	if (port < 0 || port >= l->nports) {
-		e = port < 0 ? ERROR_IEPORT_FULL : ERROR_INVALID_PARAMETER;
-		goto out;
-	}
-	if (l->port_medium[port] != NO_INDEX) {
-		e = ERROR_IEPORT_FULL;
-		goto out;
-	}
-	int mi = NO_INDEX;
-	for (int i = 0; i < eng->nmedia && mi < 0; i++)
-		if (strcmp(eng->media[i].barcode, barcode) == 0)
-			mi = i;
-	if (mi < 0) {
-		/* a cartridge the catalog has never seen is classified on inject (import pool);
-		 * this build knows only its own cartridges */
+	if ((mi = medium_find(eng, medium)) < 0) {
 		e = ERROR_INVALID_MEDIA;
 		goto out;
 	}
 	struct medium *m = &eng->media[mi];
-	if (m->loc != LOC_OFFLINE) {
-		e = ERROR_INVALID_STATE; /* that cartridge is already inside a library */
-		goto out;
-	}
-	struct medium saved = *m;
-	m->library = li;
-	m->loc = LOC_PORT;
-	m->loc_addr = port;
-	m->state = MEDIA_IN_PORT;
+	bool was = m->enabled;
+	m->enabled = enabled;
 	e = catalog_save_state(eng, NULL, m, NULL);
 	if (e != ERROR_SUCCESS) {
-		*m = saved;
+		m->enabled = was;
 		goto out;
 	}
-	l->port_medium[port] = mi;
 	emit_medium(eng, m);
-	emit_slots(eng, l, true);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+				    .port = -1};
+	e = request_record(eng, &spec, ERROR_SUCCESS, request);
+	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
+}
+
+rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *medium, bool enabled)
+{
+	return rsm_media_enable(eng, cred, medium, enabled, NULL);
+}
+
+rsm_err rsm_drive_clean(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
+			uint64_t *request)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int di = control_drive(eng, cred, drive, &e);
+	if (di < 0)
+		goto out;
+	struct drive *d = &eng->drives[di];
+	struct library *l = &eng->libraries[d->library];
+	if (!l->present || !l->reachable)
+		e = ERROR_LIBRARY_OFFLINE;
+	else if (d->failed)
+		e = ERROR_UNABLE_TO_CLEAN; /* a failed drive needs service, not a cleaner */
+	else if (!d->enabled)
+		e = ERROR_RESOURCE_DISABLED;
+	if (e != ERROR_SUCCESS)
+		goto out;
+	struct request_spec spec = {.op = OP_CLEAN, .session = NO_INDEX, .medium = NO_INDEX,
+				    .drive = di, .library = NO_INDEX, .port = -1};
+	e = request_submit(eng, &spec, request);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+/* ---- device faults ---- */
+
+void device_fault(struct rsm_engine *eng, int li, int di, bool on)
+{
+	if (li < 0)
+		return;
+	struct library *l = &eng->libraries[li];
+	char msg[256];
+
+	if (di >= 0) {
+		struct drive *d = &eng->drives[di];
+		if (d->failed == on)
+			return;
+		d->failed = on;
+		if (!d->job || on)
+			settle_drive_state(d);
+		catalog_save_state(eng, d, NULL, NULL);
+		emit_drive(eng, d);
+		snprintf(msg, sizeof(msg), "drive %s of library %s has failed and needs service",
+			 d->name, l->name);
+	} else {
+		if (l->jammed == on)
+			return;
+		l->jammed = on;
+		emit_library(eng, l);
+		snprintf(msg, sizeof(msg), "the robot of library %s is jammed", l->name);
+	}
+	if (on) {
+		opreq_raise(eng, OPREQ_DEVICESERVICE, msg, 0, li, di);
+	} else {
+		opreq_device_repaired(eng, li, di);
+		robot_kick(eng, l);
+		schedule(eng);
+	}
 }

@@ -100,6 +100,7 @@ static int load_drives(struct rsm_engine *eng)
 		d->state = (enum drive_state)state_index(drive_state_names, drive_state_names_count,
 							 col(st, 4));
 		d->enabled = sqlite3_column_int(st, 5);
+		d->failed = d->state == DRIVE_FAILED;
 		d->medium = NO_INDEX; /* linked once media are loaded */
 		d->session = NO_INDEX;
 		d->last_used = (uint64_t)sqlite3_column_int64(st, 7);
@@ -247,43 +248,23 @@ static void link_drives(struct rsm_engine *eng)
 	}
 }
 
-/* What a crash or a stop left half done: sessions are gone, so their work is cancelled and
- * their media become dismountable; a cartridge caught mid-move is settled where the move was
- * going (the sim completes every move it starts). */
+/* What a crash or a stop left half done, as far as the catalog alone can tell: sessions are
+ * gone, so their queued work is cancelled and their media are released.  Work that was in
+ * process is judged once the changer has said where the cartridges are (load_settle). */
 static rsm_err settle_previous_run(struct rsm_engine *eng)
 {
 	rsm_err e = catalog_begin(eng);
 
 	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
-		if (r->state == REQ_QUEUED || r->state == REQ_WAITING || r->state == REQ_INPROCESS) {
+		if (r->state == REQ_QUEUED || r->state == REQ_WAITING) {
 			r->state = REQ_CANCELLED;
 			r->error = ERROR_CANCELLED;
 			snprintf(r->error_detail, sizeof(r->error_detail),
-				 "the daemon stopped before the request finished");
+				 "the daemon stopped before the request started");
 			r->finished = wall_now();
 			e = catalog_save_request(eng, r);
 		}
-	}
-	for (int i = 0; e == ERROR_SUCCESS && i < eng->ndrives; i++) {
-		struct drive *d = &eng->drives[i];
-		struct medium *m = d->medium >= 0 ? &eng->media[d->medium] : NULL;
-		if (m && (d->state == DRIVE_MOUNTED || d->state == DRIVE_LOADING ||
-			  d->state == DRIVE_DISMOUNTABLE)) {
-			d->state = DRIVE_DISMOUNTABLE;
-			m->state = MEDIA_DISMOUNTABLE;
-		} else if (m && d->state == DRIVE_UNLOADING) {
-			m->loc = LOC_SLOT;
-			m->loc_addr = m->home_slot;
-			m->state = MEDIA_IDLE;
-			d->medium = NO_INDEX;
-			d->state = DRIVE_EMPTY;
-		} else if (!m && (d->state != DRIVE_DISABLED && d->state != DRIVE_FAILED)) {
-			d->state = DRIVE_EMPTY;
-		}
-		e = catalog_save_drive(eng, d);
-		if (e == ERROR_SUCCESS && m)
-			e = catalog_save_medium(eng, m);
 	}
 	if (e == ERROR_SUCCESS)
 		e = sqlite3_exec(eng->db, "DELETE FROM channels; DELETE FROM sessions;", NULL, NULL,
@@ -294,6 +275,74 @@ static rsm_err settle_previous_run(struct rsm_engine *eng)
 		return catalog_commit(eng);
 	catalog_rollback(eng);
 	return e;
+}
+
+/* Whether request r, in process when the daemon stopped, got where it was going: the
+ * changer's report (the media's locations now) decides. */
+static bool request_reached(struct rsm_engine *eng, const struct request *r)
+{
+	const struct medium *m = r->medium >= 0 ? &eng->media[r->medium] : NULL;
+
+	switch (r->op) {
+	case OP_MOUNT:
+		return m && m->loc == LOC_DRIVE && m->loc_addr == r->drive;
+	case OP_DISMOUNT:
+		return m && m->loc == LOC_SLOT;
+	case OP_EJECT:
+		return m && m->loc == LOC_PORT;
+	case OP_INJECT: {
+		const struct library *l = &eng->libraries[r->library];
+		for (int p = 0; p < l->nports; p++)
+			if ((r->port < 0 || p == r->port) && l->port_medium[p] != NO_INDEX)
+				return false;
+		return true;
+	}
+	default:
+		return false; /* cleaning and inventory are not resumed: RSM discards them */
+	}
+}
+
+void load_settle(struct rsm_engine *eng)
+{
+	char where[96];
+
+	for (int li = 0; li < eng->nlibraries; li++)
+		if (eng->libraries[li].present && strcmp(eng->libraries[li].backend, "sim") == 0)
+			sim_inventory(eng, li);
+	if (catalog_begin(eng) != ERROR_SUCCESS)
+		return;
+	for (size_t i = 0; i < eng->nrequests; i++) {
+		struct request *r = eng->requests[i];
+		if (r->state != REQ_INPROCESS)
+			continue;
+		bool reached = request_reached(eng, r);
+		r->state = reached ? REQ_PASSED : REQ_FAILED;
+		r->error = reached ? ERROR_SUCCESS : ERROR_NOT_CONNECTED;
+		if (r->medium >= 0)
+			medium_location_text(eng, &eng->media[r->medium], where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "-");
+		snprintf(r->error_detail, sizeof(r->error_detail),
+			 "the daemon stopped while the request was in process; the changer "
+			 "reports the medium at %s",
+			 where);
+		if (reached)
+			r->error_detail[0] = '\0';
+		r->finished = wall_now();
+		catalog_save_request(eng, r);
+	}
+	/* no session survives: what was mounted is dismountable, nothing is in motion */
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		d->session = NO_INDEX;
+		settle_drive_state(d);
+		catalog_save_drive(eng, d);
+	}
+	for (int i = 0; i < eng->nmedia; i++) {
+		settle_medium_state(eng, &eng->media[i]);
+		catalog_save_medium(eng, &eng->media[i]);
+	}
+	catalog_commit(eng);
 }
 
 /* Request numbers are never reused: the next one is kept in the catalog, since every
@@ -309,13 +358,25 @@ static int load_meta(struct rsm_engine *eng)
 		if (next > eng->next_request)
 			eng->next_request = next;
 	}
+	if (sqlite3_finalize(st) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(eng->db, "SELECT key, value FROM meta", -1, &st, NULL))
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *key = col(st, 0);
+		uint64_t v = (uint64_t)sqlite3_column_int64(st, 1);
+		if (strcmp(key, "next_opreq") == 0 && v > eng->next_opreq)
+			eng->next_opreq = v;
+		else if (strcmp(key, "next_unlabeled") == 0 && v > eng->next_unlabeled)
+			eng->next_unlabeled = v;
+	}
 	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
 rsm_err catalog_load(struct rsm_engine *eng)
 {
 	if (load_libraries(eng) || load_pools(eng) || load_drives(eng) || load_media(eng) ||
-	    load_requests(eng) || load_meta(eng))
+	    load_requests(eng) || opreqs_load(eng) || load_meta(eng))
 		return ERROR_DATABASE_FAILURE;
 	link_locations(eng);
 	link_drives(eng);
@@ -500,6 +561,8 @@ timings:
 				"rsmfs: library %s: the %s backend is not available in this build; "
 				"the library is offline\n",
 				c->name, c->backend);
+		snprintf(eng->libraries[li].media_type, sizeof(eng->libraries[li].media_type), "%s",
+			 c->media_type);
 		eng->libraries[li].move_time = c->move_time;
 		eng->libraries[li].load_time = c->load_time;
 		eng->libraries[li].unload_time = c->unload_time;

@@ -1,5 +1,5 @@
 /* media_ops.c - the calls that submit and cancel work: MountNtmsMedia, DismountNtmsMedia,
- * CancelNtmsLibraryRequest, and enabling or disabling drives and media.
+ * CancelNtmsLibraryRequest.
  *
  * Validation follows the server's order: parameters (ERROR_INVALID_PARAMETER), then the
  * handle, then access, then the objects and their states.  Nothing is changed until every
@@ -13,7 +13,8 @@
 
 /* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
 static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
-			   const struct rsm_mount_args *a, int *mi, int *di)
+			   const struct rsm_cred *cred, const struct rsm_mount_args *a, int *mi,
+			   int *di)
 {
 	struct medium *m;
 	struct library *l;
@@ -24,6 +25,8 @@ static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
 	m = &eng->media[*mi];
 	if (a->side < 0 || a->side >= m->nsides)
 		return ERROR_INVALID_MEDIA;
+	if (!pool_allows(&eng->pools[m->pool], cred, POOL_USE))
+		return ERROR_ACCESS_DENIED; /* USE on the pool: read and search on its directory */
 	l = &eng->libraries[m->library];
 	if (!l->present)
 		return ERROR_INVALID_LIBRARY;
@@ -35,8 +38,7 @@ static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
 			return ERROR_INVALID_DRIVE;
 		if (eng->drives[*di].library != m->library)
 			return ERROR_DRIVE_MEDIA_MISMATCH;
-		if (!eng->drives[*di].enabled || eng->drives[*di].state == DRIVE_FAILED ||
-		    eng->drives[*di].state == DRIVE_DISABLED)
+		if (!drive_usable(&eng->drives[*di]))
 			return ERROR_DEVICE_NOT_AVAILABLE;
 	}
 	if (!l->enabled || !m->enabled)
@@ -75,7 +77,7 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	s = session_for(eng, session, cred, false, &e);
 	if (!s)
 		goto out;
-	e = mount_check(eng, s, a, &mi, &di);
+	e = mount_check(eng, s, cred, a, &mi, &di);
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct request_spec spec = {.op = OP_MOUNT, .session = (int)(s - eng->sessions),
@@ -142,7 +144,7 @@ static rsm_err dismount_check(struct rsm_engine *eng, struct session *s, int mi)
 	if (m->loc != LOC_DRIVE)
 		return ERROR_INVALID_STATE;
 	struct drive *d = &eng->drives[m->loc_addr];
-	if (!d->enabled || d->state == DRIVE_FAILED)
+	if (!d->enabled || d->failed)
 		return ERROR_DEVICE_NOT_AVAILABLE;
 	if (d->state == DRIVE_MOUNTED && d->session != slot)
 		return ERROR_ACCESS_DENIED;
@@ -236,84 +238,6 @@ rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const str
 	s = session_for(eng, session, cred, true, &e);
 	if (s)
 		e = cancel_locked(eng, number);
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *drive, bool enabled)
-{
-	rsm_err e = ERROR_SUCCESS;
-	int di;
-
-	if (!drive)
-		return ERROR_INVALID_PARAMETER;
-	engine_lock(eng);
-	if (eng->stopping) {
-		e = ERROR_NOT_CONNECTED;
-		goto out;
-	}
-	if (!cred || !cred->admin) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
-	di = drive_find(eng, drive);
-	if (di < 0) {
-		e = ERROR_INVALID_DRIVE;
-		goto out;
-	}
-	struct drive *d = &eng->drives[di];
-	struct drive saved = *d;
-	d->enabled = enabled;
-	if (!enabled && d->state == DRIVE_EMPTY && !d->job)
-		d->state = DRIVE_DISABLED;
-	else if (enabled && d->state == DRIVE_DISABLED)
-		d->state = DRIVE_EMPTY;
-	e = catalog_save_state(eng, d, NULL, NULL);
-	if (e != ERROR_SUCCESS) {
-		*d = saved;
-		goto out;
-	}
-	emit_drive(eng, d);
-	schedule(eng);
-out:
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *medium, bool enabled)
-{
-	rsm_err e = ERROR_SUCCESS;
-	int mi;
-
-	if (!medium)
-		return ERROR_INVALID_PARAMETER;
-	engine_lock(eng);
-	if (eng->stopping) {
-		e = ERROR_NOT_CONNECTED;
-		goto out;
-	}
-	if (!cred || !cred->admin) {
-		e = ERROR_ACCESS_DENIED;
-		goto out;
-	}
-	mi = medium_find(eng, medium);
-	if (mi < 0) {
-		e = ERROR_INVALID_MEDIA;
-		goto out;
-	}
-	struct medium *m = &eng->media[mi];
-	bool was = m->enabled;
-	m->enabled = enabled;
-	e = catalog_save_state(eng, NULL, m, NULL);
-	if (e != ERROR_SUCCESS) {
-		m->enabled = was;
-		goto out;
-	}
-	emit_medium(eng, m);
-	schedule(eng);
-out:
 	engine_unlock(eng);
 	return e;
 }

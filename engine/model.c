@@ -197,6 +197,13 @@ rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 			if (eng->sessions[i].used)
 				rc = names_add(out, eng->sessions[i].name);
 		break;
+	case RSM_KIND_OPREQ:
+		for (size_t i = 0; !rc && i < eng->nopreqs; i++) {
+			snprintf(num, sizeof(num), "%llu",
+				 (unsigned long long)eng->opreqs[i]->number);
+			rc = names_add(out, num);
+		}
+		break;
 	case RSM_KIND_SIDE: {
 		int mi = medium_find(eng, filter);
 		for (int s = 0; mi >= 0 && !rc && s < eng->media[mi].nsides; s++) {
@@ -231,6 +238,7 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 		snprintf(out->state, sizeof(out->state), "%s",
 			 !l->present || !l->reachable ? "offline"
 			 : !l->enabled		       ? "disabled"
+			 : l->inventorying	       ? "inventorying"
 						       : "online");
 		snprintf(out->backend, sizeof(out->backend), "%s", l->backend);
 		snprintf(out->changer, sizeof(out->changer), "%s", l->changer);
@@ -333,6 +341,8 @@ rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_
 		out->uid = p->uid;
 		out->gid = p->gid;
 		out->mode = p->mode;
+		for (int i = 0; i < eng->nmedia; i++)
+			out->nmedia += eng->media[i].pool == pi;
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);
@@ -474,6 +484,11 @@ rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, si
 	for (int i = 0; e && i < eng->nsessions; i++)
 		if (eng->sessions[i].used && !strcmp(eng->sessions[i].guid, guid))
 			e = (snprintf(path, len, "sessions/%s", eng->sessions[i].name), 0);
+	for (size_t i = 0; e && i < eng->nopreqs; i++)
+		if (!strcmp(eng->opreqs[i]->guid, guid))
+			e = (snprintf(path, len, "opreqs/%llu",
+				      (unsigned long long)eng->opreqs[i]->number),
+			     0);
 	engine_unlock(eng);
 	return e;
 }
@@ -500,6 +515,8 @@ rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out)
 	for (int i = 0; !rc && i < eng->nsessions; i++)
 		if (eng->sessions[i].used)
 			rc = names_add(out, eng->sessions[i].guid);
+	for (size_t i = 0; !rc && i < eng->nopreqs; i++)
+		rc = names_add(out, eng->opreqs[i]->guid);
 	engine_unlock(eng);
 	if (rc) {
 		rsm_names_free(out);

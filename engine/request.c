@@ -44,6 +44,7 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	r->priority = spec->priority;
 	r->options = spec->options;
 	r->specific_drive = spec->specific_drive;
+	r->pool = NO_INDEX;
 	r->submitted = wall_now();
 	e = catalog_begin(eng);
 	if (e == ERROR_SUCCESS)
@@ -109,10 +110,15 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 	catalog_save_state(eng, NULL, NULL, r);
 	emit_request(eng, r, RSM_EV_UPDATE);
 	emit_request(eng, r, RSM_EV_COMPLETE);
+	if (r->opreq)
+		opreq_request_ended(eng, r->opreq, state == REQ_PASSED);
 	if (r->done) {
-		const char *drive =
-			state == REQ_PASSED && r->drive >= 0 ? eng->drives[r->drive].name : NULL;
-		defer_done(eng, r->done, r->done_ctx, error, r->number, drive);
+		/* what the caller learns: the drive of a mount, the side an allocation took */
+		const char *what = state != REQ_PASSED ? NULL
+				   : r->op == OP_ALLOCATE ? r->result
+				   : r->drive >= 0	  ? eng->drives[r->drive].name
+							  : NULL;
+		defer_done(eng, r->done, r->done_ctx, error, r->number, what);
 		r->done = NULL;
 	}
 }
@@ -148,5 +154,6 @@ void requests_purge(struct rsm_engine *eng)
 		eng->requests[keep++] = r;
 	}
 	eng->nrequests = keep;
+	opreqs_purge(eng);
 	catalog_commit(eng);
 }

@@ -130,15 +130,76 @@ rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const str
 rsm_err rsm_request_cancel_direct(struct rsm_engine *eng, const struct rsm_cred *cred,
 				  uint64_t request);
 
-/* ---- library control used by this tests and the front end ---- */
+/* ---- media pools and allocation ---- */
+
+/* CreateNtmsMediaPool: an application pool owned by the caller with the given mode. */
+rsm_err rsm_pool_create(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name,
+			mode_t mode);
+/* DeleteNtmsMediaPool: only an empty application pool (ERROR_NOT_EMPTY otherwise). */
+rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name);
+/* Changes a pool's owner, group and mode (chown/chmod); -1 leaves a value as it is. */
+rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred,
+			    const char *name, int64_t uid, int64_t gid, int64_t mode);
+/* Sets a pool's allocation (draw from free) and deallocation (return to free) policy; -1
+ * leaves a value as it is. */
+rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred,
+			    const char *name, int draw, int ret);
+/* MoveToNtmsMediaPool. */
+rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred,
+			    const char *medium, const char *pool);
+/* DecommissionNtmsMedia (every side available -> decommissioned) and SetNtmsMediaComplete
+ * (allocated sides -> complete). */
+rsm_err rsm_media_decommission(struct rsm_engine *eng, const struct rsm_cred *cred,
+			       const char *medium);
+rsm_err rsm_media_complete(struct rsm_engine *eng, const struct rsm_cred *cred,
+			   const char *medium);
+
+enum rsm_allocate_options {
+	RSM_ALLOCATE_NEW = 0x1, /* a medium no other side of which is allocated; reserves them */
+};
+
+/* AllocateNtmsMedia.  Takes an available side of the pool, or draws a scratch medium from
+ * free when the pool's draw policy allows.  When none is there it raises a new-media operator
+ * request and waits up to timeout_ms (RSM_WAIT_INFINITE: no limit; 0: ERROR_MEDIA_UNAVAILABLE
+ * at once).  Returns ERROR_SUCCESS with "<medium>/<side>" in result, or ERROR_IO_PENDING and
+ * done() later gets that text as its drive argument. */
+rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		     const char *pool, unsigned options, int64_t timeout_ms, rsm_done_fn done,
+		     void *ctx, uint64_t *request, char result[RSM_NAME_MAX + 8]);
+/* DeallocateNtmsMedia: the side is available again; to free when the pool's return policy
+ * says so. */
+rsm_err rsm_deallocate(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		       const char *medium, int side);
+
+/* ---- library, drive and media control (administrators) ---- */
 
 rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
 			      const char *drive, bool enabled);
 rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
 			      const char *medium, bool enabled);
+/* The same as library requests (requests/<n>), as the control files submit them. */
+rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
+			 bool enabled, uint64_t *request);
+rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			 bool enabled, uint64_t *request);
+rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
+			   const char *library, bool enabled, uint64_t *request);
+/* CleanNtmsDrive: a cleaner from the cleaner pool; none there raises an operator request. */
+rsm_err rsm_drive_clean(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
+			uint64_t *request);
+/* InventoryNtmsLibrary: full walks every element, fast reads barcodes only. */
+rsm_err rsm_library_inventory(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *library, bool full, uint64_t *request);
+/* AccessNtmsLibraryDoor: unlocks the door once the robot is idle. */
+rsm_err rsm_library_door_open(struct rsm_engine *eng, const struct rsm_cred *cred,
+			      const char *library, uint64_t *request);
+/* The operator closed the door. */
+rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cred,
+			       const char *library);
 
 /* EjectNtmsMedia: queues a move of the medium to an import/export port (port -1: the first
- * empty one).  The medium is then in-port until the operator takes it (rsm_sim_remove). */
+ * empty one).  The medium is then in-port until the operator takes it (rsm_sim_remove).
+ * session 0: an administrator's control file, no session. */
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		  const char *medium, int port, uint64_t *request);
 /* InjectNtmsMedia: queues moves of whatever is in the ports (port -1: all) to free slots. */
@@ -150,6 +211,31 @@ rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 		       int port);
 rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
 		       const char *barcode, int port);
+/* Fault injection: a drive fails (or is repaired), the robot jams (or is freed), new timings
+ * (negative: unchanged).  A failure raises a device-service operator request; a repair
+ * completes it and lets queued work go on. */
+rsm_err rsm_sim_drive_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
+			    const char *library, const char *drive, bool failed);
+rsm_err rsm_sim_jam(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		    bool jammed);
+rsm_err rsm_sim_timing(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       double move, double load, double unload);
+
+/* ---- operator requests ---- */
+
+/* SubmitNtmsOperatorRequest (a message for the operator). */
+rsm_err rsm_opreq_submit(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+			 const char *message, uint64_t *number);
+/* SatisfyNtmsOperatorRequest / CancelNtmsOperatorRequest (administrators). */
+rsm_err rsm_opreq_satisfy(struct rsm_engine *eng, const struct rsm_cred *cred, uint64_t number);
+rsm_err rsm_opreq_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, uint64_t number);
+
+struct rsm_opreq_info {
+	uint64_t number, request;
+	char guid[RSM_GUID_LEN + 1], type[16], state[16], message[256];
+	char submitted[32], finished[32];
+};
+rsm_err rsm_opreq_info(struct rsm_engine *eng, uint64_t number, struct rsm_opreq_info *out);
 
 /* ---- notification channels (Open/WaitFor/CloseNtmsNotification) ---- */
 
@@ -231,6 +317,7 @@ enum rsm_kind {
 	RSM_KIND_REQUEST,
 	RSM_KIND_SESSION,
 	RSM_KIND_SIDE,
+	RSM_KIND_OPREQ,
 };
 
 /* Names of every object of a kind, in display order; for RSM_KIND_REQUEST decimal numbers.
@@ -278,6 +365,7 @@ struct rsm_pool_info {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
+	int nmedia;
 };
 
 struct rsm_request_info {

@@ -1,11 +1,11 @@
-/* scheduler.c - the request queue and the drive scheduler.
+/* scheduler.c - the request queue: which pending request runs next, and on which drive.
  *
- * Pending requests run in order: dismounts before mounts, then higher priority, then FIFO.
- * A mount takes the drive already holding its medium (dismountable), else an empty enabled
- * drive, else evicts the least recently used dismountable medium.  Each mount or dismount in
- * flight is a job: a short sequence of phases, each a timer (drive load/unload time) or a
- * robot move.  Robot moves of one library are serialised through its robot queue; drive
- * phases of different drives overlap.
+ * Pending requests run in order: dismounts before everything else, then higher priority,
+ * then FIFO.  A mount takes the drive already holding its medium (dismountable), else an
+ * empty enabled drive, else evicts the least recently used dismountable medium.  Work that
+ * needs a person (an offline medium, a missing cleaner) raises an operator request and waits
+ * for it; work that needs the robot waits while the door is open or the robot is jammed.
+ * The phases of what starts here are in jobs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,341 +13,11 @@
 
 #include "internal.h"
 
-static void job_advance(struct rsm_engine *eng, struct job *job);
-
-static struct library *job_library(struct rsm_engine *eng, struct job *job)
-{
-	return &eng->libraries[job->library];
-}
-
-static void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m)
-{
-	catalog_save_state(eng, d, m, NULL);
-	if (d)
-		emit_drive(eng, d);
-	if (m)
-		emit_medium(eng, m);
-}
-
-/* The first empty place (slot or port) in an occupancy table, or -1. */
-int first_free(const int *occupant, int count)
-{
-	for (int i = 0; i < count; i++)
-		if (occupant[i] == NO_INDEX)
-			return i;
-	return -1;
-}
-
-/* A job for request r in phase; on allocation failure the request fails and NULL is
- * returned. */
-static struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive,
-			   int medium, enum job_phase phase)
-{
-	struct job *job = calloc(1, sizeof(*job));
-
-	if (!job) {
-		request_finish(eng, r, REQ_FAILED, ERROR_NOT_ENOUGH_MEMORY, NULL);
-		return NULL;
-	}
-	job->req = r;
-	job->library = library;
-	job->drive = drive;
-	job->medium = medium;
-	job->evict = NO_INDEX;
-	job->port = -1;
-	job->phase = phase;
-	return job;
-}
-
-/* A drive whose cartridge has left: empty, or disabled if it was disabled meanwhile. */
-static void drive_emptied(struct drive *d)
-{
-	d->medium = NO_INDEX;
-	d->state = d->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
-	d->job = NULL;
-}
-
-/* A job takes the cartridge out of the (dismountable) drive holding it. */
-static void source_drive_claim(struct rsm_engine *eng, struct medium *m, struct job *job)
-{
-	struct drive *src = &eng->drives[m->loc_addr];
-
-	src->job = job;
-	src->state = DRIVE_UNLOADING;
-	save_and_emit(eng, src, NULL);
-}
-
-/* The robot has picked medium m up: its slot, port or drive is free now. */
-static void lift(struct rsm_engine *eng, struct library *l, struct medium *m)
-{
-	if (m->loc == LOC_SLOT) {
-		l->slot_medium[m->loc_addr] = NO_INDEX;
-		emit_slots(eng, l, false);
-	} else if (m->loc == LOC_PORT) {
-		l->port_medium[m->loc_addr] = NO_INDEX;
-		emit_slots(eng, l, true);
-	} else if (m->loc == LOC_DRIVE) {
-		struct drive *src = &eng->drives[m->loc_addr];
-		drive_emptied(src);
-		save_and_emit(eng, src, NULL);
-	}
-}
-
-/* ---- the robot: one move at a time per library ---- */
-
-static void robot_done(struct rsm_engine *eng, void *arg);
-
-static void robot_start(struct rsm_engine *eng, struct library *l, struct job *job)
-{
-	l->robot_busy = true;
-	timer_add(eng, l->move_time, robot_done, job);
-}
-
-static void robot_acquire(struct rsm_engine *eng, struct job *job)
-{
-	struct library *l = job_library(eng, job);
-
-	if (!l->robot_busy) {
-		robot_start(eng, l, job);
-		return;
-	}
-	job->next_robot = NULL;
-	if (l->robot_queue_tail)
-		l->robot_queue_tail->next_robot = job;
-	else
-		l->robot_queue = job;
-	l->robot_queue_tail = job;
-}
-
-static void robot_release(struct rsm_engine *eng, struct library *l)
-{
-	struct job *next = l->robot_queue;
-
-	l->robot_busy = false;
-	if (next) {
-		l->robot_queue = next->next_robot;
-		if (!l->robot_queue)
-			l->robot_queue_tail = NULL;
-		robot_start(eng, l, next);
-	}
-}
-
-/* Moves medium mi into its home slot (or the first empty slot if that one is taken). */
-static int put_away(struct rsm_engine *eng, int mi)
-{
-	struct medium *m = &eng->media[mi];
-	struct library *l = &eng->libraries[m->library];
-	int slot = m->home_slot;
-
-	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
-		slot = first_free(l->slot_medium, l->nslots);
-	if (slot < 0)
-		return -1;
-	if (m->loc == LOC_DRIVE)
-		eng->drives[m->loc_addr].medium = NO_INDEX;
-	m->loc = LOC_SLOT;
-	m->loc_addr = slot;
-	m->home_slot = slot;
-	m->state = MEDIA_IDLE;
-	l->slot_medium[slot] = mi;
-	return 0;
-}
-
-static void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
-{
-	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
-	struct medium *m = &eng->media[job->medium];
-	struct library *l = job_library(eng, job);
-
-	l->failures++;
-	m->busy = NULL;
-	if (m->state == MEDIA_LOADING || m->state == MEDIA_UNLOADING)
-		m->state = m->loc == LOC_DRIVE ? MEDIA_DISMOUNTABLE : MEDIA_IDLE;
-	if (d) {
-		d->errors++;
-		d->job = NULL;
-		if (d->state == DRIVE_LOADING || d->state == DRIVE_UNLOADING)
-			d->state = d->medium >= 0 ? DRIVE_DISMOUNTABLE : DRIVE_EMPTY;
-	}
-	save_and_emit(eng, d, m);
-	request_finish(eng, job->req, REQ_FAILED, err, detail);
-	free(job);
-}
-
-enum attempt { STARTED, FINISHED, BLOCKED };
-
-static enum attempt try_inject(struct rsm_engine *eng, struct request *r);
-
-/* An eject (to a port) or inject (to a slot) move finished. */
-static void port_move_done(struct rsm_engine *eng, struct job *job)
-{
-	struct library *l = job_library(eng, job);
-	struct medium *m = &eng->media[job->medium];
-
-	lift(eng, l, m);
-	if (job->phase == PH_EJECT_MOVE) {
-		m->loc = LOC_PORT;
-		m->loc_addr = job->port;
-		m->state = MEDIA_IN_PORT;
-		l->port_medium[job->port] = job->medium;
-	} else {
-		m->loc = LOC_SLOT;
-		m->loc_addr = job->slot;
-		m->home_slot = job->slot;
-		m->state = MEDIA_IDLE;
-		l->slot_medium[job->slot] = job->medium;
-	}
-	m->busy = NULL;
-	save_and_emit(eng, NULL, m);
-	emit_slots(eng, l, job->phase == PH_EJECT_MOVE);
-	if (job->phase == PH_INJECT_MOVE)
-		try_inject(eng, job->req); /* the next cartridge, or done */
-	else
-		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
-}
-
-/* A robot move finished: apply it, free the robot, go on with the job. */
-static void robot_done(struct rsm_engine *eng, void *arg)
-{
-	struct job *job = arg;
-	struct library *l = job_library(eng, job);
-	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
-
-	l->moves++;
-	if (job->phase == PH_EJECT_MOVE || job->phase == PH_INJECT_MOVE) {
-		port_move_done(eng, job);
-		robot_release(eng, l);
-		free(job);
-		schedule(eng);
-		return;
-	}
-	if (job->phase == PH_EVICT_MOVE) {
-		struct medium *ev = &eng->media[job->evict];
-		if (put_away(eng, job->evict) < 0) {
-			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot for the evicted medium");
-			return;
-		}
-		d->state = DRIVE_EMPTY;
-		save_and_emit(eng, d, ev);
-		emit_slots(eng, l, false);
-		job->phase = PH_MOVE_IN;
-	} else if (job->phase == PH_MOVE_IN) {
-		struct medium *m = &eng->media[job->medium];
-		lift(eng, l, m);
-		m->loc = LOC_DRIVE;
-		m->loc_addr = job->drive;
-		d->medium = job->medium;
-		d->state = DRIVE_LOADING;
-		save_and_emit(eng, d, m);
-		job->phase = PH_LOAD;
-	} else if (job->phase == PH_MOVE_HOME) {
-		struct medium *m = &eng->media[job->medium];
-		if (put_away(eng, job->medium) < 0) {
-			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot to return the medium to");
-			return;
-		}
-		m->busy = NULL;
-		drive_emptied(d); /* put_away took the medium out already */
-		d->last_used = ++eng->lru_clock;
-		emit_slots(eng, l, false);
-		save_and_emit(eng, d, m);
-		robot_release(eng, l);
-		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
-		free(job);
-		schedule(eng);
-		return;
-	}
-	robot_release(eng, l);
-	job_advance(eng, job);
-}
-
-/* A drive phase (load or unload) finished. */
-static void drive_phase_done(struct rsm_engine *eng, void *arg)
-{
-	struct job *job = arg;
-	struct drive *d = &eng->drives[job->drive];
-	struct medium *m = &eng->media[job->medium];
-	struct request *r = job->req;
-	struct library *l = job_library(eng, job);
-
-	switch (job->phase) {
-	case PH_EVICT_UNLOAD:
-		job->phase = PH_EVICT_MOVE;
-		break;
-	case PH_LOAD: {
-		double secs = mono_now() - r->started_mono;
-		d->job = NULL;
-		m->busy = NULL;
-		d->mounts++;
-		d->last_used = ++eng->lru_clock;
-		l->mounts++;
-		l->mount_secs_total += secs;
-		if (secs > l->mount_secs_max)
-			l->mount_secs_max = secs;
-		if (r->session >= 0) {
-			d->state = DRIVE_MOUNTED;
-			d->session = r->session;
-			m->state = MEDIA_MOUNTED;
-		} else {
-			/* the session closed while the cartridge travelled: release it */
-			d->state = DRIVE_DISMOUNTABLE;
-			d->session = NO_INDEX;
-			m->state = MEDIA_DISMOUNTABLE;
-		}
-		/* the library's stats go with the drive and medium, in one transaction */
-		if (catalog_begin(eng) == ERROR_SUCCESS && catalog_save_library(eng, l) == ERROR_SUCCESS)
-			catalog_save_state_in(eng, d, m, NULL);
-		catalog_commit(eng);
-		emit_drive(eng, d);
-		emit_medium(eng, m);
-		emit_library(eng, l);
-		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
-		free(job);
-		schedule(eng);
-		return;
-	}
-	case PH_UNLOAD:
-		job->phase = PH_MOVE_HOME;
-		m->state = MEDIA_UNLOADING;
-		break;
-	default:
-		break;
-	}
-	job_advance(eng, job);
-}
-
-/* Starts the job's current phase. */
-static void job_advance(struct rsm_engine *eng, struct job *job)
-{
-	struct library *l = job_library(eng, job);
-
-	switch (job->phase) {
-	case PH_EVICT_UNLOAD:
-	case PH_UNLOAD:
-		timer_add(eng, l->unload_time, drive_phase_done, job);
-		break;
-	case PH_LOAD:
-		timer_add(eng, l->load_time, drive_phase_done, job);
-		break;
-	case PH_EVICT_MOVE:
-	case PH_MOVE_IN:
-	case PH_MOVE_HOME:
-	case PH_EJECT_MOVE:
-	case PH_INJECT_MOVE:
-		robot_acquire(eng, job);
-		break;
-	default:
-		break;
-	}
-}
-
 /* ---- choosing work ---- */
 
-static bool drive_usable(const struct drive *d)
+bool drive_usable(const struct drive *d)
 {
-	return d->enabled && d->state != DRIVE_FAILED && d->state != DRIVE_DISABLED;
+	return d->enabled && !d->failed && d->state != DRIVE_DISABLED;
 }
 
 /* The drive for a mount of a medium in a slot: empty first, then the least recently used
@@ -371,8 +41,8 @@ static int choose_drive(struct rsm_engine *eng, struct library *l)
 	return best;
 }
 
-static enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait,
-			  const char *why)
+enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait,
+		   const char *why)
 {
 	if (r->options & RSM_MOUNT_ERROR_NOT_AVAILABLE) {
 		request_finish(eng, r, REQ_FAILED, if_no_wait, why);
@@ -398,14 +68,13 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_RESOURCE_DISABLED, "the library is disabled");
 		return FINISHED;
 	}
-	if (m->loc == LOC_OFFLINE || m->loc == LOC_PORT) {
+	if (m->loc == LOC_OFFLINE || (m->loc == LOC_PORT && !r->opreq_satisfied)) {
 		if (r->options & RSM_MOUNT_ERROR_OFFLINE) {
 			request_finish(eng, r, REQ_FAILED, ERROR_MEDIA_OFFLINE,
 				       "the medium is not in a storage slot");
 			return FINISHED;
 		}
-		request_set_state(eng, r, REQ_WAITING, ERROR_SUCCESS);
-		return BLOCKED;
+		return wait_for_operator(eng, r, OPREQ_MOVEMEDIA);
 	}
 	if (r->specific_drive) {
 		struct drive *d = &eng->drives[r->drive];
@@ -417,6 +86,8 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 	}
 	if (m->loc == LOC_DRIVE) {
 		struct drive *d = &eng->drives[m->loc_addr];
+		if (d->failed)
+			return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
 		if (d->state == DRIVE_MOUNTED) {
 			if (d->session == r->session) {
 				r->drive = m->loc_addr;
@@ -443,6 +114,8 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		if (d->job)
 			return block(eng, r, ERROR_BUSY, "the drive holding the medium is busy");
 	}
+	if (!robot_can_move(l))
+		return block(eng, r, ERROR_BUSY, "the robot cannot move: door open or jammed");
 	if (r->specific_drive) {
 		struct drive *d = &eng->drives[r->drive];
 		if (d->job || d->state == DRIVE_MOUNTED || d->state == DRIVE_CLEANING)
@@ -505,6 +178,8 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 		return FINISHED;
 	}
+	if (!robot_can_move(&eng->libraries[m->library]))
+		return BLOCKED;
 	struct job *job = job_new(eng, r, m->library, m->loc_addr, r->medium, PH_UNLOAD);
 	if (!job)
 		return FINISHED;
@@ -530,6 +205,8 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 		return BLOCKED;
 	if (m->loc == LOC_DRIVE) {
 		struct drive *d = &eng->drives[m->loc_addr];
+		if (d->failed)
+			return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
 		if (d->state == DRIVE_MOUNTED) {
 			request_finish(eng, r, REQ_FAILED, ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA,
 				       "the medium is mounted");
@@ -541,6 +218,8 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_MEDIA_OFFLINE, "the medium is not in a slot");
 		return FINISHED;
 	}
+	if (!robot_can_move(l))
+		return BLOCKED;
 	if (port < 0)
 		port = first_free(l->port_medium, l->nports);
 	if (port < 0 || l->port_medium[port] != NO_INDEX) {
@@ -565,9 +244,12 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 
 /* Inject: each cartridge in the request's port (or in every port) goes to a free slot; the
  * request passes when the ports it covers are empty. */
-static enum attempt try_inject(struct rsm_engine *eng, struct request *r)
+enum attempt try_inject(struct rsm_engine *eng, struct request *r)
 {
 	struct library *l = &eng->libraries[r->library];
+
+	if (!robot_can_move(l) && r->state != REQ_INPROCESS)
+		return BLOCKED;
 
 	for (int p = 0; p < l->nports; p++) {
 		int mi = l->port_medium[p];
@@ -596,6 +278,138 @@ static enum attempt try_inject(struct rsm_engine *eng, struct request *r)
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 	return FINISHED;
 }
+
+/* Raises (once) the operator request that r waits for, and waits.  An operator request that
+ * was satisfied but did not help is replaced by a new one. */
+enum attempt wait_for_operator(struct rsm_engine *eng, struct request *r, enum opreq_type type)
+{
+	if (!r->opreq || r->opreq_satisfied) {
+		char msg[256];
+		opreq_message_for(eng, r, type, msg, sizeof(msg));
+		r->opreq_satisfied = false;
+		r->opreq = opreq_raise(eng, type, msg, r->number, r->library, NO_INDEX);
+	}
+	request_set_state(eng, r, REQ_WAITING, ERROR_SUCCESS);
+	return BLOCKED;
+}
+
+/* A cleaner cartridge of library li that is in a slot and free, or NO_INDEX. */
+static int find_cleaner(struct rsm_engine *eng, int li)
+{
+	for (int i = 0; i < eng->nmedia; i++) {
+		struct medium *m = &eng->media[i];
+		if (m->library == li && m->loc == LOC_SLOT && m->enabled && !m->busy &&
+		    strcmp(eng->pools[m->pool].type, "cleaner") == 0)
+			return i;
+	}
+	return NO_INDEX;
+}
+
+/* The operator cleaned the drive by hand (a satisfied cleaner request with no cartridge). */
+static enum attempt clean_by_hand(struct rsm_engine *eng, struct request *r, struct drive *d)
+{
+	d->cleanings++;
+	rsm_format_time(wall_now(), d->last_cleaned, sizeof(d->last_cleaned));
+	save_and_emit(eng, d, NULL);
+	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, "cleaned by the operator");
+	return FINISHED;
+}
+
+/* Clean: a cleaner cartridge goes into the drive (evicting a dismountable medium first),
+ * works, and goes back to its slot. */
+static enum attempt try_clean(struct rsm_engine *eng, struct request *r)
+{
+	struct drive *d = &eng->drives[r->drive];
+	struct library *l = &eng->libraries[d->library];
+
+	if (d->failed) {
+		request_finish(eng, r, REQ_FAILED, ERROR_UNABLE_TO_CLEAN, "the drive has failed");
+		return FINISHED;
+	}
+	if (d->job || d->state == DRIVE_MOUNTED || !robot_can_move(l))
+		return block(eng, r, ERROR_BUSY, "the drive is in use");
+	int ci = find_cleaner(eng, d->library);
+	if (ci == NO_INDEX) {
+		if (r->opreq_satisfied)
+			return clean_by_hand(eng, r, d);
+		return wait_for_operator(eng, r, OPREQ_CLEANER);
+	}
+	struct medium *c = &eng->media[ci];
+	struct job *job = job_new(eng, r, d->library, r->drive, ci, PH_MOVE_IN);
+	if (!job)
+		return FINISHED;
+	job->clean = true;
+	job->evict = d->medium;
+	r->medium = ci;
+	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+	d->job = job;
+	c->busy = r;
+	c->state = MEDIA_LOADING;
+	if (job->evict != NO_INDEX) {
+		struct medium *ev = &eng->media[job->evict];
+		ev->state = MEDIA_UNLOADING;
+		d->state = DRIVE_UNLOADING;
+		job->phase = PH_EVICT_UNLOAD;
+		save_and_emit(eng, NULL, ev);
+	} else {
+		d->state = DRIVE_CLEANING;
+	}
+	save_and_emit(eng, d, c);
+	job_advance(eng, job);
+	return STARTED;
+}
+
+/* Inventory: the robot scans the library (fast: barcodes only, one pass; full: every
+ * element in turn), then the catalog takes what the changer reports. */
+static enum attempt try_inventory(struct rsm_engine *eng, struct request *r)
+{
+	struct library *l = &eng->libraries[r->library];
+	int occupied = 0;
+
+	if (!robot_can_move(l))
+		return BLOCKED;
+	struct job *job = job_new(eng, r, r->library, NO_INDEX, NO_INDEX, PH_INVENTORY);
+	if (!job)
+		return FINISHED;
+	for (int i = 0; i < l->nslots; i++)
+		occupied += l->slot_medium[i] != NO_INDEX;
+	job->robot_secs = r->options ? l->move_time * (1 + occupied) : l->move_time;
+	l->inventorying = true;
+	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+	emit_library(eng, l);
+	job_advance(eng, job);
+	return STARTED;
+}
+
+/* Door: unlocked for the operator once the robot is idle; the robot stays still until the
+ * operator closes it again. */
+static enum attempt try_door(struct rsm_engine *eng, struct request *r)
+{
+	struct library *l = &eng->libraries[r->library];
+	char path[RSM_NAME_MAX + 32];
+
+	if (l->robot_busy || l->robot_queue)
+		return BLOCKED;
+	snprintf(l->door, sizeof(l->door), "open");
+	r->started = wall_now();
+	if (catalog_save_library(eng, l) != ERROR_SUCCESS) {
+		snprintf(l->door, sizeof(l->door), "closed");
+		request_finish(eng, r, REQ_FAILED, ERROR_DATABASE_FAILURE, NULL);
+		return FINISHED;
+	}
+	snprintf(path, sizeof(path), "libraries/%s/door", l->name);
+	emit(eng, RSM_OBJ_DOOR, RSM_EV_UPDATE, path, l->guid);
+	emit_library(eng, l);
+	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
+	return FINISHED;
+}
+
+/* What each kind of pending request tries; enable and disable finish when submitted. */
+static enum attempt (*const attempts[])(struct rsm_engine *, struct request *) = {
+	[OP_MOUNT] = try_mount,	    [OP_DISMOUNT] = try_dismount, [OP_INJECT] = try_inject,
+	[OP_EJECT] = try_eject,	    [OP_CLEAN] = try_clean,	  [OP_INVENTORY] = try_inventory,
+	[OP_DOOR] = try_door,	    [OP_ALLOCATE] = try_allocate,
+};
 
 static int pending_order(const void *a, const void *b)
 {
@@ -629,14 +443,8 @@ void schedule(struct rsm_engine *eng)
 		struct request *r = pending[i];
 		if (r->state != REQ_QUEUED && r->state != REQ_WAITING)
 			continue;
-		if (r->op == OP_MOUNT)
-			try_mount(eng, r);
-		else if (r->op == OP_DISMOUNT)
-			try_dismount(eng, r);
-		else if (r->op == OP_EJECT)
-			try_eject(eng, r);
-		else if (r->op == OP_INJECT)
-			try_inject(eng, r);
+		if ((size_t)r->op < ARRAY_SIZE(attempts) && attempts[r->op])
+			attempts[r->op](eng, r);
 	}
 	free(pending);
 }
@@ -648,7 +456,9 @@ void scheduler_timeout(struct rsm_engine *eng, void *arg)
 
 	if (r->state == REQ_QUEUED || r->state == REQ_WAITING)
 		request_finish(eng, r, REQ_CANCELLED, ERROR_TIMEOUT,
-			       "the time-out expired before the medium was mounted");
+			       r->op == OP_ALLOCATE
+				       ? "no medium became available before the time-out"
+				       : "the time-out expired before the medium was mounted");
 }
 
 /* A closed session's mounted media stay in their drives, dismountable. */

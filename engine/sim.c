@@ -1,15 +1,25 @@
-/* sim.c - the simulated changer's cartridges: one image file per medium under
- * <data_dir>/images, so `tar cf "$(cat drives/d0/device)"` writes to the loaded cartridge.
- * Its robot and drive timings are the library's move/load/unload times (scheduler.c). */
+/* sim.c - the simulated changer: its cartridges' image files, its own record of where every
+ * cartridge physically is, the operator's hands at its port, and its fault injection.
+ *
+ * A real changer keeps its cartridges wherever they are, whatever the catalog says; the sim
+ * does the same in <data_dir>/sim/<library>.state, written whenever a cartridge moves and
+ * before the catalog records the move.  After a crash, the catalog is reconciled with it
+ * (sim_inventory), as an inventory reconciles a real library.  Each cartridge has an image
+ * file under <data_dir>/images, so `tar cf "$(cat drives/d0/device)"` writes to it.
+ */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
 void sim_image_path(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/images/%s.img", eng->cfg.data_dir, m->barcode);
+	snprintf(buf, len, "%s/images/%s.img", eng->cfg.data_dir, m->name);
 }
 
 /* Creates the image file if it does not exist yet; an existing image keeps its data. */
@@ -24,4 +34,410 @@ int sim_create_image(struct rsm_engine *eng, const struct medium *m)
 		return -1;
 	close(fd);
 	return 0;
+}
+
+static bool is_sim(struct rsm_engine *eng, int li)
+{
+	return li >= 0 && li < eng->nlibraries && strcmp(eng->libraries[li].backend, "sim") == 0;
+}
+
+static void state_path(struct rsm_engine *eng, int li, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/sim/%s.state", eng->cfg.data_dir, eng->libraries[li].name);
+}
+
+/* ---- the changer's physical state ---- */
+
+void sim_record(struct rsm_engine *eng, int li)
+{
+	char path[4200], tmp[4300];
+	FILE *f;
+
+	if (!is_sim(eng, li) || eng->db_readonly)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/sim", eng->cfg.data_dir);
+	mkdir(tmp, 0755);
+	state_path(eng, li, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	f = fopen(tmp, "we");
+	if (!f) {
+		fprintf(stderr, "rsmfs: sim %s: cannot write %s: %s\n", eng->libraries[li].name, tmp,
+			strerror(errno));
+		return;
+	}
+	for (int i = 0; i < eng->nmedia; i++) {
+		const struct medium *m = &eng->media[i];
+		if (m->library != li || m->loc == LOC_OFFLINE)
+			continue;
+		if (m->loc == LOC_SLOT)
+			fprintf(f, "slot %d %s\n", m->loc_addr, m->name);
+		else if (m->loc == LOC_PORT)
+			fprintf(f, "port %d %s\n", m->loc_addr, m->name);
+		else
+			fprintf(f, "drive %d %s\n", eng->drives[m->loc_addr].number, m->name);
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		fprintf(stderr, "rsmfs: sim %s: cannot record the changer state: %s\n",
+			eng->libraries[li].name, strerror(errno));
+}
+
+int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
+{
+	char name[RSM_NAME_MAX + 1];
+	bool cleaner = strncmp(barcode, "CLN", 3) == 0;
+	int pool = pool_find(eng, cleaner ? "cleaner" : "import");
+
+	if (barcode[0])
+		snprintf(name, sizeof(name), "%s", barcode);
+	else
+		snprintf(name, sizeof(name), "unlabeled-%llu",
+			 (unsigned long long)++eng->next_unlabeled);
+	if (pool < 0 || !valid_name(name) || medium_find(eng, name) >= 0)
+		return NO_INDEX;
+	struct medium *n = realloc(eng->media, sizeof(*n) * (size_t)(eng->nmedia + 1));
+	if (!n)
+		return NO_INDEX;
+	eng->media = n;
+	struct medium *m = &eng->media[eng->nmedia];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	snprintf(m->barcode, sizeof(m->barcode), "%s", barcode);
+	guid_new(m->guid);
+	snprintf(m->type, sizeof(m->type), "%s", eng->libraries[li].media_type);
+	m->state = MEDIA_OFFLINE;
+	m->enabled = true;
+	m->library = li;
+	m->pool = pool;
+	m->loc = LOC_OFFLINE;
+	m->home_slot = -1;
+	m->nsides = 1;
+	guid_new(m->sides[0].guid);
+	m->sides[0].state = cleaner ? SIDE_AVAILABLE : SIDE_IMPORT;
+	if (!barcode[0])
+		catalog_set_meta(eng, "next_unlabeled", eng->next_unlabeled);
+	sim_create_image(eng, m);
+	int mi = eng->nmedia++;
+	char path[RSM_NAME_MAX + 16];
+	snprintf(path, sizeof(path), "media/%s", m->name);
+	emit(eng, RSM_OBJ_MEDIA, RSM_EV_INSERT, path, m->guid);
+	emit_pool(eng, &eng->pools[pool], RSM_EV_UPDATE);
+	return mi;
+}
+
+/* Where the changer says a cartridge is. */
+struct place {
+	enum loc_kind loc;
+	int addr; /* slot, port, or drive index */
+};
+
+/* Reads library li's state file into places[] (one per medium, LOC_OFFLINE when absent);
+ * unknown cartridges are discovered.  -1 when there is no readable file. */
+static int read_state(struct rsm_engine *eng, int li, struct place **out)
+{
+	struct library *l = &eng->libraries[li];
+	char path[4200], kind[16], name[RSM_NAME_MAX + 2];
+	int addr, nread = 0;
+	FILE *f;
+
+	state_path(eng, li, path, sizeof(path));
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	struct place *p = NULL;
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %d %65s", kind, &addr, name) != 3)
+			continue;
+		int mi = medium_find(eng, name);
+		if (mi < 0)
+			mi = medium_discover(eng, li, strncmp(name, "unlabeled-", 10) ? name : "");
+		struct place *np = realloc(p, sizeof(*p) * (size_t)eng->nmedia);
+		if (mi < 0 || !np)
+			continue;
+		for (int i = nread; i < eng->nmedia; i++)
+			np[i].loc = LOC_OFFLINE, np[i].addr = 0;
+		p = np;
+		nread = eng->nmedia;
+		if (!strcmp(kind, "slot") && addr >= 0 && addr < l->nslots)
+			p[mi] = (struct place){LOC_SLOT, addr};
+		else if (!strcmp(kind, "port") && addr >= 0 && addr < l->nports)
+			p[mi] = (struct place){LOC_PORT, addr};
+		else if (!strcmp(kind, "drive") && addr >= 0 && addr < l->ndrives)
+			p[mi] = (struct place){LOC_DRIVE, l->drive_index[addr]};
+	}
+	fclose(f);
+	struct place *np = realloc(p, sizeof(*p) * (size_t)(eng->nmedia ? eng->nmedia : 1));
+	if (!np) {
+		free(p);
+		return -1;
+	}
+	for (int i = nread; i < eng->nmedia; i++)
+		np[i].loc = LOC_OFFLINE, np[i].addr = 0;
+	*out = np;
+	return 0;
+}
+
+/* Takes a medium out of the occupancy tables it was in. */
+static void vacate(struct rsm_engine *eng, int mi)
+{
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+
+	if (m->loc == LOC_SLOT && l->slot_medium[m->loc_addr] == mi)
+		l->slot_medium[m->loc_addr] = NO_INDEX;
+	else if (m->loc == LOC_PORT && l->port_medium[m->loc_addr] == mi)
+		l->port_medium[m->loc_addr] = NO_INDEX;
+	else if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].medium == mi)
+		eng->drives[m->loc_addr].medium = NO_INDEX;
+}
+
+int sim_inventory(struct rsm_engine *eng, int li)
+{
+	struct library *l = &eng->libraries[li];
+	struct place *p = NULL;
+	int changes = 0;
+
+	if (!is_sim(eng, li))
+		return -1;
+	if (read_state(eng, li, &p) < 0) {
+		sim_record(eng, li); /* a changer with no record yet: it holds what we know */
+		return 0;
+	}
+	for (int i = 0; i < eng->nmedia; i++) {
+		struct medium *m = &eng->media[i];
+		bool ours = m->library == li && m->loc != LOC_OFFLINE;
+		if (m->busy || (!ours && p[i].loc == LOC_OFFLINE))
+			continue;
+		if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].job)
+			continue;
+		if (ours && m->loc == p[i].loc && m->loc_addr == p[i].addr)
+			continue;
+		struct drive *was = m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL;
+		vacate(eng, i);
+		m->library = li;
+		m->loc = p[i].loc;
+		m->loc_addr = p[i].addr;
+		if (m->loc == LOC_SLOT) {
+			l->slot_medium[m->loc_addr] = i;
+			m->home_slot = m->loc_addr;
+		} else if (m->loc == LOC_PORT) {
+			l->port_medium[m->loc_addr] = i;
+		} else if (m->loc == LOC_DRIVE) {
+			eng->drives[m->loc_addr].medium = i;
+			eng->drives[m->loc_addr].session = NO_INDEX;
+			settle_drive_state(&eng->drives[m->loc_addr]);
+		}
+		if (was && !was->job) {
+			if (was->medium < 0)
+				was->session = NO_INDEX;
+			settle_drive_state(was);
+			catalog_save_state(eng, was, NULL, NULL);
+			emit_drive(eng, was);
+		}
+		settle_medium_state(eng, m);
+		catalog_save_state(eng, m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL, m,
+				   NULL);
+		emit_medium(eng, m);
+		if (m->loc == LOC_DRIVE)
+			emit_drive(eng, &eng->drives[m->loc_addr]);
+		changes++;
+	}
+	free(p);
+	if (changes) {
+		emit_slots(eng, l, false);
+		emit_slots(eng, l, true);
+		fprintf(stderr, "rsmfs: library %s: inventory corrected %d location%s\n", l->name,
+			changes, changes == 1 ? "" : "s");
+	}
+	return changes;
+}
+
+/* ---- the operator's hands and fault injection ---- */
+
+/* Checks the operator's access and finds the library; -1 with *e set on failure. */
+static int sim_library(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       rsm_err *e)
+{
+	int li;
+
+	*e = ERROR_SUCCESS;
+	if (eng->stopping)
+		*e = ERROR_NOT_CONNECTED;
+	else if (!cred || !cred->admin)
+		*e = ERROR_ACCESS_DENIED;
+	else if ((li = library_find(eng, library)) < 0)
+		*e = ERROR_INVALID_LIBRARY;
+	else if (strcmp(eng->libraries[li].backend, "sim") != 0)
+		*e = ERROR_INVALID_OPERATION;
+	else
+		return li;
+	return -1;
+}
+
+rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       int port)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	if (li < 0)
+		goto out;
+	struct library *l = &eng->libraries[li];
+	if (port < 0)
+		for (int p = 0; p < l->nports && port < 0; p++)
+			if (l->port_medium[p] != NO_INDEX && !eng->media[l->port_medium[p]].busy)
+				port = p;
+	if (port < 0 || port >= l->nports) {
+		e = port < 0 ? ERROR_EMPTY : ERROR_INVALID_PARAMETER;
+		goto out;
+	}
+	int mi = l->port_medium[port];
+	if (mi == NO_INDEX || eng->media[mi].busy || eng->media[mi].loc != LOC_PORT) {
+		e = mi == NO_INDEX ? ERROR_EMPTY : ERROR_BUSY;
+		goto out;
+	}
+	struct medium *m = &eng->media[mi];
+	struct medium saved = *m;
+	m->loc = LOC_OFFLINE;
+	m->loc_addr = 0;
+	m->state = MEDIA_OFFLINE;
+	sim_record(eng, li); /* the cartridge is in the operator's hand now */
+	e = catalog_save_state(eng, NULL, m, NULL);
+	if (e != ERROR_SUCCESS) {
+		*m = saved;
+		sim_record(eng, li);
+		goto out;
+	}
+	l->port_medium[port] = NO_INDEX;
+	emit_medium(eng, m);
+	emit_slots(eng, l, true);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       const char *barcode, int port)
+{
+	rsm_err e;
+
+	if (!barcode || (barcode[0] && !valid_name(barcode)))
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	if (li < 0)
+		goto out;
+	struct library *l = &eng->libraries[li];
+	if (port < 0)
+		port = first_free(l->port_medium, l->nports);
+	if (port < 0 || port >= l->nports) {
+		e = port < 0 ? ERROR_IEPORT_FULL : ERROR_INVALID_PARAMETER;
+		goto out;
+	}
+	if (l->port_medium[port] != NO_INDEX) {
+		e = ERROR_IEPORT_FULL;
+		goto out;
+	}
+	int mi = NO_INDEX;
+	for (int i = 0; barcode[0] && i < eng->nmedia && mi < 0; i++)
+		if (strcmp(eng->media[i].barcode, barcode) == 0)
+			mi = i;
+	if (mi < 0) {
+		/* a cartridge the catalog has never seen: the barcode reader classifies it */
+		mi = medium_discover(eng, li, barcode);
+		if (mi < 0) {
+			e = ERROR_NOT_ENOUGH_MEMORY;
+			goto out;
+		}
+	}
+	struct medium *m = &eng->media[mi];
+	if (m->loc != LOC_OFFLINE) {
+		e = ERROR_INVALID_STATE; /* that cartridge is already inside a library */
+		goto out;
+	}
+	struct medium saved = *m;
+	m->library = li;
+	m->loc = LOC_PORT;
+	m->loc_addr = port;
+	m->state = MEDIA_IN_PORT;
+	l->port_medium[port] = mi;
+	sim_record(eng, li);
+	e = catalog_save_state(eng, NULL, m, NULL);
+	if (e != ERROR_SUCCESS) {
+		*m = saved;
+		l->port_medium[port] = NO_INDEX;
+		sim_record(eng, li);
+		goto out;
+	}
+	emit_medium(eng, m);
+	emit_slots(eng, l, true);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
+/* A sim library and one of its drives, for fault injection. */
+static int sim_drive(struct rsm_engine *eng, int li, const char *drive, rsm_err *e)
+{
+	int di = drive ? drive_find(eng, drive) : NO_INDEX;
+
+	if (di < 0 || eng->drives[di].library != li) {
+		*e = ERROR_INVALID_DRIVE;
+		return NO_INDEX;
+	}
+	return di;
+}
+
+rsm_err rsm_sim_drive_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
+			    const char *library, const char *drive, bool failed)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	int di = li >= 0 ? sim_drive(eng, li, drive, &e) : NO_INDEX;
+	if (di >= 0 && eng->drives[di].failed == failed)
+		e = ERROR_INVALID_STATE; /* failed already, or not failed */
+	else if (di >= 0)
+		device_fault(eng, li, di, failed);
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_sim_jam(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		    bool jammed)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	if (li >= 0 && eng->libraries[li].jammed == jammed)
+		e = ERROR_INVALID_STATE;
+	else if (li >= 0)
+		device_fault(eng, li, NO_INDEX, jammed);
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_sim_timing(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+		       double move, double load, double unload)
+{
+	rsm_err e;
+
+	if (move > 86400 || load > 86400 || unload > 86400)
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	if (li >= 0) {
+		struct library *l = &eng->libraries[li];
+		if (move >= 0)
+			l->move_time = move;
+		if (load >= 0)
+			l->load_time = load;
+		if (unload >= 0)
+			l->unload_time = unload;
+	}
+	engine_unlock(eng);
+	return e;
 }
