@@ -261,7 +261,7 @@ rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r)
 rsm_err catalog_save_opreq(struct rsm_engine *eng, const struct opreq *o)
 {
 	return exec_args(eng, "INSERT OR REPLACE INTO opreqs VALUES(?,?,?,?,?,?,?,?,?,?)",
-			 "isssssssii", (int64_t)o->number, o->guid, opreq_type_names[o->type],
+			 "issssissii", (int64_t)o->number, o->guid, opreq_type_names[o->type],
 			 opreq_state_names[o->state], o->message, (int64_t)o->request,
 			 o->library >= 0 ? eng->libraries[o->library].name : "",
 			 o->drive >= 0 ? eng->drives[o->drive].name : "", o->submitted,

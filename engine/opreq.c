@@ -91,6 +91,9 @@ static uint64_t opreq_create(struct rsm_engine *eng, enum opreq_type type, const
 	else
 		catalog_rollback(eng);
 	if (e != ERROR_SUCCESS || opreq_append(eng, o) < 0) {
+		fprintf(stderr, "rsmfs: cannot record operator request %llu: %s (%s)\n",
+			(unsigned long long)o->number, rsm_error_name(e),
+			eng->db ? sqlite3_errmsg(eng->db) : "?");
 		free(o);
 		return 0;
 	}

@@ -487,21 +487,18 @@ rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rs
 	r->pool = pi;
 	if (request)
 		*request = r->number;
-	if (timeout_ms != 0) {
+	/* the answer may be there at once; only a wait completes through done() */
+	try_allocate(eng, r);
+	if (r->state == REQ_PASSED) {
+		snprintf(result, RSM_NAME_MAX + 8, "%s", r->result);
+		e = ERROR_SUCCESS;
+	} else if (r->state == REQ_FAILED) {
+		e = r->error;
+	} else {
 		r->done = done;
 		r->done_ctx = ctx;
 		if (timeout_ms > 0)
 			timer_add(eng, (double)timeout_ms / 1000.0, scheduler_timeout, r);
-	}
-	try_allocate(eng, r);
-	if (r->state == REQ_PASSED) {
-		r->done = NULL;
-		snprintf(result, RSM_NAME_MAX + 8, "%s", r->result);
-		e = ERROR_SUCCESS;
-	} else if (r->state == REQ_FAILED) {
-		r->done = NULL;
-		e = r->error;
-	} else {
 		e = ERROR_IO_PENDING;
 	}
 out:

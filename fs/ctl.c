@@ -15,38 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs.h"
-#include "tree.h"
-
-/* A write being executed, possibly parked on a mount. */
-struct batch {
-	pthread_mutex_t lock;
-	int refs;
-	fuse_req_t req; /* NULL once answered */
-	struct fh *fh;
-	struct rsm_cred cred;
-	rsm_handle session;
-	char *buf;
-	size_t size, pos;
-	char line[FS_MAX_WRITE + 1]; /* the line being executed */
-	uint64_t pending; /* request number of the parked mount */
-	bool interrupt_registered;
-	/* One thread at a time runs the batch.  A completion that arrives while it runs (the
-	 * engine may finish a mount before rsm_mount has even returned) is stashed here for the
-	 * running thread to apply. */
-	bool running;
-	bool has_completion;
-	rsm_err completion_err;
-	uint64_t completion_request;
-	char completion_drive[RSM_NAME_MAX + 1];
-};
-
-/* The outcome of one command: 0 done, 1 parked, or a negative errno with err/why set. */
-struct outcome {
-	int rc;
-	rsm_err err;
-	char why[160];
-};
+#include "ctl.h"
 
 static void batch_put(struct batch *b)
 {
@@ -138,7 +107,7 @@ static void record_failure(struct batch *b, const char *file, const char *cmd,
 	error_log_add(&ctx, file, cmd, text);
 }
 
-static int fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
+int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
 {
 	o->err = err;
 	snprintf(o->why, sizeof(o->why), fmt, arg ? arg : "");
@@ -148,9 +117,7 @@ static int fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg
 
 /* ---- tokens and options ---- */
 
-#define MAX_TOKENS 16
-
-static int tokenize(char *line, char **tok)
+int tokenize(char *line, char **tok)
 {
 	int n = 0;
 	for (char *p = strtok(line, " \t\r"); p; p = strtok(NULL, " \t\r")) {
@@ -161,7 +128,7 @@ static int tokenize(char *line, char **tok)
 	return n;
 }
 
-static bool parse_seconds(const char *s, int64_t *ms)
+bool parse_seconds(const char *s, int64_t *ms)
 {
 	char *end;
 	double v;
@@ -173,6 +140,32 @@ static bool parse_seconds(const char *s, int64_t *ms)
 		return false;
 	*ms = (int64_t)(v * 1000.0 + 0.5);
 	return true;
+}
+
+bool parse_port(const char *s, int *port)
+{
+	char *end;
+	long v;
+
+	if (strncmp(s, "port=", 5) != 0 || !isdigit((unsigned char)s[5]))
+		return false;
+	v = strtol(s + 5, &end, 10);
+	if (*end || v > 4096)
+		return false;
+	*port = (int)v;
+	return true;
+}
+
+int reply_ok(struct batch *b, uint64_t request)
+{
+	char line[96];
+
+	if (request)
+		snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
+	else
+		snprintf(line, sizeof(line), "ok");
+	reply_queue_add(b->fh, line);
+	return 0;
 }
 
 static bool parse_priority(const char *s, int *out)
@@ -212,9 +205,9 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	rsm_err e;
 
 	if (n < 2)
-		return fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
 	if (strlen(tok[1]) >= sizeof(medium))
-		return fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
 	snprintf(medium, sizeof(medium), "%s", tok[1]);
 	char *slash = strchr(medium, '/');
 	if (slash) {
@@ -222,7 +215,7 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 		*slash = '\0';
 		long side = strtol(slash + 1, &end, 10);
 		if (*end || end == slash + 1 || side < 0 || side > 1)
-			return fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'", slash + 1);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'", slash + 1);
 		a.side = (int)side;
 	}
 	for (int i = 2; i < n; i++) {
@@ -239,16 +232,16 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 			}
 		}
 		if (k < 0)
-			return fail(o, ERROR_INVALID_PARAMETER, "mount: unknown option '%s'", tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: unknown option '%s'", tok[i]);
 		if (seen & (1u << k))
-			return fail(o, ERROR_INVALID_PARAMETER, "mount: option '%s' given twice",
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: option '%s' given twice",
 				    tok[i]);
 		seen |= 1u << k;
 		const char *v = strchr(tok[i], '=') ? strchr(tok[i], '=') + 1 : "";
 		switch (k) {
 		case 0:
 			if (!*v || strlen(v) > RSM_NAME_MAX)
-				return fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", v);
 			snprintf(drive, sizeof(drive), "%s", v);
 			a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
 			break;
@@ -263,11 +256,11 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 			break;
 		case 4:
 			if (!parse_seconds(v, &a.timeout_ms))
-				return fail(o, ERROR_INVALID_PARAMETER, "mount: bad timeout '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad timeout '%s'", v);
 			break;
 		case 5:
 			if (!parse_priority(v, &a.priority))
-				return fail(o, ERROR_INVALID_PARAMETER, "mount: bad priority '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad priority '%s'", v);
 			break;
 		case 6:
 			a.options |= RSM_MOUNT_ERROR_OFFLINE;
@@ -281,6 +274,7 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	a.drive = drive[0] ? drive : NULL;
 	pthread_mutex_lock(&b->lock);
 	b->refs++; /* for mount_done */
+	b->pending_allocate = false;
 	pthread_mutex_unlock(&b->lock);
 	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
 	if (e == ERROR_IO_PENDING) {
@@ -295,7 +289,7 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 		const char *what = e == ERROR_INVALID_MEDIA ? medium
 				   : e == ERROR_INVALID_DRIVE ? drive
 							       : "";
-		return fail(o, e, "%s", what);
+		return outcome_fail(o, e, "%s", what);
 	}
 	char line[96];
 	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
@@ -310,29 +304,140 @@ static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
 	rsm_err e;
 
 	if (n < 2)
-		return fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
 	for (int i = 2; i < n; i++) {
 		unsigned opt = strcmp(tok[i], "deferred") == 0	  ? RSM_DISMOUNT_DEFERRED
 			       : strcmp(tok[i], "immediate") == 0 ? RSM_DISMOUNT_IMMEDIATE
 								  : 0;
 		if (!opt)
-			return fail(o, ERROR_INVALID_PARAMETER, "dismount: unknown option '%s'",
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: unknown option '%s'",
 				    tok[i]);
 		if (options & opt)
-			return fail(o, ERROR_INVALID_PARAMETER, "dismount: option '%s' given twice",
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: option '%s' given twice",
 				    tok[i]);
 		options |= opt;
 	}
 	if (options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
-		return fail(o, ERROR_INVALID_PARAMETER,
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
 			    "dismount: deferred and immediate exclude each other%s", NULL);
 	if (strlen(tok[1]) > RSM_NAME_MAX)
-		return fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
 	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
 	if (e != ERROR_SUCCESS)
-		return fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
 	char line[96];
 	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+/* allocate <pool> [new] [timeout=<s>]: parks like a mount while no medium is available. */
+static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	unsigned options = 0;
+	int64_t timeout_ms = RSM_WAIT_INFINITE;
+	bool seen_timeout = false;
+	uint64_t request = 0;
+	char result[RSM_NAME_MAX + 8] = "";
+	rsm_err e;
+
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "allocate: missing pool%s", NULL);
+	for (int i = 2; i < n; i++) {
+		if (strcmp(tok[i], "new") == 0) {
+			if (options & RSM_ALLOCATE_NEW)
+				return outcome_fail(o, ERROR_INVALID_PARAMETER,
+						    "allocate: option '%s' given twice", tok[i]);
+			options |= RSM_ALLOCATE_NEW;
+		} else if (strncmp(tok[i], "timeout=", 8) == 0) {
+			if (seen_timeout)
+				return outcome_fail(o, ERROR_INVALID_PARAMETER,
+						    "allocate: option '%s' given twice", tok[i]);
+			seen_timeout = true;
+			if (!parse_seconds(tok[i] + 8, &timeout_ms))
+				return outcome_fail(o, ERROR_INVALID_PARAMETER,
+						    "allocate: bad timeout '%s'", tok[i] + 8);
+		} else {
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "allocate: unknown option '%s'", tok[i]);
+		}
+	}
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return outcome_fail(o, ERROR_INVALID_MEDIA_POOL, "no such pool %s", tok[1]);
+	pthread_mutex_lock(&b->lock);
+	b->refs++; /* for mount_done */
+	b->pending_allocate = true;
+	pthread_mutex_unlock(&b->lock);
+	e = rsm_allocate(fs_global.eng, b->session, &b->cred, tok[1], options, timeout_ms,
+			 mount_done, b, &request, result);
+	if (e == ERROR_IO_PENDING) {
+		pthread_mutex_lock(&b->lock);
+		if (!b->has_completion)
+			b->pending = request;
+		pthread_mutex_unlock(&b->lock);
+		return 1;
+	}
+	batch_put(b); /* mount_done will not run */
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA_POOL ? tok[1] : "");
+	char line[160];
+	snprintf(line, sizeof(line), "ok request %llu %s", (unsigned long long)request, result);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+/* deallocate <medium>/<side> */
+static int cmd_deallocate(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	char medium[RSM_NAME_MAX + 16], *slash, *end;
+	long side;
+
+	if (n != 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    n < 2 ? "deallocate: missing <medium>/<side>%s"
+					  : "deallocate: unexpected argument '%s'",
+				    n < 2 ? NULL : tok[2]);
+	if (strlen(tok[1]) >= sizeof(medium))
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	snprintf(medium, sizeof(medium), "%s", tok[1]);
+	slash = strchr(medium, '/');
+	if (!slash)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    "deallocate: '%s' is not <medium>/<side>", tok[1]);
+	*slash = '\0';
+	side = strtol(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || side < 0 || side > 1)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "deallocate: bad side '%s'",
+				    slash + 1);
+	rsm_err e = rsm_deallocate(fs_global.eng, b->session, &b->cred, medium, (int)side);
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+	return reply_ok(b, 0);
+}
+
+/* message <text>: the rest of the line, as written, goes to the operator. */
+static int cmd_message(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	const char *text = b->line;
+	uint64_t number = 0;
+
+	(void)tok;
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "message: missing text%s", NULL);
+	while (*text == ' ' || *text == '\t')
+		text++;
+	text += strlen("message");
+	while (*text == ' ' || *text == '\t')
+		text++;
+	char copy[FS_MAX_WRITE + 1];
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (size_t len = strlen(copy); len && (copy[len - 1] == ' ' || copy[len - 1] == '\r');)
+		copy[--len] = '\0';
+	rsm_err e = rsm_opreq_submit(fs_global.eng, b->session, &b->cred, copy, &number);
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", "");
+	char line[64];
+	snprintf(line, sizeof(line), "ok opreq %llu", (unsigned long long)number);
 	reply_queue_add(b->fh, line);
 	return 0;
 }
@@ -344,33 +449,27 @@ static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
 	rsm_err e;
 
 	if (n != 1)
-		return fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'", tok[1]);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'", tok[1]);
 	e = rsm_request_cancel_direct(fs_global.eng, &b->cred, number);
 	if (e == ERROR_ACCESS_DENIED && b->cred.admin) {
 		/* an administrator was refused because the request can no longer be stopped */
-		fail(o, e, "the request is being handled and can no longer be stopped%s", NULL);
+		outcome_fail(o, e, "the request is being handled and can no longer be stopped%s", NULL);
 		o->rc = -EBUSY;
 		return o->rc;
 	}
 	if (e == ERROR_OBJECT_NOT_FOUND)
-		return fail(o, e, "request %s has already finished", b->fh->node.obj);
+		return outcome_fail(o, e, "request %s has already finished", b->fh->node.obj);
 	if (e != ERROR_SUCCESS)
-		return fail(o, e, "%s", "");
+		return outcome_fail(o, e, "%s", "");
 	char line[96];
 	snprintf(line, sizeof(line), "ok request %s", b->fh->node.obj);
 	reply_queue_add(b->fh, line);
 	return 0;
 }
 
-struct command {
-	const char *verb;
-	int (*run)(struct batch *b, char **tok, int n, struct outcome *o);
-};
-
 static const struct command session_commands[] = {
-	{"mount", cmd_mount},
-	{"dismount", cmd_dismount},
-	{NULL, NULL},
+	{"mount", cmd_mount},	    {"dismount", cmd_dismount}, {"allocate", cmd_allocate},
+	{"deallocate", cmd_deallocate}, {"message", cmd_message},	{NULL, NULL},
 };
 
 static const struct command request_commands[] = {
@@ -384,7 +483,7 @@ static const struct command *commands_for(const struct node *n)
 		return session_commands;
 	if (n->area == AREA_REQUESTS)
 		return request_commands;
-	return NULL;
+	return object_commands(n);
 }
 
 /* Runs b->line; returns 0, 1 (parked) or -errno.  The line is split in a copy, so that
@@ -402,13 +501,13 @@ static int run_line(struct batch *b, struct outcome *o)
 	snprintf(work, sizeof(work), "%s", b->line);
 	n = tokenize(work, tok);
 	if (n < 0)
-		return fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s", NULL);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s", NULL);
 	if (n == 0)
-		return fail(o, ERROR_INVALID_PARAMETER, "empty command%s", NULL);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "empty command%s", NULL);
 	for (int i = 0; table && table[i].verb; i++)
 		if (strcmp(table[i].verb, tok[0]) == 0)
 			return table[i].run(b, tok, n, o);
-	return fail(o, ERROR_INVALID_PARAMETER, "unknown command '%s'", tok[0]);
+	return outcome_fail(o, ERROR_INVALID_PARAMETER, "unknown command '%s'", tok[0]);
 }
 
 /* Answers the write (once) and drops the request's reference on the batch. */
@@ -491,8 +590,10 @@ static bool apply_completion(struct batch *b, rsm_err err, uint64_t request, con
 	char line[160];
 
 	if (err == ERROR_SUCCESS) {
-		snprintf(line, sizeof(line), "ok request %llu drive=%s", (unsigned long long)request,
-			 drive);
+		/* a mount names its drive, an allocation the side it took */
+		snprintf(line, sizeof(line),
+			 b->pending_allocate ? "ok request %llu %s" : "ok request %llu drive=%s",
+			 (unsigned long long)request, drive);
 		reply_queue_add(b->fh, line);
 		return true;
 	}
@@ -625,6 +726,24 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		}
 		error_log_clear();
 		fuse_reply_write(req, size);
+		return;
+	}
+	const char *name = node_file_name(&fh->node);
+	if (fh->node.type == N_FILE && name && attr_writable(&fh->node, name)) {
+		struct rsm_cred cred = cred_of(req);
+		rsm_err err;
+		int rc = attr_write(&fh->node, name, &cred, buf, size, &err);
+		if (rc) {
+			char text[320], cmd[64];
+			snprintf(text, sizeof(text), "%s %u %s", rsm_error_name(err), err,
+				 rsm_error_text(err));
+			snprintf(cmd, sizeof(cmd), "%.*s", (int)(size < 60 ? size : 60), buf);
+			cmd[strcspn(cmd, "\n")] = '\0';
+			error_log_add(ctx, fh->path, cmd, text);
+			fuse_reply_err(req, -rc);
+		} else {
+			fuse_reply_write(req, size);
+		}
 		return;
 	}
 	if (fh->node.type != N_CTL) {

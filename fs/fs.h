@@ -51,6 +51,7 @@ struct fs {
 	struct poll_note *notes;
 	pthread_t notifier;
 	bool notifier_running;
+	char mountpoint[4096]; /* absolute: the replay thread's calls go through it */
 };
 
 extern struct fs fs_global;
@@ -106,6 +107,10 @@ struct fh {
 	size_t parked_size;
 	struct fuse_pollhandle *ph;
 	bool armed;
+	/* attribute files polled for a change (replay.c) */
+	struct fh *poll_next;
+	bool poll_listed;
+	bool poll_changed; /* changed since the last read: poll reports POLLPRI */
 	/* every open file, for the ones the kernel never releases (shutdown) */
 	struct fh *prev, *next;
 	bool released;
@@ -121,6 +126,15 @@ void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 void channel_release(struct fh *fh);
 int notifier_start(void);
 void notifier_stop(void);
+
+/* replay.c: inotify events and attribute polls for the engine's own changes */
+int replay_start(void);
+void replay_stop(void);
+/* Whether a request comes from the replay thread, and what it is doing to path: 0 nothing,
+ * 1 creating it, 2 deleting it as a directory, 3 deleting it as a symlink. */
+bool replay_is_self(fuse_req_t req);
+int replay_pending(const char *path);
+void replay_poll_add(struct fh *fh);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops rsmfs_ops;

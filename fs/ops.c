@@ -12,8 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "fs.h"
-#include "tree.h"
+#include "ctl.h"
 
 #define ENTRY_TIMEOUT 0.5
 
@@ -144,8 +143,23 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	char path[512];
 	int rc = join_path(parent, name, path, sizeof(path));
 
-	if (!rc)
+	if (!rc && replay_is_self(req) && replay_pending(path)) {
+		/* the replay thread creates (mkdir after ENOENT) or deletes (rmdir of an entry
+		 * that is already gone from the engine) what the engine changed */
+		int kind = replay_pending(path);
+		if (kind == 1) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		memset(&n, 0, sizeof(n));
+		n.type = kind == 2 ? N_DIR : N_LINK;
+		n.mode = 0755;
+		n.uid = fs_global.daemon_uid;
+		n.gid = fs_global.daemon_gid;
+		snprintf(n.target, sizeof(n.target), ".");
+	} else if (!rc) {
 		rc = tree_resolve(path, &n);
+	}
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
@@ -156,7 +170,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	e.entry_timeout = ENTRY_TIMEOUT;
+	e.entry_timeout = replay_is_self(req) ? 0 : ENTRY_TIMEOUT;
 	e.attr_timeout = 0;
 	fill_stat(e.ino, &n, &e.attr);
 	fuse_reply_entry(req, &e);
@@ -198,30 +212,48 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_attr(req, &st, 0);
 }
 
-/* Only `truncate` of a ctl file (O_TRUNC from the shell) is accepted; nothing else in the
- * tree changes through attributes. */
+/* chmod and chown of a pool directory change the pool's security (persisted by the engine);
+ * truncate of a ctl file or a writable attribute (O_TRUNC from the shell) is accepted and
+ * means nothing; nothing else in the tree changes through attributes. */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
+	const int times = FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_ATIME_NOW |
+			  FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME;
+	const int owner = FUSE_SET_ATTR_MODE | FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID;
 	struct node n;
 	struct stat st;
 	char path[512];
 	int rc = node_of(ino, path, sizeof(path), &n);
 
-	(void)attr;
 	(void)fi;
 	if (rc) {
 		fuse_reply_err(req, -rc);
 		return;
 	}
-	if (to_set & ~(FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
-		       FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME)) {
+	bool pool_dir = n.area == AREA_POOLS && n.type == N_DIR && n.file < 0;
+	if (to_set & ~(FUSE_SET_ATTR_SIZE | times | (pool_dir ? owner : 0))) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if ((to_set & FUSE_SET_ATTR_SIZE) && n.type != N_CTL) {
+	const char *name = node_file_name(&n);
+	if ((to_set & FUSE_SET_ATTR_SIZE) && n.type != N_CTL &&
+	    !(n.type == N_FILE && name && attr_writable(&n, name))) {
 		fuse_reply_err(req, EPERM);
 		return;
+	}
+	if (pool_dir && (to_set & owner)) {
+		struct rsm_cred cred = cred_of(req);
+		rsm_err e = rsm_pool_set_access(
+			fs_global.eng, &cred, n.obj,
+			(to_set & FUSE_SET_ATTR_UID) ? (int64_t)attr->st_uid : -1,
+			(to_set & FUSE_SET_ATTR_GID) ? (int64_t)attr->st_gid : -1,
+			(to_set & FUSE_SET_ATTR_MODE) ? (int64_t)(attr->st_mode & 07777) : -1);
+		if (e != ERROR_SUCCESS) {
+			fuse_reply_err(req, e == ERROR_ACCESS_DENIED ? EPERM : rsm_error_errno(e));
+			return;
+		}
+		tree_resolve(path, &n);
 	}
 	fill_stat(ino, &n, &st);
 	fuse_reply_attr(req, &st, 0);
@@ -264,12 +296,18 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	rsm_handle h;
 	struct rsm_cred cred = cred_of(req);
 
-	(void)mode;
 	if (!inode_path(parent, ppath, sizeof(ppath))) {
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
-	if (strcmp(ppath, "sessions") != 0) {
+	if (replay_is_self(req)) {
+		/* an entry the engine created, replayed for inotify */
+		snprintf(path, sizeof(path), "%s/%s", ppath, name);
+		reply_new_entry(req, path);
+		return;
+	}
+	bool pool = strcmp(ppath, "pools") == 0;
+	if (strcmp(ppath, "sessions") != 0 && !pool) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -277,7 +315,8 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		fuse_reply_err(req, ENAMETOOLONG);
 		return;
 	}
-	rsm_err e = rsm_session_open(fs_global.eng, name, "rsmfs", &cred, &h);
+	rsm_err e = pool ? rsm_pool_create(fs_global.eng, &cred, name, mode)
+			 : rsm_session_open(fs_global.eng, name, "rsmfs", &cred, &h);
 	if (e == ERROR_INVALID_NAME) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -286,7 +325,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 		fuse_reply_err(req, rsm_error_errno(e));
 		return;
 	}
-	snprintf(path, sizeof(path), "sessions/%s", name);
+	snprintf(path, sizeof(path), "%s/%s", ppath, name);
 	reply_new_entry(req, path);
 }
 
@@ -299,6 +338,23 @@ static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	if (!inode_path(parent, ppath, sizeof(ppath))) {
 		fuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (replay_is_self(req)) {
+		fuse_reply_err(req, 0); /* an entry the engine removed, replayed for inotify */
+		return;
+	}
+	if (strcmp(ppath, "pools") == 0) {
+		struct rsm_pool_info pi;
+		if (rsm_pool_info(fs_global.eng, name, &pi) != ERROR_SUCCESS) {
+			fuse_reply_err(req, ENOENT);
+			return;
+		}
+		rsm_err e = rsm_pool_delete(fs_global.eng, &cred, name);
+		/* a system pool is not the caller's to delete */
+		fuse_reply_err(req, e == ERROR_SUCCESS		    ? 0
+				    : e == ERROR_INVALID_MEDIA_POOL ? EPERM
+								    : rsm_error_errno(e));
 		return;
 	}
 	if (strcmp(ppath, "sessions") != 0) {
@@ -343,13 +399,27 @@ static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
 static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
 {
 	(void)p, (void)n;
-	op_no_entries(req);
+	if (replay_is_self(req))
+		fuse_reply_err(req, 0); /* a link the engine removed, replayed for inotify */
+	else
+		op_no_entries(req);
 }
 
 static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
 {
-	(void)l, (void)p, (void)n;
-	op_no_entries(req);
+	char path[512];
+
+	(void)l;
+	if (!replay_is_self(req)) {
+		op_no_entries(req);
+		return;
+	}
+	/* a link the engine created, replayed for inotify */
+	int rc = join_path(p, n, path, sizeof(path));
+	if (rc)
+		fuse_reply_err(req, -rc);
+	else
+		reply_new_entry(req, path);
 }
 
 static void op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np, const char *nn,
@@ -403,8 +473,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	if (n.type == N_FILE && acc != O_RDONLY &&
-	    !(n.area == AREA_ROOT && strcmp(root_files[n.file].name, "error_log") == 0)) {
+	const char *fname = node_file_name(&n);
+	if (n.type == N_FILE && acc != O_RDONLY && !replay_is_self(req) &&
+	    !(n.area == AREA_ROOT && strcmp(fname, "error_log") == 0) &&
+	    !(fname && attr_writable(&n, fname))) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}
@@ -435,6 +507,9 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			return;
 		}
 	}
+	if (n.type == N_FILE && acc == O_RDONLY)
+		/* the value at open is what a poll compares with until the first read */
+		render_node(&fh->node, &fh->snap, &fh->snap_len);
 	open_files_add(fh);
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	/* Channels and ctl files are streams: not seekable, so that bash's `read` takes them a
@@ -477,6 +552,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		free(fh->snap);
 		fh->snap = NULL;
 		fh->snap_len = 0;
+		fh->poll_changed = false;
 		int rc = render_node(&fh->node, &fh->snap, &fh->snap_len);
 		if (rc) {
 			pthread_mutex_unlock(&fh->lock);
@@ -493,9 +569,15 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
+	struct fh *fh = (struct fh *)(uintptr_t)fi->fh;
+
 	(void)ino;
 	(void)off;
-	ctl_write(req, (struct fh *)(uintptr_t)fi->fh, buf, size);
+	if (fh->node.type == N_FILE && replay_is_self(req)) {
+		fuse_reply_write(req, size); /* an IN_MODIFY replayed: no effect */
+		return;
+	}
+	ctl_write(req, fh, buf, size);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -510,6 +592,36 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/* An attribute file, sysfs style: POLLPRI|POLLERR once its value differs from what this
+ * open file last read; the replay thread wakes the poller when it changes. */
+static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
+{
+	char *now = NULL;
+	size_t len = 0;
+	bool changed;
+
+	render_node(&fh->node, &now, &len);
+	pthread_mutex_lock(&fh->lock);
+	changed = fh->poll_changed || (now && (len != fh->snap_len ||
+					       (len && memcmp(now, fh->snap, len) != 0)));
+	struct fuse_pollhandle *old = NULL;
+	bool stored = !changed && ph;
+	if (stored) {
+		old = fh->ph;
+		fh->ph = ph;
+		ph = NULL;
+	}
+	pthread_mutex_unlock(&fh->lock);
+	free(now);
+	if (old)
+		fuse_pollhandle_destroy(old);
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	if (stored)
+		replay_poll_add(fh);
+	fuse_reply_poll(req, POLLIN | POLLRDNORM | (changed ? POLLPRI | POLLERR : 0));
+}
+
 static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
@@ -518,6 +630,10 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 	(void)ino;
 	if (fh->node.type == N_CHANNEL) {
 		channel_poll(req, fh, ph);
+		return;
+	}
+	if (fh->node.type == N_FILE) {
+		attr_poll(req, fh, ph);
 		return;
 	}
 	if (ph)

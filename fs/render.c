@@ -226,27 +226,21 @@ static int render_session(const struct node *n, const char *name, FILE *f)
 	return 0;
 }
 
-static const struct file_entry *table_of(int area)
+static int render_opreq(const struct node *n, const char *name, FILE *f)
 {
-	switch (area) {
-	case AREA_ROOT:
-		return root_files;
-	case AREA_LIBRARIES:
-		return library_files;
-	case AREA_DRIVES:
-		return drive_files;
-	case AREA_MEDIA:
-		return medium_files;
-	case AREA_SIDE:
-		return side_files;
-	case AREA_POOLS:
-		return pool_files;
-	case AREA_REQUESTS:
-		return request_files;
-	case AREA_SESSIONS:
-		return session_files;
-	}
-	return NULL;
+	struct rsm_opreq_info oi;
+
+	if (rsm_opreq_info(fs_global.eng, strtoull(n->obj, NULL, 10), &oi) != ERROR_SUCCESS)
+		return -ENOENT;
+	if (!strcmp(name, "id"))
+		value(f, oi.guid);
+	else if (!strcmp(name, "type"))
+		value(f, oi.type);
+	else if (!strcmp(name, "message"))
+		value(f, oi.message);
+	else if (!strcmp(name, "state"))
+		value(f, oi.state);
+	return 0;
 }
 
 int render_node(const struct node *n, char **out, size_t *len)
@@ -282,6 +276,9 @@ int render_node(const struct node *n, char **out, size_t *len)
 		break;
 	case AREA_REQUESTS:
 		rc = render_request(n, name, f);
+		break;
+	case AREA_OPREQS:
+		rc = render_opreq(n, name, f);
 		break;
 	case AREA_SESSIONS:
 		rc = render_session(n, name, f);

@@ -20,8 +20,9 @@ const struct file_entry library_files[] = {
 	{"type", N_FILE, 0444, OWN_DAEMON},    {"state", N_FILE, 0444, OWN_DAEMON},
 	{"backend", N_FILE, 0444, OWN_DAEMON}, {"changer", N_FILE, 0444, OWN_DAEMON},
 	{"drives", N_DIR, 0755, OWN_DAEMON},   {"slots", N_FILE, 0444, OWN_DAEMON},
-	{"ports", N_FILE, 0444, OWN_DAEMON},   {"door", N_FILE, 0444, OWN_DAEMON},
-	{"stats", N_FILE, 0444, OWN_DAEMON},   {NULL, 0, 0, 0},
+	{"ports", N_FILE, 0444, OWN_DAEMON},   {"door", N_FILE, 0664, OWN_ADMIN_GROUP},
+	{"stats", N_FILE, 0444, OWN_DAEMON},   {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP},
+	{"sim", N_DIR, 0755, OWN_DAEMON},      {NULL, 0, 0, 0},
 };
 
 const struct file_entry drive_files[] = {
@@ -29,7 +30,7 @@ const struct file_entry drive_files[] = {
 	{"library", N_LINK, 0777, OWN_DAEMON}, {"state", N_FILE, 0444, OWN_DAEMON},
 	{"medium", N_LINK, 0777, OWN_DAEMON},  {"session", N_FILE, 0444, OWN_DAEMON},
 	{"device", N_FILE, 0444, OWN_DAEMON},  {"stats", N_FILE, 0444, OWN_DAEMON},
-	{NULL, 0, 0, 0},
+	{"ctl", N_CTL, 0220, OWN_ADMIN_GROUP}, {NULL, 0, 0, 0},
 };
 
 const struct file_entry medium_files[] = {
@@ -37,7 +38,8 @@ const struct file_entry medium_files[] = {
 	{"barcode", N_FILE, 0444, OWN_DAEMON}, {"type", N_FILE, 0444, OWN_DAEMON},
 	{"state", N_FILE, 0444, OWN_DAEMON},   {"location", N_FILE, 0444, OWN_DAEMON},
 	{"library", N_LINK, 0777, OWN_DAEMON}, {"pool", N_LINK, 0777, OWN_DAEMON},
-	{"sides", N_DIR, 0755, OWN_DAEMON},    {NULL, 0, 0, 0},
+	{"sides", N_DIR, 0755, OWN_DAEMON},    {"ctl", N_CTL, 0222, OWN_DAEMON},
+	{NULL, 0, 0, 0},
 };
 
 const struct file_entry side_files[] = {
@@ -50,7 +52,14 @@ const struct file_entry side_files[] = {
 const struct file_entry pool_files[] = {
 	{"id", N_FILE, 0444, OWN_DAEMON},   {"type", N_FILE, 0444, OWN_DAEMON},
 	{"media_type", N_FILE, 0444, OWN_DAEMON}, {"media", N_DIR, 0755, OWN_DAEMON},
-	{"draw", N_FILE, 0444, OWN_DAEMON}, {"return", N_FILE, 0444, OWN_DAEMON},
+	{"draw", N_FILE, 0644, OWN_POOL},   {"return", N_FILE, 0644, OWN_POOL},
+	{NULL, 0, 0, 0},
+};
+
+const struct file_entry opreq_files[] = {
+	{"id", N_FILE, 0444, OWN_DAEMON},      {"type", N_FILE, 0444, OWN_DAEMON},
+	{"message", N_FILE, 0444, OWN_DAEMON}, {"state", N_FILE, 0444, OWN_DAEMON},
+	{"request", N_LINK, 0777, OWN_DAEMON}, {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP},
 	{NULL, 0, 0, 0},
 };
 
@@ -76,7 +85,7 @@ const struct file_entry root_files[] = {
 	{"README", N_FILE, 0444, OWN_DAEMON},        {"version", N_FILE, 0444, OWN_DAEMON},
 	{"error_log", N_FILE, 0664, OWN_ADMIN_GROUP}, {"libraries", N_DIR, 0755, OWN_DAEMON},
 	{"drives", N_DIR, 0755, OWN_DAEMON},         {"media", N_DIR, 0755, OWN_DAEMON},
-	{"pools", N_DIR, 0755, OWN_DAEMON},          {"requests", N_DIR, 0755, OWN_DAEMON},
+	{"pools", N_DIR, 01777, OWN_DAEMON},         {"requests", N_DIR, 0755, OWN_DAEMON},
 	{"opreqs", N_DIR, 0755, OWN_DAEMON},         {"sessions", N_DIR, 01777, OWN_DAEMON},
 	{"by-id", N_DIR, 0755, OWN_DAEMON},          {NULL, 0, 0, 0},
 };
@@ -140,17 +149,35 @@ const struct file_entry *table_find(const struct file_entry *t, const char *name
 	return NULL;
 }
 
-static void set_owner(struct node *n, int owner, uid_t session_uid)
+/* The owner of a session's or a pool's files. */
+struct owner_of {
+	uid_t uid;
+	gid_t gid;
+	mode_t mode;
+};
+
+static void set_owner(struct node *n, int owner, const struct owner_of *o)
 {
 	n->uid = fs_global.daemon_uid;
 	n->gid = fs_global.daemon_gid;
-	if (owner == OWN_ADMIN_GROUP && fs_global.have_admin_group)
+	if (owner == OWN_ADMIN_GROUP && fs_global.have_admin_group) {
 		n->gid = fs_global.admin_gid;
-	else if (owner == OWN_SESSION)
-		n->uid = session_uid;
+	} else if (owner == OWN_SESSION && o) {
+		n->uid = o->uid;
+	} else if (owner == OWN_POOL && o) {
+		n->uid = o->uid;
+		n->gid = o->gid;
+		n->mode = o->mode & 0666;
+	}
+	/* The daemon replays the engine's changes through the mount for inotify (replay.c), by
+	 * writing to the changed file.  Root may write to a read-only file; a daemon running as
+	 * an ordinary user needs the owner's write bit, and refuses everyone else's writes. */
+	if (n->type == N_FILE && n->mode == 0444 && fs_global.daemon_uid != 0)
+		n->mode = 0644;
 }
 
-static int from_table(struct node *n, const struct file_entry *t, const char *name, uid_t suid)
+static int from_table(struct node *n, const struct file_entry *t, const char *name,
+		      const struct owner_of *o)
 {
 	int idx;
 	const struct file_entry *fe = table_find(t, name, &idx);
@@ -160,7 +187,7 @@ static int from_table(struct node *n, const struct file_entry *t, const char *na
 	n->type = fe->type;
 	n->mode = fe->mode;
 	n->file = idx;
-	set_owner(n, fe->owner, suid);
+	set_owner(n, fe->owner, o);
 	return 0;
 }
 
@@ -169,14 +196,14 @@ static void dir_node(struct node *n, mode_t mode)
 	n->type = N_DIR;
 	n->mode = mode;
 	n->file = -1;
-	set_owner(n, OWN_DAEMON, 0);
+	set_owner(n, OWN_DAEMON, NULL);
 }
 
 static int link_node(struct node *n, const char *fmt, const char *a, const char *b)
 {
 	n->type = N_LINK;
 	n->mode = 0777;
-	set_owner(n, OWN_DAEMON, 0);
+	set_owner(n, OWN_DAEMON, NULL);
 	snprintf(n->target, sizeof(n->target), fmt, a, b);
 	return 0;
 }
@@ -192,8 +219,19 @@ static int resolve_library(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		dir_node(n, 0755);
 		return 0;
 	}
+	if (k == 3 && strcmp(c[2], "sim") == 0 && strcmp(li.backend, "sim") != 0)
+		return -ENOENT;
 	if (k == 3)
-		return from_table(n, library_files, c[2], 0);
+		return from_table(n, library_files, c[2], NULL);
+	if (k == 4 && strcmp(c[2], "sim") == 0 && strcmp(c[3], "ctl") == 0 &&
+	    strcmp(li.backend, "sim") == 0) {
+		n->type = N_CTL;
+		n->mode = 0220;
+		n->file = -1;
+		snprintf(n->sub, sizeof(n->sub), "sim");
+		set_owner(n, OWN_ADMIN_GROUP, NULL);
+		return 0;
+	}
 	if (k == 4 && strcmp(c[2], "drives") == 0) {
 		struct rsm_drive_info di;
 		if (rsm_drive_info(fs_global.eng, c[3], &di) != ERROR_SUCCESS ||
@@ -221,7 +259,7 @@ static int resolve_drive(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return link_node(n, "../../libraries/%s%s", di.library, "");
 	if (strcmp(c[2], "medium") == 0)
 		return di.medium[0] ? link_node(n, "../../media/%s%s", di.medium, "") : -ENOENT;
-	return from_table(n, drive_files, c[2], 0);
+	return from_table(n, drive_files, c[2], NULL);
 }
 
 static int resolve_medium(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
@@ -240,7 +278,7 @@ static int resolve_medium(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 	if (k == 3 && strcmp(c[2], "pool") == 0)
 		return link_node(n, "../../pools/%s%s", mi.pool, "");
 	if (k == 3)
-		return from_table(n, medium_files, c[2], 0);
+		return from_table(n, medium_files, c[2], NULL);
 	if (strcmp(c[2], "sides") != 0)
 		return -ENOENT;
 	char *end;
@@ -254,7 +292,7 @@ static int resolve_medium(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return 0;
 	}
 	if (k == 5)
-		return from_table(n, side_files, c[4], 0);
+		return from_table(n, side_files, c[4], NULL);
 	return -ENOENT;
 }
 
@@ -274,7 +312,7 @@ static int resolve_pool(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return 0;
 	}
 	if (k == 3)
-		return from_table(n, pool_files, c[2], 0);
+		return from_table(n, pool_files, c[2], &(struct owner_of){pi.uid, pi.gid, pi.mode});
 	if (k == 4 && strcmp(c[2], "media") == 0) {
 		struct rsm_medium_info mi;
 		if (rsm_medium_info(fs_global.eng, c[3], &mi) != ERROR_SUCCESS ||
@@ -307,7 +345,31 @@ static int resolve_request(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return 0;
 	}
 	if (k == 3)
-		return from_table(n, request_files, c[2], 0);
+		return from_table(n, request_files, c[2], NULL);
+	return -ENOENT;
+}
+
+static int resolve_opreq(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
+{
+	struct rsm_opreq_info oi;
+	uint64_t num;
+
+	if (!parse_number(c[1], &num) || rsm_opreq_info(fs_global.eng, num, &oi))
+		return -ENOENT;
+	snprintf(n->obj, sizeof(n->obj), "%s", c[1]);
+	if (k == 2) {
+		dir_node(n, 0755);
+		return 0;
+	}
+	if (k == 3 && strcmp(c[2], "request") == 0) {
+		char num_text[32];
+		if (!oi.request)
+			return -ENOENT;
+		snprintf(num_text, sizeof(num_text), "%llu", (unsigned long long)oi.request);
+		return link_node(n, "../../requests/%s%s", num_text, "");
+	}
+	if (k == 3)
+		return from_table(n, opreq_files, c[2], NULL);
 	return -ENOENT;
 }
 
@@ -333,7 +395,7 @@ static int resolve_session(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		return 0;
 	}
 	if (k == 3)
-		return from_table(n, session_files, c[2], si.uid);
+		return from_table(n, session_files, c[2], &(struct owner_of){si.uid, 0, 0});
 	if (k != 4)
 		return -ENOENT;
 	if (strcmp(c[2], "notify") == 0) {
@@ -342,7 +404,7 @@ static int resolve_session(struct node *n, char c[][RSM_NAME_MAX + 8], int k)
 		n->type = N_CHANNEL;
 		n->mode = 0400;
 		n->file = -1;
-		set_owner(n, OWN_SESSION, si.uid);
+		set_owner(n, OWN_SESSION, &(struct owner_of){si.uid, 0, 0});
 		snprintf(n->sub, sizeof(n->sub), "%s", c[3]);
 		return 0;
 	}
@@ -392,7 +454,7 @@ static const struct area_entry {
 } areas[] = {
 	{"libraries", AREA_LIBRARIES, resolve_library}, {"drives", AREA_DRIVES, resolve_drive},
 	{"media", AREA_MEDIA, resolve_medium},          {"pools", AREA_POOLS, resolve_pool},
-	{"requests", AREA_REQUESTS, resolve_request},   {"opreqs", AREA_OPREQS, NULL},
+	{"requests", AREA_REQUESTS, resolve_request},   {"opreqs", AREA_OPREQS, resolve_opreq},
 	{"sessions", AREA_SESSIONS, resolve_session},   {"by-id", AREA_BYID, resolve_byid},
 };
 
@@ -412,7 +474,7 @@ int tree_resolve(const char *path, struct node *n)
 	}
 	if (k == 1) {
 		n->area = AREA_ROOT;
-		int rc = from_table(n, root_files, c[0], 0);
+		int rc = from_table(n, root_files, c[0], NULL);
 		for (size_t i = 0; !rc && i < sizeof(areas) / sizeof(areas[0]); i++)
 			if (strcmp(areas[i].name, c[0]) == 0)
 				n->area = areas[i].area;
@@ -427,6 +489,37 @@ int tree_resolve(const char *path, struct node *n)
 		return areas[i].resolve(n, c, k);
 	}
 	return -ENOENT;
+}
+
+const struct file_entry *table_of(int area)
+{
+	switch (area) {
+	case AREA_ROOT:
+		return root_files;
+	case AREA_LIBRARIES:
+		return library_files;
+	case AREA_DRIVES:
+		return drive_files;
+	case AREA_MEDIA:
+		return medium_files;
+	case AREA_SIDE:
+		return side_files;
+	case AREA_POOLS:
+		return pool_files;
+	case AREA_REQUESTS:
+		return request_files;
+	case AREA_OPREQS:
+		return opreq_files;
+	case AREA_SESSIONS:
+		return session_files;
+	}
+	return NULL;
+}
+
+const char *node_file_name(const struct node *n)
+{
+	const struct file_entry *t = table_of(n->area);
+	return t && n->file >= 0 ? t[n->file].name : NULL;
 }
 
 /* ---- listing ---- */
@@ -476,10 +569,22 @@ static int list_object_dir(const char *path, const struct node *dir, struct dire
 	last = last ? last + 1 : path;
 
 	switch (dir->area) {
-	case AREA_LIBRARIES:
+	case AREA_LIBRARIES: {
+		struct rsm_library_info li;
 		if (strcmp(last, "drives") == 0)
 			return add_names(out, RSM_KIND_DRIVE, dir->obj, S_IFLNK);
-		return add_table(out, library_files, NULL);
+		if (strcmp(last, "sim") == 0)
+			return add(out, "ctl", S_IFREG);
+		if (rsm_library_info(fs_global.eng, dir->obj, &li))
+			return -ENOENT;
+		return add_table(out, library_files, strcmp(li.backend, "sim") ? "sim" : NULL);
+	}
+	case AREA_OPREQS: {
+		struct rsm_opreq_info oi;
+		if (rsm_opreq_info(fs_global.eng, strtoull(dir->obj, NULL, 10), &oi))
+			return -ENOENT;
+		return add_table(out, opreq_files, oi.request ? NULL : "request");
+	}
 	case AREA_DRIVES: {
 		struct rsm_drive_info di;
 		if (rsm_drive_info(fs_global.eng, dir->obj, &di))
@@ -548,7 +653,7 @@ int tree_list(const char *path, const struct node *dir, struct dirent_list *out)
 		case AREA_SESSIONS:
 			return add_names(out, RSM_KIND_SESSION, NULL, S_IFDIR);
 		case AREA_OPREQS:
-			return 0;
+			return add_names(out, RSM_KIND_OPREQ, NULL, S_IFDIR);
 		case AREA_BYID: {
 			struct rsm_names g;
 			int rc = 0;

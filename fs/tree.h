@@ -17,8 +17,9 @@ enum area {
 	AREA_BYID,
 };
 
-/* Who owns a file: the daemon, the daemon with the admin group, or the session's opener. */
-enum owner_class { OWN_DAEMON, OWN_ADMIN_GROUP, OWN_SESSION };
+/* Who owns a file: the daemon, the daemon with the admin group, the session's opener, or the
+ * pool's owner (with the pool's read and write bits). */
+enum owner_class { OWN_DAEMON, OWN_ADMIN_GROUP, OWN_SESSION, OWN_POOL };
 
 struct file_entry {
 	const char *name;
@@ -28,6 +29,10 @@ struct file_entry {
 };
 
 extern const struct file_entry library_files[], drive_files[], medium_files[], side_files[],
-	pool_files[], request_files[], session_files[], root_files[];
+	pool_files[], request_files[], session_files[], root_files[], opreq_files[];
+
+/* The file table of an area, and the name of the file a node is (NULL for directories). */
+const struct file_entry *table_of(int area);
+const char *node_file_name(const struct node *n);
 
 #endif

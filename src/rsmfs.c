@@ -195,10 +195,13 @@ int main(int argc, char **argv)
 		goto out_session;
 	if (notifier_start() < 0)
 		goto out_signals;
-	if (fuse_session_mount(fs_global.se, o.mountpoint) != 0) {
+	if (!realpath(o.mountpoint, fs_global.mountpoint) ||
+	    fuse_session_mount(fs_global.se, o.mountpoint) != 0) {
 		fprintf(stderr, "rsmfs: cannot mount on %s\n", o.mountpoint);
 		goto out_notifier;
 	}
+	if (replay_start() < 0)
+		fprintf(stderr, "rsmfs: no inotify replay: cannot start its thread\n");
 	if (o.ready_fd >= 0) {
 		char c = 'r';
 		if (write(o.ready_fd, &c, 1) != 1)
@@ -222,6 +225,7 @@ int main(int argc, char **argv)
 	/* Shutdown: answer every parked request while the connection still exists (reads get
 	 * end of file, blocked mounts ESHUTDOWN), then take the mount away. */
 	fs_global.shutting_down = true;
+	replay_stop();
 	rsm_engine_stop(fs_global.eng);
 	fuse_session_unmount(fs_global.se);
 	fs_release_open_files();

@@ -8,7 +8,9 @@ load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
 
 RSMFS=${RSMFS_BIN:-$BATS_TEST_DIRNAME/../../rsmfs}
-PROBE="python3 $BATS_TEST_DIRNAME/../tools/fsprobe.py"
+# the system's python, which an unprivileged test user can run too
+PYTHON=$(command -v /usr/bin/python3 || command -v python3)
+PROBE="$PYTHON $BATS_TEST_DIRNAME/../tools/fsprobe.py"
 
 # write_config [extra lines for [rsmfs]] - writes $TESTDIR/rsmfs.conf
 write_config() {

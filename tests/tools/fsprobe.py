@@ -11,6 +11,8 @@
   fsprobe.py read-eintr FILE SECONDS CTL CMD a read interrupted by SIGALRM (prints its errno),
                                              then CMD written to CTL and a second read on the
                                              same descriptor (prints DATA)
+  fsprobe.py pollpri FILE SECONDS            read FILE, then poll it for POLLPRI (sysfs style):
+                                             prints CHANGED and the value pread at 0, or TIMEOUT
   fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
                                              thread; when all end prints how many readers
                                              ended and the fewest and most lines one got
@@ -104,6 +106,19 @@ def write(path, text):
         print(name(e))
 
 
+def pollpri(path, seconds):
+    fd = os.open(path, os.O_RDONLY)
+    os.read(fd, 4096)
+    p = select.poll()
+    p.register(fd, select.POLLPRI | select.POLLERR)
+    print("ARMED", flush=True)
+    ev = p.poll(float(seconds) * 1000)
+    if ev and ev[0][1] & (select.POLLPRI | select.POLLERR):
+        print("CHANGED", os.pread(fd, 4096, 0).decode().strip())
+    else:
+        print("TIMEOUT")
+
+
 def readers(path, count):
     fds = [os.open(path, os.O_RDONLY) for _ in range(int(count))]
     lines = []
@@ -129,4 +144,4 @@ def readers(path, count):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"write-eintr": write_eintr, "read-eintr": read_eintr, "read-nonblock": read_nonblock, "poll": poll,
-     "pread0": pread0, "write": write, "readers": readers}[cmd](*args)
+     "pread0": pread0, "write": write, "readers": readers, "pollpri": pollpri}[cmd](*args)

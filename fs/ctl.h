@@ -1,0 +1,66 @@
+/* ctl.h - control files: the batch a write runs as, command outcomes, and the parsing helpers
+ * shared by the session commands (ctl.c) and the object commands (commands.c). */
+#ifndef RSMFS_CTL_H
+#define RSMFS_CTL_H
+
+#include "fs.h"
+#include "tree.h"
+
+#define MAX_TOKENS 16
+
+/* A write being executed, possibly parked on a mount. */
+struct batch {
+	pthread_mutex_t lock;
+	int refs;
+	fuse_req_t req; /* NULL once answered */
+	struct fh *fh;
+	struct rsm_cred cred;
+	rsm_handle session;
+	char *buf;
+	size_t size, pos;
+	char line[FS_MAX_WRITE + 1]; /* the line being executed */
+	uint64_t pending; /* request number of the parked mount or allocation */
+	bool pending_allocate; /* its reply names the side taken, not the drive */
+	bool interrupt_registered;
+	/* One thread at a time runs the batch.  A completion that arrives while it runs (the
+	 * engine may finish a mount before rsm_mount has even returned) is stashed here for the
+	 * running thread to apply. */
+	bool running;
+	bool has_completion;
+	rsm_err completion_err;
+	uint64_t completion_request;
+	char completion_drive[RSM_NAME_MAX + 8];
+};
+
+/* The outcome of one command: 0 done, 1 parked, or a negative errno with err/why set. */
+struct outcome {
+	int rc;
+	rsm_err err;
+	char why[160];
+};
+
+/* A command of a control file: verb, and what runs it (0 done, 1 parked, -errno). */
+struct command {
+	const char *verb;
+	int (*run)(struct batch *b, char **tok, int n, struct outcome *o);
+};
+
+/* Sets o to a failure with RSM error err and a reason; returns o->rc (-errno). */
+int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg);
+int tokenize(char *line, char **tok);
+bool parse_seconds(const char *s, int64_t *ms);
+/* "port=<n>" into *port; false when the value is not a number. */
+bool parse_port(const char *s, int *port);
+/* The usual tail of a command that made a request: "ok request <n>" or "ok". */
+int reply_ok(struct batch *b, uint64_t request);
+
+/* commands.c: the command tables of the object control files */
+const struct command *object_commands(const struct node *n);
+
+/* Writable attribute files (door, draw, return): whether name is one, and the write.  Returns
+ * 0 or -errno, with the engine's error in *err. */
+bool attr_writable(const struct node *n, const char *name);
+int attr_write(const struct node *n, const char *name, const struct rsm_cred *cred,
+	       const char *buf, size_t size, rsm_err *err);
+
+#endif

@@ -1,0 +1,543 @@
+/* replay.c - inotify and poll for changes the engine makes.
+ *
+ * The kernel sends inotify events for FUSE only when a change comes through the VFS.  The
+ * engine's changes do not, so this thread replays each one through the mount: a one-byte
+ * write to an attribute file whose value changed (IN_MODIFY), mkdir/symlink of an entry that
+ * appeared (IN_CREATE), rmdir/unlink of one that went (IN_DELETE).  The file system knows
+ * the thread by its thread id and lets these calls pass without effect (ops.c).  To know what
+ * changed, the thread keeps the last rendering of every file and directory it has seen and
+ * compares after each engine event.  The same comparison wakes poll() on attribute files
+ * (POLLPRI|POLLERR, sysfs style).  Kernel notifications go out from this thread only, never
+ * from a request handler.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "tree.h"
+
+#define CACHE_BUCKETS 4096
+
+/* The last rendering of a path: file contents, or a directory's entries, one per line. */
+struct seen {
+	char *path;
+	char *text;
+	struct seen *next;
+};
+
+struct queued_event {
+	struct rsm_event ev;
+	struct queued_event *next;
+};
+
+/* What the replay thread is doing to a path right now, so that lookup answers it as the
+ * replayed operation needs (ENOENT before a mkdir; an entry before an rmdir). */
+struct pending_op {
+	char path[512];
+	int kind; /* 0 none, 1 creating, 2 deleting a directory, 3 deleting a symlink */
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool running, quit, exited;
+	pid_t tid;
+	struct queued_event *head, *tail;
+	struct seen *cache[CACHE_BUCKETS];
+	pthread_mutex_t pending_lock;
+	struct pending_op pending;
+	pthread_mutex_t polled_lock;
+	struct fh *polled; /* attribute files with a poll handle, linked by poll_next */
+} rp = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+	.pending_lock = PTHREAD_MUTEX_INITIALIZER,
+	.polled_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* ---- the cache of what was last seen ---- */
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 5381;
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h % CACHE_BUCKETS;
+}
+
+static struct seen *seen_find(const char *path)
+{
+	for (struct seen *s = rp.cache[hash(path)]; s; s = s->next)
+		if (strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
+/* Records text for path; returns 1 when it differs from what was seen, 0 when equal, and -1
+ * when the path was not seen before (a baseline, not a change). */
+static int seen_update(const char *path, char *text)
+{
+	struct seen *s = seen_find(path);
+
+	if (!s) {
+		s = calloc(1, sizeof(*s));
+		if (!s || !(s->path = strdup(path))) {
+			free(s);
+			free(text);
+			return -1;
+		}
+		s->text = text;
+		s->next = rp.cache[hash(path)];
+		rp.cache[hash(path)] = s;
+		return -1;
+	}
+	int changed = strcmp(s->text, text) != 0;
+	free(s->text);
+	s->text = text;
+	return changed;
+}
+
+/* Forgets path and everything under it. */
+static void seen_forget(const char *path)
+{
+	size_t len = strlen(path);
+	for (int b = 0; b < CACHE_BUCKETS; b++)
+		for (struct seen **pp = &rp.cache[b]; *pp;) {
+			struct seen *s = *pp;
+			if (strncmp(s->path, path, len) == 0 && (!s->path[len] || s->path[len] == '/')) {
+				*pp = s->next;
+				free(s->path);
+				free(s->text);
+				free(s);
+			} else {
+				pp = &s->next;
+			}
+		}
+}
+
+/* ---- the thread's own calls, recognised by the file system ---- */
+
+bool replay_is_self(fuse_req_t req)
+{
+	return rp.running && fuse_req_ctx(req)->pid == rp.tid;
+}
+
+int replay_pending(const char *path)
+{
+	int kind = 0;
+	pthread_mutex_lock(&rp.pending_lock);
+	if (rp.pending.kind && strcmp(rp.pending.path, path) == 0)
+		kind = rp.pending.kind;
+	pthread_mutex_unlock(&rp.pending_lock);
+	return kind;
+}
+
+static void set_pending(const char *path, int kind)
+{
+	pthread_mutex_lock(&rp.pending_lock);
+	snprintf(rp.pending.path, sizeof(rp.pending.path), "%s", path);
+	rp.pending.kind = kind;
+	pthread_mutex_unlock(&rp.pending_lock);
+}
+
+static void mount_path(const char *path, char *out, size_t len)
+{
+	snprintf(out, len, "%s/%s", fs_global.mountpoint, path);
+}
+
+/* Drops a cached entry so that the next lookup asks the file system again. */
+static void invalidate_entry(const char *path)
+{
+	char parent[512];
+	const char *slash = strrchr(path, '/');
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
+	fuse_ino_t pino = parent[0] ? inode_peek(parent) : FUSE_ROOT_ID;
+	const char *name = slash ? slash + 1 : path;
+	if (pino && !rp.quit)
+		fuse_lowlevel_notify_inval_entry(fs_global.se, pino, name, strlen(name));
+}
+
+static void replay_modify(const char *path)
+{
+	char full[4700];
+	mount_path(path, full, sizeof(full));
+	int fd = open(full, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "\n", 1) < 0) {
+		/* nothing to do: the event is lost, the state itself is right */
+	}
+	close(fd);
+}
+
+static void replay_create(const char *path, mode_t type, const char *target)
+{
+	char full[4700];
+	mount_path(path, full, sizeof(full));
+	invalidate_entry(path);
+	set_pending(path, 1);
+	if (type == S_IFDIR) {
+		if (mkdir(full, 0755) < 0 && errno != EEXIST)
+			fprintf(stderr, "rsmfs: replay mkdir %s: %s\n", path, strerror(errno));
+	} else if (type == S_IFLNK) {
+		if (symlink(target, full) < 0 && errno != EEXIST)
+			fprintf(stderr, "rsmfs: replay symlink %s: %s\n", path, strerror(errno));
+	}
+	set_pending("", 0);
+}
+
+static void replay_remove(const char *path, mode_t type)
+{
+	char full[4700];
+	mount_path(path, full, sizeof(full));
+	set_pending(path, type == S_IFDIR ? 2 : 3);
+	if (type == S_IFDIR)
+		rmdir(full);
+	else
+		unlink(full);
+	set_pending("", 0);
+	seen_forget(path);
+}
+
+/* ---- poll on attribute files ---- */
+
+void replay_poll_add(struct fh *fh)
+{
+	pthread_mutex_lock(&rp.polled_lock);
+	if (!fh->poll_listed) {
+		fh->poll_listed = true;
+		fh->refs++; /* lock order: polled_lock, then fh->lock is not taken here */
+		fh->poll_next = rp.polled;
+		rp.polled = fh;
+	}
+	pthread_mutex_unlock(&rp.polled_lock);
+}
+
+/* Wakes pollers of path whose last read differs from the current value. */
+static void poll_check(const char *path, const char *now, size_t len)
+{
+	pthread_mutex_lock(&rp.polled_lock);
+	for (struct fh **pp = &rp.polled; *pp;) {
+		struct fh *fh = *pp;
+		struct fuse_pollhandle *ph = NULL;
+		bool drop = false;
+		if (strcmp(fh->path, path) == 0) {
+			pthread_mutex_lock(&fh->lock);
+			if (fh->released) {
+				drop = true;
+			} else if (fh->ph && (fh->snap_len != len || memcmp(fh->snap, now, len))) {
+				ph = fh->ph;
+				fh->ph = NULL;
+				fh->poll_changed = true;
+			}
+			pthread_mutex_unlock(&fh->lock);
+		}
+		if (ph) {
+			fuse_lowlevel_notify_poll(ph);
+			fuse_pollhandle_destroy(ph);
+		}
+		if (drop) {
+			*pp = fh->poll_next;
+			fh->poll_listed = false;
+			pthread_mutex_unlock(&rp.polled_lock);
+			fh_put(fh);
+			pthread_mutex_lock(&rp.polled_lock);
+			pp = &rp.polled; /* the list may have changed meanwhile */
+			continue;
+		}
+		pp = &fh->poll_next;
+	}
+	pthread_mutex_unlock(&rp.polled_lock);
+}
+
+/* ---- comparing ---- */
+
+static void check_file(const char *path, const struct node *n)
+{
+	char *text;
+	size_t len;
+
+	if (n->type != N_FILE || render_node(n, &text, &len) != 0)
+		return;
+	poll_check(path, text, len);
+	if (seen_update(path, text) == 1)
+		replay_modify(path);
+}
+
+/* Whether a directory rendering (lines "<type><name>") lists name. */
+static bool listed(const char *text, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = text; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		if (l == len + 1 && strncmp(p + 1, name, len) == 0)
+			return true;
+		p += l + (nl ? 1 : 0);
+	}
+	return false;
+}
+
+/* Compares a directory's entries (and its attribute files) with what was seen. */
+static void check_dir(const char *path, bool files)
+{
+	struct node n;
+	struct dirent_list l;
+	char child[600];
+
+	if (tree_resolve(path, &n) != 0 || n.type != N_DIR || tree_list(path, &n, &l) != 0)
+		return;
+	size_t cap = 1;
+	for (size_t i = 0; i < l.count; i++)
+		cap += strlen(l.items[i].name) + 3;
+	char *text = malloc(cap), *p = text;
+	for (size_t i = 0; text && i < l.count; i++)
+		p += sprintf(p, "%c%s\n", l.items[i].type == S_IFDIR ? 'd'
+					  : l.items[i].type == S_IFLNK ? 'l'
+								       : 'f',
+			     l.items[i].name);
+	if (text)
+		*p = '\0';
+	struct seen *old = seen_find(path);
+	char *before = old ? strdup(old->text) : NULL;
+	int changed = text ? seen_update(path, text) : -1;
+	char *scan = before ? strdup(before) : NULL;
+	if (changed == 1 && scan) {
+		/* gone: in before, not now */
+		char *save = NULL;
+		for (char *line = strtok_r(scan, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			bool still = false;
+			for (size_t i = 0; i < l.count && !still; i++)
+				still = strcmp(l.items[i].name, line + 1) == 0;
+			if (!still && line[0] != 'f') {
+				snprintf(child, sizeof(child), "%s/%s", path, line + 1);
+				replay_remove(child, line[0] == 'd' ? S_IFDIR : S_IFLNK);
+			}
+		}
+	}
+	for (size_t i = 0; i < l.count; i++) {
+		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "/" : "", l.items[i].name);
+		bool is_new = changed == 1 && before && l.items[i].type != S_IFREG &&
+			      !listed(before, l.items[i].name);
+		struct node cn;
+		if (tree_resolve(child, &cn) != 0)
+			continue;
+		if (is_new && !rp.quit)
+			replay_create(child, l.items[i].type, cn.target);
+		if (files && cn.type == N_FILE)
+			check_file(child, &cn);
+	}
+	free(scan);
+	free(before);
+	free(l.items);
+}
+
+/* Every session's directories that depend on requests and drives. */
+static void check_sessions(const char *sub)
+{
+	struct rsm_names names;
+	char path[300];
+
+	if (rsm_list(fs_global.eng, RSM_KIND_SESSION, NULL, &names) != ERROR_SUCCESS)
+		return;
+	for (size_t i = 0; i < names.count && !rp.quit; i++) {
+		snprintf(path, sizeof(path), "sessions/%s%s%s", names.names[i], sub[0] ? "/" : "",
+			 sub);
+		check_dir(path, false);
+	}
+	rsm_names_free(&names);
+}
+
+static void check_pool_media(void)
+{
+	struct rsm_names names;
+	char path[300];
+
+	if (rsm_list(fs_global.eng, RSM_KIND_POOL, NULL, &names) != ERROR_SUCCESS)
+		return;
+	for (size_t i = 0; i < names.count && !rp.quit; i++) {
+		snprintf(path, sizeof(path), "pools/%s/media", names.names[i]);
+		check_dir(path, false);
+	}
+	rsm_names_free(&names);
+}
+
+/* What one engine event may have changed, compared and replayed. */
+static void replay_event(const struct rsm_event *ev)
+{
+	const char *top = ev->type == RSM_OBJ_REQUEST ? "requests"
+			  : ev->type == RSM_OBJ_OPREQ ? "opreqs"
+			  : ev->type == RSM_OBJ_MEDIA ? "media"
+						      : NULL;
+	struct node n;
+
+	if (ev->type == RSM_OBJ_SESSION || ev->type == RSM_OBJ_POOL) {
+		/* these come and go by the user's own mkdir and rmdir: the kernel saw those */
+		if (ev->op == RSM_EV_DELETE) {
+			seen_forget(ev->path);
+			return;
+		}
+	}
+	if (top && (ev->op == RSM_EV_INSERT || ev->op == RSM_EV_DELETE))
+		check_dir(top, false);
+	if (ev->op != RSM_EV_DELETE && tree_resolve(ev->path, &n) == 0) {
+		if (n.type == N_DIR)
+			check_dir(ev->path, true);
+		else
+			check_file(ev->path, &n);
+	}
+	if (ev->type == RSM_OBJ_REQUEST) {
+		check_sessions("");
+		check_sessions("requests");
+	} else if (ev->type == RSM_OBJ_DRIVE) {
+		check_sessions("mounts");
+	} else if (ev->type == RSM_OBJ_MEDIA) {
+		check_pool_media();
+		char sides[300];
+		snprintf(sides, sizeof(sides), "%s/sides/0", ev->path);
+		check_dir(sides, true);
+	} else if (ev->type == RSM_OBJ_LIBRARY || ev->type == RSM_OBJ_DOOR) {
+		char lib[300];
+		snprintf(lib, sizeof(lib), "%.*s", (int)strcspn(ev->path + 10, "/") + 10, ev->path);
+		check_dir(lib, true);
+	}
+}
+
+/* Takes the current state of the small, long-lived parts of the tree as the baseline. */
+static void baseline(void)
+{
+	static const char *const tops[] = {"libraries", "drives", "media", "pools", "opreqs",
+					   "requests"};
+	for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++) {
+		struct node n;
+		struct dirent_list l;
+		check_dir(tops[t], false);
+		if (strcmp(tops[t], "requests") == 0 || tree_resolve(tops[t], &n) ||
+		    tree_list(tops[t], &n, &l))
+			continue;
+		for (size_t i = 0; i < l.count; i++) {
+			char path[300];
+			snprintf(path, sizeof(path), "%s/%s", tops[t], l.items[i].name);
+			check_dir(path, true);
+		}
+		free(l.items);
+	}
+	check_pool_media();
+}
+
+static void *replay_main(void *arg)
+{
+	(void)arg;
+	rp.tid = (pid_t)syscall(SYS_gettid);
+	baseline();
+	pthread_mutex_lock(&rp.lock);
+	rp.running = true;
+	pthread_cond_broadcast(&rp.cond);
+	while (!rp.quit) {
+		struct queued_event *q = rp.head;
+		if (!q) {
+			pthread_cond_wait(&rp.cond, &rp.lock);
+			continue;
+		}
+		rp.head = q->next;
+		if (!rp.head)
+			rp.tail = NULL;
+		pthread_mutex_unlock(&rp.lock);
+		replay_event(&q->ev);
+		free(q);
+		pthread_mutex_lock(&rp.lock);
+	}
+	rp.exited = true;
+	pthread_cond_broadcast(&rp.cond);
+	pthread_mutex_unlock(&rp.lock);
+	return NULL;
+}
+
+/* The engine's observer: queues the event for the thread (engine thread, no engine lock). */
+static void replay_observe(void *ctx, const struct rsm_event *ev)
+{
+	struct queued_event *q = malloc(sizeof(*q));
+
+	(void)ctx;
+	if (!q)
+		return;
+	q->ev = *ev;
+	q->next = NULL;
+	pthread_mutex_lock(&rp.lock);
+	if (rp.quit) {
+		pthread_mutex_unlock(&rp.lock);
+		free(q);
+		return;
+	}
+	if (rp.tail)
+		rp.tail->next = q;
+	else
+		rp.head = q;
+	rp.tail = q;
+	pthread_cond_signal(&rp.cond);
+	pthread_mutex_unlock(&rp.lock);
+}
+
+int replay_start(void)
+{
+	if (pthread_create(&rp.thread, NULL, replay_main, NULL) != 0)
+		return -1;
+	pthread_mutex_lock(&rp.lock);
+	while (!rp.running)
+		pthread_cond_wait(&rp.cond, &rp.lock);
+	pthread_mutex_unlock(&rp.lock);
+	rsm_set_observer(fs_global.eng, replay_observe, NULL);
+	return 0;
+}
+
+/* Stops the thread.  One caught in a call through a mount that is going away is left behind
+ * (detached): the kernel answers it once the connection closes, and it touches nothing
+ * after that. */
+void replay_stop(void)
+{
+	struct timespec ts;
+	bool exited;
+
+	if (!rp.running)
+		return;
+	rsm_set_observer(fs_global.eng, NULL, NULL);
+	pthread_mutex_lock(&rp.lock);
+	rp.quit = true;
+	pthread_cond_broadcast(&rp.cond);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 1;
+	while (!rp.exited)
+		if (pthread_cond_timedwait(&rp.cond, &rp.lock, &ts) == ETIMEDOUT)
+			break;
+	exited = rp.exited;
+	while (rp.head) {
+		struct queued_event *q = rp.head;
+		rp.head = q->next;
+		free(q);
+	}
+	rp.tail = NULL;
+	pthread_mutex_unlock(&rp.lock);
+	if (exited)
+		pthread_join(rp.thread, NULL);
+	else
+		pthread_detach(rp.thread);
+	pthread_mutex_lock(&rp.polled_lock);
+	while (rp.polled) {
+		struct fh *fh = rp.polled;
+		rp.polled = fh->poll_next;
+		fh->poll_listed = false;
+		pthread_mutex_unlock(&rp.polled_lock);
+		fh_put(fh);
+		pthread_mutex_lock(&rp.polled_lock);
+	}
+	pthread_mutex_unlock(&rp.polled_lock);
+}
