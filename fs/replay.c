@@ -386,6 +386,16 @@ static void replay_event(const struct rsm_event *ev)
 			seen_forget(ev->path);
 			return;
 		}
+		if (ev->type == RSM_OBJ_SESSION && ev->op == RSM_EV_INSERT) {
+			/* what a new session holds is the baseline for its later changes */
+			char sub[300];
+			check_dir(ev->path, true);
+			snprintf(sub, sizeof(sub), "%s/requests", ev->path);
+			check_dir(sub, false);
+			snprintf(sub, sizeof(sub), "%s/mounts", ev->path);
+			check_dir(sub, false);
+			return;
+		}
 	}
 	if (top && (ev->op == RSM_EV_INSERT || ev->op == RSM_EV_DELETE))
 		check_dir(top, false);

@@ -98,7 +98,11 @@ def pread0(path):
 
 def write(path, text):
     data = text.encode().decode("unicode_escape").encode("latin-1")
-    fd = os.open(path, os.O_WRONLY)
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError as e:
+        print(name(e))  # refused at open: the mode says no
+        return
     try:
         os.write(fd, data)
         print("OK")
