@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fs.h"
@@ -49,7 +51,8 @@ static struct {
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool running, quit, exited;
-	pid_t tid;
+	pid_t hands; /* the child that makes the calls */
+	int cmd_fd, ack_fd;
 	struct queued_event *head, *tail;
 	struct seen *cache[CACHE_BUCKETS];
 	pthread_mutex_t pending_lock;
@@ -127,7 +130,7 @@ static void seen_forget(const char *path)
 
 bool replay_is_self(fuse_req_t req)
 {
-	return rp.running && fuse_req_ctx(req)->pid == rp.tid;
+	return rp.running && rp.hands > 0 && fuse_req_ctx(req)->pid == rp.hands;
 }
 
 int replay_pending(const char *path)
@@ -148,9 +151,120 @@ static void set_pending(const char *path, int kind)
 	pthread_mutex_unlock(&rp.pending_lock);
 }
 
-static void mount_path(const char *path, char *out, size_t len)
+/* ---- the hands: a child process that makes the calls ----
+ *
+ * The calls go through a child process, not this thread: a process with a file open on its
+ * own mount cannot always die (its exit closes the file and waits for a FLUSH that nobody
+ * will answer), and kill -9 of the daemon must always work.  The child holds no descriptor
+ * of the FUSE device, so the daemon's death closes the connection, and the kernel fails any
+ * call the child still has under way.  One command at a time: the thread sends it and waits
+ * for the child's one-byte acknowledgement.
+ */
+
+static void hands_main(int cmd, int ack)
 {
-	snprintf(out, len, "%s/%s", fs_global.mountpoint, path);
+	static char buf[8192];
+	size_t used = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		char *nl = memchr(buf, '\n', used);
+		if (!nl) {
+			ssize_t n = used < sizeof(buf) ? read(cmd, buf + used, sizeof(buf) - used) : -1;
+			if (n <= 0)
+				_exit(0);
+			used += (size_t)n;
+			continue;
+		}
+		*nl = '\0';
+		/* "<op> <path>[\t<target>]": m modify, d mkdir, l symlink, D rmdir, L unlink */
+		char *path = buf + 2, *target = strchr(path, '\t');
+		if (target)
+			*target++ = '\0';
+		int fd;
+		switch (buf[0]) {
+		case 'm':
+			fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+			if (fd >= 0) {
+				if (write(fd, "\n", 1) < 0) {
+					/* the event is lost; the state itself is right */
+				}
+				close(fd);
+			}
+			break;
+		case 'd':
+			mkdir(path, 0755);
+			break;
+		case 'l':
+			if (symlink(target ? target : ".", path) < 0) {
+				/* already there: nothing to announce */
+			}
+			break;
+		case 'D':
+			rmdir(path);
+			break;
+		case 'L':
+			unlink(path);
+			break;
+		}
+		used -= (size_t)(nl + 1 - buf);
+		memmove(buf, nl + 1, used);
+		if (write(ack, "k", 1) != 1)
+			_exit(0);
+	}
+}
+
+/* Starts the child; returns its pid or -1. */
+static pid_t hands_start(void)
+{
+	int cmd[2], ack[2];
+
+	if (pipe2(cmd, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(ack, O_CLOEXEC) < 0) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* only the two pipes: above all, no FUSE device descriptor, and none of the
+		 * daemon's standard streams, which whoever started it may be waiting on */
+		int c = fcntl(cmd[0], F_DUPFD, 10), a = fcntl(ack[1], F_DUPFD, 10);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		dup2(c, 3);
+		dup2(a, 4);
+		close_range(5, ~0U, 0);
+		hands_main(3, 4);
+	}
+	close(cmd[0]);
+	close(ack[1]);
+	if (pid < 0) {
+		close(cmd[1]);
+		close(ack[0]);
+		return -1;
+	}
+	rp.cmd_fd = cmd[1];
+	rp.ack_fd = ack[0];
+	return pid;
+}
+
+/* Has the child do one call on path (relative to the mount) and waits until it is done. */
+static void hands_do(char op, const char *path, const char *target)
+{
+	char line[1200], ack;
+	int n = snprintf(line, sizeof(line), "%c %s/%s%s%s\n", op, fs_global.mountpoint, path,
+			 target ? "\t" : "", target ? target : "");
+
+	if (rp.cmd_fd < 0 || rp.quit || n <= 0 || (size_t)n >= sizeof(line))
+		return;
+	if (write(rp.cmd_fd, line, (size_t)n) != n || read(rp.ack_fd, &ack, 1) != 1) {
+		close(rp.cmd_fd);
+		rp.cmd_fd = -1; /* the child is gone: no more replays */
+	}
 }
 
 /* Drops a cached entry so that the next lookup asks the file system again. */
@@ -167,42 +281,21 @@ static void invalidate_entry(const char *path)
 
 static void replay_modify(const char *path)
 {
-	char full[4700];
-	mount_path(path, full, sizeof(full));
-	int fd = open(full, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	if (write(fd, "\n", 1) < 0) {
-		/* nothing to do: the event is lost, the state itself is right */
-	}
-	close(fd);
+	hands_do('m', path, NULL);
 }
 
 static void replay_create(const char *path, mode_t type, const char *target)
 {
-	char full[4700];
-	mount_path(path, full, sizeof(full));
 	invalidate_entry(path);
 	set_pending(path, 1);
-	if (type == S_IFDIR) {
-		if (mkdir(full, 0755) < 0 && errno != EEXIST)
-			fprintf(stderr, "rsmfs: replay mkdir %s: %s\n", path, strerror(errno));
-	} else if (type == S_IFLNK) {
-		if (symlink(target, full) < 0 && errno != EEXIST)
-			fprintf(stderr, "rsmfs: replay symlink %s: %s\n", path, strerror(errno));
-	}
+	hands_do(type == S_IFDIR ? 'd' : 'l', path, type == S_IFDIR ? NULL : target);
 	set_pending("", 0);
 }
 
 static void replay_remove(const char *path, mode_t type)
 {
-	char full[4700];
-	mount_path(path, full, sizeof(full));
 	set_pending(path, type == S_IFDIR ? 2 : 3);
-	if (type == S_IFDIR)
-		rmdir(full);
-	else
-		unlink(full);
+	hands_do(type == S_IFDIR ? 'D' : 'L', path, NULL);
 	set_pending("", 0);
 	seen_forget(path);
 }
@@ -447,7 +540,6 @@ static void baseline(void)
 static void *replay_main(void *arg)
 {
 	(void)arg;
-	rp.tid = (pid_t)syscall(SYS_gettid);
 	baseline();
 	pthread_mutex_lock(&rp.lock);
 	rp.running = true;
@@ -499,6 +591,10 @@ static void replay_observe(void *ctx, const struct rsm_event *ev)
 
 int replay_start(void)
 {
+	rp.cmd_fd = rp.ack_fd = -1;
+	rp.hands = hands_start();
+	if (rp.hands < 0)
+		return -1;
 	if (pthread_create(&rp.thread, NULL, replay_main, NULL) != 0)
 		return -1;
 	pthread_mutex_lock(&rp.lock);
@@ -509,9 +605,20 @@ int replay_start(void)
 	return 0;
 }
 
-/* Stops the thread.  One caught in a call through a mount that is going away is left behind
- * (detached): the kernel answers it once the connection closes, and it touches nothing
- * after that. */
+/* Waits up to ms for the child to exit; true when it has. */
+static bool hands_exited(int ms)
+{
+	for (int i = 0; i < ms / 10; i++) {
+		if (waitpid(rp.hands, NULL, WNOHANG) == rp.hands)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/* Stops the thread and the child.  A child caught in a call that the daemon will no longer
+ * answer (the session loop has ended) is killed; the thread waiting for its acknowledgement
+ * then sees the pipe close. */
 void replay_stop(void)
 {
 	struct timespec ts;
@@ -524,11 +631,27 @@ void replay_stop(void)
 	rp.quit = true;
 	pthread_cond_broadcast(&rp.cond);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += 1;
+	ts.tv_nsec += 300 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
 	while (!rp.exited)
 		if (pthread_cond_timedwait(&rp.cond, &rp.lock, &ts) == ETIMEDOUT)
 			break;
 	exited = rp.exited;
+	pthread_mutex_unlock(&rp.lock);
+	if (!exited)
+		kill(rp.hands, SIGKILL);
+	pthread_join(rp.thread, NULL);
+	if (rp.cmd_fd >= 0)
+		close(rp.cmd_fd); /* the child's end of work */
+	if (!hands_exited(500)) {
+		kill(rp.hands, SIGKILL);
+		hands_exited(100);
+	}
+	close(rp.ack_fd);
+	pthread_mutex_lock(&rp.lock);
 	while (rp.head) {
 		struct queued_event *q = rp.head;
 		rp.head = q->next;
@@ -536,10 +659,6 @@ void replay_stop(void)
 	}
 	rp.tail = NULL;
 	pthread_mutex_unlock(&rp.lock);
-	if (exited)
-		pthread_join(rp.thread, NULL);
-	else
-		pthread_detach(rp.thread);
 	pthread_mutex_lock(&rp.polled_lock);
 	while (rp.polled) {
 		struct fh *fh = rp.polled;

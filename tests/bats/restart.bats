@@ -13,10 +13,20 @@ restart() {
 	start_rsmfs "$@"
 }
 
-# crash - kill -9 the daemon and clear its dead mount
+# crash - kill -9 the daemon and clear its dead mount.  The daemon must die at once, whatever
+# its threads were doing (none may be left waiting on its own mount).
 crash() {
-	kill -KILL "$RSMFS_PID"
-	wait "$RSMFS_PID" 2>/dev/null || true
+	local pid=$RSMFS_PID
+	kill -KILL "$pid"
+	for _ in $(seq 50); do
+		[ ! -d "/proc/$pid" ] && break
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null &&
+			[ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -le 1 ] && break
+		sleep 0.1
+	done
+	[ "$(ls "/proc/$pid/task" 2>/dev/null | wc -l)" -le 1 ] ||
+		{ echo "rsmfs $pid did not die: $(ls "/proc/$pid/task")" >&2; return 1; }
+	wait "$pid" 2>/dev/null || true
 	RSMFS_PID=
 	fusermount3 -uz "$MNT" 2>/dev/null || true
 }
@@ -103,6 +113,8 @@ each_medium_once() {
 	LOAD=30 write_config
 	start_rsmfs
 	mkdir "$MNT/sessions/s"
+	# a watcher keeps the inotify replay busy while the daemon dies
+	inotifywait -m -r "$MNT/drives" "$MNT/media" >/dev/null 2>&1 &
 	ctl s "mount T00001L6 nowait"
 	wait_for "$MNT/drives/d0/state" loading
 	crash
@@ -153,12 +165,13 @@ each_medium_once() {
 @test "finished requests past the retention are purged at start-up" {
 	ctl s "mount T00001L6"
 	ctl s "dismount T00001L6"
+	wait_for "$MNT/requests/2/state" passed
 	echo "message x" >"$MNT/sessions/s/ctl"
 	echo satisfy >"$MNT/opreqs/1/ctl"
 	[ "$(ls "$MNT/requests" | wc -l)" -eq 2 ]
 	stop_rsmfs
 	write_config "request_retention = 1s"
-	sleep 1.5
+	sleep 2.2 # times are kept in whole seconds: more than one whole second must pass
 	start_rsmfs
 	[ "$(ls "$MNT/requests" | wc -l)" -eq 0 ]
 	[ "$(ls "$MNT/opreqs" | wc -l)" -eq 0 ]

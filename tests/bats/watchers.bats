@@ -109,6 +109,7 @@ seen() {
 	[ "$(ls "$MNT/requests")" = 1 ]
 	[ "$(stat -c %s "$MNT/drives/d0/state")" -eq 8 ]
 	ctl s "dismount T00001L6"
+	wait_for "$MNT/requests/2/state" passed
 	[ ! -e "$MNT/drives/d0/medium" ]
 	[ "$(stat -c %s "$MNT/drives/d0/state")" -eq 6 ]
 }
