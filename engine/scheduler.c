@@ -52,6 +52,31 @@ enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait
 	return BLOCKED;
 }
 
+/* Starts a job that brings cartridge m into drive d (a mount, or a cleaning): a medium left
+ * in the drive (job->evict) is unloaded and put away first. */
+static enum attempt start_into_drive(struct rsm_engine *eng, struct request *r, struct job *job,
+				     struct drive *d, struct medium *m)
+{
+	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+	d->job = job;
+	m->busy = r;
+	m->state = MEDIA_LOADING;
+	if (m->loc == LOC_DRIVE)
+		source_drive_claim(eng, m, job); /* taken from another drive, dismountable */
+	if (job->evict != NO_INDEX) {
+		struct medium *ev = &eng->media[job->evict];
+		ev->state = MEDIA_UNLOADING;
+		d->state = DRIVE_UNLOADING;
+		job->phase = PH_EVICT_UNLOAD;
+		save_and_emit(eng, NULL, ev);
+	} else {
+		d->state = job->clean ? DRIVE_CLEANING : DRIVE_LOADING;
+	}
+	save_and_emit(eng, d, m);
+	job_advance(eng, job);
+	return STARTED;
+}
+
 static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 {
 	struct medium *m = &eng->media[r->medium];
@@ -133,24 +158,7 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		return FINISHED;
 	job->evict = d->medium;
 	r->drive = target;
-	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
-	d->job = job;
-	m->busy = r;
-	m->state = MEDIA_LOADING;
-	if (m->loc == LOC_DRIVE)
-		source_drive_claim(eng, m, job);
-	if (job->evict != NO_INDEX) {
-		struct medium *ev = &eng->media[job->evict];
-		ev->state = MEDIA_UNLOADING;
-		d->state = DRIVE_UNLOADING;
-		job->phase = PH_EVICT_UNLOAD;
-		save_and_emit(eng, NULL, ev);
-	} else {
-		d->state = DRIVE_LOADING;
-	}
-	save_and_emit(eng, d, m);
-	job_advance(eng, job);
-	return STARTED;
+	return start_into_drive(eng, r, job, d, m);
 }
 
 static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
@@ -341,22 +349,7 @@ static enum attempt try_clean(struct rsm_engine *eng, struct request *r)
 	job->clean = true;
 	job->evict = d->medium;
 	r->medium = ci;
-	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
-	d->job = job;
-	c->busy = r;
-	c->state = MEDIA_LOADING;
-	if (job->evict != NO_INDEX) {
-		struct medium *ev = &eng->media[job->evict];
-		ev->state = MEDIA_UNLOADING;
-		d->state = DRIVE_UNLOADING;
-		job->phase = PH_EVICT_UNLOAD;
-		save_and_emit(eng, NULL, ev);
-	} else {
-		d->state = DRIVE_CLEANING;
-	}
-	save_and_emit(eng, d, c);
-	job_advance(eng, job);
-	return STARTED;
+	return start_into_drive(eng, r, job, d, c);
 }
 
 /* Inventory: the robot scans the library (fast: barcodes only, one pass; full: every

@@ -196,6 +196,30 @@ static bool parse_priority(const char *s, int *out)
 static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive);
 static void batch_run(struct batch *b);
 
+/* Before a call that may complete later through mount_done: the callback's reference. */
+static void park_prepare(struct batch *b, bool allocate)
+{
+	pthread_mutex_lock(&b->lock);
+	b->refs++; /* for mount_done */
+	b->pending_allocate = allocate;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* After it: true when the write is parked on request (unless it completed meanwhile);
+ * otherwise the callback's reference goes, since it will not run. */
+static bool park_settle(struct batch *b, rsm_err e, uint64_t request)
+{
+	if (e == ERROR_IO_PENDING) {
+		pthread_mutex_lock(&b->lock);
+		if (!b->has_completion)
+			b->pending = request;
+		pthread_mutex_unlock(&b->lock);
+		return true;
+	}
+	batch_put(b);
+	return false;
+}
+
 static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	struct rsm_mount_args a = {.timeout_ms = RSM_WAIT_INFINITE};
@@ -272,19 +296,10 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	}
 	a.medium = medium;
 	a.drive = drive[0] ? drive : NULL;
-	pthread_mutex_lock(&b->lock);
-	b->refs++; /* for mount_done */
-	b->pending_allocate = false;
-	pthread_mutex_unlock(&b->lock);
+	park_prepare(b, false);
 	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
-	if (e == ERROR_IO_PENDING) {
-		pthread_mutex_lock(&b->lock);
-		if (!b->has_completion)
-			b->pending = request;
-		pthread_mutex_unlock(&b->lock);
+	if (park_settle(b, e, request))
 		return 1;
-	}
-	batch_put(b); /* mount_done will not run */
 	if (e != ERROR_SUCCESS) {
 		const char *what = e == ERROR_INVALID_MEDIA ? medium
 				   : e == ERROR_INVALID_DRIVE ? drive
@@ -364,20 +379,11 @@ static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
 	}
 	if (strlen(tok[1]) > RSM_NAME_MAX)
 		return outcome_fail(o, ERROR_INVALID_MEDIA_POOL, "no such pool %s", tok[1]);
-	pthread_mutex_lock(&b->lock);
-	b->refs++; /* for mount_done */
-	b->pending_allocate = true;
-	pthread_mutex_unlock(&b->lock);
+	park_prepare(b, true);
 	e = rsm_allocate(fs_global.eng, b->session, &b->cred, tok[1], options, timeout_ms,
 			 mount_done, b, &request, result);
-	if (e == ERROR_IO_PENDING) {
-		pthread_mutex_lock(&b->lock);
-		if (!b->has_completion)
-			b->pending = request;
-		pthread_mutex_unlock(&b->lock);
+	if (park_settle(b, e, request))
 		return 1;
-	}
-	batch_put(b); /* mount_done will not run */
 	if (e != ERROR_SUCCESS)
 		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA_POOL ? tok[1] : "");
 	char line[160];
