@@ -291,7 +291,7 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 {
 	struct rsm_engine *eng = calloc(1, sizeof(*eng));
 	pthread_condattr_t ca;
-	char images[4200];
+	char images[4200], sim[4200];
 
 	if (!eng) {
 		snprintf(err, errlen, "out of memory");
@@ -308,7 +308,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	eng->next_opreq = 1;
 
 	snprintf(images, sizeof(images), "%s/images", cfg->data_dir);
-	if (make_dirs(cfg->data_dir) < 0 || make_dirs(images) < 0) {
+	snprintf(sim, sizeof(sim), "%s/sim", cfg->data_dir);
+	if (make_dirs(cfg->data_dir) < 0 || make_dirs(images) < 0 || make_dirs(sim) < 0) {
 		snprintf(err, errlen, "cannot create data directory %s: %s", cfg->data_dir,
 			 strerror(errno));
 		goto fail;

@@ -81,7 +81,13 @@ extern const char *const req_state_names[];
 extern const char *const req_op_names[];
 extern const char *const side_state_names[];
 
-enum opreq_type { OPREQ_NEWMEDIA, OPREQ_CLEANER, OPREQ_DEVICESERVICE, OPREQ_MOVEMEDIA, OPREQ_MESSAGE };
+enum opreq_type {
+	OPREQ_NEWMEDIA,
+	OPREQ_CLEANER,
+	OPREQ_DEVICESERVICE,
+	OPREQ_MOVEMEDIA,
+	OPREQ_MESSAGE
+};
 enum opreq_state { OPREQ_SUBMITTED, OPREQ_ACTIVE, OPREQ_INPROGRESS, OPREQ_COMPLETE, OPREQ_REFUSED };
 extern const char *const opreq_type_names[];
 extern const char *const opreq_state_names[];
@@ -92,14 +98,14 @@ enum pool_right { POOL_USE, POOL_MODIFY, POOL_CONTROL };
 struct library {
 	char name[RSM_NAME_MAX + 1];
 	char guid[RSM_GUID_LEN + 1];
-	char type[16];  /* changer, standalone, offline */
-	bool present;   /* configured in this run */
+	char type[16];	/* changer, standalone, offline */
+	bool present;	/* configured in this run */
 	bool reachable; /* its changer answers (a sim always does) */
 	bool enabled;
 	char backend[16], changer[256];
 	char door[8];
 	char media_type[32]; /* what its cartridges are (new ones inserted by the operator) */
-	bool jammed;         /* the robot is stuck: no move starts until it is freed */
+	bool jammed;	     /* the robot is stuck: no move starts until it is freed */
 	bool inventorying;
 	int nslots, nports;
 	int *slot_medium; /* medium index per slot, NO_INDEX when empty */
@@ -120,9 +126,9 @@ struct drive {
 	int number;
 	enum drive_state state;
 	bool enabled;
-	bool failed;        /* a device fault: nothing uses it until it is repaired */
-	int medium;         /* medium index, NO_INDEX when empty */
-	int session;        /* session slot that has it mounted, NO_INDEX when none */
+	bool failed;	    /* a device fault: nothing uses it until it is repaired */
+	int medium;	    /* medium index, NO_INDEX when empty */
+	int session;	    /* session slot that has it mounted, NO_INDEX when none */
 	struct job *job;    /* the job using the drive, NULL when idle */
 	uint64_t last_used; /* LRU stamp */
 	uint64_t mounts, cleanings, errors;
@@ -169,9 +175,9 @@ struct request {
 	enum req_op op;
 	enum req_state state;
 	char session_name[RSM_NAME_MAX + 1];
-	int session;   /* slot, NO_INDEX once the session is gone */
-	int medium;    /* NO_INDEX when none */
-	int drive;     /* requested or chosen drive, NO_INDEX */
+	int session; /* slot, NO_INDEX once the session is gone */
+	int medium;  /* NO_INDEX when none */
+	int drive;   /* requested or chosen drive, NO_INDEX */
 	int library;
 	int port; /* eject and inject: the port asked for, -1 = any */
 	int priority;
@@ -190,8 +196,8 @@ struct request {
 	 * as done by hand, an allocation search again */
 	uint64_t opreq;
 	bool opreq_satisfied;
-	int pool;                          /* allocate: the pool; NO_INDEX otherwise */
-	char result[RSM_NAME_MAX + 8];     /* allocate: "<medium>/<side>" */
+	int pool;		       /* allocate: the pool; NO_INDEX otherwise */
+	char result[RSM_NAME_MAX + 8]; /* allocate: "<medium>/<side>" */
 };
 
 struct opreq {
@@ -201,8 +207,8 @@ struct opreq {
 	enum opreq_state state;
 	char message[256];
 	uint64_t request; /* the library request it blocks, 0 = none */
-	int library;      /* device service: the library; NO_INDEX when none */
-	int drive;        /* device service: the failed drive; NO_INDEX for the robot */
+	int library;	  /* device service: the library; NO_INDEX when none */
+	int drive;	  /* device service: the failed drive; NO_INDEX for the robot */
 	int64_t submitted, finished;
 };
 
@@ -273,10 +279,10 @@ enum job_phase {
 	PH_LOAD,
 	PH_UNLOAD,
 	PH_MOVE_HOME,
-	PH_EJECT_MOVE,  /* slot or drive -> port */
+	PH_EJECT_MOVE,	/* slot or drive -> port */
 	PH_INJECT_MOVE, /* port -> slot */
-	PH_CLEAN,       /* the cleaner works in the drive */
-	PH_INVENTORY,   /* the robot scans the library */
+	PH_CLEAN,	/* the cleaner works in the drive */
+	PH_INVENTORY,	/* the robot scans the library */
 };
 
 struct job {
@@ -288,8 +294,8 @@ struct job {
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;
-	bool clean;          /* a cleaning: medium is the cleaner cartridge */
-	double robot_secs;   /* a robot step that is not one move (inventory); 0 = move_time */
+	bool clean;	   /* a cleaning: medium is the cleaner cartridge */
+	double robot_secs; /* a robot step that is not one move (inventory); 0 = move_time */
 	struct job *next_robot;
 	struct job *live_prev, *live_next; /* every job in flight (freed at close) */
 };
@@ -300,8 +306,8 @@ struct rsm_engine {
 	pthread_cond_t notify_cond;
 	pthread_t worker;
 	bool worker_started;
-	bool stopping;  /* rsm_engine_stop called */
-	bool quit;      /* the worker must exit */
+	bool stopping; /* rsm_engine_stop called */
+	bool quit;     /* the worker must exit */
 	struct rsm_config cfg;
 	sqlite3 *db;
 	bool db_readonly;
@@ -345,8 +351,8 @@ void guid_new(char out[RSM_GUID_LEN + 1]);
 void timer_add(struct rsm_engine *eng, double delay, void (*fn)(struct rsm_engine *, void *),
 	       void *arg);
 void timer_cancel_arg(struct rsm_engine *eng, void *arg);
-void defer_done(struct rsm_engine *eng, rsm_done_fn done, void *ctx, rsm_err err,
-		uint64_t request, const char *drive);
+void defer_done(struct rsm_engine *eng, rsm_done_fn done, void *ctx, rsm_err err, uint64_t request,
+		const char *drive);
 void defer_ready(struct rsm_engine *eng, rsm_ready_fn ready, void *ctx);
 void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev);
 bool valid_name(const char *name);
@@ -366,13 +372,17 @@ rsm_handle session_handle(struct rsm_engine *eng, int slot);
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);
 
 /* notify.c */
-void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op op,
-	  const char *path, const char *guid);
+void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op op, const char *path,
+	  const char *guid);
 void emit_drive(struct rsm_engine *eng, struct drive *d);
 void emit_medium(struct rsm_engine *eng, struct medium *m);
 void emit_request(struct rsm_engine *eng, struct request *r, enum rsm_event_op op);
 void emit_library(struct rsm_engine *eng, struct library *l);
 void emit_slots(struct rsm_engine *eng, struct library *l, bool port);
+void emit_door(struct rsm_engine *eng, struct library *l);
+void emit_pool(struct rsm_engine *eng, struct pool *p, enum rsm_event_op op);
+void emit_side(struct rsm_engine *eng, struct medium *m, int side);
+void emit_opreq(struct rsm_engine *eng, struct opreq *o, enum rsm_event_op op);
 void channels_end_session(struct rsm_engine *eng, int session);
 void channels_stop_all(struct rsm_engine *eng);
 void channel_free_ring(struct channel *c);
@@ -390,8 +400,8 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, uint64_t *number);
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
 		       rsm_err error);
-void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,
-		    rsm_err error, const char *detail);
+void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state, rsm_err error,
+		    const char *detail);
 void requests_purge(struct rsm_engine *eng);
 
 /* jobs.c: work in flight */
@@ -412,8 +422,7 @@ void job_advance(struct rsm_engine *eng, struct job *job);
 enum attempt { STARTED, FINISHED, BLOCKED };
 bool drive_usable(const struct drive *d);
 /* Waits (state waiting), or fails with if_no_wait for a request that asked not to wait. */
-enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait,
-		   const char *why);
+enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait, const char *why);
 enum attempt wait_for_operator(struct rsm_engine *eng, struct request *r, enum opreq_type type);
 enum attempt try_inject(struct rsm_engine *eng, struct request *r);
 void schedule(struct rsm_engine *eng);
@@ -423,8 +432,6 @@ void session_release_media(struct rsm_engine *eng, int session);
 /* pool_ops.c: pools and allocation */
 bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
 enum attempt try_allocate(struct rsm_engine *eng, struct request *r);
-void emit_pool(struct rsm_engine *eng, struct pool *p, enum rsm_event_op op);
-void emit_side(struct rsm_engine *eng, struct medium *m, int side);
 
 /* opreq.c: operator requests */
 uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
@@ -441,6 +448,8 @@ void opreqs_purge(struct rsm_engine *eng);
 int opreqs_load(struct rsm_engine *eng);
 
 /* load.c: start-up */
+/* The index of s in a table of state names; 0 when it is not there. */
+int name_index(const char *const *names, int count, const char *s);
 int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen);
 /* Reconciles with the changers and settles what the last run left in process. */
 void load_settle(struct rsm_engine *eng);

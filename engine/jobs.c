@@ -56,8 +56,8 @@ void settle_medium_state(struct rsm_engine *eng, struct medium *m)
 		m->state = MEDIA_OFFLINE;
 		break;
 	case LOC_DRIVE:
-		m->state = eng->drives[m->loc_addr].session >= 0 ? MEDIA_MOUNTED
-								  : MEDIA_DISMOUNTABLE;
+		m->state =
+		    eng->drives[m->loc_addr].session >= 0 ? MEDIA_MOUNTED : MEDIA_DISMOUNTABLE;
 		break;
 	}
 }
@@ -320,8 +320,7 @@ static void home_done(struct rsm_engine *eng, struct job *job)
 }
 
 /* Why a robot step cannot be carried out now, or NULL. */
-static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, char *buf,
-				    size_t len)
+static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, char *buf, size_t len)
 {
 	struct library *l = job_library(eng, job);
 
@@ -368,7 +367,8 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 		struct medium *ev = &eng->media[job->evict];
 		if (put_away(eng, job->evict) < 0) {
 			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot for the evicted medium");
+			job_fail(eng, job, ERROR_LIBRARY_FULL,
+				 "no free slot for the evicted medium");
 			return;
 		}
 		d->state = job->clean ? DRIVE_CLEANING : DRIVE_EMPTY;
@@ -392,7 +392,8 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 	case PH_MOVE_HOME:
 		if (put_away(eng, job->medium) < 0) {
 			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot to return the medium to");
+			job_fail(eng, job, ERROR_LIBRARY_FULL,
+				 "no free slot to return the medium to");
 			return;
 		}
 		home_done(eng, job);

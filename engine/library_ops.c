@@ -211,7 +211,6 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 			       const char *library)
 {
 	rsm_err e;
-	char path[RSM_NAME_MAX + 32];
 
 	engine_lock(eng);
 	struct library *l = control_library(eng, cred, library, &e);
@@ -223,8 +222,7 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 		if (e != ERROR_SUCCESS) {
 			snprintf(l->door, sizeof(l->door), "open");
 		} else {
-			snprintf(path, sizeof(path), "libraries/%s/door", l->name);
-			emit(eng, RSM_OBJ_DOOR, RSM_EV_UPDATE, path, l->guid);
+			emit_door(eng, l);
 			emit_library(eng, l);
 			robot_kick(eng, l);
 			schedule(eng);
@@ -256,6 +254,8 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 {
 	rsm_err e;
 
+	if (!drive)
+		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
 	int di = control_drive(eng, cred, drive, &e);
 	if (di < 0)
@@ -279,14 +279,6 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 out:
 	engine_unlock(eng);
 	return e;
-}
-
-rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *drive, bool enabled)
-{
-	if (!drive)
-		return ERROR_INVALID_PARAMETER;
-	return rsm_drive_enable(eng, cred, drive, enabled, NULL);
 }
 
 rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
@@ -321,12 +313,6 @@ rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 out:
 	engine_unlock(eng);
 	return e;
-}
-
-rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *medium, bool enabled)
-{
-	return rsm_media_enable(eng, cred, medium, enabled, NULL);
 }
 
 rsm_err rsm_drive_clean(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,

@@ -7,9 +7,9 @@
 
 #include "internal.h"
 
-static int state_index(const char *const *names, int count, const char *s)
+int name_index(const char *const *names, int count, const char *s)
 {
-	for (int i = 0; i < count; i++)
+	for (int i = 0; s && i < count; i++)
 		if (names[i] && strcmp(names[i], s) == 0)
 			return i;
 	return 0;
@@ -97,7 +97,7 @@ static int load_drives(struct rsm_engine *eng)
 		snprintf(d->guid, sizeof(d->guid), "%s", col(st, 1));
 		d->library = library_find(eng, col(st, 2));
 		d->number = sqlite3_column_int(st, 3);
-		d->state = (enum drive_state)state_index(drive_state_names, drive_state_names_count,
+		d->state = (enum drive_state)name_index(drive_state_names, drive_state_names_count,
 							 col(st, 4));
 		d->enabled = sqlite3_column_int(st, 5);
 		d->failed = d->state == DRIVE_FAILED;
@@ -129,12 +129,12 @@ static int load_media(struct rsm_engine *eng)
 		snprintf(m->guid, sizeof(m->guid), "%s", col(st, 1));
 		snprintf(m->barcode, sizeof(m->barcode), "%s", col(st, 2));
 		snprintf(m->type, sizeof(m->type), "%s", col(st, 3));
-		m->state = (enum media_state)state_index(media_state_names, media_state_names_count,
+		m->state = (enum media_state)name_index(media_state_names, media_state_names_count,
 							 col(st, 4));
 		m->enabled = sqlite3_column_int(st, 5);
 		m->library = library_find(eng, col(st, 6));
 		m->pool = pool_find(eng, col(st, 7));
-		m->loc = (enum loc_kind)state_index(locs, 4, col(st, 8));
+		m->loc = (enum loc_kind)name_index(locs, 4, col(st, 8));
 		m->loc_addr = sqlite3_column_int(st, 9);
 		m->home_slot = sqlite3_column_int(st, 10);
 	}
@@ -150,7 +150,7 @@ static int load_media(struct rsm_engine *eng)
 			continue;
 		struct side *s = &eng->media[mi].sides[side];
 		snprintf(s->guid, sizeof(s->guid), "%s", col(st, 2));
-		s->state = (enum side_state)state_index(side_state_names, side_state_names_count,
+		s->state = (enum side_state)name_index(side_state_names, side_state_names_count,
 							col(st, 3));
 		snprintf(s->owner, sizeof(s->owner), "%s", col(st, 4));
 		if (eng->media[mi].nsides < side + 1)
@@ -180,8 +180,8 @@ static int load_requests(struct rsm_engine *eng)
 		}
 		r->number = (uint64_t)sqlite3_column_int64(st, 0);
 		snprintf(r->guid, sizeof(r->guid), "%s", col(st, 1));
-		r->op = (enum req_op)state_index(req_op_names, req_op_names_count, col(st, 2));
-		r->state = (enum req_state)state_index(req_state_names, req_state_names_count,
+		r->op = (enum req_op)name_index(req_op_names, req_op_names_count, col(st, 2));
+		r->state = (enum req_state)name_index(req_state_names, req_state_names_count,
 						       col(st, 3));
 		snprintf(r->session_name, sizeof(r->session_name), "%s", col(st, 4));
 		r->session = NO_INDEX;

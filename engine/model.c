@@ -341,8 +341,6 @@ rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_
 		out->uid = p->uid;
 		out->gid = p->gid;
 		out->mode = p->mode;
-		for (int i = 0; i < eng->nmedia; i++)
-			out->nmedia += eng->media[i].pool == pi;
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);

@@ -140,6 +140,34 @@ void emit_library(struct rsm_engine *eng, struct library *l)
 	emit(eng, RSM_OBJ_LIBRARY, RSM_EV_UPDATE, path, l->guid);
 }
 
+void emit_door(struct rsm_engine *eng, struct library *l)
+{
+	char path[RSM_NAME_MAX + 32];
+	snprintf(path, sizeof(path), "libraries/%s/door", l->name);
+	emit(eng, RSM_OBJ_DOOR, RSM_EV_UPDATE, path, l->guid);
+}
+
+void emit_pool(struct rsm_engine *eng, struct pool *p, enum rsm_event_op op)
+{
+	char path[RSM_NAME_MAX + 16];
+	snprintf(path, sizeof(path), "pools/%s", p->name);
+	emit(eng, RSM_OBJ_POOL, op, path, p->guid);
+}
+
+void emit_side(struct rsm_engine *eng, struct medium *m, int side)
+{
+	char path[RSM_NAME_MAX + 32];
+	snprintf(path, sizeof(path), "media/%s/sides/%d", m->name, side);
+	emit(eng, RSM_OBJ_SIDE, RSM_EV_UPDATE, path, m->sides[side].guid);
+}
+
+void emit_opreq(struct rsm_engine *eng, struct opreq *o, enum rsm_event_op op)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "opreqs/%llu", (unsigned long long)o->number);
+	emit(eng, RSM_OBJ_OPREQ, op, path, o->guid);
+}
+
 void emit_slots(struct rsm_engine *eng, struct library *l, bool port)
 {
 	char path[96];

@@ -24,13 +24,6 @@ static bool opreq_open(const struct opreq *o)
 	return o->state != OPREQ_COMPLETE && o->state != OPREQ_REFUSED;
 }
 
-static void emit_opreq(struct rsm_engine *eng, struct opreq *o, enum rsm_event_op op)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "opreqs/%llu", (unsigned long long)o->number);
-	emit(eng, RSM_OBJ_OPREQ, op, path, o->guid);
-}
-
 struct opreq *opreq_find(struct rsm_engine *eng, uint64_t number)
 {
 	size_t lo = 0, hi = eng->nopreqs;
@@ -64,8 +57,8 @@ static int opreq_append(struct rsm_engine *eng, struct opreq *o)
 
 /* Creates, commits and announces an operator request; returns its number, 0 on failure
  * (the blocked request then simply waits without one). */
-static uint64_t opreq_create(struct rsm_engine *eng, enum opreq_type type, const char *message,
-			     uint64_t request, int library, int drive)
+uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
+		     uint64_t request, int library, int drive)
 {
 	struct opreq *o = calloc(1, sizeof(*o));
 	rsm_err e;
@@ -102,12 +95,6 @@ static uint64_t opreq_create(struct rsm_engine *eng, enum opreq_type type, const
 	return o->number;
 }
 
-uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
-		     uint64_t request, int library, int drive)
-{
-	return opreq_create(eng, type, message, request, library, drive);
-}
-
 /* The text an operator reads for what request r is waiting on. */
 void opreq_message_for(struct rsm_engine *eng, const struct request *r, enum opreq_type type,
 		       char *buf, size_t len)
@@ -130,7 +117,8 @@ void opreq_message_for(struct rsm_engine *eng, const struct request *r, enum opr
 			 eng->pools[r->pool].name, (unsigned long long)r->number);
 		break;
 	default:
-		snprintf(buf, len, "request %llu needs the operator", (unsigned long long)r->number);
+		snprintf(buf, len, "request %llu needs the operator",
+			 (unsigned long long)r->number);
 	}
 }
 
@@ -216,7 +204,7 @@ rsm_err rsm_opreq_submit(struct rsm_engine *eng, rsm_handle session, const struc
 	engine_lock(eng);
 	s = session_for(eng, session, cred, false, &e);
 	if (s) {
-		uint64_t n = opreq_create(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX);
+		uint64_t n = opreq_raise(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX);
 		e = n ? ERROR_SUCCESS : ERROR_DATABASE_FAILURE;
 		if (number)
 			*number = n;
@@ -310,14 +298,6 @@ rsm_err rsm_opreq_info(struct rsm_engine *eng, uint64_t number, struct rsm_opreq
 
 /* ---- the catalog ---- */
 
-static int name_index(const char *const *names, int count, const char *s)
-{
-	for (int i = 0; i < count; i++)
-		if (strcmp(names[i], s) == 0)
-			return i;
-	return 0;
-}
-
 int opreqs_load(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;
@@ -335,10 +315,12 @@ int opreqs_load(struct rsm_engine *eng)
 		}
 		o->number = (uint64_t)sqlite3_column_int64(st, 0);
 		snprintf(o->guid, sizeof(o->guid), "%s", sqlite3_column_text(st, 1));
-		o->type = (enum opreq_type)name_index(opreq_type_names, 5,
-						      (const char *)sqlite3_column_text(st, 2));
-		o->state = (enum opreq_state)name_index(opreq_state_names, 5,
-							(const char *)sqlite3_column_text(st, 3));
+		o->type =
+		    (enum opreq_type)name_index(opreq_type_names, ARRAY_SIZE(opreq_type_names),
+						(const char *)sqlite3_column_text(st, 2));
+		o->state =
+		    (enum opreq_state)name_index(opreq_state_names, ARRAY_SIZE(opreq_state_names),
+						 (const char *)sqlite3_column_text(st, 3));
 		snprintf(o->message, sizeof(o->message), "%s", sqlite3_column_text(st, 4));
 		o->request = (uint64_t)sqlite3_column_int64(st, 5);
 		o->library = library_find(eng, (const char *)sqlite3_column_text(st, 6));

@@ -25,23 +25,10 @@ bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_ri
 		return true;
 	if (right == POOL_CONTROL)
 		return cred->uid == p->uid;
-	bits = cred->uid == p->uid ? (p->mode >> 6) & 7 : cred->gid == p->gid ? (p->mode >> 3) & 7
-									       : p->mode & 7;
+	bits = cred->uid == p->uid   ? (p->mode >> 6) & 7
+	       : cred->gid == p->gid ? (p->mode >> 3) & 7
+				     : p->mode & 7;
 	return right == POOL_USE ? (bits & 5) == 5 : (bits & 2) != 0;
-}
-
-void emit_pool(struct rsm_engine *eng, struct pool *p, enum rsm_event_op op)
-{
-	char path[RSM_NAME_MAX + 16];
-	snprintf(path, sizeof(path), "pools/%s", p->name);
-	emit(eng, RSM_OBJ_POOL, op, path, p->guid);
-}
-
-void emit_side(struct rsm_engine *eng, struct medium *m, int side)
-{
-	char path[RSM_NAME_MAX + 32];
-	snprintf(path, sizeof(path), "media/%s/sides/%d", m->name, side);
-	emit(eng, RSM_OBJ_SIDE, RSM_EV_UPDATE, path, m->sides[side].guid);
 }
 
 static bool system_pool(const struct pool *p)
@@ -143,8 +130,8 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 	if (e != ERROR_SUCCESS)
 		goto out;
 	for (size_t i = 0; i < eng->nrequests; i++)
-		if (eng->requests[i]->pool == pi &&
-		    (eng->requests[i]->state == REQ_QUEUED || eng->requests[i]->state == REQ_WAITING))
+		if (eng->requests[i]->pool == pi && (eng->requests[i]->state == REQ_QUEUED ||
+						     eng->requests[i]->state == REQ_WAITING))
 			e = ERROR_BUSY; /* an allocation waits on it */
 	if (e == ERROR_SUCCESS)
 		e = catalog_delete_pool(eng, name);
@@ -167,8 +154,8 @@ out:
 	return e;
 }
 
-rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *name, int64_t uid, int64_t gid, int64_t mode)
+rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name,
+			    int64_t uid, int64_t gid, int64_t mode)
 {
 	rsm_err e = ERROR_SUCCESS;
 	int pi;
@@ -203,8 +190,8 @@ out:
 	return e;
 }
 
-rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *name, int draw, int ret)
+rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name,
+			    int draw, int ret)
 {
 	rsm_err e = ERROR_SUCCESS;
 	int pi;
@@ -278,8 +265,8 @@ static rsm_err move_check(struct rsm_engine *eng, const struct rsm_cred *cred,
 	return ERROR_SUCCESS;
 }
 
-rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *medium, const char *pool)
+rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			    const char *pool)
 {
 	rsm_err e = ERROR_SUCCESS;
 	int mi, pi;
@@ -352,8 +339,7 @@ rsm_err rsm_media_decommission(struct rsm_engine *eng, const struct rsm_cred *cr
 	return e;
 }
 
-rsm_err rsm_media_complete(struct rsm_engine *eng, const struct rsm_cred *cred,
-			   const char *medium)
+rsm_err rsm_media_complete(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium)
 {
 	rsm_err e;
 	bool any = false;
@@ -466,8 +452,7 @@ rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rs
 	s = session_for(eng, session, cred, false, &e);
 	if (!s)
 		goto out;
-	if ((pi = pool_find(eng, pool)) < 0 ||
-	    strcmp(eng->pools[pi].type, "application") != 0) {
+	if ((pi = pool_find(eng, pool)) < 0 || strcmp(eng->pools[pi].type, "application") != 0) {
 		e = ERROR_INVALID_MEDIA_POOL; /* only application pools are allocated from */
 		goto out;
 	}
@@ -477,10 +462,13 @@ rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rs
 		e = ERROR_ACCESS_DENIED;
 		goto out;
 	}
-	struct request_spec spec = {.op = OP_ALLOCATE, .session = (int)(s - eng->sessions),
-				    .medium = NO_INDEX, .drive = NO_INDEX, .library = NO_INDEX,
-				    .port = -1, .options = options | (timeout_ms == 0
-								      ? ALLOCATE_NO_WAIT : 0)};
+	struct request_spec spec = {.op = OP_ALLOCATE,
+				    .session = (int)(s - eng->sessions),
+				    .medium = NO_INDEX,
+				    .drive = NO_INDEX,
+				    .library = NO_INDEX,
+				    .port = -1,
+				    .options = options | (timeout_ms == 0 ? ALLOCATE_NO_WAIT : 0)};
 	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;

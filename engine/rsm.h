@@ -173,11 +173,8 @@ rsm_err rsm_deallocate(struct rsm_engine *eng, rsm_handle session, const struct 
 
 /* ---- library, drive and media control (administrators) ---- */
 
-rsm_err rsm_drive_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *drive, bool enabled);
-rsm_err rsm_media_set_enabled(struct rsm_engine *eng, const struct rsm_cred *cred,
-			      const char *medium, bool enabled);
-/* The same as library requests (requests/<n>), as the control files submit them. */
+/* EnableNtmsObject / DisableNtmsObject: each is a library request (requests/<n>), finished
+ * when it is listed; request may be NULL. */
 rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
 			 bool enabled, uint64_t *request);
 rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
@@ -365,7 +362,6 @@ struct rsm_pool_info {
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;
-	int nmedia;
 };
 
 struct rsm_request_info {

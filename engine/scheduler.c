@@ -379,7 +379,6 @@ static enum attempt try_inventory(struct rsm_engine *eng, struct request *r)
 static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 {
 	struct library *l = &eng->libraries[r->library];
-	char path[RSM_NAME_MAX + 32];
 
 	if (l->robot_busy || l->robot_queue)
 		return BLOCKED;
@@ -390,8 +389,7 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_DATABASE_FAILURE, NULL);
 		return FINISHED;
 	}
-	snprintf(path, sizeof(path), "libraries/%s/door", l->name);
-	emit(eng, RSM_OBJ_DOOR, RSM_EV_UPDATE, path, l->guid);
+	emit_door(eng, l);
 	emit_library(eng, l);
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 	return FINISHED;
@@ -399,9 +397,14 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 
 /* What each kind of pending request tries; enable and disable finish when submitted. */
 static enum attempt (*const attempts[])(struct rsm_engine *, struct request *) = {
-	[OP_MOUNT] = try_mount,	    [OP_DISMOUNT] = try_dismount, [OP_INJECT] = try_inject,
-	[OP_EJECT] = try_eject,	    [OP_CLEAN] = try_clean,	  [OP_INVENTORY] = try_inventory,
-	[OP_DOOR] = try_door,	    [OP_ALLOCATE] = try_allocate,
+	[OP_MOUNT] = try_mount,
+	[OP_DISMOUNT] = try_dismount,
+	[OP_INJECT] = try_inject,
+	[OP_EJECT] = try_eject,
+	[OP_CLEAN] = try_clean,
+	[OP_INVENTORY] = try_inventory,
+	[OP_DOOR] = try_door,
+	[OP_ALLOCATE] = try_allocate,
 };
 
 static int pending_order(const void *a, const void *b)

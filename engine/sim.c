@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -55,14 +54,12 @@ void sim_record(struct rsm_engine *eng, int li)
 
 	if (!is_sim(eng, li) || eng->db_readonly)
 		return;
-	snprintf(tmp, sizeof(tmp), "%s/sim", eng->cfg.data_dir);
-	mkdir(tmp, 0755);
 	state_path(eng, li, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	f = fopen(tmp, "we");
 	if (!f) {
-		fprintf(stderr, "rsmfs: sim %s: cannot write %s: %s\n", eng->libraries[li].name, tmp,
-			strerror(errno));
+		fprintf(stderr, "rsmfs: sim %s: cannot write %s: %s\n", eng->libraries[li].name,
+			tmp, strerror(errno));
 		return;
 	}
 	for (int i = 0; i < eng->nmedia; i++) {
@@ -130,34 +127,42 @@ struct place {
 	int addr; /* slot, port, or drive index */
 };
 
-/* Reads library li's state file into places[] (one per medium, LOC_OFFLINE when absent);
- * unknown cartridges are discovered.  -1 when there is no readable file. */
+/* One line of a state file: "<slot|port|drive> <address> <medium>". */
+static bool parse_state_line(const char *line, char kind[16], int *addr,
+			     char name[RSM_NAME_MAX + 2])
+{
+	return sscanf(line, "%15s %d %65s", kind, addr, name) == 3;
+}
+
+/* Reads library li's state file into places[] (one per medium, LOC_OFFLINE when absent).
+ * A first pass discovers the cartridges the catalog has never seen, so that the second one
+ * knows every medium.  -1 when there is no readable file. */
 static int read_state(struct rsm_engine *eng, int li, struct place **out)
 {
 	struct library *l = &eng->libraries[li];
-	char path[4200], kind[16], name[RSM_NAME_MAX + 2];
-	int addr, nread = 0;
+	char path[4200], line[256], kind[16], name[RSM_NAME_MAX + 2];
+	int addr;
 	FILE *f;
 
 	state_path(eng, li, path, sizeof(path));
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	struct place *p = NULL;
-	char line[256];
+	while (fgets(line, sizeof(line), f))
+		if (parse_state_line(line, kind, &addr, name) && medium_find(eng, name) < 0)
+			medium_discover(eng, li, strncmp(name, "unlabeled-", 10) ? name : "");
+	struct place *p = malloc(sizeof(*p) * (size_t)(eng->nmedia ? eng->nmedia : 1));
+	if (!p) {
+		fclose(f);
+		return -1;
+	}
+	for (int i = 0; i < eng->nmedia; i++)
+		p[i] = (struct place){LOC_OFFLINE, 0};
+	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%15s %d %65s", kind, &addr, name) != 3)
+		int mi;
+		if (!parse_state_line(line, kind, &addr, name) || (mi = medium_find(eng, name)) < 0)
 			continue;
-		int mi = medium_find(eng, name);
-		if (mi < 0)
-			mi = medium_discover(eng, li, strncmp(name, "unlabeled-", 10) ? name : "");
-		struct place *np = realloc(p, sizeof(*p) * (size_t)eng->nmedia);
-		if (mi < 0 || !np)
-			continue;
-		for (int i = nread; i < eng->nmedia; i++)
-			np[i].loc = LOC_OFFLINE, np[i].addr = 0;
-		p = np;
-		nread = eng->nmedia;
 		if (!strcmp(kind, "slot") && addr >= 0 && addr < l->nslots)
 			p[mi] = (struct place){LOC_SLOT, addr};
 		else if (!strcmp(kind, "port") && addr >= 0 && addr < l->nports)
@@ -166,14 +171,7 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 			p[mi] = (struct place){LOC_DRIVE, l->drive_index[addr]};
 	}
 	fclose(f);
-	struct place *np = realloc(p, sizeof(*p) * (size_t)(eng->nmedia ? eng->nmedia : 1));
-	if (!np) {
-		free(p);
-		return -1;
-	}
-	for (int i = nread; i < eng->nmedia; i++)
-		np[i].loc = LOC_OFFLINE, np[i].addr = 0;
-	*out = np;
+	*out = p;
 	return 0;
 }
 

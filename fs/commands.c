@@ -6,7 +6,6 @@
  * back as its RSM error, which the batch runner (ctl.c) turns into the errno, the reply line
  * and the error_log entry.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,8 +36,7 @@ static int port_option(char **tok, int n, int first, int *port, struct outcome *
 }
 
 /* The tail shared by every command: an engine error, or "ok [request <n>]". */
-static int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o,
-		  const char *what)
+static int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o, const char *what)
 {
 	if (e != ERROR_SUCCESS)
 		return outcome_fail(o, e, "%s", what);
@@ -58,8 +56,7 @@ static int lib_inventory(struct batch *b, char **tok, int n, struct outcome *o)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
 				    "inventory: '%s' is neither full nor fast", tok[1]);
 	full = n == 2 && strcmp(tok[1], "full") == 0;
-	rsm_err e = rsm_library_inventory(fs_global.eng, &b->cred, b->fh->node.obj, full,
-					  &request);
+	rsm_err e = rsm_library_inventory(fs_global.eng, &b->cred, b->fh->node.obj, full, &request);
 	return finish(b, e, request, o, "");
 }
 
@@ -69,8 +66,8 @@ static int lib_enable(struct batch *b, char **tok, int n, struct outcome *o)
 
 	if (no_arguments(tok, n, o))
 		return o->rc;
-	rsm_err e = rsm_library_enable(fs_global.eng, &b->cred, b->fh->node.obj,
-				       tok[0][0] == 'e', &request);
+	rsm_err e = rsm_library_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e',
+				       &request);
 	return finish(b, e, request, o, "");
 }
 
@@ -105,8 +102,8 @@ static int lib_eject(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command library_commands[] = {
-	{"inventory", lib_inventory}, {"enable", lib_enable}, {"disable", lib_enable},
-	{"inject", lib_inject},	      {"eject", lib_eject},   {NULL, NULL},
+    {"inventory", lib_inventory}, {"enable", lib_enable}, {"disable", lib_enable},
+    {"inject", lib_inject},	  {"eject", lib_eject},	  {NULL, NULL},
 };
 
 /* ---- libraries/<l>/sim/ctl: the operator's hands and fault injection ---- */
@@ -174,8 +171,8 @@ static int sim_timing(struct batch *b, char **tok, int n, struct outcome *o)
 			if (strncmp(tok[i], keys[j], strlen(keys[j])) == 0)
 				k = j;
 		if (k < 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "timing: unknown option '%s'",
-					    tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "timing: unknown option '%s'", tok[i]);
 		if (v[k] >= 0)
 			return outcome_fail(o, ERROR_INVALID_PARAMETER,
 					    "timing: option '%s' given twice", tok[i]);
@@ -197,9 +194,11 @@ static int sim_close_door(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command sim_commands[] = {
-	{"insert", sim_insert}, {"remove", sim_remove},	  {"fail", sim_fault},
-	{"repair", sim_fault},	{"jam", sim_jam},	  {"unjam", sim_jam},
-	{"timing", sim_timing}, {"close-door", sim_close_door}, {NULL, NULL},
+    {"insert", sim_insert}, {"remove", sim_remove},
+    {"fail", sim_fault},    {"repair", sim_fault},
+    {"jam", sim_jam},	    {"unjam", sim_jam},
+    {"timing", sim_timing}, {"close-door", sim_close_door},
+    {NULL, NULL},
 };
 
 /* ---- drives/<d>/ctl ---- */
@@ -220,16 +219,16 @@ static int drive_enable(struct batch *b, char **tok, int n, struct outcome *o)
 
 	if (no_arguments(tok, n, o))
 		return o->rc;
-	rsm_err e = rsm_drive_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e',
-				     &request);
+	rsm_err e =
+	    rsm_drive_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e', &request);
 	return finish(b, e, request, o, "");
 }
 
 static const struct command drive_commands[] = {
-	{"clean", drive_clean},
-	{"enable", drive_enable},
-	{"disable", drive_enable},
-	{NULL, NULL},
+    {"clean", drive_clean},
+    {"enable", drive_enable},
+    {"disable", drive_enable},
+    {NULL, NULL},
 };
 
 /* ---- media/<m>/ctl ---- */
@@ -251,8 +250,8 @@ static int media_enable(struct batch *b, char **tok, int n, struct outcome *o)
 
 	if (no_arguments(tok, n, o))
 		return o->rc;
-	rsm_err e = rsm_media_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e',
-				     &request);
+	rsm_err e =
+	    rsm_media_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e', &request);
 	return finish(b, e, request, o, "");
 }
 
@@ -261,8 +260,8 @@ static int media_lifecycle(struct batch *b, char **tok, int n, struct outcome *o
 	if (no_arguments(tok, n, o))
 		return o->rc;
 	rsm_err e = tok[0][0] == 'd'
-			    ? rsm_media_decommission(fs_global.eng, &b->cred, b->fh->node.obj)
-			    : rsm_media_complete(fs_global.eng, &b->cred, b->fh->node.obj);
+			? rsm_media_decommission(fs_global.eng, &b->cred, b->fh->node.obj)
+			: rsm_media_complete(fs_global.eng, &b->cred, b->fh->node.obj);
 	return finish(b, e, 0, o, "");
 }
 
@@ -278,9 +277,13 @@ static int media_eject(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command media_commands[] = {
-	{"pool", media_pool},		  {"enable", media_enable},   {"disable", media_enable},
-	{"decommission", media_lifecycle}, {"complete", media_lifecycle}, {"eject", media_eject},
-	{NULL, NULL},
+    {"pool", media_pool},
+    {"enable", media_enable},
+    {"disable", media_enable},
+    {"decommission", media_lifecycle},
+    {"complete", media_lifecycle},
+    {"eject", media_eject},
+    {NULL, NULL},
 };
 
 /* ---- opreqs/<n>/ctl ---- */
@@ -300,9 +303,9 @@ static int opreq_answer(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command opreq_commands[] = {
-	{"satisfy", opreq_answer},
-	{"cancel", opreq_answer},
-	{NULL, NULL},
+    {"satisfy", opreq_answer},
+    {"cancel", opreq_answer},
+    {NULL, NULL},
 };
 
 const struct command *object_commands(const struct node *n)
@@ -322,8 +325,10 @@ const struct command *object_commands(const struct node *n)
 
 /* ---- writable attribute files ---- */
 
-static rsm_err write_door(const struct node *n, const struct rsm_cred *cred, const char *v)
+static rsm_err write_door(const struct node *n, const char *name, const struct rsm_cred *cred,
+			  const char *v)
 {
+	(void)name;
 	if (strcmp(v, "open") == 0)
 		return rsm_library_door_open(fs_global.eng, cred, n->obj, NULL);
 	if (strcmp(v, "closed") == 0 || strcmp(v, "close") == 0)
@@ -331,9 +336,10 @@ static rsm_err write_door(const struct node *n, const struct rsm_cred *cred, con
 	return ERROR_INVALID_PARAMETER;
 }
 
-static rsm_err write_policy(const struct node *n, const struct rsm_cred *cred, const char *v)
+static rsm_err write_policy(const struct node *n, const char *name, const struct rsm_cred *cred,
+			    const char *v)
 {
-	bool draw = strcmp(n->sub, "draw") == 0;
+	bool draw = strcmp(name, "draw") == 0;
 	int value = strcmp(v, "1") == 0 ? 1 : strcmp(v, "0") == 0 ? 0 : -1;
 
 	if (value < 0)
@@ -345,41 +351,51 @@ static rsm_err write_policy(const struct node *n, const struct rsm_cred *cred, c
 static const struct attr_writer {
 	int area;
 	const char *name;
-	rsm_err (*write)(const struct node *n, const struct rsm_cred *cred, const char *value);
+	rsm_err (*write)(const struct node *n, const char *name, const struct rsm_cred *cred,
+			 const char *value);
 } attr_writers[] = {
-	{AREA_LIBRARIES, "door", write_door},
-	{AREA_POOLS, "draw", write_policy},
-	{AREA_POOLS, "return", write_policy},
+    {AREA_LIBRARIES, "door", write_door},
+    {AREA_POOLS, "draw", write_policy},
+    {AREA_POOLS, "return", write_policy},
 };
 
-bool attr_writable(const struct node *n, const char *name)
+static const struct attr_writer *attr_writer_of(const struct node *n)
 {
-	for (size_t i = 0; i < sizeof(attr_writers) / sizeof(attr_writers[0]); i++)
+	const char *name = node_file_name(n);
+
+	for (size_t i = 0; name && i < sizeof(attr_writers) / sizeof(attr_writers[0]); i++)
 		if (attr_writers[i].area == n->area && strcmp(attr_writers[i].name, name) == 0)
-			return true;
-	return false;
+			return &attr_writers[i];
+	return NULL;
 }
 
-int attr_write(const struct node *n, const char *name, const struct rsm_cred *cred,
-	       const char *buf, size_t size, rsm_err *err)
+bool attr_writable(const struct node *n)
 {
-	char value[64];
-	size_t len = size;
+	return attr_writer_of(n) != NULL;
+}
 
-	*err = ERROR_INVALID_PARAMETER;
+void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+{
+	const struct attr_writer *w = attr_writer_of(&fh->node);
+	struct rsm_cred cred = cred_of(req);
+	char value[64], text[320];
+	size_t len = size;
+	rsm_err e = ERROR_INVALID_PARAMETER;
+
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\r'))
 		len--;
-	if (len >= sizeof(value) || memchr(buf, '\0', len))
-		return -EINVAL;
-	memcpy(value, buf, len);
-	value[len] = '\0';
-	for (size_t i = 0; i < sizeof(attr_writers) / sizeof(attr_writers[0]); i++) {
-		if (attr_writers[i].area != n->area || strcmp(attr_writers[i].name, name) != 0)
-			continue;
-		struct node copy = *n;
-		snprintf(copy.sub, sizeof(copy.sub), "%s", name);
-		*err = attr_writers[i].write(&copy, cred, value);
-		return *err == ERROR_SUCCESS ? 0 : -rsm_error_errno(*err);
+	if (w && len < sizeof(value) && !memchr(buf, '\0', len)) {
+		memcpy(value, buf, len);
+		value[len] = '\0';
+		e = w->write(&fh->node, w->name, &cred, value);
 	}
-	return -EACCES;
+	if (e == ERROR_SUCCESS) {
+		fuse_reply_write(req, size);
+		return;
+	}
+	snprintf(value, sizeof(value), "%.*s", (int)(len < 60 ? len : 60), buf);
+	value[strcspn(value, "\n")] = '\0';
+	error_text(e, NULL, text, sizeof(text));
+	error_log_add(fuse_req_ctx(req), fh->path, value, text);
+	fuse_reply_err(req, rsm_error_errno(e));
 }

@@ -42,8 +42,8 @@ void reply_queue_add(struct fh *fh, const char *line)
 	/* a writer that never reads its replies: the oldest whole lines make room */
 	while (fh->replies_len - fh->replies_off + n + 1 > REPLIES_MAX &&
 	       fh->replies_off < fh->replies_len) {
-		char *nl = memchr(fh->replies + fh->replies_off, '\n',
-				  fh->replies_len - fh->replies_off);
+		char *nl =
+		    memchr(fh->replies + fh->replies_off, '\n', fh->replies_len - fh->replies_off);
 		fh->replies_off = nl ? (size_t)(nl - fh->replies) + 1 : fh->replies_len;
 	}
 	if (fh->replies_off > REPLIES_MAX / 2) {
@@ -71,8 +71,7 @@ static void printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
-void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd,
-		   const char *why)
+void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, const char *why)
 {
 	char when[32], clean[256], *line = NULL;
 	rsm_format_time((int64_t)time(NULL), when, sizeof(when));
@@ -91,6 +90,12 @@ void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd
 	pthread_mutex_unlock(&fs_global.log_lock);
 }
 
+void error_text(rsm_err err, const char *why, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %u %s%s%s", rsm_error_name(err), err, rsm_error_text(err),
+		 why && *why ? ": " : "", why ? why : "");
+}
+
 /* Records a failed command: the reply line, the session's error file and error_log. */
 static void record_failure(struct batch *b, const char *file, const char *cmd,
 			   const struct outcome *o)
@@ -98,8 +103,7 @@ static void record_failure(struct batch *b, const char *file, const char *cmd,
 	char text[320], line[400];
 	struct fuse_ctx ctx = {.uid = b->cred.uid, .gid = b->cred.gid};
 
-	snprintf(text, sizeof(text), "%s %u %s%s%s", rsm_error_name(o->err), o->err,
-		 rsm_error_text(o->err), o->why[0] ? ": " : "", o->why);
+	error_text(o->err, o->why, text, sizeof(text));
 	snprintf(line, sizeof(line), "error %s", text);
 	reply_queue_add(b->fh, line);
 	if (b->session)
@@ -239,33 +243,37 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 		*slash = '\0';
 		long side = strtol(slash + 1, &end, 10);
 		if (*end || end == slash + 1 || side < 0 || side > 1)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'", slash + 1);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'",
+					    slash + 1);
 		a.side = (int)side;
 	}
 	for (int i = 2; i < n; i++) {
-		static const char *const opts[] = {"drive=",  "read",    "write",
-						   "nowait",  "timeout=", "priority=",
-						   "offline-error", "unavailable-error"};
+		static const char *const opts[] = {
+		    "drive=",	"read",	     "write",	      "nowait",
+		    "timeout=", "priority=", "offline-error", "unavailable-error"};
 		int k = -1;
 		for (int j = 0; j < 8; j++) {
 			size_t l = strlen(opts[j]);
 			bool has_value = opts[j][l - 1] == '=';
-			if (has_value ? strncmp(tok[i], opts[j], l) == 0 : strcmp(tok[i], opts[j]) == 0) {
+			if (has_value ? strncmp(tok[i], opts[j], l) == 0
+				      : strcmp(tok[i], opts[j]) == 0) {
 				k = j;
 				break;
 			}
 		}
 		if (k < 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: unknown option '%s'", tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "mount: unknown option '%s'", tok[i]);
 		if (seen & (1u << k))
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: option '%s' given twice",
-				    tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "mount: option '%s' given twice", tok[i]);
 		seen |= 1u << k;
 		const char *v = strchr(tok[i], '=') ? strchr(tok[i], '=') + 1 : "";
 		switch (k) {
 		case 0:
 			if (!*v || strlen(v) > RSM_NAME_MAX)
-				return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'",
+						    v);
 			snprintf(drive, sizeof(drive), "%s", v);
 			a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
 			break;
@@ -280,11 +288,13 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 			break;
 		case 4:
 			if (!parse_seconds(v, &a.timeout_ms))
-				return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad timeout '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_PARAMETER,
+						    "mount: bad timeout '%s'", v);
 			break;
 		case 5:
 			if (!parse_priority(v, &a.priority))
-				return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad priority '%s'", v);
+				return outcome_fail(o, ERROR_INVALID_PARAMETER,
+						    "mount: bad priority '%s'", v);
 			break;
 		case 6:
 			a.options |= RSM_MOUNT_ERROR_OFFLINE;
@@ -301,9 +311,9 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	if (park_settle(b, e, request))
 		return 1;
 	if (e != ERROR_SUCCESS) {
-		const char *what = e == ERROR_INVALID_MEDIA ? medium
+		const char *what = e == ERROR_INVALID_MEDIA   ? medium
 				   : e == ERROR_INVALID_DRIVE ? drive
-							       : "";
+							      : "";
 		return outcome_fail(o, e, "%s", what);
 	}
 	char line[96];
@@ -325,16 +335,16 @@ static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
 			       : strcmp(tok[i], "immediate") == 0 ? RSM_DISMOUNT_IMMEDIATE
 								  : 0;
 		if (!opt)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: unknown option '%s'",
-				    tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "dismount: unknown option '%s'", tok[i]);
 		if (options & opt)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: option '%s' given twice",
-				    tok[i]);
+			return outcome_fail(o, ERROR_INVALID_PARAMETER,
+					    "dismount: option '%s' given twice", tok[i]);
 		options |= opt;
 	}
 	if (options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
-			    "dismount: deferred and immediate exclude each other%s", NULL);
+				    "dismount: deferred and immediate exclude each other%s", NULL);
 	if (strlen(tok[1]) > RSM_NAME_MAX)
 		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
 	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
@@ -455,11 +465,13 @@ static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
 	rsm_err e;
 
 	if (n != 1)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'", tok[1]);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'",
+				    tok[1]);
 	e = rsm_request_cancel_direct(fs_global.eng, &b->cred, number);
 	if (e == ERROR_ACCESS_DENIED && b->cred.admin) {
 		/* an administrator was refused because the request can no longer be stopped */
-		outcome_fail(o, e, "the request is being handled and can no longer be stopped%s", NULL);
+		outcome_fail(o, e, "the request is being handled and can no longer be stopped%s",
+			     NULL);
 		o->rc = -EBUSY;
 		return o->rc;
 	}
@@ -474,13 +486,13 @@ static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command session_commands[] = {
-	{"mount", cmd_mount},	    {"dismount", cmd_dismount}, {"allocate", cmd_allocate},
-	{"deallocate", cmd_deallocate}, {"message", cmd_message},	{NULL, NULL},
+    {"mount", cmd_mount},	    {"dismount", cmd_dismount}, {"allocate", cmd_allocate},
+    {"deallocate", cmd_deallocate}, {"message", cmd_message},	{NULL, NULL},
 };
 
 static const struct command request_commands[] = {
-	{"cancel", cmd_cancel},
-	{NULL, NULL},
+    {"cancel", cmd_cancel},
+    {NULL, NULL},
 };
 
 static const struct command *commands_for(const struct node *n)
@@ -507,7 +519,8 @@ static int run_line(struct batch *b, struct outcome *o)
 	snprintf(work, sizeof(work), "%s", b->line);
 	n = tokenize(work, tok);
 	if (n < 0)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s", NULL);
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "too many words in the command%s",
+				    NULL);
 	if (n == 0)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "empty command%s", NULL);
 	for (int i = 0; table && table[i].verb; i++)
@@ -693,7 +706,8 @@ static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *dri
 		b->has_completion = true;
 		b->completion_err = err;
 		b->completion_request = request;
-		snprintf(b->completion_drive, sizeof(b->completion_drive), "%s", drive ? drive : "");
+		snprintf(b->completion_drive, sizeof(b->completion_drive), "%s",
+			 drive ? drive : "");
 		pthread_mutex_unlock(&b->lock);
 		batch_put(b);
 		return;
@@ -734,22 +748,8 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		fuse_reply_write(req, size);
 		return;
 	}
-	const char *name = node_file_name(&fh->node);
-	if (fh->node.type == N_FILE && name && attr_writable(&fh->node, name)) {
-		struct rsm_cred cred = cred_of(req);
-		rsm_err err;
-		int rc = attr_write(&fh->node, name, &cred, buf, size, &err);
-		if (rc) {
-			char text[320], cmd[64];
-			snprintf(text, sizeof(text), "%s %u %s", rsm_error_name(err), err,
-				 rsm_error_text(err));
-			snprintf(cmd, sizeof(cmd), "%.*s", (int)(size < 60 ? size : 60), buf);
-			cmd[strcspn(cmd, "\n")] = '\0';
-			error_log_add(ctx, fh->path, cmd, text);
-			fuse_reply_err(req, -rc);
-		} else {
-			fuse_reply_write(req, size);
-		}
+	if (fh->node.type == N_FILE && attr_writable(&fh->node)) {
+		attr_write(req, fh, buf, size);
 		return;
 	}
 	if (fh->node.type != N_CTL) {
@@ -768,9 +768,8 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 	}
 	if (memchr(buf, '\0', size)) {
 		char text[160], line[200];
-		snprintf(text, sizeof(text), "%s %u %s: the command holds a NUL byte",
-			 rsm_error_name(ERROR_INVALID_PARAMETER), ERROR_INVALID_PARAMETER,
-			 rsm_error_text(ERROR_INVALID_PARAMETER));
+		error_text(ERROR_INVALID_PARAMETER, "the command holds a NUL byte", text,
+			   sizeof(text));
 		error_log_add(ctx, fh->path, "(binary data)", text);
 		snprintf(line, sizeof(line), "error %s", text);
 		reply_queue_add(fh, line);

@@ -19,8 +19,8 @@ struct batch {
 	char *buf;
 	size_t size, pos;
 	char line[FS_MAX_WRITE + 1]; /* the line being executed */
-	uint64_t pending; /* request number of the parked mount or allocation */
-	bool pending_allocate; /* its reply names the side taken, not the drive */
+	uint64_t pending;	     /* request number of the parked mount or allocation */
+	bool pending_allocate;	     /* its reply names the side taken, not the drive */
 	bool interrupt_registered;
 	/* One thread at a time runs the batch.  A completion that arrives while it runs (the
 	 * engine may finish a mount before rsm_mount has even returned) is stashed here for the
@@ -57,10 +57,12 @@ int reply_ok(struct batch *b, uint64_t request);
 /* commands.c: the command tables of the object control files */
 const struct command *object_commands(const struct node *n);
 
-/* Writable attribute files (door, draw, return): whether name is one, and the write.  Returns
- * 0 or -errno, with the engine's error in *err. */
-bool attr_writable(const struct node *n, const char *name);
-int attr_write(const struct node *n, const char *name, const struct rsm_cred *cred,
-	       const char *buf, size_t size, rsm_err *err);
+/* "NAME number text[: why]", as error files and reply lines show an RSM error. */
+void error_text(rsm_err err, const char *why, char *buf, size_t len);
+
+/* Writable attribute files (door, draw, return): whether a node is one, and a write to it,
+ * answered here (a refusal is logged in error_log). */
+bool attr_writable(const struct node *n);
+void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
 
 #endif

@@ -135,6 +135,8 @@ void replay_stop(void);
 bool replay_is_self(fuse_req_t req);
 int replay_pending(const char *path);
 void replay_poll_add(struct fh *fh);
+/* The open file is released: it is no longer polled. */
+void replay_poll_forget(struct fh *fh);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops rsmfs_ops;

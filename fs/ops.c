@@ -48,6 +48,8 @@ static void fh_release(struct fh *fh)
 {
 	if (fh->node.type == N_CHANNEL)
 		channel_release(fh);
+	else if (fh->node.type == N_FILE)
+		replay_poll_forget(fh);
 	fh_put(fh);
 }
 
@@ -143,16 +145,16 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	char path[512];
 	int rc = join_path(parent, name, path, sizeof(path));
 
-	if (!rc && replay_is_self(req) && replay_pending(path)) {
-		/* the replay thread creates (mkdir after ENOENT) or deletes (rmdir of an entry
-		 * that is already gone from the engine) what the engine changed */
-		int kind = replay_pending(path);
-		if (kind == 1) {
-			fuse_reply_err(req, ENOENT);
-			return;
-		}
+	int pending = !rc && replay_is_self(req) ? replay_pending(path) : 0;
+	if (pending == 1) {
+		/* the replay thread creates (mkdir after ENOENT) what the engine created */
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (pending) {
+		/* ... and removes an entry that is already gone from the engine */
 		memset(&n, 0, sizeof(n));
-		n.type = kind == 2 ? N_DIR : N_LINK;
+		n.type = pending == 2 ? N_DIR : N_LINK;
 		n.mode = 0755;
 		n.uid = fs_global.daemon_uid;
 		n.gid = fs_global.daemon_gid;
@@ -236,9 +238,8 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	const char *name = node_file_name(&n);
 	if ((to_set & FUSE_SET_ATTR_SIZE) && n.type != N_CTL &&
-	    !(n.type == N_FILE && name && attr_writable(&n, name))) {
+	    !(n.type == N_FILE && attr_writable(&n))) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
@@ -475,8 +476,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	const char *fname = node_file_name(&n);
 	if (n.type == N_FILE && acc != O_RDONLY && !replay_is_self(req) &&
-	    !(n.area == AREA_ROOT && strcmp(fname, "error_log") == 0) &&
-	    !(fname && attr_writable(&n, fname))) {
+	    !(n.area == AREA_ROOT && strcmp(fname, "error_log") == 0) && !attr_writable(&n)) {
 		fuse_reply_err(req, EACCES);
 		return;
 	}

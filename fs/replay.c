@@ -31,6 +31,7 @@
 struct seen {
 	char *path;
 	char *text;
+	bool dir; /* text lists the directory's entries */
 	struct seen *next;
 };
 
@@ -60,10 +61,10 @@ static struct {
 	pthread_mutex_t polled_lock;
 	struct fh *polled; /* attribute files with a poll handle, linked by poll_next */
 } rp = {
-	.lock = PTHREAD_MUTEX_INITIALIZER,
-	.cond = PTHREAD_COND_INITIALIZER,
-	.pending_lock = PTHREAD_MUTEX_INITIALIZER,
-	.polled_lock = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .cond = PTHREAD_COND_INITIALIZER,
+    .pending_lock = PTHREAD_MUTEX_INITIALIZER,
+    .polled_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 /* ---- the cache of what was last seen ---- */
@@ -86,7 +87,7 @@ static struct seen *seen_find(const char *path)
 
 /* Records text for path; returns 1 when it differs from what was seen, 0 when equal, and -1
  * when the path was not seen before (a baseline, not a change). */
-static int seen_update(const char *path, char *text)
+static int seen_update(const char *path, char *text, bool dir)
 {
 	struct seen *s = seen_find(path);
 
@@ -98,6 +99,7 @@ static int seen_update(const char *path, char *text)
 			return -1;
 		}
 		s->text = text;
+		s->dir = dir;
 		s->next = rp.cache[hash(path)];
 		rp.cache[hash(path)] = s;
 		return -1;
@@ -108,22 +110,28 @@ static int seen_update(const char *path, char *text)
 	return changed;
 }
 
-/* Forgets path and everything under it. */
+/* Forgets path and, through its cached listing, everything under it. */
 static void seen_forget(const char *path)
 {
-	size_t len = strlen(path);
-	for (int b = 0; b < CACHE_BUCKETS; b++)
-		for (struct seen **pp = &rp.cache[b]; *pp;) {
-			struct seen *s = *pp;
-			if (strncmp(s->path, path, len) == 0 && (!s->path[len] || s->path[len] == '/')) {
-				*pp = s->next;
-				free(s->path);
-				free(s->text);
-				free(s);
-			} else {
-				pp = &s->next;
-			}
+	struct seen **pp = &rp.cache[hash(path)];
+
+	while (*pp && strcmp((*pp)->path, path) != 0)
+		pp = &(*pp)->next;
+	struct seen *s = *pp;
+	if (!s)
+		return;
+	*pp = s->next;
+	if (s->dir) {
+		char child[600], *save = NULL;
+		for (char *line = strtok_r(s->text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			snprintf(child, sizeof(child), "%s/%s", path, line + 1);
+			seen_forget(child);
 		}
+	}
+	free(s->path);
+	free(s->text);
+	free(s);
 }
 
 /* ---- the thread's own calls, recognised by the file system ---- */
@@ -170,7 +178,8 @@ static void hands_main(int cmd, int ack)
 	for (;;) {
 		char *nl = memchr(buf, '\n', used);
 		if (!nl) {
-			ssize_t n = used < sizeof(buf) ? read(cmd, buf + used, sizeof(buf) - used) : -1;
+			ssize_t n =
+			    used < sizeof(buf) ? read(cmd, buf + used, sizeof(buf) - used) : -1;
 			if (n <= 0)
 				_exit(0);
 			used += (size_t)n;
@@ -307,46 +316,51 @@ void replay_poll_add(struct fh *fh)
 	pthread_mutex_lock(&rp.polled_lock);
 	if (!fh->poll_listed) {
 		fh->poll_listed = true;
-		fh->refs++; /* lock order: polled_lock, then fh->lock is not taken here */
+		pthread_mutex_lock(&fh->lock); /* lock order: polled_lock, then fh->lock */
+		fh->refs++;
+		pthread_mutex_unlock(&fh->lock);
 		fh->poll_next = rp.polled;
 		rp.polled = fh;
 	}
 	pthread_mutex_unlock(&rp.polled_lock);
 }
 
+void replay_poll_forget(struct fh *fh)
+{
+	bool listed = false;
+
+	pthread_mutex_lock(&rp.polled_lock);
+	for (struct fh **pp = &rp.polled; *pp; pp = &(*pp)->poll_next)
+		if (*pp == fh) {
+			*pp = fh->poll_next;
+			fh->poll_listed = false;
+			listed = true;
+			break;
+		}
+	pthread_mutex_unlock(&rp.polled_lock);
+	if (listed)
+		fh_put(fh);
+}
+
 /* Wakes pollers of path whose last read differs from the current value. */
 static void poll_check(const char *path, const char *now, size_t len)
 {
 	pthread_mutex_lock(&rp.polled_lock);
-	for (struct fh **pp = &rp.polled; *pp;) {
-		struct fh *fh = *pp;
+	for (struct fh *fh = rp.polled; fh; fh = fh->poll_next) {
 		struct fuse_pollhandle *ph = NULL;
-		bool drop = false;
-		if (strcmp(fh->path, path) == 0) {
-			pthread_mutex_lock(&fh->lock);
-			if (fh->released) {
-				drop = true;
-			} else if (fh->ph && (fh->snap_len != len || memcmp(fh->snap, now, len))) {
-				ph = fh->ph;
-				fh->ph = NULL;
-				fh->poll_changed = true;
-			}
-			pthread_mutex_unlock(&fh->lock);
+		if (strcmp(fh->path, path) != 0)
+			continue;
+		pthread_mutex_lock(&fh->lock);
+		if (fh->ph && (fh->snap_len != len || memcmp(fh->snap, now, len))) {
+			ph = fh->ph;
+			fh->ph = NULL;
+			fh->poll_changed = true;
 		}
+		pthread_mutex_unlock(&fh->lock);
 		if (ph) {
 			fuse_lowlevel_notify_poll(ph);
 			fuse_pollhandle_destroy(ph);
 		}
-		if (drop) {
-			*pp = fh->poll_next;
-			fh->poll_listed = false;
-			pthread_mutex_unlock(&rp.polled_lock);
-			fh_put(fh);
-			pthread_mutex_lock(&rp.polled_lock);
-			pp = &rp.polled; /* the list may have changed meanwhile */
-			continue;
-		}
-		pp = &fh->poll_next;
 	}
 	pthread_mutex_unlock(&rp.polled_lock);
 }
@@ -361,25 +375,71 @@ static void check_file(const char *path, const struct node *n)
 	if (n->type != N_FILE || render_node(n, &text, &len) != 0)
 		return;
 	poll_check(path, text, len);
-	if (seen_update(path, text) == 1)
+	if (seen_update(path, text, false) == 1)
 		replay_modify(path);
 }
 
-/* Whether a directory rendering (lines "<type><name>") lists name. */
-static bool listed(const char *text, const char *name)
+static int by_name(const void *a, const void *b)
 {
-	size_t len = strlen(name);
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t l = nl ? (size_t)(nl - p) : strlen(p);
-		if (l == len + 1 && strncmp(p + 1, name, len) == 0)
-			return true;
-		p += l + (nl ? 1 : 0);
-	}
-	return false;
+	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
-/* Compares a directory's entries (and its attribute files) with what was seen. */
+/* Splits a directory rendering (lines "<type><name>", changed in place) into its lines,
+ * sorted by name; NULL when empty or out of memory. */
+static char **sorted_lines(char *text, size_t *count)
+{
+	char **v = NULL, *save = NULL;
+	size_t n = 0;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char **nv = realloc(v, (n + 1) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = line;
+	}
+	if (v)
+		qsort(v, n, sizeof(*v), by_name);
+	*count = v ? n : 0;
+	return v;
+}
+
+static void check_tree(const char *path);
+
+/* Replays the entries of directory dir that went (in was, not in now) and came (the other
+ * way), by a merge of the two sorted listings.  Files are never created or removed. */
+static void replay_entry_changes(const char *dir, char *was, char *now)
+{
+	size_t nw, nn, i = 0, j = 0;
+	char **w = sorted_lines(was, &nw), **n = sorted_lines(now, &nn), child[600];
+
+	while (i < nw || j < nn) {
+		int c = i == nw ? 1 : j == nn ? -1 : strcmp(w[i] + 1, n[j] + 1);
+		if (c == 0) {
+			i++, j++;
+			continue;
+		}
+		const char *line = c < 0 ? w[i++] : n[j++];
+		mode_t type = line[0] == 'd' ? S_IFDIR : S_IFLNK;
+		struct node cn;
+		if (line[0] == 'f' || rp.quit)
+			continue;
+		snprintf(child, sizeof(child), "%s/%s", dir, line + 1);
+		if (c < 0) {
+			replay_remove(child, type);
+		} else if (tree_resolve(child, &cn) == 0) {
+			replay_create(child, type, cn.target);
+			if (type == S_IFDIR)
+				check_tree(
+				    child); /* what it holds is the baseline for its changes */
+		}
+	}
+	free(w);
+	free(n);
+}
+
+/* Compares a directory's entries (and, with files, its attribute files) with what was
+ * seen, and replays the differences. */
 static void check_dir(const char *path, bool files)
 {
 	struct node n;
@@ -393,44 +453,46 @@ static void check_dir(const char *path, bool files)
 		cap += strlen(l.items[i].name) + 3;
 	char *text = malloc(cap), *p = text;
 	for (size_t i = 0; text && i < l.count; i++)
-		p += sprintf(p, "%c%s\n", l.items[i].type == S_IFDIR ? 'd'
-					  : l.items[i].type == S_IFLNK ? 'l'
-								       : 'f',
+		p += sprintf(p, "%c%s\n",
+			     l.items[i].type == S_IFDIR	  ? 'd'
+			     : l.items[i].type == S_IFLNK ? 'l'
+							  : 'f',
 			     l.items[i].name);
-	if (text)
+	if (text) {
 		*p = '\0';
-	struct seen *old = seen_find(path);
-	char *before = old ? strdup(old->text) : NULL;
-	int changed = text ? seen_update(path, text) : -1;
-	char *scan = before ? strdup(before) : NULL;
-	if (changed == 1 && scan) {
-		/* gone: in before, not now */
-		char *save = NULL;
-		for (char *line = strtok_r(scan, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			bool still = false;
-			for (size_t i = 0; i < l.count && !still; i++)
-				still = strcmp(l.items[i].name, line + 1) == 0;
-			if (!still && line[0] != 'f') {
-				snprintf(child, sizeof(child), "%s/%s", path, line + 1);
-				replay_remove(child, line[0] == 'd' ? S_IFDIR : S_IFLNK);
-			}
-		}
+		struct seen *old = seen_find(path);
+		char *was = old ? strdup(old->text) : NULL, *now = strdup(text);
+		if (seen_update(path, text, true) == 1 && was && now)
+			replay_entry_changes(path, was, now);
+		free(was);
+		free(now);
 	}
-	for (size_t i = 0; i < l.count; i++) {
-		snprintf(child, sizeof(child), "%s%s%s", path, path[0] ? "/" : "", l.items[i].name);
-		bool is_new = changed == 1 && before && l.items[i].type != S_IFREG &&
-			      !listed(before, l.items[i].name);
+	for (size_t i = 0; files && i < l.count; i++) {
 		struct node cn;
-		if (tree_resolve(child, &cn) != 0)
+		if (l.items[i].type != S_IFREG)
 			continue;
-		if (is_new && !rp.quit)
-			replay_create(child, l.items[i].type, cn.target);
-		if (files && cn.type == N_FILE)
+		snprintf(child, sizeof(child), "%s/%s", path, l.items[i].name);
+		if (tree_resolve(child, &cn) == 0)
 			check_file(child, &cn);
 	}
-	free(scan);
-	free(before);
+	free(l.items);
+}
+
+/* check_dir for a directory, its attribute files and every directory below it. */
+static void check_tree(const char *path)
+{
+	struct node n;
+	struct dirent_list l;
+	char child[600];
+
+	check_dir(path, true);
+	if (tree_resolve(path, &n) != 0 || n.type != N_DIR || tree_list(path, &n, &l) != 0)
+		return;
+	for (size_t i = 0; i < l.count && !rp.quit; i++)
+		if (l.items[i].type == S_IFDIR) {
+			snprintf(child, sizeof(child), "%s/%s", path, l.items[i].name);
+			check_tree(child);
+		}
 	free(l.items);
 }
 
@@ -473,28 +535,16 @@ static void replay_event(const struct rsm_event *ev)
 						      : NULL;
 	struct node n;
 
-	if (ev->type == RSM_OBJ_SESSION || ev->type == RSM_OBJ_POOL) {
-		/* these come and go by the user's own mkdir and rmdir: the kernel saw those */
-		if (ev->op == RSM_EV_DELETE) {
-			seen_forget(ev->path);
-			return;
-		}
-		if (ev->type == RSM_OBJ_SESSION && ev->op == RSM_EV_INSERT) {
-			/* what a new session holds is the baseline for its later changes */
-			char sub[300];
-			check_dir(ev->path, true);
-			snprintf(sub, sizeof(sub), "%s/requests", ev->path);
-			check_dir(sub, false);
-			snprintf(sub, sizeof(sub), "%s/mounts", ev->path);
-			check_dir(sub, false);
-			return;
-		}
+	if ((ev->type == RSM_OBJ_SESSION || ev->type == RSM_OBJ_POOL) && ev->op == RSM_EV_DELETE) {
+		/* these go by the user's own rmdir, which the kernel saw */
+		seen_forget(ev->path);
+		return;
 	}
 	if (top && (ev->op == RSM_EV_INSERT || ev->op == RSM_EV_DELETE))
 		check_dir(top, false);
 	if (ev->op != RSM_EV_DELETE && tree_resolve(ev->path, &n) == 0) {
 		if (n.type == N_DIR)
-			check_dir(ev->path, true);
+			check_tree(ev->path);
 		else
 			check_file(ev->path, &n);
 	}
@@ -505,36 +555,18 @@ static void replay_event(const struct rsm_event *ev)
 		check_sessions("mounts");
 	} else if (ev->type == RSM_OBJ_MEDIA) {
 		check_pool_media();
-		char sides[300];
-		snprintf(sides, sizeof(sides), "%s/sides/0", ev->path);
-		check_dir(sides, true);
-	} else if (ev->type == RSM_OBJ_LIBRARY || ev->type == RSM_OBJ_DOOR) {
-		char lib[300];
-		snprintf(lib, sizeof(lib), "%.*s", (int)strcspn(ev->path + 10, "/") + 10, ev->path);
-		check_dir(lib, true);
 	}
 }
 
-/* Takes the current state of the small, long-lived parts of the tree as the baseline. */
+/* Takes the current state of the small, long-lived parts of the tree as the baseline
+ * (requests are many and mostly finished: each is taken when it is first seen). */
 static void baseline(void)
 {
-	static const char *const tops[] = {"libraries", "drives", "media", "pools", "opreqs",
-					   "requests"};
-	for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++) {
-		struct node n;
-		struct dirent_list l;
-		check_dir(tops[t], false);
-		if (strcmp(tops[t], "requests") == 0 || tree_resolve(tops[t], &n) ||
-		    tree_list(tops[t], &n, &l))
-			continue;
-		for (size_t i = 0; i < l.count; i++) {
-			char path[300];
-			snprintf(path, sizeof(path), "%s/%s", tops[t], l.items[i].name);
-			check_dir(path, true);
-		}
-		free(l.items);
-	}
-	check_pool_media();
+	static const char *const tops[] = {"libraries", "drives", "media", "pools", "opreqs"};
+
+	check_dir("requests", false);
+	for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++)
+		check_tree(tops[t]);
 }
 
 static void *replay_main(void *arg)

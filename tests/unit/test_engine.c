@@ -225,9 +225,9 @@ static void test_notification_events_and_end(void **state)
 	assert_int_equal(rsm_notify_read(w->eng, ch, buf, 3, &used, &ended), ERROR_SUCCESS);
 	assert_int_equal(used, 3);
 	size_t got = used;
-	assert_int_equal(rsm_notify_read(w->eng, ch, buf + got, sizeof(buf) - got - 1, &used,
-					 &ended),
-			 ERROR_SUCCESS);
+	assert_int_equal(
+	    rsm_notify_read(w->eng, ch, buf + got, sizeof(buf) - got - 1, &used, &ended),
+	    ERROR_SUCCESS);
 	got += used;
 	buf[got] = '\0';
 	assert_non_null(strstr(buf, " update drive drives/d0 "));
@@ -256,9 +256,9 @@ static void test_notification_overflow(void **state)
 	/* each deferred dismount and remount changes the drive: far more than 4096 events */
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	for (int i = 0; i < 2100; i++) {
-		assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6",
-					      RSM_DISMOUNT_DEFERRED, NULL),
-				 ERROR_SUCCESS);
+		assert_int_equal(
+		    rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, NULL),
+		    ERROR_SUCCESS);
 		assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	}
 	/* byte by byte: the first line is the overflow record, then the newest 4096 events */
@@ -283,7 +283,8 @@ static void test_notification_overflow(void **state)
 static void test_cancel_queued_while_busy_and_in_process(void **state)
 {
 	struct world *w = *state;
-	struct rsm_mount_args a1 = {.medium = "T00001L6", .drive = "d0",
+	struct rsm_mount_args a1 = {.medium = "T00001L6",
+				    .drive = "d0",
 				    .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_SPECIFIC_DRIVE};
 	struct rsm_mount_args a2 = a1;
 	struct rsm_request_info ri;
@@ -437,11 +438,12 @@ static void test_dismount_device_not_available(void **state)
 	rsm_handle s = open_session(w, "a", &w->admin);
 
 	assert_int_equal(mount_wait(w, s, "T00001L6", "d1", 0), ERROR_SUCCESS);
-	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->user, "d1", false), ERROR_ACCESS_DENIED);
-	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->user, "d1", false, NULL),
+			 ERROR_ACCESS_DENIED);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->admin, "d1", false, NULL), ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL),
 			 ERROR_DEVICE_NOT_AVAILABLE);
-	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", true), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->admin, "d1", true, NULL), ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL), ERROR_SUCCESS);
 }
 
@@ -473,7 +475,8 @@ static void test_dismount_invalid_media_and_state(void **state)
 	struct world *w = *state;
 	rsm_handle s = open_session(w, "a", &w->admin);
 
-	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "NOSUCH", 0, NULL), ERROR_INVALID_MEDIA);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "NOSUCH", 0, NULL),
+			 ERROR_INVALID_MEDIA);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, NULL, 0, NULL),
 			 ERROR_INVALID_PARAMETER);
 	/* in its slot: nothing to dismount */
@@ -515,7 +518,8 @@ static void test_dismount_media_not_available(void **state)
 	rsm_handle s = open_session(w, "a", &w->admin);
 
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
-	assert_int_equal(rsm_media_set_enabled(w->eng, &w->admin, "T00001L6", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_media_enable(w->eng, &w->admin, "T00001L6", false, NULL),
+			 ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, NULL),
 			 ERROR_MEDIA_NOT_AVAILABLE);
 }
@@ -556,9 +560,10 @@ static void test_mount_errors(void **state)
 
 	assert_int_equal(mount_wait(w, s, "NOSUCH", NULL, 0), ERROR_INVALID_MEDIA);
 	assert_int_equal(mount_wait(w, s, "T00001L6", "d9", 0), ERROR_INVALID_DRIVE);
-	assert_int_equal(rsm_drive_set_enabled(w->eng, &w->admin, "d1", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->admin, "d1", false, NULL), ERROR_SUCCESS);
 	assert_int_equal(mount_wait(w, s, "T00001L6", "d1", 0), ERROR_DEVICE_NOT_AVAILABLE);
-	assert_int_equal(rsm_media_set_enabled(w->eng, &w->admin, "T00002L6", false), ERROR_SUCCESS);
+	assert_int_equal(rsm_media_enable(w->eng, &w->admin, "T00002L6", false, NULL),
+			 ERROR_SUCCESS);
 	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_RESOURCE_DISABLED);
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	assert_int_equal(mount_wait(w, b, "T00001L6", NULL, RSM_MOUNT_ERROR_NOT_AVAILABLE),
@@ -618,9 +623,9 @@ static void test_mount_waits_for_other_session(void **state)
 			 ERROR_IO_PENDING);
 	usleep(100000);
 	assert_false(wt.done);
-	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED,
-				      NULL),
-			 ERROR_SUCCESS);
+	assert_int_equal(
+	    rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, NULL),
+	    ERROR_SUCCESS);
 	assert_int_equal(waiter_wait(&wt, 3000), ERROR_SUCCESS);
 	struct rsm_drive_info di;
 	assert_int_equal(rsm_drive_info(w->eng, wt.drive, &di), ERROR_SUCCESS);
@@ -636,12 +641,12 @@ static void test_mount_evicts_least_recently_used(void **state)
 
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_SUCCESS);
-	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", RSM_DISMOUNT_DEFERRED,
-				      NULL),
-			 ERROR_SUCCESS);
-	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED,
-				      NULL),
-			 ERROR_SUCCESS);
+	assert_int_equal(
+	    rsm_dismount(w->eng, s, &w->admin, "T00002L6", RSM_DISMOUNT_DEFERRED, NULL),
+	    ERROR_SUCCESS);
+	assert_int_equal(
+	    rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, NULL),
+	    ERROR_SUCCESS);
 	wait_drive_state(w, "d0", "dismountable");
 	wait_drive_state(w, "d1", "dismountable");
 	/* no empty drive: T00003L6 evicts T00002L6, dismounted first */
@@ -748,8 +753,8 @@ static void test_request_committed_with_its_options(void **state)
 {
 	struct world *w = *state;
 	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
-	struct rsm_mount_args a = {.medium = "T00001L6", .priority = 5,
-				   .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_READ};
+	struct rsm_mount_args a = {
+	    .medium = "T00001L6", .priority = 5, .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_READ};
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	uint64_t r;
@@ -758,8 +763,10 @@ static void test_request_committed_with_its_options(void **state)
 	/* held by session a: b's request stays waiting, its row untouched by later changes */
 	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, NULL, NULL, &r), ERROR_SUCCESS);
 	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT options, priority, session FROM requests "
-						"WHERE number = ?", -1, &st, NULL),
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT options, priority, session FROM requests "
+					    "WHERE number = ?",
+					    -1, &st, NULL),
 			 SQLITE_OK);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)r);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -775,38 +782,38 @@ static void test_request_committed_with_its_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_error_table),
-		T(test_close_session_success_and_invalid_handle),
-		T(test_close_session_connection_unavail),
-		T(test_close_session_unwinds_blocked_mount),
-		T(test_open_notification_errors),
-		T(test_close_notification_errors),
-		T(test_close_notification_with_outstanding_wait),
-		T(test_notification_events_and_end),
-		T(test_notification_overflow),
-		T(test_cancel_queued_while_busy_and_in_process),
-		T(test_cancel_access_and_handles),
-		T(test_cancel_not_enough_memory),
-		T(test_dismount_success_immediate_and_deferred),
-		T(test_dismount_access_denied),
-		T(test_dismount_database_failure),
-		T(test_dismount_database_full),
-		T(test_dismount_device_not_available),
-		T(test_dismount_invalid_library),
-		T(test_dismount_invalid_media_and_state),
-		T(test_dismount_media_offline),
-		T(test_dismount_media_not_available),
-		T(test_dismount_not_enough_memory),
-		T(test_dismount_timeout),
-		T(test_mount_errors),
-		T(test_mount_drive_media_mismatch),
-		T(test_mount_offline_error_and_timeout),
-		T(test_mount_waits_for_other_session),
-		T(test_mount_evicts_least_recently_used),
-		T(test_catalog_survives_restart),
-		T(test_request_numbers_never_reused_after_purge),
-		T(test_robot_serialised_loads_overlap),
-		T(test_request_committed_with_its_options),
+	    cmocka_unit_test(test_error_table),
+	    T(test_close_session_success_and_invalid_handle),
+	    T(test_close_session_connection_unavail),
+	    T(test_close_session_unwinds_blocked_mount),
+	    T(test_open_notification_errors),
+	    T(test_close_notification_errors),
+	    T(test_close_notification_with_outstanding_wait),
+	    T(test_notification_events_and_end),
+	    T(test_notification_overflow),
+	    T(test_cancel_queued_while_busy_and_in_process),
+	    T(test_cancel_access_and_handles),
+	    T(test_cancel_not_enough_memory),
+	    T(test_dismount_success_immediate_and_deferred),
+	    T(test_dismount_access_denied),
+	    T(test_dismount_database_failure),
+	    T(test_dismount_database_full),
+	    T(test_dismount_device_not_available),
+	    T(test_dismount_invalid_library),
+	    T(test_dismount_invalid_media_and_state),
+	    T(test_dismount_media_offline),
+	    T(test_dismount_media_not_available),
+	    T(test_dismount_not_enough_memory),
+	    T(test_dismount_timeout),
+	    T(test_mount_errors),
+	    T(test_mount_drive_media_mismatch),
+	    T(test_mount_offline_error_and_timeout),
+	    T(test_mount_waits_for_other_session),
+	    T(test_mount_evicts_least_recently_used),
+	    T(test_catalog_survives_restart),
+	    T(test_request_numbers_never_reused_after_purge),
+	    T(test_robot_serialised_loads_overlap),
+	    T(test_request_committed_with_its_options),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
