@@ -49,7 +49,11 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS opreqs(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
 	" type TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, request INTEGER NOT NULL,"
 	" library TEXT NOT NULL, drive TEXT NOT NULL, submitted INTEGER NOT NULL,"
-	" finished INTEGER NOT NULL);";
+	" finished INTEGER NOT NULL);"
+	/* a robot move of a real changer, written before the move is sent and removed once
+	 * its outcome is recorded: one left behind means the daemon died during that move */
+	"CREATE TABLE IF NOT EXISTS intents(library TEXT PRIMARY KEY, medium TEXT NOT NULL,"
+	" source INTEGER NOT NULL, destination INTEGER NOT NULL, request INTEGER NOT NULL);";
 
 /* Maps an SQLite result code to the RSM error a caller sees. */
 static rsm_err sql_error(int rc)
@@ -348,4 +352,39 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
 		fprintf(stderr, "rsmfs: catalog write failed: %s (%s)\n", rsm_error_name(e),
 			eng->db ? sqlite3_errmsg(eng->db) : "no catalog");
 	return e;
+}
+
+rsm_err catalog_save_intent(struct rsm_engine *eng, const char *library, const char *medium,
+			    int source, int destination, uint64_t request)
+{
+	return exec_args(eng, "INSERT OR REPLACE INTO intents VALUES(?,?,?,?,?)", "ssiii", library,
+			 medium, (int64_t)source, (int64_t)destination, (int64_t)request);
+}
+
+rsm_err catalog_clear_intent(struct rsm_engine *eng, const char *library)
+{
+	return exec_args(eng, "DELETE FROM intents WHERE library=?", "s", library);
+}
+
+int catalog_load_intent(struct rsm_engine *eng, const char *library, char *medium, size_t len,
+			int *source, int *destination)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+
+	if (!eng->db || sqlite3_prepare_v2(eng->db,
+					   "SELECT medium, source, destination FROM intents "
+					   "WHERE library=?",
+					   -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, library, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *m = sqlite3_column_text(st, 0);
+		snprintf(medium, len, "%s", m ? (const char *)m : "");
+		*source = sqlite3_column_int(st, 1);
+		*destination = sqlite3_column_int(st, 2);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
 }

@@ -330,6 +330,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 		goto fail;
 	}
 	eng->worker_started = true;
+	for (int i = 0; i < eng->nlibraries; i++)
+		scsi_library_start(eng, i);
 	engine_lock(eng);
 	if (!eng->db_readonly)
 		requests_purge(eng); /* history that expired while the daemon was down */
@@ -383,6 +385,8 @@ void rsm_engine_close(struct rsm_engine *eng)
 		engine_unlock(eng);
 		pthread_join(eng->worker, NULL);
 	}
+	for (int i = 0; i < eng->nlibraries; i++)
+		scsi_library_stop(eng, i);
 	while (eng->timers) {
 		struct timer *t = eng->timers;
 		eng->timers = t->next;

@@ -117,6 +117,7 @@ struct library {
 	struct job *robot_queue, *robot_queue_tail; /* jobs waiting for the robot */
 	uint64_t moves, mounts, failures;
 	double mount_secs_total, mount_secs_max;
+	struct scsi_library *scsi; /* the scsi backend's changer thread; NULL for a sim */
 };
 
 struct drive {
@@ -133,6 +134,7 @@ struct drive {
 	uint64_t last_used; /* LRU stamp */
 	uint64_t mounts, cleanings, errors;
 	char last_cleaned[32];
+	char device[256]; /* a real drive's OS device (scsi backend); "" when unknown */
 };
 
 struct side {
@@ -296,6 +298,9 @@ struct job {
 	enum job_phase phase;
 	bool clean;	   /* a cleaning: medium is the cleaner cartridge */
 	double robot_secs; /* a robot step that is not one move (inventory); 0 = move_time */
+	int target_slot;   /* where a cartridge going home is put (chosen before a real move) */
+	rsm_err robot_err; /* a real changer refused or failed the last robot step */
+	char robot_detail[200];
 	struct job *next_robot;
 	struct job *live_prev, *live_next; /* every job in flight (freed at close) */
 };
@@ -407,6 +412,8 @@ void requests_purge(struct rsm_engine *eng);
 /* jobs.c: work in flight */
 void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m);
 int first_free(const int *occupant, int count);
+/* The slot a cartridge going home is put in: its home slot, or the first empty one; -1. */
+int home_slot_for(struct rsm_engine *eng, int mi);
 void settle_medium_state(struct rsm_engine *eng, struct medium *m);
 void settle_drive_state(struct drive *d);
 struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive, int medium,
@@ -417,6 +424,11 @@ bool robot_can_move(const struct library *l);
 void robot_kick(struct rsm_engine *eng, struct library *l);
 void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail);
 void job_advance(struct rsm_engine *eng, struct job *job);
+/* A robot step ended (a timer for the sim, the changer thread for scsi); job->robot_err says
+ * whether the move happened. */
+void robot_step_done(struct rsm_engine *eng, void *job);
+/* Fails the robot steps waiting for library l (it went offline). */
+void robot_fail_queue(struct rsm_engine *eng, struct library *l, rsm_err err, const char *why);
 
 /* scheduler.c: choosing work */
 enum attempt { STARTED, FINISHED, BLOCKED };
@@ -477,6 +489,13 @@ rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number);
 rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name);
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r);
+/* The robot move under way in a real changer (element addresses), and its removal. */
+rsm_err catalog_save_intent(struct rsm_engine *eng, const char *library, const char *medium,
+			    int source, int destination, uint64_t request);
+rsm_err catalog_clear_intent(struct rsm_engine *eng, const char *library);
+/* 1 with the fields filled when library has an unsettled move, 0 when not, -1 on error. */
+int catalog_load_intent(struct rsm_engine *eng, const char *library, char *medium, size_t len,
+			int *source, int *destination);
 rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			      struct request *r);
 
@@ -492,6 +511,32 @@ int sim_inventory(struct rsm_engine *eng, int li);
 /* A cartridge the catalog has never seen, found in library li: created in the import pool
  * (cleaner barcodes CLN... in the cleaner pool); name "" means it has no barcode. */
 int medium_discover(struct rsm_engine *eng, int li, const char *barcode);
+
+/* inventory.c: making the catalog agree with what a changer reports */
+/* Where the changer says a cartridge is. */
+struct place {
+	enum loc_kind loc;
+	int addr; /* slot, port, or drive index */
+};
+/* Moves every medium to places[medium index] (LOC_OFFLINE: not in library li), skipping
+ * media a job holds; returns the number of corrections. */
+int inventory_apply(struct rsm_engine *eng, int li, const struct place *places);
+/* The medium with this barcode, or NO_INDEX. */
+int medium_by_barcode(struct rsm_engine *eng, const char *barcode);
+
+/* scsi_library.c: the scsi backend's changer thread */
+struct rsm_library_config;
+/* Connects to library li's changer, learns its elements and drives and reconciles the
+ * catalog; a changer that cannot be reached leaves the library offline (retried later). */
+void scsi_library_attach(struct rsm_engine *eng, int li, const struct rsm_library_config *c);
+void scsi_library_start(struct rsm_engine *eng, int li);
+void scsi_library_stop(struct rsm_engine *eng, int li);
+/* Hands a robot step of a job to the changer thread; it calls robot_step_done when it ends. */
+void scsi_robot_step(struct rsm_engine *eng, struct job *job);
+/* Applies the element report of the scan a job just made; corrections or -1. */
+int scsi_inventory_apply(struct rsm_engine *eng, int li);
+/* Sends the door's lock state (PREVENT/ALLOW MEDIUM REMOVAL) when the changer supports it. */
+void scsi_door(struct rsm_engine *eng, int li, bool open);
 
 /* library_ops.c */
 /* Checks an administrator's library control; NULL with *e set on failure. */

@@ -88,6 +88,7 @@ struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int 
 	job->medium = medium;
 	job->evict = NO_INDEX;
 	job->port = -1;
+	job->target_slot = -1;
 	job->phase = phase;
 	job->live_next = eng->jobs;
 	if (eng->jobs)
@@ -140,8 +141,8 @@ static void lift(struct rsm_engine *eng, struct library *l, struct medium *m)
 	}
 }
 
-/* Moves medium mi into its home slot (or the first empty slot if that one is taken). */
-static int put_away(struct rsm_engine *eng, int mi)
+/* The slot a cartridge going home is put in: its home slot, or the first empty one; -1. */
+int home_slot_for(struct rsm_engine *eng, int mi)
 {
 	struct medium *m = &eng->media[mi];
 	struct library *l = &eng->libraries[m->library];
@@ -149,6 +150,17 @@ static int put_away(struct rsm_engine *eng, int mi)
 
 	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
 		slot = first_free(l->slot_medium, l->nslots);
+	return slot;
+}
+
+/* Moves medium mi into slot (chosen by home_slot_for, before a real changer moved it). */
+static int put_away(struct rsm_engine *eng, int mi, int slot)
+{
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+
+	if (slot < 0)
+		slot = home_slot_for(eng, mi);
 	if (slot < 0)
 		return -1;
 	if (m->loc == LOC_DRIVE)
@@ -164,18 +176,23 @@ static int put_away(struct rsm_engine *eng, int mi)
 /* ---- the robot: one step at a time per library, none while the door is open or it is
  * jammed ---- */
 
-static void robot_done(struct rsm_engine *eng, void *arg);
 
 bool robot_can_move(const struct library *l)
 {
-	return !l->jammed && strcmp(l->door, "open") != 0;
+	return l->reachable && !l->jammed && strcmp(l->door, "open") != 0;
 }
 
+/* A sim's robot step is a timer; a real changer's is a command its thread sends. */
 static void robot_start(struct rsm_engine *eng, struct library *l, struct job *job)
 {
 	l->robot_busy = true;
-	timer_add(eng, job->phase == PH_INVENTORY ? job->robot_secs : l->move_time, robot_done,
-		  job);
+	job->robot_err = ERROR_SUCCESS;
+	job->robot_detail[0] = '\0';
+	if (l->scsi)
+		scsi_robot_step(eng, job);
+	else
+		timer_add(eng, job->phase == PH_INVENTORY ? job->robot_secs : l->move_time,
+			  robot_step_done, job);
 }
 
 static void robot_acquire(struct rsm_engine *eng, struct job *job)
@@ -211,6 +228,17 @@ static void robot_release(struct rsm_engine *eng, struct library *l)
 {
 	l->robot_busy = false;
 	robot_kick(eng, l);
+}
+
+void robot_fail_queue(struct rsm_engine *eng, struct library *l, rsm_err err, const char *why)
+{
+	while (l->robot_queue) {
+		struct job *job = l->robot_queue;
+		l->robot_queue = job->next_robot;
+		if (!l->robot_queue)
+			l->robot_queue_tail = NULL;
+		job_fail(eng, job, err, why);
+	}
 }
 
 /* A job that cannot go on: every cartridge stays where it physically is, every promise of a
@@ -287,7 +315,8 @@ static void inventory_done(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	char detail[160];
-	int changes = sim_inventory(eng, job->library);
+	int changes = l->scsi ? scsi_inventory_apply(eng, job->library)
+			      : sim_inventory(eng, job->library);
 
 	l->inventorying = false;
 	emit_library(eng, l);
@@ -324,6 +353,8 @@ static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, cha
 {
 	struct library *l = job_library(eng, job);
 
+	if (job->robot_err != ERROR_SUCCESS)
+		return job->robot_detail; /* the changer refused or failed the move */
 	if (l->jammed)
 		return "the robot is jammed";
 	if (job->phase == PH_MOVE_IN && eng->drives[job->drive].failed) {
@@ -334,7 +365,7 @@ static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, cha
 }
 
 /* A robot step finished: apply it, free the robot, go on with the job. */
-static void robot_done(struct rsm_engine *eng, void *arg)
+void robot_step_done(struct rsm_engine *eng, void *arg)
 {
 	struct job *job = arg;
 	struct library *l = job_library(eng, job);
@@ -344,8 +375,9 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 
 	if (fault) {
 		/* nothing moved: the cartridge is still where the robot found it */
+		rsm_err err = job->robot_err != ERROR_SUCCESS ? job->robot_err : ERROR_INVALID_STATE;
 		robot_release(eng, l);
-		job_fail(eng, job, ERROR_INVALID_STATE, fault);
+		job_fail(eng, job, err, fault);
 		schedule(eng);
 		return;
 	}
@@ -365,7 +397,7 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 		return;
 	case PH_EVICT_MOVE: {
 		struct medium *ev = &eng->media[job->evict];
-		if (put_away(eng, job->evict) < 0) {
+		if (put_away(eng, job->evict, job->target_slot) < 0) {
 			robot_release(eng, l);
 			job_fail(eng, job, ERROR_LIBRARY_FULL,
 				 "no free slot for the evicted medium");
@@ -390,7 +422,7 @@ static void robot_done(struct rsm_engine *eng, void *arg)
 		break;
 	}
 	case PH_MOVE_HOME:
-		if (put_away(eng, job->medium) < 0) {
+		if (put_away(eng, job->medium, job->target_slot) < 0) {
 			robot_release(eng, l);
 			job_fail(eng, job, ERROR_LIBRARY_FULL,
 				 "no free slot to return the medium to");

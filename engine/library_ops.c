@@ -222,6 +222,7 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 		if (e != ERROR_SUCCESS) {
 			snprintf(l->door, sizeof(l->door), "open");
 		} else {
+			scsi_door(eng, (int)(l - eng->libraries), false);
 			emit_door(eng, l);
 			emit_library(eng, l);
 			robot_kick(eng, l);

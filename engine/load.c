@@ -553,19 +553,18 @@ timings:
 		int li = library_find(eng, c->name);
 		if (li < 0)
 			continue;
-		/* only the sim backend is in this build: a scsi changer cannot be reached, and its
-		 * library stays offline rather than the daemon refusing to start */
-		eng->libraries[li].reachable = strcmp(c->backend, "sim") == 0;
-		if (!eng->libraries[li].reachable)
-			fprintf(stderr,
-				"rsmfs: library %s: the %s backend is not available in this build; "
-				"the library is offline\n",
-				c->name, c->backend);
 		snprintf(eng->libraries[li].media_type, sizeof(eng->libraries[li].media_type), "%s",
 			 c->media_type);
 		eng->libraries[li].move_time = c->move_time;
 		eng->libraries[li].load_time = c->load_time;
 		eng->libraries[li].unload_time = c->unload_time;
+		eng->libraries[li].reachable = true;
+		/* a real changer that cannot be reached leaves its library offline rather than
+		 * the daemon refusing to start; its thread keeps trying */
+		if (strcmp(c->backend, "scsi") == 0 && !eng->db_readonly)
+			scsi_library_attach(eng, li, c);
+		else if (strcmp(c->backend, "scsi") == 0)
+			eng->libraries[li].reachable = false;
 	}
 	return 0;
 }

@@ -273,8 +273,11 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 		if (d->medium >= 0) {
 			struct medium *m = &eng->media[d->medium];
 			snprintf(out->medium, sizeof(out->medium), "%s", m->name);
-			sim_image_path(eng, m, out->device, sizeof(out->device));
+			if (!eng->libraries[d->library].scsi)
+				sim_image_path(eng, m, out->device, sizeof(out->device));
 		}
+		if (eng->libraries[d->library].scsi)
+			snprintf(out->device, sizeof(out->device), "%s", d->device);
 		if (d->session >= 0)
 			snprintf(out->session, sizeof(out->session), "%s",
 				 eng->sessions[d->session].name);

@@ -41,6 +41,8 @@ struct rsm_library_config {
 	int drives, slots, ports, media;
 	char media_type[32];
 	double move_time, load_time, unload_time; /* seconds */
+	/* scsi: OS devices of the drives, one "<n> <device>" line per configured drive.<n> */
+	char drive_devices[2048];
 };
 
 struct rsm_config {

@@ -389,6 +389,7 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_DATABASE_FAILURE, NULL);
 		return FINISHED;
 	}
+	scsi_door(eng, r->library, true);
 	emit_door(eng, l);
 	emit_library(eng, l);
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
@@ -418,6 +419,19 @@ static int pending_order(const void *a, const void *b)
 	return x->number < y->number ? -1 : x->number > y->number;
 }
 
+/* Whether r needs its library's changer, and the changer does not answer. */
+static bool needs_changer(struct rsm_engine *eng, const struct request *r)
+{
+	int li = r->library;
+
+	if (r->op == OP_ALLOCATE || r->op == OP_DOOR)
+		return false;
+	if (li < 0 && r->medium >= 0)
+		li = eng->media[r->medium].library;
+	return li >= 0 && li < eng->nlibraries && eng->libraries[li].present &&
+	       !eng->libraries[li].reachable;
+}
+
 /* Starts every pending request that can start now. */
 void schedule(struct rsm_engine *eng)
 {
@@ -439,6 +453,11 @@ void schedule(struct rsm_engine *eng)
 		struct request *r = pending[i];
 		if (r->state != REQ_QUEUED && r->state != REQ_WAITING)
 			continue;
+		if (needs_changer(eng, r)) {
+			/* a real changer that stopped answering: wait for it to come back */
+			block(eng, r, ERROR_LIBRARY_OFFLINE, "the library is offline");
+			continue;
+		}
 		if ((size_t)r->op < ARRAY_SIZE(attempts) && attempts[r->op])
 			attempts[r->op](eng, r);
 	}

@@ -112,7 +112,8 @@ int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
 	m->sides[0].state = cleaner ? SIDE_AVAILABLE : SIDE_IMPORT;
 	if (!barcode[0])
 		catalog_set_meta(eng, "next_unlabeled", eng->next_unlabeled);
-	sim_create_image(eng, m);
+	if (is_sim(eng, li))
+		sim_create_image(eng, m);
 	int mi = eng->nmedia++;
 	char path[RSM_NAME_MAX + 16];
 	snprintf(path, sizeof(path), "media/%s", m->name);
@@ -120,12 +121,6 @@ int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
 	emit_pool(eng, &eng->pools[pool], RSM_EV_UPDATE);
 	return mi;
 }
-
-/* Where the changer says a cartridge is. */
-struct place {
-	enum loc_kind loc;
-	int addr; /* slot, port, or drive index */
-};
 
 /* One line of a state file: "<slot|port|drive> <address> <medium>". */
 static bool parse_state_line(const char *line, char kind[16], int *addr,
@@ -175,25 +170,10 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 	return 0;
 }
 
-/* Takes a medium out of the occupancy tables it was in. */
-static void vacate(struct rsm_engine *eng, int mi)
-{
-	struct medium *m = &eng->media[mi];
-	struct library *l = &eng->libraries[m->library];
-
-	if (m->loc == LOC_SLOT && l->slot_medium[m->loc_addr] == mi)
-		l->slot_medium[m->loc_addr] = NO_INDEX;
-	else if (m->loc == LOC_PORT && l->port_medium[m->loc_addr] == mi)
-		l->port_medium[m->loc_addr] = NO_INDEX;
-	else if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].medium == mi)
-		eng->drives[m->loc_addr].medium = NO_INDEX;
-}
-
 int sim_inventory(struct rsm_engine *eng, int li)
 {
-	struct library *l = &eng->libraries[li];
 	struct place *p = NULL;
-	int changes = 0;
+	int changes;
 
 	if (!is_sim(eng, li))
 		return -1;
@@ -201,52 +181,8 @@ int sim_inventory(struct rsm_engine *eng, int li)
 		sim_record(eng, li); /* a changer with no record yet: it holds what we know */
 		return 0;
 	}
-	for (int i = 0; i < eng->nmedia; i++) {
-		struct medium *m = &eng->media[i];
-		bool ours = m->library == li && m->loc != LOC_OFFLINE;
-		if (m->busy || (!ours && p[i].loc == LOC_OFFLINE))
-			continue;
-		if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].job)
-			continue;
-		if (ours && m->loc == p[i].loc && m->loc_addr == p[i].addr)
-			continue;
-		struct drive *was = m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL;
-		vacate(eng, i);
-		m->library = li;
-		m->loc = p[i].loc;
-		m->loc_addr = p[i].addr;
-		if (m->loc == LOC_SLOT) {
-			l->slot_medium[m->loc_addr] = i;
-			m->home_slot = m->loc_addr;
-		} else if (m->loc == LOC_PORT) {
-			l->port_medium[m->loc_addr] = i;
-		} else if (m->loc == LOC_DRIVE) {
-			eng->drives[m->loc_addr].medium = i;
-			eng->drives[m->loc_addr].session = NO_INDEX;
-			settle_drive_state(&eng->drives[m->loc_addr]);
-		}
-		if (was && !was->job) {
-			if (was->medium < 0)
-				was->session = NO_INDEX;
-			settle_drive_state(was);
-			catalog_save_state(eng, was, NULL, NULL);
-			emit_drive(eng, was);
-		}
-		settle_medium_state(eng, m);
-		catalog_save_state(eng, m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL, m,
-				   NULL);
-		emit_medium(eng, m);
-		if (m->loc == LOC_DRIVE)
-			emit_drive(eng, &eng->drives[m->loc_addr]);
-		changes++;
-	}
+	changes = inventory_apply(eng, li, p);
 	free(p);
-	if (changes) {
-		emit_slots(eng, l, false);
-		emit_slots(eng, l, true);
-		fprintf(stderr, "rsmfs: library %s: inventory corrected %d location%s\n", l->name,
-			changes, changes == 1 ? "" : "s");
-	}
 	return changes;
 }
 

@@ -163,9 +163,14 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 			l->unload_time = t;
 	} else if (strncmp(key, "drive.", 6) == 0) {
 		int n;
-		if (parse_int(key + 6, 0, MAX_DRIVES - 1, &n) < 0 || val[0] != '/')
+		size_t used = strlen(l->drive_devices);
+		if (parse_int(key + 6, 0, MAX_DRIVES - 1, &n) < 0 ||
+		    (val[0] != '/' && strncmp(val, "iscsi://", 8) != 0) || strchr(val, ' '))
 			return -1;
 		/* device paths of real drives: used by the scsi backend */
+		if (snprintf(l->drive_devices + used, sizeof(l->drive_devices) - used, "%d %s\n", n,
+			     val) >= (int)(sizeof(l->drive_devices) - used))
+			return -1;
 	} else {
 		return -2;
 	}

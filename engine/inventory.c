@@ -1,0 +1,92 @@
+/* inventory.c - making the catalog agree with what a changer reports: the sim's record of its
+ * cartridges (sim.c) or a real changer's READ ELEMENT STATUS (scsi_library.c) becomes a place
+ * for every medium, and the catalog follows.  Media a job is moving are left to that job.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+int medium_by_barcode(struct rsm_engine *eng, const char *barcode)
+{
+	for (int i = 0; barcode[0] && i < eng->nmedia; i++)
+		if (strcmp(eng->media[i].barcode, barcode) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+/* Takes a medium out of the occupancy tables it was in. */
+static void vacate(struct rsm_engine *eng, int mi)
+{
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+
+	if (m->loc == LOC_SLOT && m->loc_addr < l->nslots && l->slot_medium[m->loc_addr] == mi)
+		l->slot_medium[m->loc_addr] = NO_INDEX;
+	else if (m->loc == LOC_PORT && m->loc_addr < l->nports && l->port_medium[m->loc_addr] == mi)
+		l->port_medium[m->loc_addr] = NO_INDEX;
+	else if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].medium == mi)
+		eng->drives[m->loc_addr].medium = NO_INDEX;
+}
+
+/* Puts medium mi where the changer says it is. */
+static void relocate(struct rsm_engine *eng, struct library *l, int li, int mi,
+		     const struct place *to)
+{
+	struct medium *m = &eng->media[mi];
+	struct drive *was = m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL;
+
+	vacate(eng, mi);
+	m->library = li;
+	m->loc = to->loc;
+	m->loc_addr = to->addr;
+	if (m->loc == LOC_SLOT) {
+		l->slot_medium[m->loc_addr] = mi;
+		m->home_slot = m->loc_addr;
+	} else if (m->loc == LOC_PORT) {
+		l->port_medium[m->loc_addr] = mi;
+	} else if (m->loc == LOC_DRIVE) {
+		struct drive *d = &eng->drives[m->loc_addr];
+		d->medium = mi;
+		d->session = NO_INDEX;
+		settle_drive_state(d);
+	}
+	if (was && !was->job) {
+		if (was->medium < 0)
+			was->session = NO_INDEX;
+		settle_drive_state(was);
+		catalog_save_state(eng, was, NULL, NULL);
+		emit_drive(eng, was);
+	}
+	settle_medium_state(eng, m);
+	catalog_save_state(eng, m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL, m, NULL);
+	emit_medium(eng, m);
+	if (m->loc == LOC_DRIVE)
+		emit_drive(eng, &eng->drives[m->loc_addr]);
+}
+
+int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
+{
+	struct library *l = &eng->libraries[li];
+	int changes = 0;
+
+	for (int i = 0; i < eng->nmedia; i++) {
+		struct medium *m = &eng->media[i];
+		bool ours = m->library == li && m->loc != LOC_OFFLINE;
+		if (m->busy || (!ours && p[i].loc == LOC_OFFLINE))
+			continue;
+		if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].job)
+			continue;
+		if (ours && m->loc == p[i].loc && m->loc_addr == p[i].addr)
+			continue;
+		relocate(eng, l, li, i, &p[i]);
+		changes++;
+	}
+	if (changes) {
+		emit_slots(eng, l, false);
+		emit_slots(eng, l, true);
+		fprintf(stderr, "rsmfs: library %s: inventory corrected %d location%s\n", l->name,
+			changes, changes == 1 ? "" : "s");
+	}
+	return changes;
+}

@@ -1,0 +1,907 @@
+/* scsi_library.c - the scsi backend: a real SMC-3 changer behind a library, driven by one
+ * thread per library.
+ *
+ * SCSI commands block for seconds (a robot move) or minutes (a full element scan), so none is
+ * sent under the engine lock.  A robot step of a job becomes a work item: the thread takes it,
+ * unlocks, talks to the changer, locks again and hands the outcome to the job
+ * (robot_step_done), exactly where a sim's timer would.  Before a move is sent its intent is
+ * committed to the catalog, and it is removed once the move's outcome is recorded; an intent
+ * found at start-up means the daemon died during that move, and the two elements involved are
+ * read back before anything else.
+ *
+ * The model numbers slots, ports and drives 0, 1, ... in ascending element address order;
+ * this file keeps the element addresses.  A changer that stops answering makes the library
+ * offline: the move under way and the moves waiting for the robot fail with
+ * ERROR_LIBRARY_OFFLINE, new work waits, and the thread reconnects every two seconds; once back,
+ * a full inventory reconciles the catalog (the device may have lost or changed its state).
+ */
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "changer.h"
+#include "internal.h"
+
+#define RECONNECT_SECS 2
+#define HEALTH_SECS 10 /* an idle changer is asked whether it still answers this often */
+
+enum work_kind { WORK_MOVE, WORK_SCAN, WORK_LOCK };
+
+/* One full element report, by element type, ascending addresses. */
+struct scan {
+	struct smc_element *el[5];
+	int n[5];
+	char (*drive_dev)[256]; /* OS device of each drive element, "" when not mapped */
+};
+
+struct work {
+	enum work_kind kind;
+	struct job *job; /* the job whose robot step this is; NULL for WORK_LOCK */
+	uint16_t src, dst;
+	char unload[256];     /* a drive to unload before the move; "" none */
+	int open_port;	      /* an eject: the port element to open afterwards; -1 none */
+	int close_port;	      /* an inject: the port element to close first; -1 none */
+	bool full;	      /* a scan: INITIALIZE ELEMENT STATUS first */
+	bool prevent;	      /* a lock: prevent (true) or allow medium removal */
+	struct scsi_outcome out;
+	struct scan scan;
+	struct work *next;
+};
+
+struct scsi_library {
+	struct rsm_engine *eng;
+	int li;
+	char address[256];
+	char drive_map[2048]; /* "<n> <device>" lines from the configuration */
+	struct changer dev;   /* touched by the thread only (and by attach before it runs) */
+	bool connected;
+	uint16_t *elem[5]; /* element addresses by type: index = the model's number */
+	int nelem[5];
+	struct scan last; /* the report of the last scan, for scsi_inventory_apply */
+	struct work *queue, *tail;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started, quit;
+};
+
+static void scan_free(struct scan *s)
+{
+	for (int t = 0; t < 5; t++) {
+		free(s->el[t]);
+		s->el[t] = NULL;
+		s->n[t] = 0;
+	}
+	free(s->drive_dev);
+	s->drive_dev = NULL;
+}
+
+static int by_address(const void *a, const void *b)
+{
+	const struct smc_element *x = a, *y = b;
+	return (int)x->address - (int)y->address;
+}
+
+/* ---- drive devices ---- */
+
+/* The configured device of drive n, or NULL. */
+static const char *configured_device(const char *map, int n, char *buf, size_t len)
+{
+	const char *p = map;
+
+	while (*p) {
+		int k, used = 0;
+		if (sscanf(p, "%d %255s%n", &k, buf, &used) == 2 && k == n && len > 0)
+			return buf;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return NULL;
+}
+
+/* Candidate tape devices for automatic mapping: the other LUNs of an iSCSI changer's target,
+ * or the /dev/nst* nodes for a local one.  Returns how many, each with its VPD serial. */
+static int tape_candidates(struct scsi_library *sl, char (**addr)[256], char (**serial)[64])
+{
+	char (*a)[256] = NULL, (*s)[64] = NULL;
+	int n = 0, cap = 0;
+	struct scsi_outcome o;
+
+	*addr = NULL;
+	*serial = NULL;
+	if (strncmp(sl->address, "iscsi://", 8) == 0) {
+		uint8_t cdb[16] = {0xa0}, buf[2048];
+		struct scsi_io io = {.cdb_len = 12, .dir = SCSI_DIR_IN, .buf = buf,
+				     .len = sizeof(buf), .timeout_ms = SCSI_TIMEOUT_SHORT};
+		uint16_t luns[256];
+		const char *slash = strrchr(sl->address, '/');
+		int count;
+
+		memcpy(io.cdb, cdb, sizeof(cdb));
+		io.cdb[9] = sizeof(buf) & 0xff;
+		io.cdb[8] = sizeof(buf) >> 8;
+		scsi_run(sl->dev.t, &io, "REPORT LUNS", &o);
+		if (o.err != ERROR_SUCCESS || !slash)
+			return 0;
+		count = scsi_parse_report_luns(buf, io.received, luns, 256);
+		for (int i = 0; i < count; i++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				a = realloc(a, sizeof(*a) * (size_t)cap);
+				s = realloc(s, sizeof(*s) * (size_t)cap);
+				if (!a || !s)
+					break;
+			}
+			snprintf(a[n], sizeof(a[n]), "%.*s/%u", (int)(slash - sl->address),
+				 sl->address, luns[i]);
+			if (strcmp(a[n], sl->address) != 0 &&
+			    drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
+				n++;
+		}
+	} else {
+		glob_t g;
+		if (glob("/dev/nst[0-9]*", 0, NULL, &g) == 0) {
+			for (size_t i = 0; i < g.gl_pathc; i++) {
+				const char *p = g.gl_pathv[i] + 8;
+				if (p[strspn(p, "0123456789")] != '\0')
+					continue; /* nst0a, nst0l...: the same drive again */
+				if (n == cap) {
+					cap = cap ? cap * 2 : 8;
+					a = realloc(a, sizeof(*a) * (size_t)cap);
+					s = realloc(s, sizeof(*s) * (size_t)cap);
+					if (!a || !s)
+						break;
+				}
+				snprintf(a[n], sizeof(a[n]), "%s", g.gl_pathv[i]);
+				if (drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
+					n++;
+			}
+			globfree(&g);
+		}
+	}
+	if (!a || !s) {
+		free(a);
+		free(s);
+		return 0;
+	}
+	*addr = a;
+	*serial = s;
+	return n;
+}
+
+/* Gives every drive element its OS device: the configured one, else the one tape device whose
+ * serial its DVCID identifier carries.  No match, or more than one, is reported, never
+ * guessed. */
+static void map_drives(struct scsi_library *sl, struct scan *sc, const char *libname)
+{
+	int nd = sc->n[SMC_ELEMENT_DRIVE], ncand = -1;
+	char (*cand)[256] = NULL, (*serial)[64] = NULL, buf[256];
+
+	sc->drive_dev = calloc((size_t)(nd ? nd : 1), sizeof(*sc->drive_dev));
+	if (!sc->drive_dev)
+		return;
+	for (int i = 0; i < nd; i++) {
+		const struct smc_element *e = &sc->el[SMC_ELEMENT_DRIVE][i];
+		const char *conf = configured_device(sl->drive_map, i, buf, sizeof(buf));
+		int match = -1, matches = 0;
+
+		if (conf) {
+			char sn[64];
+			struct scsi_outcome o;
+			/* the operator's word stands, but a contradiction is reported */
+			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s", conf);
+			if (e->ident[0] && !e->truncated && drive_serial(conf, sn, sizeof(sn), &o) == 0 &&
+			    sn[0] && !smc_ident_matches_serial(e->ident, sn))
+				fprintf(stderr,
+					"rsmfs: library %s: drive.%d = %s has serial %s, but the "
+					"changer's drive element %u says \"%s\": check the mapping\n",
+					libname, i, conf, sn, e->address, e->ident);
+			continue;
+		}
+		if (!e->ident[0]) {
+			fprintf(stderr,
+				"rsmfs: library %s: drive element %u: no device configured "
+				"(drive.%d) and the changer gives no drive identifier\n",
+				libname, e->address, i);
+			continue;
+		}
+		if (ncand < 0)
+			ncand = tape_candidates(sl, &cand, &serial);
+		for (int c = 0; c < ncand; c++)
+			if (smc_ident_matches_serial(e->ident, serial[c])) {
+				match = c;
+				matches++;
+			}
+		if (matches == 1 && !e->truncated) {
+			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s", cand[match]);
+			continue;
+		}
+		fprintf(stderr,
+			"rsmfs: library %s: drive element %u (identifier \"%s\"%s): %s; set "
+			"drive.%d\n",
+			libname, e->address, e->ident, e->truncated ? ", cut short by the device" : "",
+			matches > 1 ? "more than one tape device matches"
+				    : "no tape device has that serial",
+			i);
+	}
+	free(cand);
+	free(serial);
+}
+
+/* ---- talking to the changer (the thread, or attach before the thread exists) ---- */
+
+static bool ensure_connected(struct scsi_library *sl, struct scsi_outcome *o)
+{
+	if (sl->connected)
+		return true;
+	if (changer_open(&sl->dev, sl->address, o) < 0)
+		return false;
+	sl->connected = true;
+	/* rsmfs manages the cartridges now: the operator opens the door through it */
+	changer_prevent(&sl->dev, true, o);
+	if (o->offline) {
+		changer_close(&sl->dev);
+		sl->connected = false;
+		return false;
+	}
+	o->err = ERROR_SUCCESS;
+	return true;
+}
+
+/* Reads every storage, port, drive and transport element. */
+static int scan_all(struct scsi_library *sl, struct scan *sc, const char *libname,
+		    struct scsi_outcome *o)
+{
+	static const uint8_t types[] = {SMC_ELEMENT_TRANSPORT, SMC_ELEMENT_STORAGE,
+					SMC_ELEMENT_PORT, SMC_ELEMENT_DRIVE};
+	const struct smc_layout *lay = &sl->dev.layout;
+
+	memset(sc, 0, sizeof(*sc));
+	for (size_t i = 0; i < sizeof(types); i++) {
+		uint8_t t = types[i];
+		uint16_t first = t == SMC_ELEMENT_TRANSPORT ? lay->transport_first
+				 : t == SMC_ELEMENT_STORAGE ? lay->storage_first
+				 : t == SMC_ELEMENT_PORT	   ? lay->port_first
+								   : lay->drive_first;
+		uint16_t count = t == SMC_ELEMENT_TRANSPORT ? lay->transport_count
+				 : t == SMC_ELEMENT_STORAGE ? lay->storage_count
+				 : t == SMC_ELEMENT_PORT	   ? lay->port_count
+								   : lay->drive_count;
+		if (!count)
+			continue;
+		/* one element type at a time: some changers garble an all-types report */
+		int n = changer_read_elements(&sl->dev, t, first, count, &sc->el[t], o);
+		if (n < 0) {
+			scan_free(sc);
+			return -1;
+		}
+		/* keep only descriptors of the type asked for, in address order */
+		int k = 0;
+		for (int j = 0; j < n; j++)
+			if (sc->el[t][j].type == t)
+				sc->el[t][k++] = sc->el[t][j];
+		qsort(sc->el[t], (size_t)k, sizeof(*sc->el[t]), by_address);
+		sc->n[t] = k;
+	}
+	map_drives(sl, sc, libname);
+	return 0;
+}
+
+/* Carries out a work item (unlocked). */
+static void run_work(struct scsi_library *sl, struct work *w, const char *libname)
+{
+	struct scsi_outcome extra;
+
+	if (!ensure_connected(sl, &w->out))
+		return;
+	switch (w->kind) {
+	case WORK_MOVE:
+		if (w->unload[0] && drive_unload(w->unload, &extra) < 0)
+			fprintf(stderr, "rsmfs: library %s: unloading %s before the move: %s\n",
+				libname, w->unload, extra.text);
+		if (w->close_port >= 0)
+			changer_port_lock(&sl->dev, (uint16_t)w->close_port, false, &extra);
+		if (changer_move(&sl->dev, w->src, w->dst, &w->out) == 0 && w->open_port >= 0)
+			changer_port_lock(&sl->dev, (uint16_t)w->open_port, true, &extra);
+		break;
+	case WORK_SCAN:
+		if (w->full && changer_initialize(&sl->dev, &w->out) < 0)
+			break;
+		scan_all(sl, &w->scan, libname, &w->out);
+		break;
+	case WORK_LOCK:
+		changer_prevent(&sl->dev, w->prevent, &w->out);
+		break;
+	}
+	if (w->out.offline) {
+		changer_close(&sl->dev);
+		sl->connected = false;
+	}
+}
+
+/* ---- the model (under the engine lock) ---- */
+
+/* Takes the element layout of a scan: slot, port and drive counts, new drives, devices. */
+static void adopt_layout(struct scsi_library *sl, const struct scan *sc)
+{
+	struct rsm_engine *eng = sl->eng;
+	struct library *l = &eng->libraries[sl->li];
+	int ns = sc->n[SMC_ELEMENT_STORAGE], np = sc->n[SMC_ELEMENT_PORT];
+	int nd = sc->n[SMC_ELEMENT_DRIVE];
+
+	for (int t = 1; t < 5; t++) {
+		uint16_t *a = malloc(sizeof(*a) * (size_t)(sc->n[t] ? sc->n[t] : 1));
+		if (!a)
+			return;
+		for (int i = 0; i < sc->n[t]; i++)
+			a[i] = sc->el[t][i].address;
+		free(sl->elem[t]);
+		sl->elem[t] = a;
+		sl->nelem[t] = sc->n[t];
+	}
+	if (ns != l->nslots || np != l->nports) {
+		int *slots = malloc(sizeof(int) * (size_t)(ns ? ns : 1));
+		int *ports = malloc(sizeof(int) * (size_t)(np ? np : 1));
+		if (!slots || !ports) {
+			free(slots);
+			free(ports);
+			return;
+		}
+		for (int i = 0; i < ns; i++)
+			slots[i] = i < l->nslots ? l->slot_medium[i] : NO_INDEX;
+		for (int i = 0; i < np; i++)
+			ports[i] = i < l->nports ? l->port_medium[i] : NO_INDEX;
+		/* a medium recorded past the new end is placed by the inventory that follows */
+		free(l->slot_medium);
+		free(l->port_medium);
+		l->slot_medium = slots;
+		l->port_medium = ports;
+		l->nslots = ns;
+		l->nports = np;
+		catalog_save_library(eng, l);
+		emit_library(eng, l);
+	}
+	while (l->ndrives < nd) {
+		struct drive *nds = realloc(eng->drives, sizeof(*nds) * (size_t)(eng->ndrives + 1));
+		int *idx = realloc(l->drive_index, sizeof(int) * (size_t)(l->ndrives + 1));
+		char path[RSM_NAME_MAX + 16];
+		if (!nds || !idx) {
+			if (nds)
+				eng->drives = nds;
+			if (idx)
+				l->drive_index = idx;
+			break;
+		}
+		eng->drives = nds;
+		l->drive_index = idx;
+		struct drive *d = &eng->drives[eng->ndrives];
+		memset(d, 0, sizeof(*d));
+		snprintf(d->name, sizeof(d->name), "d%d", eng->ndrives);
+		guid_new(d->guid);
+		d->library = sl->li;
+		d->number = l->ndrives;
+		d->state = DRIVE_EMPTY;
+		d->enabled = true;
+		d->medium = NO_INDEX;
+		d->session = NO_INDEX;
+		l->drive_index[l->ndrives++] = eng->ndrives++;
+		catalog_save_drive(eng, d);
+		snprintf(path, sizeof(path), "drives/%s", d->name);
+		emit(eng, RSM_OBJ_DRIVE, RSM_EV_INSERT, path, d->guid);
+	}
+	for (int i = 0; i < l->ndrives; i++) {
+		struct drive *d = &eng->drives[l->drive_index[i]];
+		const char *dev = sc->drive_dev && d->number < nd ? sc->drive_dev[d->number] : "";
+		if (d->number >= nd && d->enabled) {
+			/* the changer no longer has this drive */
+			fprintf(stderr, "rsmfs: library %s: drive %s has no element any more\n",
+				l->name, d->name);
+			d->enabled = false;
+			settle_drive_state(d);
+			catalog_save_drive(eng, d);
+		}
+		if (strcmp(d->device, dev) != 0) {
+			snprintf(d->device, sizeof(d->device), "%s", dev);
+			emit_drive(eng, d);
+		}
+	}
+}
+
+/* The model's number of element address a of type t, or -1. */
+static int index_of(const struct scsi_library *sl, int t, uint16_t a)
+{
+	for (int i = 0; i < sl->nelem[t]; i++)
+		if (sl->elem[t][i] == a)
+			return i;
+	return -1;
+}
+
+/* The medium a full element holds: by barcode, else the unlabeled one the catalog has at that
+ * place, else a new one (import pool; CLN... cleaner). */
+static int element_medium(struct scsi_library *sl, const struct smc_element *e,
+			  const struct place *at)
+{
+	struct rsm_engine *eng = sl->eng;
+	char name[RSM_NAME_MAX + 1];
+	int mi;
+
+	snprintf(name, sizeof(name), "%s", e->voltag);
+	if (name[0] && !valid_name(name))
+		name[0] = '\0'; /* a tag that cannot be a name: treated as unreadable */
+	if (name[0] && (mi = medium_by_barcode(eng, name)) >= 0)
+		return mi;
+	if (!name[0])
+		for (int i = 0; i < eng->nmedia; i++) {
+			const struct medium *m = &eng->media[i];
+			if (m->library == sl->li && !m->barcode[0] && m->loc == at->loc &&
+			    m->loc_addr == at->addr)
+				return i;
+		}
+	return medium_discover(eng, sl->li, name);
+}
+
+/* Makes the catalog agree with a scan.  Returns the corrections, or -1. */
+static int apply_scan(struct scsi_library *sl, const struct scan *sc)
+{
+	static const struct {
+		uint8_t type;
+		enum loc_kind loc;
+	} kinds[] = {{SMC_ELEMENT_STORAGE, LOC_SLOT},
+		     {SMC_ELEMENT_PORT, LOC_PORT},
+		     {SMC_ELEMENT_DRIVE, LOC_DRIVE}};
+	struct rsm_engine *eng = sl->eng;
+	struct library *l = &eng->libraries[sl->li];
+	int total = sc->n[2] + sc->n[3] + sc->n[4], nfound = 0, changes;
+	struct {
+		int mi;
+		struct place at;
+	} *found = malloc(sizeof(*found) * (size_t)(total ? total : 1));
+	struct place *places;
+
+	if (!found)
+		return -1;
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		uint8_t t = kinds[k].type;
+		for (int i = 0; i < sc->n[t]; i++) {
+			const struct smc_element *e = &sc->el[t][i];
+			int idx = index_of(sl, t, e->address);
+			if (!e->full || idx < 0)
+				continue; /* a drive that failed to load keeps a tag but is empty */
+			struct place at = {kinds[k].loc, idx};
+			if (at.loc == LOC_DRIVE) {
+				if (idx >= l->ndrives)
+					continue;
+				at.addr = l->drive_index[idx];
+			}
+			int mi = element_medium(sl, e, &at);
+			if (mi < 0)
+				continue;
+			found[nfound].mi = mi;
+			found[nfound++].at = at;
+		}
+	}
+	places = malloc(sizeof(*places) * (size_t)(eng->nmedia ? eng->nmedia : 1));
+	if (!places) {
+		free(found);
+		return -1;
+	}
+	for (int i = 0; i < eng->nmedia; i++)
+		places[i] = (struct place){LOC_OFFLINE, 0};
+	for (int i = 0; i < nfound; i++) {
+		if (places[found[i].mi].loc != LOC_OFFLINE)
+			fprintf(stderr, "rsmfs: library %s: barcode %s is in two places\n", l->name,
+				eng->media[found[i].mi].barcode);
+		else
+			places[found[i].mi] = found[i].at;
+	}
+	changes = inventory_apply(eng, sl->li, places);
+	free(places);
+	free(found);
+	return changes;
+}
+
+int scsi_inventory_apply(struct rsm_engine *eng, int li)
+{
+	struct scsi_library *sl = eng->libraries[li].scsi;
+
+	if (!sl || !sl->last.el[SMC_ELEMENT_STORAGE])
+		return -1;
+	adopt_layout(sl, &sl->last);
+	return apply_scan(sl, &sl->last);
+}
+
+/* The changer stopped answering: the library is offline until the thread reconnects. */
+static void went_offline(struct scsi_library *sl, const char *why)
+{
+	struct library *l = &sl->eng->libraries[sl->li];
+
+	if (!l->reachable)
+		return;
+	fprintf(stderr, "rsmfs: library %s: the changer does not answer (%s); offline\n", l->name,
+		why);
+	l->reachable = false;
+	emit_library(sl->eng, l);
+	robot_fail_queue(sl->eng, l, ERROR_LIBRARY_OFFLINE, why);
+}
+
+/* The changer answers again, with a fresh scan: reconcile and resume. */
+static void came_back(struct scsi_library *sl, struct scan *sc, bool at_start)
+{
+	struct rsm_engine *eng = sl->eng;
+	struct library *l = &eng->libraries[sl->li];
+
+	adopt_layout(sl, sc);
+	apply_scan(sl, sc);
+	l->reachable = true;
+	emit_library(eng, l);
+	if (!at_start) {
+		fprintf(stderr, "rsmfs: library %s: the changer answers again; online\n", l->name);
+		schedule(eng);
+	}
+}
+
+/* A work item is done: its outcome goes to its job. */
+static void finish_work(struct scsi_library *sl, struct work *w)
+{
+	struct rsm_engine *eng = sl->eng;
+	struct library *l = &eng->libraries[sl->li];
+
+	if (w->kind == WORK_LOCK) {
+		if (w->out.err != ERROR_SUCCESS)
+			fprintf(stderr, "rsmfs: library %s: %s\n", l->name, w->out.text);
+	} else if (w->job) {
+		struct job *job = w->job;
+		job->robot_err = w->out.err;
+		snprintf(job->robot_detail, sizeof(job->robot_detail), "%s", w->out.text);
+		if (w->kind == WORK_SCAN && w->out.err == ERROR_SUCCESS) {
+			scan_free(&sl->last);
+			sl->last = w->scan;
+			memset(&w->scan, 0, sizeof(w->scan));
+		}
+		robot_step_done(eng, job);
+		if (w->kind == WORK_MOVE)
+			catalog_clear_intent(eng, l->name);
+	}
+	if (w->out.offline)
+		went_offline(sl, w->out.text);
+	scan_free(&w->scan);
+	free(w);
+}
+
+/* ---- the thread ---- */
+
+static void wait_seconds(struct scsi_library *sl, int secs)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += secs;
+	pthread_cond_timedwait(&sl->cond, &sl->eng->lock, &ts);
+}
+
+static void *changer_thread(void *arg)
+{
+	struct scsi_library *sl = arg;
+	struct rsm_engine *eng = sl->eng;
+	char libname[RSM_NAME_MAX + 1];
+
+	engine_lock(eng);
+	snprintf(libname, sizeof(libname), "%s", eng->libraries[sl->li].name);
+	while (!sl->quit) {
+		struct library *l = &eng->libraries[sl->li];
+		struct work *w = sl->queue;
+
+		if (w) {
+			sl->queue = w->next;
+			if (!sl->queue)
+				sl->tail = NULL;
+			engine_unlock(eng);
+			run_work(sl, w, libname);
+			engine_lock(eng);
+			finish_work(sl, w);
+			continue;
+		}
+		if (eng->ndeferred) {
+			engine_unlock(eng); /* completions run outside the lock */
+			engine_lock(eng);
+			continue;
+		}
+		if (!l->reachable && !eng->stopping) {
+			struct scsi_outcome o;
+			struct scan sc;
+			bool ok;
+			engine_unlock(eng);
+			ok = ensure_connected(sl, &o) && scan_all(sl, &sc, libname, &o) == 0;
+			if (!ok && sl->connected && o.offline) {
+				changer_close(&sl->dev);
+				sl->connected = false;
+			}
+			engine_lock(eng);
+			if (ok) {
+				came_back(sl, &sc, false);
+				scan_free(&sc);
+			} else if (!sl->quit && !sl->queue) {
+				wait_seconds(sl, RECONNECT_SECS);
+			}
+			continue;
+		}
+		/* idle: wait for work, and now and then make sure the changer is still there, so
+		 * that a dead library shows offline before anyone asks it to move */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += HEALTH_SECS;
+		if (pthread_cond_timedwait(&sl->cond, &eng->lock, &ts) == 0 || sl->quit ||
+		    sl->queue || eng->stopping)
+			continue;
+		struct scsi_outcome o;
+		engine_unlock(eng);
+		if (ensure_connected(sl, &o))
+			changer_test_ready(&sl->dev, &o);
+		if (o.offline && sl->connected) {
+			changer_close(&sl->dev);
+			sl->connected = false;
+		}
+		engine_lock(eng);
+		if (o.offline)
+			went_offline(sl, o.text);
+	}
+	engine_unlock(eng);
+	if (sl->connected) {
+		struct scsi_outcome o;
+		changer_prevent(&sl->dev, false, &o); /* the operator may take cartridges again */
+		changer_close(&sl->dev);
+		sl->connected = false;
+	}
+	return NULL;
+}
+
+static void queue_work(struct scsi_library *sl, struct work *w)
+{
+	w->next = NULL;
+	if (sl->tail)
+		sl->tail->next = w;
+	else
+		sl->queue = w;
+	sl->tail = w;
+	pthread_cond_signal(&sl->cond);
+}
+
+/* The element a medium is at now, or -1. */
+static int element_of(struct scsi_library *sl, const struct medium *m)
+{
+	struct rsm_engine *eng = sl->eng;
+	int t = m->loc == LOC_SLOT ? SMC_ELEMENT_STORAGE : m->loc == LOC_PORT ? SMC_ELEMENT_PORT
+						       : m->loc == LOC_DRIVE  ? SMC_ELEMENT_DRIVE
+									      : 0;
+	int i = m->loc == LOC_DRIVE ? eng->drives[m->loc_addr].number : m->loc_addr;
+
+	return t && i >= 0 && i < sl->nelem[t] ? sl->elem[t][i] : -1;
+}
+
+static int drive_element(struct scsi_library *sl, int di)
+{
+	int n = sl->eng->drives[di].number;
+	return n >= 0 && n < sl->nelem[SMC_ELEMENT_DRIVE] ? sl->elem[SMC_ELEMENT_DRIVE][n] : -1;
+}
+
+static int slot_element(struct scsi_library *sl, int slot)
+{
+	return slot >= 0 && slot < sl->nelem[SMC_ELEMENT_STORAGE]
+		       ? sl->elem[SMC_ELEMENT_STORAGE][slot]
+		       : -1;
+}
+
+/* Fills a move for job's current phase; the medium it carries, or -1 with job->robot_err. */
+static int plan_move(struct scsi_library *sl, struct job *job, struct work *w)
+{
+	struct rsm_engine *eng = sl->eng;
+	int mi = job->phase == PH_EVICT_MOVE ? job->evict : job->medium;
+	struct medium *m = mi >= 0 ? &eng->media[mi] : NULL;
+	int src = m ? element_of(sl, m) : -1, dst = -1;
+
+	if (m && m->loc == LOC_DRIVE)
+		snprintf(w->unload, sizeof(w->unload), "%s", eng->drives[m->loc_addr].device);
+	switch (job->phase) {
+	case PH_EVICT_MOVE:
+	case PH_MOVE_HOME:
+		job->target_slot = home_slot_for(eng, mi);
+		if (job->target_slot < 0) {
+			job->robot_err = ERROR_LIBRARY_FULL;
+			snprintf(job->robot_detail, sizeof(job->robot_detail),
+				 "no free slot for the medium");
+			return -1;
+		}
+		dst = slot_element(sl, job->target_slot);
+		break;
+	case PH_MOVE_IN:
+		dst = drive_element(sl, job->drive);
+		break;
+	case PH_EJECT_MOVE:
+		dst = job->port >= 0 && job->port < sl->nelem[SMC_ELEMENT_PORT]
+			      ? sl->elem[SMC_ELEMENT_PORT][job->port]
+			      : -1;
+		w->open_port = dst;
+		break;
+	case PH_INJECT_MOVE:
+		dst = slot_element(sl, job->slot);
+		w->close_port = src;
+		break;
+	default:
+		break;
+	}
+	if (src < 0 || dst < 0) {
+		job->robot_err = ERROR_INVALID_STATE;
+		snprintf(job->robot_detail, sizeof(job->robot_detail),
+			 "the changer has no element for this move");
+		return -1;
+	}
+	w->src = (uint16_t)src;
+	w->dst = (uint16_t)dst;
+	return mi;
+}
+
+void scsi_robot_step(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = &eng->libraries[job->library];
+	struct scsi_library *sl = l->scsi;
+	struct work *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		job->robot_err = ERROR_NOT_ENOUGH_MEMORY;
+		snprintf(job->robot_detail, sizeof(job->robot_detail), "out of memory");
+		timer_add(eng, 0, robot_step_done, job);
+		return;
+	}
+	w->job = job;
+	w->open_port = w->close_port = -1;
+	if (job->phase == PH_INVENTORY) {
+		w->kind = WORK_SCAN;
+		w->full = job->req->options != 0;
+		queue_work(sl, w);
+		return;
+	}
+	w->kind = WORK_MOVE;
+	int mi = plan_move(sl, job, w);
+	rsm_err e = mi >= 0 ? catalog_save_intent(eng, l->name, eng->media[mi].name, w->src, w->dst,
+						  job->req->number)
+			    : ERROR_SUCCESS;
+	if (mi < 0 || e != ERROR_SUCCESS) {
+		/* nothing was sent: the step fails where a timer would have ended it */
+		if (mi >= 0) {
+			job->robot_err = e;
+			snprintf(job->robot_detail, sizeof(job->robot_detail),
+				 "the move could not be recorded in the catalog");
+		}
+		free(w);
+		timer_add(eng, 0, robot_step_done, job);
+		return;
+	}
+	queue_work(sl, w);
+}
+
+void scsi_door(struct rsm_engine *eng, int li, bool open)
+{
+	struct scsi_library *sl = eng->libraries[li].scsi;
+	struct work *w;
+
+	if (!sl || !(w = calloc(1, sizeof(*w))))
+		return;
+	w->kind = WORK_LOCK;
+	w->prevent = !open;
+	w->open_port = w->close_port = -1;
+	queue_work(sl, w);
+}
+
+/* ---- start-up ---- */
+
+/* A move the last run left unsettled: read back the two elements it involved (before the
+ * engine runs, so the catalog and the changer are ours alone). */
+static void check_intent(struct scsi_library *sl, const struct scan *sc, const char *libname)
+{
+	struct rsm_engine *eng = sl->eng;
+	char medium[RSM_NAME_MAX + 1];
+	int src, dst, found = catalog_load_intent(eng, libname, medium, sizeof(medium), &src, &dst);
+
+	if (found <= 0)
+		return;
+	for (int k = 0; k < 2; k++) {
+		uint16_t a = (uint16_t)(k ? dst : src);
+		uint8_t t = 0;
+		for (int ty = 1; ty < 5 && !t; ty++)
+			for (int i = 0; i < sc->n[ty]; i++)
+				if (sc->el[ty][i].address == a)
+					t = (uint8_t)ty;
+		struct smc_element *e = NULL;
+		struct scsi_outcome o;
+		int n = t ? changer_read_elements(&sl->dev, t, a, 1, &e, &o) : -1;
+		if (n >= 1 && e[0].address != a)
+			n = 0; /* the device answered about another element */
+		fprintf(stderr,
+			"rsmfs: library %s: the last run died moving %s from element %d to %d; "
+			"element %u (the %s) is %s%s%s\n",
+			libname, medium, src, dst, a, k ? "destination" : "source",
+			n < 1 ? "unreadable" : e[0].full ? "full" : "empty",
+			n >= 1 && e[0].voltag[0] ? " with " : "", n >= 1 ? e[0].voltag : "");
+		free(e);
+	}
+	catalog_clear_intent(eng, libname);
+}
+
+void scsi_library_attach(struct rsm_engine *eng, int li, const struct rsm_library_config *c)
+{
+	struct library *l = &eng->libraries[li];
+	struct scsi_library *sl = calloc(1, sizeof(*sl));
+	struct scsi_outcome o;
+	struct scan sc;
+	pthread_condattr_t ca;
+
+	l->reachable = false;
+	if (!sl) {
+		fprintf(stderr, "rsmfs: library %s: out of memory; offline\n", l->name);
+		return;
+	}
+	sl->eng = eng;
+	sl->li = li;
+	snprintf(sl->address, sizeof(sl->address), "%s", c->changer);
+	snprintf(sl->drive_map, sizeof(sl->drive_map), "%s", c->drive_devices);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&sl->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	l->scsi = sl;
+	/* a real changer moves and loads at its own pace */
+	l->move_time = l->load_time = l->unload_time = 0;
+	if (!ensure_connected(sl, &o) || scan_all(sl, &sc, l->name, &o) < 0) {
+		fprintf(stderr, "rsmfs: library %s: %s; offline (retried every %d s)\n", l->name,
+			o.text, RECONNECT_SECS);
+		return;
+	}
+	fprintf(stderr, "rsmfs: library %s: %s %s (serial %s): %d slots, %d ports, %d drives\n",
+		l->name, sl->dev.inquiry.vendor, sl->dev.inquiry.product, sl->dev.serial,
+		sc.n[SMC_ELEMENT_STORAGE], sc.n[SMC_ELEMENT_PORT], sc.n[SMC_ELEMENT_DRIVE]);
+	check_intent(sl, &sc, l->name);
+	engine_lock(eng);
+	came_back(sl, &sc, true);
+	engine_unlock(eng);
+	scan_free(&sc);
+}
+
+void scsi_library_start(struct rsm_engine *eng, int li)
+{
+	struct scsi_library *sl = eng->libraries[li].scsi;
+
+	if (sl && pthread_create(&sl->thread, NULL, changer_thread, sl) == 0)
+		sl->started = true;
+}
+
+void scsi_library_stop(struct rsm_engine *eng, int li)
+{
+	struct scsi_library *sl = eng->libraries[li].scsi;
+
+	if (!sl)
+		return;
+	if (sl->started) {
+		engine_lock(eng);
+		sl->quit = true;
+		pthread_cond_signal(&sl->cond);
+		engine_unlock(eng);
+		pthread_join(sl->thread, NULL);
+	} else if (sl->connected) {
+		changer_close(&sl->dev);
+	}
+	while (sl->queue) {
+		struct work *w = sl->queue;
+		sl->queue = w->next;
+		scan_free(&w->scan);
+		free(w);
+	}
+	scan_free(&sl->last);
+	for (int t = 0; t < 5; t++)
+		free(sl->elem[t]);
+	pthread_cond_destroy(&sl->cond);
+	free(sl);
+	eng->libraries[li].scsi = NULL;
+}
