@@ -47,7 +47,8 @@ void scsi_run(struct scsi_transport *t, struct scsi_io *io, const char *what,
 			return;
 		}
 		/* a unit attention reports an event (reset, door, medium changed), not a failure
-		 * of this command: it is cleared by being reported, so the command goes once more */
+		 * of this command: it is cleared by being reported, so the command goes once more
+		 */
 		if (s.key == SCSI_KEY_UNIT_ATTENTION && attempt == 0)
 			continue;
 		out->unsupported = s.key == SCSI_KEY_ILLEGAL_REQUEST &&
@@ -78,8 +79,8 @@ static int identify(struct scsi_transport *t, struct scsi_inquiry *inq, char *se
 	uint8_t cdb[16], buf[256];
 	struct scsi_io io;
 
-	run_in(t, cdb, scsi_cdb_inquiry(cdb, false, 0, 96), buf, 96, SCSI_TIMEOUT_SHORT,
-	       "INQUIRY", &io, o);
+	run_in(t, cdb, scsi_cdb_inquiry(cdb, false, 0, 96), buf, 96, SCSI_TIMEOUT_SHORT, "INQUIRY",
+	       &io, o);
 	if (o->err != ERROR_SUCCESS)
 		return -1;
 	if (scsi_parse_inquiry(buf, io.received, inq) < 0) {
@@ -260,8 +261,9 @@ int changer_prevent(struct changer *c, bool prevent, struct scsi_outcome *o)
 		outcome_ok(o);
 		return 0;
 	}
-	run_in(c->t, cdb, scsi_cdb_prevent_allow(cdb, prevent), NULL, 0, SCSI_TIMEOUT_SHORT,
-	       "PREVENT ALLOW MEDIUM REMOVAL", &io, o);
+	/* allowing removal is what a stopping daemon does last: it must not hold the exit up */
+	run_in(c->t, cdb, scsi_cdb_prevent_allow(cdb, prevent), NULL, 0,
+	       prevent ? SCSI_TIMEOUT_SHORT : 2000, "PREVENT ALLOW MEDIUM REMOVAL", &io, o);
 	return optional(&c->no_prevent, o);
 }
 

@@ -58,6 +58,18 @@ int changer_prevent(struct changer *c, bool prevent, struct scsi_outcome *o);
 /* Opens or closes an import/export element for the operator; likewise optional. */
 int changer_port_lock(struct changer *c, uint16_t port, bool open, struct scsi_outcome *o);
 
+/* One full element report, by element type, ascending addresses. */
+struct scan {
+	struct smc_element *el[5];
+	int n[5];
+	char (*drive_dev)[256]; /* OS device of each drive element, "" when not mapped */
+};
+
+/* Fills sc->drive_dev (drive_map.c): drive_map holds the configured "<n> <device>" lines;
+ * candidates for the others are found through the changer at address. */
+void map_drives(struct scsi_transport *changer, const char *address, const char *drive_map,
+		struct scan *sc, const char *libname);
+
 /* A tape drive: its VPD serial, and unloading its cartridge before the robot takes it. */
 int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o);
 int drive_unload(const char *address, struct scsi_outcome *o);

@@ -15,7 +15,6 @@
  * ERROR_LIBRARY_OFFLINE, new work waits, and the thread reconnects every two seconds; once back,
  * a full inventory reconciles the catalog (the device may have lost or changed its state).
  */
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,22 +28,15 @@
 
 enum work_kind { WORK_MOVE, WORK_SCAN, WORK_LOCK };
 
-/* One full element report, by element type, ascending addresses. */
-struct scan {
-	struct smc_element *el[5];
-	int n[5];
-	char (*drive_dev)[256]; /* OS device of each drive element, "" when not mapped */
-};
-
 struct work {
 	enum work_kind kind;
 	struct job *job; /* the job whose robot step this is; NULL for WORK_LOCK */
 	uint16_t src, dst;
-	char unload[256];     /* a drive to unload before the move; "" none */
-	int open_port;	      /* an eject: the port element to open afterwards; -1 none */
-	int close_port;	      /* an inject: the port element to close first; -1 none */
-	bool full;	      /* a scan: INITIALIZE ELEMENT STATUS first */
-	bool prevent;	      /* a lock: prevent (true) or allow medium removal */
+	char unload[256]; /* a drive to unload before the move; "" none */
+	int open_port;	  /* an eject: the port element to open afterwards; -1 none */
+	int close_port;	  /* an inject: the port element to close first; -1 none */
+	bool full;	  /* a scan: INITIALIZE ELEMENT STATUS first */
+	bool prevent;	  /* a lock: prevent (true) or allow medium removal */
 	struct scsi_outcome out;
 	struct scan scan;
 	struct work *next;
@@ -64,6 +56,7 @@ struct scsi_library {
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool started, quit;
+	bool cancel; /* tells a command in flight to give up (set atomically at stop) */
 };
 
 static void scan_free(struct scan *s)
@@ -83,154 +76,6 @@ static int by_address(const void *a, const void *b)
 	return (int)x->address - (int)y->address;
 }
 
-/* ---- drive devices ---- */
-
-/* The configured device of drive n, or NULL. */
-static const char *configured_device(const char *map, int n, char *buf, size_t len)
-{
-	const char *p = map;
-
-	while (*p) {
-		int k, used = 0;
-		if (sscanf(p, "%d %255s%n", &k, buf, &used) == 2 && k == n && len > 0)
-			return buf;
-		p = strchr(p, '\n');
-		if (!p)
-			break;
-		p++;
-	}
-	return NULL;
-}
-
-/* Candidate tape devices for automatic mapping: the other LUNs of an iSCSI changer's target,
- * or the /dev/nst* nodes for a local one.  Returns how many, each with its VPD serial. */
-static int tape_candidates(struct scsi_library *sl, char (**addr)[256], char (**serial)[64])
-{
-	char (*a)[256] = NULL, (*s)[64] = NULL;
-	int n = 0, cap = 0;
-	struct scsi_outcome o;
-
-	*addr = NULL;
-	*serial = NULL;
-	if (strncmp(sl->address, "iscsi://", 8) == 0) {
-		uint8_t cdb[16] = {0xa0}, buf[2048];
-		struct scsi_io io = {.cdb_len = 12, .dir = SCSI_DIR_IN, .buf = buf,
-				     .len = sizeof(buf), .timeout_ms = SCSI_TIMEOUT_SHORT};
-		uint16_t luns[256];
-		const char *slash = strrchr(sl->address, '/');
-		int count;
-
-		memcpy(io.cdb, cdb, sizeof(cdb));
-		io.cdb[9] = sizeof(buf) & 0xff;
-		io.cdb[8] = sizeof(buf) >> 8;
-		scsi_run(sl->dev.t, &io, "REPORT LUNS", &o);
-		if (o.err != ERROR_SUCCESS || !slash)
-			return 0;
-		count = scsi_parse_report_luns(buf, io.received, luns, 256);
-		for (int i = 0; i < count; i++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 8;
-				a = realloc(a, sizeof(*a) * (size_t)cap);
-				s = realloc(s, sizeof(*s) * (size_t)cap);
-				if (!a || !s)
-					break;
-			}
-			snprintf(a[n], sizeof(a[n]), "%.*s/%u", (int)(slash - sl->address),
-				 sl->address, luns[i]);
-			if (strcmp(a[n], sl->address) != 0 &&
-			    drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
-				n++;
-		}
-	} else {
-		glob_t g;
-		if (glob("/dev/nst[0-9]*", 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				const char *p = g.gl_pathv[i] + 8;
-				if (p[strspn(p, "0123456789")] != '\0')
-					continue; /* nst0a, nst0l...: the same drive again */
-				if (n == cap) {
-					cap = cap ? cap * 2 : 8;
-					a = realloc(a, sizeof(*a) * (size_t)cap);
-					s = realloc(s, sizeof(*s) * (size_t)cap);
-					if (!a || !s)
-						break;
-				}
-				snprintf(a[n], sizeof(a[n]), "%s", g.gl_pathv[i]);
-				if (drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
-					n++;
-			}
-			globfree(&g);
-		}
-	}
-	if (!a || !s) {
-		free(a);
-		free(s);
-		return 0;
-	}
-	*addr = a;
-	*serial = s;
-	return n;
-}
-
-/* Gives every drive element its OS device: the configured one, else the one tape device whose
- * serial its DVCID identifier carries.  No match, or more than one, is reported, never
- * guessed. */
-static void map_drives(struct scsi_library *sl, struct scan *sc, const char *libname)
-{
-	int nd = sc->n[SMC_ELEMENT_DRIVE], ncand = -1;
-	char (*cand)[256] = NULL, (*serial)[64] = NULL, buf[256];
-
-	sc->drive_dev = calloc((size_t)(nd ? nd : 1), sizeof(*sc->drive_dev));
-	if (!sc->drive_dev)
-		return;
-	for (int i = 0; i < nd; i++) {
-		const struct smc_element *e = &sc->el[SMC_ELEMENT_DRIVE][i];
-		const char *conf = configured_device(sl->drive_map, i, buf, sizeof(buf));
-		int match = -1, matches = 0;
-
-		if (conf) {
-			char sn[64];
-			struct scsi_outcome o;
-			/* the operator's word stands, but a contradiction is reported */
-			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s", conf);
-			if (e->ident[0] && !e->truncated && drive_serial(conf, sn, sizeof(sn), &o) == 0 &&
-			    sn[0] && !smc_ident_matches_serial(e->ident, sn))
-				fprintf(stderr,
-					"rsmfs: library %s: drive.%d = %s has serial %s, but the "
-					"changer's drive element %u says \"%s\": check the mapping\n",
-					libname, i, conf, sn, e->address, e->ident);
-			continue;
-		}
-		if (!e->ident[0]) {
-			fprintf(stderr,
-				"rsmfs: library %s: drive element %u: no device configured "
-				"(drive.%d) and the changer gives no drive identifier\n",
-				libname, e->address, i);
-			continue;
-		}
-		if (ncand < 0)
-			ncand = tape_candidates(sl, &cand, &serial);
-		for (int c = 0; c < ncand; c++)
-			if (smc_ident_matches_serial(e->ident, serial[c])) {
-				match = c;
-				matches++;
-			}
-		if (matches == 1 && !e->truncated) {
-			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s", cand[match]);
-			continue;
-		}
-		fprintf(stderr,
-			"rsmfs: library %s: drive element %u (identifier \"%s\"%s): %s; set "
-			"drive.%d\n",
-			libname, e->address, e->ident, e->truncated ? ", cut short by the device" : "",
-			matches > 1 ? "more than one tape device matches"
-				    : "no tape device has that serial",
-			i);
-	}
-	free(cand);
-	free(serial);
-}
-
 /* ---- talking to the changer (the thread, or attach before the thread exists) ---- */
 
 static bool ensure_connected(struct scsi_library *sl, struct scsi_outcome *o)
@@ -239,6 +84,7 @@ static bool ensure_connected(struct scsi_library *sl, struct scsi_outcome *o)
 		return true;
 	if (changer_open(&sl->dev, sl->address, o) < 0)
 		return false;
+	sl->dev.t->cancel = &sl->cancel;
 	sl->connected = true;
 	/* rsmfs manages the cartridges now: the operator opens the door through it */
 	changer_prevent(&sl->dev, true, o);
@@ -264,12 +110,12 @@ static int scan_all(struct scsi_library *sl, struct scan *sc, const char *libnam
 		uint8_t t = types[i];
 		uint16_t first = t == SMC_ELEMENT_TRANSPORT ? lay->transport_first
 				 : t == SMC_ELEMENT_STORAGE ? lay->storage_first
-				 : t == SMC_ELEMENT_PORT	   ? lay->port_first
-								   : lay->drive_first;
+				 : t == SMC_ELEMENT_PORT    ? lay->port_first
+							    : lay->drive_first;
 		uint16_t count = t == SMC_ELEMENT_TRANSPORT ? lay->transport_count
 				 : t == SMC_ELEMENT_STORAGE ? lay->storage_count
-				 : t == SMC_ELEMENT_PORT	   ? lay->port_count
-								   : lay->drive_count;
+				 : t == SMC_ELEMENT_PORT    ? lay->port_count
+							    : lay->drive_count;
 		if (!count)
 			continue;
 		/* one element type at a time: some changers garble an all-types report */
@@ -286,7 +132,7 @@ static int scan_all(struct scsi_library *sl, struct scan *sc, const char *libnam
 		qsort(sc->el[t], (size_t)k, sizeof(*sc->el[t]), by_address);
 		sc->n[t] = k;
 	}
-	map_drives(sl, sc, libname);
+	map_drives(sl->dev.t, sl->address, sl->drive_map, sc, libname);
 	return 0;
 }
 
@@ -651,7 +497,9 @@ static void *changer_thread(void *arg)
 	engine_unlock(eng);
 	if (sl->connected) {
 		struct scsi_outcome o;
-		changer_prevent(&sl->dev, false, &o); /* the operator may take cartridges again */
+		/* the operator may take cartridges again (asked briefly: see changer_prevent) */
+		sl->dev.t->cancel = NULL;
+		changer_prevent(&sl->dev, false, &o);
 		changer_close(&sl->dev);
 		sl->connected = false;
 	}
@@ -673,9 +521,10 @@ static void queue_work(struct scsi_library *sl, struct work *w)
 static int element_of(struct scsi_library *sl, const struct medium *m)
 {
 	struct rsm_engine *eng = sl->eng;
-	int t = m->loc == LOC_SLOT ? SMC_ELEMENT_STORAGE : m->loc == LOC_PORT ? SMC_ELEMENT_PORT
-						       : m->loc == LOC_DRIVE  ? SMC_ELEMENT_DRIVE
-									      : 0;
+	int t = m->loc == LOC_SLOT    ? SMC_ELEMENT_STORAGE
+		: m->loc == LOC_PORT  ? SMC_ELEMENT_PORT
+		: m->loc == LOC_DRIVE ? SMC_ELEMENT_DRIVE
+				      : 0;
 	int i = m->loc == LOC_DRIVE ? eng->drives[m->loc_addr].number : m->loc_addr;
 
 	return t && i >= 0 && i < sl->nelem[t] ? sl->elem[t][i] : -1;
@@ -690,8 +539,8 @@ static int drive_element(struct scsi_library *sl, int di)
 static int slot_element(struct scsi_library *sl, int slot)
 {
 	return slot >= 0 && slot < sl->nelem[SMC_ELEMENT_STORAGE]
-		       ? sl->elem[SMC_ELEMENT_STORAGE][slot]
-		       : -1;
+		   ? sl->elem[SMC_ELEMENT_STORAGE][slot]
+		   : -1;
 }
 
 /* Fills a move for job's current phase; the medium it carries, or -1 with job->robot_err. */
@@ -721,8 +570,8 @@ static int plan_move(struct scsi_library *sl, struct job *job, struct work *w)
 		break;
 	case PH_EJECT_MOVE:
 		dst = job->port >= 0 && job->port < sl->nelem[SMC_ELEMENT_PORT]
-			      ? sl->elem[SMC_ELEMENT_PORT][job->port]
-			      : -1;
+			  ? sl->elem[SMC_ELEMENT_PORT][job->port]
+			  : -1;
 		w->open_port = dst;
 		break;
 	case PH_INJECT_MOVE:
@@ -823,7 +672,9 @@ static void check_intent(struct scsi_library *sl, const struct scan *sc, const c
 			"rsmfs: library %s: the last run died moving %s from element %d to %d; "
 			"element %u (the %s) is %s%s%s\n",
 			libname, medium, src, dst, a, k ? "destination" : "source",
-			n < 1 ? "unreadable" : e[0].full ? "full" : "empty",
+			n < 1	    ? "unreadable"
+			: e[0].full ? "full"
+				    : "empty",
 			n >= 1 && e[0].voltag[0] ? " with " : "", n >= 1 ? e[0].voltag : "");
 		free(e);
 	}
@@ -886,6 +737,7 @@ void scsi_library_stop(struct rsm_engine *eng, int li)
 	if (sl->started) {
 		engine_lock(eng);
 		sl->quit = true;
+		__atomic_store_n(&sl->cancel, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&sl->cond);
 		engine_unlock(eng);
 		pthread_join(sl->thread, NULL);

@@ -315,22 +315,20 @@ static const struct sense_meaning {
 	rsm_err err;
 	const char *text;
 } sense_meanings[] = {
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x3b, 0x0d, ERROR_INVALID_STATE,
-	 "medium destination element full"},
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x3b, 0x0e, ERROR_INVALID_STATE, "medium source element empty"},
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE,
-	 "medium removal prevented"},
-	{SCSI_KEY_NOT_READY, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE, "medium removal prevented"},
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x21, 0x01, ERROR_INVALID_STATE, "invalid element address"},
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x24, 0x00, ERROR_INVALID_STATE, "invalid field in CDB"},
-	{SCSI_KEY_ILLEGAL_REQUEST, 0x20, 0x00, ERROR_INVALID_OPERATION,
-	 "invalid command operation code"},
-	{SCSI_KEY_NOT_READY, 0x3a, 0xff, ERROR_DEVICE_NOT_AVAILABLE, "medium not present"},
-	{SCSI_KEY_NOT_READY, 0x04, 0xff, ERROR_DEVICE_NOT_AVAILABLE, "logical unit not ready"},
-	{SCSI_KEY_HARDWARE_ERROR, 0x15, 0xff, ERROR_UNABLE_TO_LOAD_MEDIUM,
-	 "mechanical positioning error"},
-	{SCSI_KEY_UNIT_ATTENTION, 0x28, 0x00, ERROR_INVALID_STATE, "not ready to ready change"},
-	{SCSI_KEY_UNIT_ATTENTION, 0x29, 0xff, ERROR_INVALID_STATE, "power on or reset"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x3b, 0x0d, ERROR_INVALID_STATE, "medium destination element full"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x3b, 0x0e, ERROR_INVALID_STATE, "medium source element empty"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE, "medium removal prevented"},
+    {SCSI_KEY_NOT_READY, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE, "medium removal prevented"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x21, 0x01, ERROR_INVALID_STATE, "invalid element address"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x24, 0x00, ERROR_INVALID_STATE, "invalid field in CDB"},
+    {SCSI_KEY_ILLEGAL_REQUEST, 0x20, 0x00, ERROR_INVALID_OPERATION,
+     "invalid command operation code"},
+    {SCSI_KEY_NOT_READY, 0x3a, 0xff, ERROR_DEVICE_NOT_AVAILABLE, "medium not present"},
+    {SCSI_KEY_NOT_READY, 0x04, 0xff, ERROR_DEVICE_NOT_AVAILABLE, "logical unit not ready"},
+    {SCSI_KEY_HARDWARE_ERROR, 0x15, 0xff, ERROR_UNABLE_TO_LOAD_MEDIUM,
+     "mechanical positioning error"},
+    {SCSI_KEY_UNIT_ATTENTION, 0x28, 0x00, ERROR_INVALID_STATE, "not ready to ready change"},
+    {SCSI_KEY_UNIT_ATTENTION, 0x29, 0xff, ERROR_INVALID_STATE, "power on or reset"},
 };
 
 /* What a sense key means when its code is not in the table. */
@@ -338,15 +336,15 @@ static const struct key_meaning {
 	rsm_err err;
 	const char *text;
 } key_meanings[16] = {
-	[SCSI_KEY_NO_SENSE] = {ERROR_INVALID_STATE, "no sense"},
-	[SCSI_KEY_RECOVERED] = {ERROR_SUCCESS, "recovered error"},
-	[SCSI_KEY_NOT_READY] = {ERROR_DEVICE_NOT_AVAILABLE, "not ready"},
-	[SCSI_KEY_MEDIUM_ERROR] = {ERROR_INVALID_STATE, "medium error"},
-	[SCSI_KEY_HARDWARE_ERROR] = {ERROR_INVALID_STATE, "hardware error"},
-	[SCSI_KEY_ILLEGAL_REQUEST] = {ERROR_INVALID_STATE, "illegal request"},
-	[SCSI_KEY_UNIT_ATTENTION] = {ERROR_INVALID_STATE, "unit attention"},
-	[0x7] = {ERROR_INVALID_STATE, "data protect"},
-	[SCSI_KEY_ABORTED] = {ERROR_INVALID_STATE, "aborted command"},
+    [SCSI_KEY_NO_SENSE] = {ERROR_INVALID_STATE, "no sense"},
+    [SCSI_KEY_RECOVERED] = {ERROR_SUCCESS, "recovered error"},
+    [SCSI_KEY_NOT_READY] = {ERROR_DEVICE_NOT_AVAILABLE, "not ready"},
+    [SCSI_KEY_MEDIUM_ERROR] = {ERROR_INVALID_STATE, "medium error"},
+    [SCSI_KEY_HARDWARE_ERROR] = {ERROR_INVALID_STATE, "hardware error"},
+    [SCSI_KEY_ILLEGAL_REQUEST] = {ERROR_INVALID_STATE, "illegal request"},
+    [SCSI_KEY_UNIT_ATTENTION] = {ERROR_INVALID_STATE, "unit attention"},
+    [0x7] = {ERROR_INVALID_STATE, "data protect"},
+    [SCSI_KEY_ABORTED] = {ERROR_INVALID_STATE, "aborted command"},
 };
 
 rsm_err scsi_sense_error(const struct scsi_sense *s, char *text, size_t len)
@@ -359,7 +357,8 @@ rsm_err scsi_sense_error(const struct scsi_sense *s, char *text, size_t len)
 	}
 	for (size_t i = 0; i < sizeof(sense_meanings) / sizeof(sense_meanings[0]); i++) {
 		const struct sense_meaning *m = &sense_meanings[i];
-		if (m->key == s->key && m->asc == s->asc && (m->ascq == 0xff || m->ascq == s->ascq)) {
+		if (m->key == s->key && m->asc == s->asc &&
+		    (m->ascq == 0xff || m->ascq == s->ascq)) {
 			snprintf(text, len, "sense %02X/%02X/%02X: %s", s->key, s->asc, s->ascq,
 				 m->text);
 			return m->err;

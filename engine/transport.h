@@ -41,6 +41,9 @@ struct scsi_transport_ops {
 struct scsi_transport {
 	const struct scsi_transport_ops *ops;
 	char address[256];
+	/* when set (read atomically) a command waiting for its answer gives up at once: the
+	 * daemon is shutting down.  SG_IO cannot be interrupted; iSCSI can. */
+	const bool *cancel;
 };
 
 /* Opens the device at address: "iscsi://..." or a device node path.  NULL with a message in

@@ -59,6 +59,12 @@ static int run_until_done(struct iscsi_transport *it, double deadline, char *err
 		double left = deadline - now_ms();
 		int events = iscsi_which_events(it->ctx);
 
+		if (it->base.cancel && __atomic_load_n(it->base.cancel, __ATOMIC_RELAXED)) {
+			snprintf(err, errlen, "%s: abandoned: the daemon is stopping",
+				 it->base.address);
+			drop_session(it);
+			return -ECANCELED;
+		}
 		if (left <= 0) {
 			snprintf(err, errlen, "%s: no answer in time", it->base.address);
 			drop_session(it);
@@ -74,8 +80,8 @@ static int run_until_done(struct iscsi_transport *it, double deadline, char *err
 		/* let libiscsi read what came, then see whether the peer has gone */
 		if (iscsi_service(it->ctx, n > 0 ? (pfd.revents & ~POLLRDHUP) : 0) < 0)
 			it->lost = true;
-		if (!it->done && (it->lost || (n > 0 && (pfd.revents &
-							 (POLLRDHUP | POLLHUP | POLLERR))))) {
+		if (!it->done &&
+		    (it->lost || (n > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR))))) {
 			snprintf(err, errlen, "%s: the target closed the connection",
 				 it->base.address);
 			drop_session(it);
@@ -157,9 +163,9 @@ static int iscsi_execute(struct scsi_transport *t, struct scsi_io *io, char *err
 {
 	struct iscsi_transport *it = (struct iscsi_transport *)t;
 	static const int directions[] = {
-		[SCSI_DIR_NONE] = SCSI_XFER_NONE,
-		[SCSI_DIR_IN] = SCSI_XFER_READ,
-		[SCSI_DIR_OUT] = SCSI_XFER_WRITE,
+	    [SCSI_DIR_NONE] = SCSI_XFER_NONE,
+	    [SCSI_DIR_IN] = SCSI_XFER_READ,
+	    [SCSI_DIR_OUT] = SCSI_XFER_WRITE,
 	};
 	struct iscsi_data out = {.size = io->len, .data = io->buf};
 	struct scsi_task *task;
@@ -201,7 +207,8 @@ static int iscsi_execute(struct scsi_transport *t, struct scsi_io *io, char *err
 	if (task->status == SCSI_STATUS_CHECK_CONDITION)
 		store_sense(task, io);
 	if (io->dir == SCSI_DIR_IN && task->datain.data && task->datain.size > 0) {
-		size_t n = (size_t)task->datain.size < io->len ? (size_t)task->datain.size : io->len;
+		size_t n =
+		    (size_t)task->datain.size < io->len ? (size_t)task->datain.size : io->len;
 		memcpy(io->buf, task->datain.data, n);
 		io->received = n;
 	}
@@ -218,9 +225,9 @@ static void iscsi_close(struct scsi_transport *t)
 }
 
 static const struct scsi_transport_ops iscsi_ops = {
-	.name = "iscsi",
-	.execute = iscsi_execute,
-	.close = iscsi_close,
+    .name = "iscsi",
+    .execute = iscsi_execute,
+    .close = iscsi_close,
 };
 
 struct scsi_transport *iscsi_transport_open(const char *url, unsigned timeout_ms, char *err,

@@ -25,9 +25,9 @@ struct sg_transport {
 void sg_io_prepare(struct sg_io_hdr *hdr, struct scsi_io *io)
 {
 	static const int directions[] = {
-		[SCSI_DIR_NONE] = SG_DXFER_NONE,
-		[SCSI_DIR_IN] = SG_DXFER_FROM_DEV,
-		[SCSI_DIR_OUT] = SG_DXFER_TO_DEV,
+	    [SCSI_DIR_NONE] = SG_DXFER_NONE,
+	    [SCSI_DIR_IN] = SG_DXFER_FROM_DEV,
+	    [SCSI_DIR_OUT] = SG_DXFER_TO_DEV,
 	};
 
 	memset(hdr, 0, sizeof(*hdr));
@@ -83,9 +83,9 @@ static void sg_close(struct scsi_transport *t)
 }
 
 static const struct scsi_transport_ops sg_ops = {
-	.name = "sg",
-	.execute = sg_execute,
-	.close = sg_close,
+    .name = "sg",
+    .execute = sg_execute,
+    .close = sg_close,
 };
 
 struct scsi_transport *sg_transport_open(const char *path, char *err, size_t errlen)
@@ -102,7 +102,8 @@ struct scsi_transport *sg_transport_open(const char *path, char *err, size_t err
 	 * this, so fall back to asking for the SCSI id */
 	if (ioctl(fd, SG_GET_VERSION_NUM, &version) < 0) {
 		struct sg_scsi_id id;
-		if (ioctl(fd, SG_GET_SCSI_ID, &id) < 0 && ioctl(fd, SCSI_IOCTL_GET_IDLUN, &id) < 0) {
+		if (ioctl(fd, SG_GET_SCSI_ID, &id) < 0 &&
+		    ioctl(fd, SCSI_IOCTL_GET_IDLUN, &id) < 0) {
 			snprintf(err, errlen, "%s: not a SCSI device (SG_IO is not supported)",
 				 path);
 			close(fd);

@@ -242,6 +242,33 @@ last_request() {
 	[ -z "$(sqlite3 "$TESTDIR/data/rsm.db" 'SELECT * FROM intents')" ]
 }
 
+@test "the daemon stops within seconds while the target is frozen in the middle of a move" {
+	kill -STOP "$TGT_PID"
+	(echo "mount A00001L6" >"$MNT/sessions/s1/ctl") 2>"$TESTDIR/w.err" &
+	writer=$!
+	n=
+	for _ in $(seq 100); do
+		n=$(last_request)
+		[ -n "$n" ] && [ "$(cat "$MNT/requests/$n/state" 2>/dev/null)" = inprocess ] && break
+		sleep 0.05
+	done
+	[ "$(cat "$MNT/requests/$n/state")" = inprocess ]
+	start=$(date +%s%N)
+	kill -TERM "$RSMFS_PID"
+	for _ in $(seq 100); do
+		kill -0 "$RSMFS_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	! kill -0 "$RSMFS_PID" 2>/dev/null
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 3000 ]
+	wait "$RSMFS_PID" 2>/dev/null || true
+	RSMFS_PID=
+	# the blocked mount write was answered, not left hanging
+	wait "$writer" && status=0 || status=$?
+	[ "$status" -ne 0 ]
+	kill -CONT "$TGT_PID"
+}
+
 @test "the door and tgt's missing commands: PREVENT ALLOW and port locks are optional" {
 	# tgt answers 05/20/00 to PREVENT ALLOW MEDIUM REMOVAL: rsmfs carries on
 	echo open >"$MNT/libraries/lib1/door"

@@ -73,8 +73,8 @@ static int type_of(const char *name)
 
 static int status(int type)
 {
-	unsigned char cdb[12] = {0xb8, (unsigned char)(0x10 | type), 0, 0, 0xff, 0xff, 0,
-				 0,    0x80, 0,			      0, 0};
+	unsigned char cdb[12] = {
+	    0xb8, (unsigned char)(0x10 | type), 0, 0, 0xff, 0xff, 0, 0, 0x80, 0, 0, 0};
 	struct scsi_task *t = command(cdb, 12, SCSI_XFER_READ, 0x8000);
 	if (!t)
 		return 1;
@@ -105,8 +105,18 @@ static int status(int type)
 
 static int move(int src, int dst)
 {
-	unsigned char cdb[12] = {0xa5, 0, 0, 0, (unsigned char)(src >> 8), (unsigned char)src,
-				 (unsigned char)(dst >> 8), (unsigned char)dst, 0, 0, 0, 0};
+	unsigned char cdb[12] = {0xa5,
+				 0,
+				 0,
+				 0,
+				 (unsigned char)(src >> 8),
+				 (unsigned char)src,
+				 (unsigned char)(dst >> 8),
+				 (unsigned char)dst,
+				 0,
+				 0,
+				 0,
+				 0};
 	struct scsi_task *t = command(cdb, 12, SCSI_XFER_NONE, 0);
 	if (!t)
 		return 1;
@@ -121,8 +131,18 @@ static int hex(int argc, char **argv)
 	struct scsi_task *t;
 
 	if (argc > 0 && strcmp(argv[0], "res") == 0 && argc > 1) {
-		unsigned char c[12] = {0xb8, (unsigned char)(0x10 | type_of(argv[1])), 0, 0, 0xff,
-				       0xff, argc > 2 ? 1 : 0, 0, 0x10, 0, 0, 0};
+		unsigned char c[12] = {0xb8,
+				       (unsigned char)(0x10 | type_of(argv[1])),
+				       0,
+				       0,
+				       0xff,
+				       0xff,
+				       argc > 2 ? 1 : 0,
+				       0,
+				       0x10,
+				       0,
+				       0,
+				       0};
 		memcpy(cdb, c, 12);
 		len = 12;
 		xfer = 0x1000;
@@ -149,7 +169,8 @@ static int hex(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: smc_probe <url> status <type> | move <src> <dst> | hex ...\n");
+		fprintf(stderr,
+			"usage: smc_probe <url> status <type> | move <src> <dst> | hex ...\n");
 		return 2;
 	}
 	if (connect_url(argv[1]) < 0)

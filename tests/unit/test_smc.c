@@ -183,15 +183,15 @@ static void test_sense_decoding(void **state)
 		rsm_err err;
 		const char *text;
 	} cases[] = {
-		{0x05, 0x3b, 0x0d, ERROR_INVALID_STATE, "sense 05/3B/0D: medium destination"},
-		{0x05, 0x3b, 0x0e, ERROR_INVALID_STATE, "sense 05/3B/0E: medium source"},
-		{0x05, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE, "sense 05/53/02: medium removal"},
-		{0x02, 0x04, 0x01, ERROR_DEVICE_NOT_AVAILABLE, "sense 02/04/01: logical unit"},
-		{0x02, 0x3a, 0x00, ERROR_DEVICE_NOT_AVAILABLE, "sense 02/3A/00: medium not"},
-		{0x04, 0x15, 0x01, ERROR_UNABLE_TO_LOAD_MEDIUM, "sense 04/15/01"},
-		{0x05, 0x20, 0x00, ERROR_INVALID_OPERATION, "sense 05/20/00"},
-		{0x01, 0x17, 0x00, ERROR_SUCCESS, "sense 01/17/00: recovered"},
-		{0x0e, 0x00, 0x00, ERROR_INVALID_STATE, "sense 0E/00/00: vendor specific"},
+	    {0x05, 0x3b, 0x0d, ERROR_INVALID_STATE, "sense 05/3B/0D: medium destination"},
+	    {0x05, 0x3b, 0x0e, ERROR_INVALID_STATE, "sense 05/3B/0E: medium source"},
+	    {0x05, 0x53, 0x02, ERROR_MEDIA_NOT_AVAILABLE, "sense 05/53/02: medium removal"},
+	    {0x02, 0x04, 0x01, ERROR_DEVICE_NOT_AVAILABLE, "sense 02/04/01: logical unit"},
+	    {0x02, 0x3a, 0x00, ERROR_DEVICE_NOT_AVAILABLE, "sense 02/3A/00: medium not"},
+	    {0x04, 0x15, 0x01, ERROR_UNABLE_TO_LOAD_MEDIUM, "sense 04/15/01"},
+	    {0x05, 0x20, 0x00, ERROR_INVALID_OPERATION, "sense 05/20/00"},
+	    {0x01, 0x17, 0x00, ERROR_SUCCESS, "sense 01/17/00: recovered"},
+	    {0x0e, 0x00, 0x00, ERROR_INVALID_STATE, "sense 0E/00/00: vendor specific"},
 	};
 	uint8_t fixed[18] = {0x70}, desc[8] = {0x72};
 	struct scsi_sense s;
@@ -248,8 +248,8 @@ static void test_cdbs(void **state)
 
 static void test_report_luns(void **state)
 {
-	const uint8_t reply[] = {0, 0, 0, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-				 0, 1, 0, 0, 0, 0, 0, 0, 0x40, 3, 0, 0, 0, 0, 0, 0};
+	const uint8_t reply[] = {0, 0, 0, 24, 0, 0, 0, 0, 0,	0, 0, 0, 0, 0, 0, 0,
+				 0, 1, 0, 0,  0, 0, 0, 0, 0x40, 3, 0, 0, 0, 0, 0, 0};
 	uint16_t luns[8];
 
 	(void)state;
@@ -264,8 +264,8 @@ static void test_report_luns(void **state)
 static void test_sg_io_steps(void **state)
 {
 	uint8_t buf[100];
-	struct scsi_io io = {.cdb_len = 12, .dir = SCSI_DIR_IN, .buf = buf, .len = sizeof(buf),
-			     .timeout_ms = 1234};
+	struct scsi_io io = {
+	    .cdb_len = 12, .dir = SCSI_DIR_IN, .buf = buf, .len = sizeof(buf), .timeout_ms = 1234};
 	struct sg_io_hdr hdr;
 	char err[128];
 
@@ -396,8 +396,8 @@ static void test_command_rules(void **state)
 	scsi_run(&s.base, &io, "MOVE MEDIUM 1000 to 1001", &o);
 	assert_false(o.unsupported);
 	assert_int_equal(o.err, ERROR_INVALID_STATE);
-	assert_string_equal(o.text,
-			    "MOVE MEDIUM 1000 to 1001: sense 05/3B/0D: medium destination element full");
+	assert_string_equal(
+	    o.text, "MOVE MEDIUM 1000 to 1001: sense 05/3B/0D: medium destination element full");
 	/* a busy target, and a reservation conflict */
 	s.steps[0].status = 0x08;
 	scsi_run(&s.base, &io, "MOVE MEDIUM", &o);
@@ -416,18 +416,18 @@ static void test_command_rules(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_slots_capture),
-		cmocka_unit_test(test_drives_capture_with_identifiers),
-		cmocka_unit_test(test_port_and_layout_captures),
-		cmocka_unit_test(test_every_truncation),
-		cmocka_unit_test(test_malformed_replies),
-		cmocka_unit_test(test_random_replies),
-		cmocka_unit_test(test_sense_decoding),
-		cmocka_unit_test(test_cdbs),
-		cmocka_unit_test(test_report_luns),
-		cmocka_unit_test(test_sg_io_steps),
-		cmocka_unit_test(test_command_rules),
-		cmocka_unit_test(test_transport_refuses_what_is_not_scsi),
+	    cmocka_unit_test(test_slots_capture),
+	    cmocka_unit_test(test_drives_capture_with_identifiers),
+	    cmocka_unit_test(test_port_and_layout_captures),
+	    cmocka_unit_test(test_every_truncation),
+	    cmocka_unit_test(test_malformed_replies),
+	    cmocka_unit_test(test_random_replies),
+	    cmocka_unit_test(test_sense_decoding),
+	    cmocka_unit_test(test_cdbs),
+	    cmocka_unit_test(test_report_luns),
+	    cmocka_unit_test(test_sg_io_steps),
+	    cmocka_unit_test(test_command_rules),
+	    cmocka_unit_test(test_transport_refuses_what_is_not_scsi),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
