@@ -2,7 +2,7 @@
  * iscsi://<host>[:port]/<target-iqn>/<lun>.
  *
  * libiscsi's synchronous calls reconnect on their own when the target goes away, and can
- * then wait for as long as the target stays down.  A changer thread must instead learn at
+ * then wait for as long as the target stays down (its automatic reconnection is turned off).  A changer thread must instead learn at
  * once that its library is offline, so this file drives libiscsi's asynchronous interface
  * with its own poll loop and deadline: a connection that breaks (the peer hangs up, an error
  * on the socket, the deadline passes) ends the session, and the next command opens a new one.
@@ -118,6 +118,9 @@ static int session_open(struct iscsi_transport *it, char *err, size_t errlen)
 	iscsi_set_targetname(it->ctx, it->target);
 	iscsi_set_session_type(it->ctx, ISCSI_SESSION_NORMAL);
 	iscsi_set_header_digest(it->ctx, ISCSI_HEADER_DIGEST_NONE_CRC32C);
+	/* a broken session is this file's to handle: libiscsi's own reconnection would keep
+	 * retrying behind our back (and leaks when its context is destroyed meanwhile) */
+	iscsi_set_noautoreconnect(it->ctx, 1);
 	it->done = it->failed = it->lost = false;
 	if (iscsi_full_connect_async(it->ctx, it->portal, it->lun, connect_cb, it) < 0) {
 		snprintf(err, errlen, "%s: %s", it->base.address, iscsi_get_error(it->ctx));
