@@ -201,7 +201,10 @@ static int iscsi_execute(struct scsi_transport *t, struct scsi_io *io, char *err
 	}
 	if (task->status == SCSI_STATUS_ERROR || task->status == SCSI_STATUS_CANCELLED ||
 	    task->status == SCSI_STATUS_TIMEOUT) {
-		snprintf(err, errlen, "%s: %s", t->address, iscsi_get_error(it->ctx));
+		/* libiscsi's last error text may belong to an earlier command: say it ourselves */
+		snprintf(err, errlen, "%s: %s", t->address,
+			 task->status == SCSI_STATUS_TIMEOUT ? "no answer in time"
+							      : "the connection to the target broke");
 		scsi_free_scsi_task(task);
 		drop_session(it);
 		return -ECONNRESET;

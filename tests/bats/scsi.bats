@@ -183,7 +183,7 @@ last_request() {
 	# the mount's move found the target gone (unless the idle check saw it first)
 	if [ "$n" != "$before" ]; then
 		[ "$(cat "$MNT/requests/$n/state")" = failed ]
-		grep -q 'the target closed the connection\|cannot log in\|Connection refused' \
+		grep -q 'the target closed the connection\|connection to the target broke' \
 			"$MNT/requests/$n/error"
 	fi
 	[ "$(cat "$MNT/libraries/lib1/state")" = offline ]
@@ -192,11 +192,19 @@ last_request() {
 	assert_output ENXIO
 	# reads are still served from memory
 	[ "$(cat "$MNT/media/A00001L6/location")" = "drive d0" ]
-	# it comes back without its state (tgt keeps none): every cartridge in its first slot
+	# it comes back without its state (tgt keeps none): every cartridge in its configured
+	# slot; meanwhile the operator took A00004L6 out and put an unknown B00009L6 in
+	tgtimg --op new --device-type tape --barcode B00009L6 --size 1 --type data \
+		--file "$VTL/media/B00009L6" >/dev/null
+	TGT_BARCODES="A00001L6 A00002L6 A00003L6 B00009L6"
 	tgt_start
 	wait_for "$MNT/libraries/lib1/state" online 10
 	wait_for "$MNT/media/A00001L6/location" "slot 0"
 	[ "$(cat "$MNT/drives/d0/state")" = empty ]
+	[ "$(cat "$MNT/media/A00004L6/location")" = offline ]
+	[ "$(cat "$MNT/media/A00004L6/state")" = offline ]
+	[ "$(cat "$MNT/media/B00009L6/location")" = "slot 3" ]
+	[ "$(readlink "$MNT/media/B00009L6/pool")" = ../../pools/import ]
 	grep -q 'online' "$TESTDIR/rsmfs.err"
 	ctl s1 "mount A00003L6"
 	[ "$(element 1 drive)" = "1 full A00003L6" ]
