@@ -395,6 +395,9 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 	struct rsm_engine *eng = sl->eng;
 	struct library *l = &eng->libraries[sl->li];
 
+	/* offline first: the robot freed by this step must not start the next move on it */
+	if (w->out.offline)
+		went_offline(sl, w->out.text);
 	if (w->kind == WORK_LOCK) {
 		if (w->out.err != ERROR_SUCCESS)
 			fprintf(stderr, "rsmfs: library %s: %s\n", l->name, w->out.text);
@@ -411,8 +414,6 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 		if (w->kind == WORK_MOVE)
 			catalog_clear_intent(eng, l->name);
 	}
-	if (w->out.offline)
-		went_offline(sl, w->out.text);
 	scan_free(&w->scan);
 	free(w);
 }
