@@ -207,6 +207,16 @@ int changer_read_elements(struct changer *c, uint8_t type, uint16_t start, uint1
 	return n;
 }
 
+int changer_report_luns(struct changer *c, uint16_t *luns, size_t max, struct scsi_outcome *o)
+{
+	uint8_t cdb[16], buf[2048];
+	struct scsi_io io;
+
+	run_in(c->t, cdb, scsi_cdb_report_luns(cdb, sizeof(buf)), buf, sizeof(buf),
+	       SCSI_TIMEOUT_SHORT, "REPORT LUNS", &io, o);
+	return o->err == ERROR_SUCCESS ? scsi_parse_report_luns(buf, io.received, luns, max) : -1;
+}
+
 int changer_test_ready(struct changer *c, struct scsi_outcome *o)
 {
 	uint8_t cdb[16];
@@ -281,19 +291,28 @@ int changer_port_lock(struct changer *c, uint16_t port, bool open, struct scsi_o
 	return optional(&c->no_ie_lock, o);
 }
 
-int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o)
+/* Opens a drive's device for one command; NULL with o set when it cannot be reached. */
+static struct scsi_transport *open_drive(const char *address, struct scsi_outcome *o)
 {
-	struct scsi_inquiry inq;
 	char why[200];
 	struct scsi_transport *t = scsi_transport_open(address, 5000, why, sizeof(why));
-	int r;
 
 	outcome_ok(o);
 	if (!t) {
 		o->err = ERROR_DEVICE_NOT_AVAILABLE;
 		snprintf(o->text, sizeof(o->text), "%s", why);
-		return -1;
 	}
+	return t;
+}
+
+int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o)
+{
+	struct scsi_inquiry inq;
+	struct scsi_transport *t = open_drive(address, o);
+	int r;
+
+	if (!t)
+		return -1;
 	r = identify(t, &inq, serial, len, o);
 	scsi_transport_close(t);
 	return r;
@@ -303,15 +322,10 @@ int drive_unload(const char *address, struct scsi_outcome *o)
 {
 	uint8_t cdb[16];
 	struct scsi_io io;
-	char why[200];
-	struct scsi_transport *t = scsi_transport_open(address, 5000, why, sizeof(why));
+	struct scsi_transport *t = open_drive(address, o);
 
-	outcome_ok(o);
-	if (!t) {
-		o->err = ERROR_DEVICE_NOT_AVAILABLE;
-		snprintf(o->text, sizeof(o->text), "%s", why);
+	if (!t)
 		return -1;
-	}
 	run_in(t, cdb, ssc_cdb_unload(cdb), NULL, 0, SCSI_TIMEOUT_MOVE, "LOAD UNLOAD", &io, o);
 	scsi_transport_close(t);
 	return o->err == ERROR_SUCCESS ? 0 : -1;

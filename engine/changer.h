@@ -49,6 +49,8 @@ void changer_close(struct changer *c);
  * identifiers for drives, where supported).  *out is allocated; returns how many, or -1. */
 int changer_read_elements(struct changer *c, uint8_t type, uint16_t start, uint16_t count,
 			  struct smc_element **out, struct scsi_outcome *o);
+/* REPORT LUNS of the changer's target: how many LUNs went into luns, or -1. */
+int changer_report_luns(struct changer *c, uint16_t *luns, size_t max, struct scsi_outcome *o);
 /* TEST UNIT READY: whether the changer still answers. */
 int changer_test_ready(struct changer *c, struct scsi_outcome *o);
 int changer_move(struct changer *c, uint16_t src, uint16_t dst, struct scsi_outcome *o);
@@ -67,8 +69,8 @@ struct scan {
 
 /* Fills sc->drive_dev (drive_map.c): drive_map holds the configured "<n> <device>" lines;
  * candidates for the others are found through the changer at address. */
-void map_drives(struct scsi_transport *changer, const char *address, const char *drive_map,
-		struct scan *sc, const char *libname);
+void map_drives(struct changer *c, const char *address, const char *drive_map, struct scan *sc,
+		const char *libname);
 
 /* A tape drive: its VPD serial, and unloading its cartridge before the robot takes it. */
 int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o);

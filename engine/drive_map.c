@@ -27,88 +27,76 @@ static const char *configured_device(const char *map, int n, char *buf, size_t l
 	return NULL;
 }
 
-/* Candidate tape devices for automatic mapping: the other LUNs of an iSCSI changer's target,
- * or the /dev/nst* nodes for a local one.  Returns how many, each with its VPD serial. */
-static int tape_candidates(struct scsi_transport *changer, const char *address, char (**addr)[256],
-			   char (**serial)[64])
+/* Tape devices that automatic mapping may choose from, with their VPD serials. */
+struct candidates {
+	char (*addr)[256];
+	char (*serial)[64];
+	int n, cap;
+};
+
+/* Adds the device at address if it answers with a serial. */
+static void candidate_add(struct candidates *c, const char *address)
 {
-	char(*a)[256] = NULL, (*s)[64] = NULL;
-	int n = 0, cap = 0;
 	struct scsi_outcome o;
 
-	*addr = NULL;
-	*serial = NULL;
-	if (strncmp(address, "iscsi://", 8) == 0) {
-		uint8_t cdb[16] = {0xa0}, buf[2048];
-		struct scsi_io io = {.cdb_len = 12,
-				     .dir = SCSI_DIR_IN,
-				     .buf = buf,
-				     .len = sizeof(buf),
-				     .timeout_ms = SCSI_TIMEOUT_SHORT};
-		uint16_t luns[256];
-		const char *slash = strrchr(address, '/');
-		int count;
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 8;
+		char(*a)[256] = realloc(c->addr, sizeof(*a) * (size_t)cap);
+		if (a)
+			c->addr = a;
+		char(*s)[64] = realloc(c->serial, sizeof(*s) * (size_t)cap);
+		if (s)
+			c->serial = s;
+		if (!a || !s)
+			return;
+		c->cap = cap;
+	}
+	snprintf(c->addr[c->n], sizeof(c->addr[c->n]), "%s", address);
+	if (drive_serial(address, c->serial[c->n], sizeof(c->serial[c->n]), &o) == 0 &&
+	    c->serial[c->n][0])
+		c->n++;
+}
 
-		memcpy(io.cdb, cdb, sizeof(cdb));
-		io.cdb[9] = sizeof(buf) & 0xff;
-		io.cdb[8] = sizeof(buf) >> 8;
-		scsi_run(changer, &io, "REPORT LUNS", &o);
-		if (o.err != ERROR_SUCCESS || !slash)
-			return 0;
-		count = scsi_parse_report_luns(buf, io.received, luns, 256);
-		for (int i = 0; i < count; i++) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 8;
-				a = realloc(a, sizeof(*a) * (size_t)cap);
-				s = realloc(s, sizeof(*s) * (size_t)cap);
-				if (!a || !s)
-					break;
-			}
-			snprintf(a[n], sizeof(a[n]), "%.*s/%u", (int)(slash - address), address,
-				 luns[i]);
-			if (strcmp(a[n], address) != 0 &&
-			    drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
-				n++;
+/* The candidates: the other LUNs of an iSCSI changer's target, or the /dev/nst* nodes for a
+ * local one. */
+static void find_candidates(struct changer *ch, const char *address, struct candidates *c)
+{
+	if (strncmp(address, "iscsi://", 8) == 0) {
+		const char *slash = strrchr(address, '/');
+		uint16_t luns[256];
+		struct scsi_outcome o;
+		char lun_address[256];
+		int count = changer_report_luns(ch, luns, 256, &o);
+
+		for (int i = 0; slash && i < count; i++) {
+			snprintf(lun_address, sizeof(lun_address), "%.*s/%u",
+				 (int)(slash - address), address, luns[i]);
+			if (strcmp(lun_address, address) != 0)
+				candidate_add(c, lun_address);
 		}
-	} else {
-		glob_t g;
-		if (glob("/dev/nst[0-9]*", 0, NULL, &g) == 0) {
-			for (size_t i = 0; i < g.gl_pathc; i++) {
-				const char *p = g.gl_pathv[i] + 8;
-				if (p[strspn(p, "0123456789")] != '\0')
-					continue; /* nst0a, nst0l...: the same drive again */
-				if (n == cap) {
-					cap = cap ? cap * 2 : 8;
-					a = realloc(a, sizeof(*a) * (size_t)cap);
-					s = realloc(s, sizeof(*s) * (size_t)cap);
-					if (!a || !s)
-						break;
-				}
-				snprintf(a[n], sizeof(a[n]), "%s", g.gl_pathv[i]);
-				if (drive_serial(a[n], s[n], sizeof(s[n]), &o) == 0 && s[n][0])
-					n++;
-			}
-			globfree(&g);
-		}
+		return;
 	}
-	if (!a || !s) {
-		free(a);
-		free(s);
-		return 0;
+	glob_t g;
+	if (glob("/dev/nst[0-9]*", 0, NULL, &g) != 0)
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		const char *p = g.gl_pathv[i] + 8;
+		if (p[strspn(p, "0123456789")] == '\0') /* nst0a, nst0l...: the same drive again */
+			candidate_add(c, g.gl_pathv[i]);
 	}
-	*addr = a;
-	*serial = s;
-	return n;
+	globfree(&g);
 }
 
 /* Gives every drive element its OS device: the configured one, else the one tape device whose
  * serial its DVCID identifier carries.  No match, or more than one, is reported, never
  * guessed. */
-void map_drives(struct scsi_transport *changer, const char *address, const char *drive_map,
-		struct scan *sc, const char *libname)
+void map_drives(struct changer *ch, const char *address, const char *drive_map, struct scan *sc,
+		const char *libname)
 {
-	int nd = sc->n[SMC_ELEMENT_DRIVE], ncand = -1;
-	char(*cand)[256] = NULL, (*serial)[64] = NULL, buf[256];
+	int nd = sc->n[SMC_ELEMENT_DRIVE];
+	struct candidates cand = {0};
+	bool searched = false;
+	char buf[256];
 
 	sc->drive_dev = calloc((size_t)(nd ? nd : 1), sizeof(*sc->drive_dev));
 	if (!sc->drive_dev)
@@ -140,15 +128,18 @@ void map_drives(struct scsi_transport *changer, const char *address, const char 
 				libname, e->address, i);
 			continue;
 		}
-		if (ncand < 0)
-			ncand = tape_candidates(changer, address, &cand, &serial);
-		for (int c = 0; c < ncand; c++)
-			if (smc_ident_matches_serial(e->ident, serial[c])) {
+		if (!searched) {
+			find_candidates(ch, address, &cand);
+			searched = true;
+		}
+		for (int c = 0; c < cand.n; c++)
+			if (smc_ident_matches_serial(e->ident, cand.serial[c])) {
 				match = c;
 				matches++;
 			}
 		if (matches == 1 && !e->truncated) {
-			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s", cand[match]);
+			snprintf(sc->drive_dev[i], sizeof(sc->drive_dev[i]), "%s",
+				 cand.addr[match]);
 			continue;
 		}
 		fprintf(stderr,
@@ -160,6 +151,6 @@ void map_drives(struct scsi_transport *changer, const char *address, const char 
 				    : "no tape device has that serial",
 			i);
 	}
-	free(cand);
-	free(serial);
+	free(cand.addr);
+	free(cand.serial);
 }

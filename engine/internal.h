@@ -462,6 +462,8 @@ int opreqs_load(struct rsm_engine *eng);
 /* load.c: start-up */
 /* The index of s in a table of state names; 0 when it is not there. */
 int name_index(const char *const *names, int count, const char *s);
+/* A new, empty, enabled drive d<index>: element number of library. */
+void drive_init(struct drive *d, int index, int library, int number);
 int engine_create_libraries(struct rsm_engine *eng, char *err, size_t errlen);
 /* Reconciles with the changers and settles what the last run left in process. */
 void load_settle(struct rsm_engine *eng);

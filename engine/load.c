@@ -418,6 +418,19 @@ static void barcode_suffix(const char *type, char out[3])
 	out[2] = '\0';
 }
 
+void drive_init(struct drive *d, int index, int library, int number)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "d%d", index); /* names run across all libraries */
+	guid_new(d->guid);
+	d->library = library;
+	d->number = number;
+	d->state = DRIVE_EMPTY;
+	d->enabled = true;
+	d->medium = NO_INDEX;
+	d->session = NO_INDEX;
+}
+
 static int create_library(struct rsm_engine *eng, const struct rsm_library_config *c, char *err,
 			  size_t errlen)
 {
@@ -448,14 +461,7 @@ static int create_library(struct rsm_engine *eng, const struct rsm_library_confi
 		struct drive *d = grow((void **)&eng->drives, &eng->ndrives, sizeof(*d));
 		if (!d)
 			goto oom;
-		snprintf(d->name, sizeof(d->name), "d%d", eng->ndrives - 1);
-		guid_new(d->guid);
-		d->library = li;
-		d->number = i;
-		d->state = DRIVE_EMPTY;
-		d->enabled = true;
-		d->medium = NO_INDEX;
-		d->session = NO_INDEX;
+		drive_init(d, eng->ndrives - 1, li, i);
 		if (catalog_save_drive(eng, d) != ERROR_SUCCESS)
 			goto dberr;
 	}

@@ -108,14 +108,8 @@ static int scan_all(struct scsi_library *sl, struct scan *sc, const char *libnam
 	memset(sc, 0, sizeof(*sc));
 	for (size_t i = 0; i < sizeof(types); i++) {
 		uint8_t t = types[i];
-		uint16_t first = t == SMC_ELEMENT_TRANSPORT ? lay->transport_first
-				 : t == SMC_ELEMENT_STORAGE ? lay->storage_first
-				 : t == SMC_ELEMENT_PORT    ? lay->port_first
-							    : lay->drive_first;
-		uint16_t count = t == SMC_ELEMENT_TRANSPORT ? lay->transport_count
-				 : t == SMC_ELEMENT_STORAGE ? lay->storage_count
-				 : t == SMC_ELEMENT_PORT    ? lay->port_count
-							    : lay->drive_count;
+		uint16_t first, count;
+		smc_layout_range(lay, t, &first, &count);
 		if (!count)
 			continue;
 		/* one element type at a time: some changers garble an all-types report */
@@ -132,7 +126,7 @@ static int scan_all(struct scsi_library *sl, struct scan *sc, const char *libnam
 		qsort(sc->el[t], (size_t)k, sizeof(*sc->el[t]), by_address);
 		sc->n[t] = k;
 	}
-	map_drives(sl->dev.t, sl->address, sl->drive_map, sc, libname);
+	map_drives(&sl->dev, sl->address, sl->drive_map, sc, libname);
 	return 0;
 }
 
@@ -224,15 +218,7 @@ static void adopt_layout(struct scsi_library *sl, const struct scan *sc)
 		eng->drives = nds;
 		l->drive_index = idx;
 		struct drive *d = &eng->drives[eng->ndrives];
-		memset(d, 0, sizeof(*d));
-		snprintf(d->name, sizeof(d->name), "d%d", eng->ndrives);
-		guid_new(d->guid);
-		d->library = sl->li;
-		d->number = l->ndrives;
-		d->state = DRIVE_EMPTY;
-		d->enabled = true;
-		d->medium = NO_INDEX;
-		d->session = NO_INDEX;
+		drive_init(d, eng->ndrives, sl->li, l->ndrives);
 		l->drive_index[l->ndrives++] = eng->ndrives++;
 		catalog_save_drive(eng, d);
 		snprintf(path, sizeof(path), "drives/%s", d->name);
@@ -518,30 +504,22 @@ static void queue_work(struct scsi_library *sl, struct work *w)
 	pthread_cond_signal(&sl->cond);
 }
 
+/* The element address of the model's element i of type t, or -1. */
+static int element_at(const struct scsi_library *sl, int t, int i)
+{
+	return t > 0 && t < 5 && i >= 0 && i < sl->nelem[t] ? sl->elem[t][i] : -1;
+}
+
 /* The element a medium is at now, or -1. */
 static int element_of(struct scsi_library *sl, const struct medium *m)
 {
-	struct rsm_engine *eng = sl->eng;
-	int t = m->loc == LOC_SLOT    ? SMC_ELEMENT_STORAGE
-		: m->loc == LOC_PORT  ? SMC_ELEMENT_PORT
-		: m->loc == LOC_DRIVE ? SMC_ELEMENT_DRIVE
-				      : 0;
-	int i = m->loc == LOC_DRIVE ? eng->drives[m->loc_addr].number : m->loc_addr;
+	static const int types[] = {[LOC_SLOT] = SMC_ELEMENT_STORAGE,
+				    [LOC_PORT] = SMC_ELEMENT_PORT,
+				    [LOC_DRIVE] = SMC_ELEMENT_DRIVE,
+				    [LOC_OFFLINE] = 0};
+	int i = m->loc == LOC_DRIVE ? sl->eng->drives[m->loc_addr].number : m->loc_addr;
 
-	return t && i >= 0 && i < sl->nelem[t] ? sl->elem[t][i] : -1;
-}
-
-static int drive_element(struct scsi_library *sl, int di)
-{
-	int n = sl->eng->drives[di].number;
-	return n >= 0 && n < sl->nelem[SMC_ELEMENT_DRIVE] ? sl->elem[SMC_ELEMENT_DRIVE][n] : -1;
-}
-
-static int slot_element(struct scsi_library *sl, int slot)
-{
-	return slot >= 0 && slot < sl->nelem[SMC_ELEMENT_STORAGE]
-		   ? sl->elem[SMC_ELEMENT_STORAGE][slot]
-		   : -1;
+	return element_at(sl, types[m->loc], i);
 }
 
 /* Fills a move for job's current phase; the medium it carries, or -1 with job->robot_err. */
@@ -564,19 +542,17 @@ static int plan_move(struct scsi_library *sl, struct job *job, struct work *w)
 				 "no free slot for the medium");
 			return -1;
 		}
-		dst = slot_element(sl, job->target_slot);
+		dst = element_at(sl, SMC_ELEMENT_STORAGE, job->target_slot);
 		break;
 	case PH_MOVE_IN:
-		dst = drive_element(sl, job->drive);
+		dst = element_at(sl, SMC_ELEMENT_DRIVE, eng->drives[job->drive].number);
 		break;
 	case PH_EJECT_MOVE:
-		dst = job->port >= 0 && job->port < sl->nelem[SMC_ELEMENT_PORT]
-			  ? sl->elem[SMC_ELEMENT_PORT][job->port]
-			  : -1;
+		dst = element_at(sl, SMC_ELEMENT_PORT, job->port);
 		w->open_port = dst;
 		break;
 	case PH_INJECT_MOVE:
-		dst = slot_element(sl, job->slot);
+		dst = element_at(sl, SMC_ELEMENT_STORAGE, job->slot);
 		w->close_port = src;
 		break;
 	default:

@@ -273,10 +273,7 @@ rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 		e = ERROR_IEPORT_FULL;
 		goto out;
 	}
-	int mi = NO_INDEX;
-	for (int i = 0; barcode[0] && i < eng->nmedia && mi < 0; i++)
-		if (strcmp(eng->media[i].barcode, barcode) == 0)
-			mi = i;
+	int mi = medium_by_barcode(eng, barcode);
 	if (mi < 0) {
 		/* a cartridge the catalog has never seen: the barcode reader classifies it */
 		mi = medium_discover(eng, li, barcode);

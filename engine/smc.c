@@ -64,6 +64,15 @@ size_t scsi_cdb_test_unit_ready(uint8_t cdb[16])
 	return 6;
 }
 
+size_t scsi_cdb_report_luns(uint8_t cdb[16], uint32_t alloc)
+{
+	memset(cdb, 0, 16);
+	cdb[0] = 0xa0;
+	cdb[6] = (uint8_t)(alloc >> 24);
+	put24(cdb + 7, alloc & 0xffffff);
+	return 12;
+}
+
 size_t scsi_cdb_mode_sense_1d(uint8_t cdb[16], uint8_t alloc)
 {
 	memset(cdb, 0, 16);
@@ -231,6 +240,30 @@ int smc_parse_layout(const uint8_t *buf, size_t len, struct smc_layout *out)
 	out->drive_first = be16(p + 14);
 	out->drive_count = be16(p + 16);
 	return 0;
+}
+
+void smc_layout_range(const struct smc_layout *lay, uint8_t type, uint16_t *first, uint16_t *count)
+{
+	switch (type) {
+	case SMC_ELEMENT_TRANSPORT:
+		*first = lay->transport_first;
+		*count = lay->transport_count;
+		break;
+	case SMC_ELEMENT_STORAGE:
+		*first = lay->storage_first;
+		*count = lay->storage_count;
+		break;
+	case SMC_ELEMENT_PORT:
+		*first = lay->port_first;
+		*count = lay->port_count;
+		break;
+	case SMC_ELEMENT_DRIVE:
+		*first = lay->drive_first;
+		*count = lay->drive_count;
+		break;
+	default:
+		*first = *count = 0;
+	}
 }
 
 /* ---- INQUIRY ---- */

@@ -78,6 +78,7 @@ enum {
 /* ---- CDBs: each builder fills cdb and returns its length ---- */
 size_t scsi_cdb_inquiry(uint8_t cdb[16], bool evpd, uint8_t page, uint16_t alloc);
 size_t scsi_cdb_test_unit_ready(uint8_t cdb[16]);
+size_t scsi_cdb_report_luns(uint8_t cdb[16], uint32_t alloc);
 size_t scsi_cdb_mode_sense_1d(uint8_t cdb[16], uint8_t alloc);
 size_t smc_cdb_read_element_status(uint8_t cdb[16], uint8_t type, uint16_t start, uint16_t count,
 				   uint32_t alloc, bool voltag, bool dvcid);
@@ -100,6 +101,9 @@ int smc_parse_element_status(const uint8_t *buf, size_t len, struct smc_element 
 /* The byte count the reply's header says the whole report needs (so a caller can ask again
  * with a large enough buffer); 0 when the header did not arrive. */
 uint32_t smc_element_status_size(const uint8_t *buf, size_t len);
+
+/* Where the elements of one type start and how many there are, from the layout. */
+void smc_layout_range(const struct smc_layout *lay, uint8_t type, uint16_t *first, uint16_t *count);
 
 /* Parses a MODE SENSE(6) reply holding page 0x1D.  0, or -1 when it is not there. */
 int smc_parse_layout(const uint8_t *buf, size_t len, struct smc_layout *out);
