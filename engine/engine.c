@@ -95,6 +95,7 @@ void rsm_config_default(struct rsm_config *cfg)
 		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s/.local/share/rsmfs",
 			 home ? home : "/tmp");
 	snprintf(cfg->database, sizeof(cfg->database), "%s/rsm.db", cfg->data_dir);
+	cfg->create_data_dir = true;
 	snprintf(cfg->admin_group, sizeof(cfg->admin_group), "tape");
 	cfg->request_retention_s = 24 * 3600;
 	cfg->request_keep_max = 10000;
@@ -287,6 +288,31 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+/* A configured catalog location that does not exist: the directory of the database and the
+ * data directory must be there already.  true (with a message) when one is missing. */
+static bool data_dirs_missing(const struct rsm_config *cfg, char *err, size_t errlen)
+{
+	char dir[4096];
+	struct stat st;
+	const char *slash = strrchr(cfg->database, '/');
+
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - cfg->database) : 1,
+		 slash ? cfg->database : ".");
+	if (!dir[0])
+		snprintf(dir, sizeof(dir), "/");
+	const char *check[] = {dir, cfg->data_dir};
+	for (int i = 0; i < 2; i++) {
+		if (stat(check[i], &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		snprintf(err, errlen,
+			 "the catalog directory %s does not exist (create it, or leave database "
+			 "and data_dir out of the configuration to use the default)",
+			 check[i]);
+		return true;
+	}
+	return false;
+}
+
 struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size_t errlen)
 {
 	struct rsm_engine *eng = calloc(1, sizeof(*eng));
@@ -307,6 +333,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	eng->next_request = 1;
 	eng->next_opreq = 1;
 
+	if (!cfg->create_data_dir && data_dirs_missing(cfg, err, errlen))
+		goto fail;
 	snprintf(images, sizeof(images), "%s/images", cfg->data_dir);
 	snprintf(sim, sizeof(sim), "%s/sim", cfg->data_dir);
 	if (make_dirs(cfg->data_dir) < 0 || make_dirs(images) < 0 || make_dirs(sim) < 0) {

@@ -48,6 +48,9 @@ struct rsm_library_config {
 struct rsm_config {
 	char database[4096];  /* catalog file */
 	char data_dir[4096];  /* cartridge images live in <data_dir>/images */
+	/* The default location is created on first use; a configured one must exist, so a typo
+	 * in rsmfs.conf cannot start an empty catalog somewhere unexpected. */
+	bool create_data_dir;
 	char admin_group[64]; /* informational; the front end resolves it */
 	int64_t request_retention_s;
 	int request_keep_max;

@@ -20,18 +20,16 @@ static int no_arguments(char **tok, int n, struct outcome *o)
 	return 0;
 }
 
-/* Reads the optional "port=<n>" arguments from tok[first..n); -2 when none was given. */
+/* Reads the optional "port=<n>" argument from tok[first..n); -1 when none was given. */
 static int port_option(char **tok, int n, int first, int *port, struct outcome *o)
 {
+	struct option_value v[PORT_NOPTIONS];
+
 	*port = -1;
-	for (int i = first; i < n; i++) {
-		if (*port >= 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "option '%s' given twice or unexpected", tok[i]);
-		if (!parse_port(tok[i], port))
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "unknown option '%s'",
-					    tok[i]);
-	}
+	if (outcome_options(o, tok[0], port_options, PORT_NOPTIONS, tok, first, n, v))
+		return o->rc;
+	if (v[PORT_PORT].given)
+		*port = (int)v[PORT_PORT].number;
 	return 0;
 }
 
@@ -156,32 +154,21 @@ static int sim_jam(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, 0, o, "");
 }
 
+/* timing move=<s> load=<s> unload=<s>: any of them; the others stay as they are. */
 static int sim_timing(struct batch *b, char **tok, int n, struct outcome *o)
 {
-	static const char *const keys[] = {"move=", "load=", "unload="};
-	double v[3] = {-1, -1, -1};
+	struct option_value v[TIMING_NOPTIONS];
+	double s[TIMING_NOPTIONS];
 
 	if (n < 2)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
 				    "timing: give move=<s> load=<s> unload=<s>%s", NULL);
-	for (int i = 1; i < n; i++) {
-		int k = -1;
-		int64_t ms;
-		for (int j = 0; j < 3; j++)
-			if (strncmp(tok[i], keys[j], strlen(keys[j])) == 0)
-				k = j;
-		if (k < 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "timing: unknown option '%s'", tok[i]);
-		if (v[k] >= 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "timing: option '%s' given twice", tok[i]);
-		if (!parse_seconds(tok[i] + strlen(keys[k]), &ms))
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "timing: bad value '%s'",
-					    tok[i]);
-		v[k] = (double)ms / 1000.0;
-	}
-	rsm_err e = rsm_sim_timing(fs_global.eng, &b->cred, b->fh->node.obj, v[0], v[1], v[2]);
+	if (outcome_options(o, "timing", timing_options, TIMING_NOPTIONS, tok, 1, n, v))
+		return o->rc;
+	for (int k = 0; k < TIMING_NOPTIONS; k++)
+		s[k] = v[k].given ? (double)v[k].number / 1000.0 : -1;
+	rsm_err e = rsm_sim_timing(fs_global.eng, &b->cred, b->fh->node.obj, s[TIMING_MOVE],
+				   s[TIMING_LOAD], s[TIMING_UNLOAD]);
 	return finish(b, e, 0, o, "");
 }
 

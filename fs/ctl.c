@@ -121,43 +121,14 @@ int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *ar
 
 /* ---- tokens and options ---- */
 
-int tokenize(char *line, char **tok)
+int outcome_options(struct outcome *o, const char *verb, const struct option_spec *spec, int nspec,
+		    char **tok, int first, int n, struct option_value *values)
 {
-	int n = 0;
-	for (char *p = strtok(line, " \t\r"); p; p = strtok(NULL, " \t\r")) {
-		if (n == MAX_TOKENS)
-			return -1;
-		tok[n++] = p;
-	}
-	return n;
-}
+	char why[sizeof(o->why)];
 
-bool parse_seconds(const char *s, int64_t *ms)
-{
-	char *end;
-	double v;
-
-	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
-		return false;
-	v = strtod(s, &end);
-	if (*end || v < 0 || v > 365.0 * 24 * 3600)
-		return false;
-	*ms = (int64_t)(v * 1000.0 + 0.5);
-	return true;
-}
-
-bool parse_port(const char *s, int *port)
-{
-	char *end;
-	long v;
-
-	if (strncmp(s, "port=", 5) != 0 || !isdigit((unsigned char)s[5]))
-		return false;
-	v = strtol(s + 5, &end, 10);
-	if (*end || v > 4096)
-		return false;
-	*port = (int)v;
-	return true;
+	if (options_parse(verb, spec, nspec, tok, first, n, values, why, sizeof(why)) == 0)
+		return 0;
+	return outcome_fail(o, ERROR_INVALID_PARAMETER, "%s", why);
 }
 
 int reply_ok(struct batch *b, uint64_t request)
@@ -170,29 +141,6 @@ int reply_ok(struct batch *b, uint64_t request)
 		snprintf(line, sizeof(line), "ok");
 	reply_queue_add(b->fh, line);
 	return 0;
-}
-
-static bool parse_priority(const char *s, int *out)
-{
-	static const struct {
-		const char *name;
-		int value;
-	} names[] = {{"lowest", -15}, {"low", -7}, {"normal", 0}, {"high", 7}, {"highest", 15}};
-	char *end;
-	long v;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(s, names[i].name) == 0) {
-			*out = names[i].value;
-			return true;
-		}
-	if (!*s)
-		return false;
-	v = strtol(s, &end, 10);
-	if (*end || v < -15 || v > 15)
-		return false;
-	*out = (int)v;
-	return true;
 }
 
 /* ---- session commands ---- */
@@ -224,11 +172,21 @@ static bool park_settle(struct batch *b, rsm_err e, uint64_t request)
 	return false;
 }
 
+/* The RSM_MOUNT_* bit each flag option sets. */
+static const unsigned mount_flag_bits[MOUNT_NOPTIONS] = {
+    [MOUNT_READ] = RSM_MOUNT_READ,
+    [MOUNT_WRITE] = RSM_MOUNT_WRITE,
+    [MOUNT_NOWAIT] = RSM_MOUNT_NOWAIT,
+    [MOUNT_OFFLINE_ERROR] = RSM_MOUNT_ERROR_OFFLINE,
+    [MOUNT_UNAVAILABLE_ERROR] = RSM_MOUNT_ERROR_NOT_AVAILABLE,
+};
+
+/* mount <medium>[/<side>] [options]: parks until the medium is in a drive. */
 static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	struct rsm_mount_args a = {.timeout_ms = RSM_WAIT_INFINITE};
-	char medium[RSM_NAME_MAX + 16], drive[RSM_NAME_MAX + 1] = "";
-	unsigned seen = 0;
+	struct option_value v[MOUNT_NOPTIONS];
+	char medium[RSM_NAME_MAX + 16];
 	uint64_t request = 0;
 	rsm_err e;
 
@@ -236,157 +194,78 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
 	if (strlen(tok[1]) >= sizeof(medium))
 		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
-	snprintf(medium, sizeof(medium), "%s", tok[1]);
-	char *slash = strchr(medium, '/');
-	if (slash) {
-		char *end;
-		*slash = '\0';
-		long side = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1 || side < 0 || side > 1)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side '%s'",
-					    slash + 1);
-		a.side = (int)side;
+	if (parse_medium_side(tok[1], medium, sizeof(medium), &a.side, false))
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side in '%s'", tok[1]);
+	if (outcome_options(o, "mount", mount_options, MOUNT_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	for (int k = 0; k < MOUNT_NOPTIONS; k++)
+		if (v[k].given)
+			a.options |= mount_flag_bits[k];
+	if (v[MOUNT_DRIVE].given) {
+		const char *drive = v[MOUNT_DRIVE].text;
+		if (!*drive || strlen(drive) > RSM_NAME_MAX)
+			return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", drive);
+		a.drive = drive;
+		a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
 	}
-	for (int i = 2; i < n; i++) {
-		static const char *const opts[] = {
-		    "drive=",	"read",	     "write",	      "nowait",
-		    "timeout=", "priority=", "offline-error", "unavailable-error"};
-		int k = -1;
-		for (int j = 0; j < 8; j++) {
-			size_t l = strlen(opts[j]);
-			bool has_value = opts[j][l - 1] == '=';
-			if (has_value ? strncmp(tok[i], opts[j], l) == 0
-				      : strcmp(tok[i], opts[j]) == 0) {
-				k = j;
-				break;
-			}
-		}
-		if (k < 0)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "mount: unknown option '%s'", tok[i]);
-		if (seen & (1u << k))
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "mount: option '%s' given twice", tok[i]);
-		seen |= 1u << k;
-		const char *v = strchr(tok[i], '=') ? strchr(tok[i], '=') + 1 : "";
-		switch (k) {
-		case 0:
-			if (!*v || strlen(v) > RSM_NAME_MAX)
-				return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'",
-						    v);
-			snprintf(drive, sizeof(drive), "%s", v);
-			a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
-			break;
-		case 1:
-			a.options |= RSM_MOUNT_READ;
-			break;
-		case 2:
-			a.options |= RSM_MOUNT_WRITE;
-			break;
-		case 3:
-			a.options |= RSM_MOUNT_NOWAIT;
-			break;
-		case 4:
-			if (!parse_seconds(v, &a.timeout_ms))
-				return outcome_fail(o, ERROR_INVALID_PARAMETER,
-						    "mount: bad timeout '%s'", v);
-			break;
-		case 5:
-			if (!parse_priority(v, &a.priority))
-				return outcome_fail(o, ERROR_INVALID_PARAMETER,
-						    "mount: bad priority '%s'", v);
-			break;
-		case 6:
-			a.options |= RSM_MOUNT_ERROR_OFFLINE;
-			break;
-		case 7:
-			a.options |= RSM_MOUNT_ERROR_NOT_AVAILABLE;
-			break;
-		}
-	}
+	if (v[MOUNT_TIMEOUT].given)
+		a.timeout_ms = v[MOUNT_TIMEOUT].number;
+	if (v[MOUNT_PRIORITY].given)
+		a.priority = (int)v[MOUNT_PRIORITY].number;
 	a.medium = medium;
-	a.drive = drive[0] ? drive : NULL;
 	park_prepare(b, false);
 	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
 	if (park_settle(b, e, request))
 		return 1;
 	if (e != ERROR_SUCCESS) {
 		const char *what = e == ERROR_INVALID_MEDIA   ? medium
-				   : e == ERROR_INVALID_DRIVE ? drive
+				   : e == ERROR_INVALID_DRIVE ? a.drive
 							      : "";
 		return outcome_fail(o, e, "%s", what);
 	}
-	char line[96];
-	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
-	reply_queue_add(b->fh, line);
-	return 0;
+	return reply_ok(b, request);
 }
 
+/* dismount <medium> [deferred|immediate]: returns once queued. */
 static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
 {
+	struct option_value v[DISMOUNT_NOPTIONS];
 	unsigned options = 0;
 	uint64_t request = 0;
 	rsm_err e;
 
 	if (n < 2)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
-	for (int i = 2; i < n; i++) {
-		unsigned opt = strcmp(tok[i], "deferred") == 0	  ? RSM_DISMOUNT_DEFERRED
-			       : strcmp(tok[i], "immediate") == 0 ? RSM_DISMOUNT_IMMEDIATE
-								  : 0;
-		if (!opt)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "dismount: unknown option '%s'", tok[i]);
-		if (options & opt)
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "dismount: option '%s' given twice", tok[i]);
-		options |= opt;
-	}
-	if (options == (RSM_DISMOUNT_DEFERRED | RSM_DISMOUNT_IMMEDIATE))
+	if (outcome_options(o, "dismount", dismount_options, DISMOUNT_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	if (v[DISMOUNT_DEFERRED].given && v[DISMOUNT_IMMEDIATE].given)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
 				    "dismount: deferred and immediate exclude each other%s", NULL);
+	options |= v[DISMOUNT_DEFERRED].given ? RSM_DISMOUNT_DEFERRED : 0;
+	options |= v[DISMOUNT_IMMEDIATE].given ? RSM_DISMOUNT_IMMEDIATE : 0;
 	if (strlen(tok[1]) > RSM_NAME_MAX)
 		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
 	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
 	if (e != ERROR_SUCCESS)
 		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
-	char line[96];
-	snprintf(line, sizeof(line), "ok request %llu", (unsigned long long)request);
-	reply_queue_add(b->fh, line);
-	return 0;
+	return reply_ok(b, request);
 }
 
 /* allocate <pool> [new] [timeout=<s>]: parks like a mount while no medium is available. */
 static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
 {
-	unsigned options = 0;
-	int64_t timeout_ms = RSM_WAIT_INFINITE;
-	bool seen_timeout = false;
+	struct option_value v[ALLOCATE_NOPTIONS];
 	uint64_t request = 0;
 	char result[RSM_NAME_MAX + 8] = "";
 	rsm_err e;
 
 	if (n < 2)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "allocate: missing pool%s", NULL);
-	for (int i = 2; i < n; i++) {
-		if (strcmp(tok[i], "new") == 0) {
-			if (options & RSM_ALLOCATE_NEW)
-				return outcome_fail(o, ERROR_INVALID_PARAMETER,
-						    "allocate: option '%s' given twice", tok[i]);
-			options |= RSM_ALLOCATE_NEW;
-		} else if (strncmp(tok[i], "timeout=", 8) == 0) {
-			if (seen_timeout)
-				return outcome_fail(o, ERROR_INVALID_PARAMETER,
-						    "allocate: option '%s' given twice", tok[i]);
-			seen_timeout = true;
-			if (!parse_seconds(tok[i] + 8, &timeout_ms))
-				return outcome_fail(o, ERROR_INVALID_PARAMETER,
-						    "allocate: bad timeout '%s'", tok[i] + 8);
-		} else {
-			return outcome_fail(o, ERROR_INVALID_PARAMETER,
-					    "allocate: unknown option '%s'", tok[i]);
-		}
-	}
+	if (outcome_options(o, "allocate", allocate_options, ALLOCATE_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	unsigned options = v[ALLOCATE_NEW].given ? RSM_ALLOCATE_NEW : 0;
+	int64_t timeout_ms =
+	    v[ALLOCATE_TIMEOUT].given ? v[ALLOCATE_TIMEOUT].number : RSM_WAIT_INFINITE;
 	if (strlen(tok[1]) > RSM_NAME_MAX)
 		return outcome_fail(o, ERROR_INVALID_MEDIA_POOL, "no such pool %s", tok[1]);
 	park_prepare(b, true);
@@ -405,8 +284,8 @@ static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
 /* deallocate <medium>/<side> */
 static int cmd_deallocate(struct batch *b, char **tok, int n, struct outcome *o)
 {
-	char medium[RSM_NAME_MAX + 16], *slash, *end;
-	long side;
+	char medium[RSM_NAME_MAX + 16];
+	int side;
 
 	if (n != 2)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
@@ -415,17 +294,10 @@ static int cmd_deallocate(struct batch *b, char **tok, int n, struct outcome *o)
 				    n < 2 ? NULL : tok[2]);
 	if (strlen(tok[1]) >= sizeof(medium))
 		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
-	snprintf(medium, sizeof(medium), "%s", tok[1]);
-	slash = strchr(medium, '/');
-	if (!slash)
+	if (parse_medium_side(tok[1], medium, sizeof(medium), &side, true))
 		return outcome_fail(o, ERROR_INVALID_PARAMETER,
-				    "deallocate: '%s' is not <medium>/<side>", tok[1]);
-	*slash = '\0';
-	side = strtol(slash + 1, &end, 10);
-	if (*end || end == slash + 1 || side < 0 || side > 1)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "deallocate: bad side '%s'",
-				    slash + 1);
-	rsm_err e = rsm_deallocate(fs_global.eng, b->session, &b->cred, medium, (int)side);
+				    "deallocate: '%s' is not <medium>/<side> (side 0 or 1)", tok[1]);
+	rsm_err e = rsm_deallocate(fs_global.eng, b->session, &b->cred, medium, side);
 	if (e != ERROR_SUCCESS)
 		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
 	return reply_ok(b, 0);
@@ -748,6 +620,12 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		fuse_reply_write(req, size);
 		return;
 	}
+	if (size > FS_MAX_WRITE) {
+		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)",
+			      "E2BIG the command is longer than 4096 bytes");
+		fuse_reply_err(req, E2BIG);
+		return;
+	}
 	if (fh->node.type == N_FILE && attr_writable(&fh->node)) {
 		attr_write(req, fh, buf, size);
 		return;
@@ -756,20 +634,14 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	if (size > FS_MAX_WRITE) {
-		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)",
-			      "E2BIG the command is longer than 4096 bytes");
-		fuse_reply_err(req, E2BIG);
-		return;
-	}
 	if (size == 0) {
 		fuse_reply_write(req, 0);
 		return;
 	}
-	if (memchr(buf, '\0', size)) {
+	const char *problem = command_text_problem(buf, size);
+	if (problem) {
 		char text[160], line[200];
-		error_text(ERROR_INVALID_PARAMETER, "the command holds a NUL byte", text,
-			   sizeof(text));
+		error_text(ERROR_INVALID_PARAMETER, problem, text, sizeof(text));
 		error_log_add(ctx, fh->path, "(binary data)", text);
 		snprintf(line, sizeof(line), "error %s", text);
 		reply_queue_add(fh, line);

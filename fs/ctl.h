@@ -4,9 +4,8 @@
 #define RSMFS_CTL_H
 
 #include "fs.h"
+#include "options.h"
 #include "tree.h"
-
-#define MAX_TOKENS 16
 
 /* A write being executed, possibly parked on a mount. */
 struct batch {
@@ -47,10 +46,9 @@ struct command {
 
 /* Sets o to a failure with RSM error err and a reason; returns o->rc (-errno). */
 int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg);
-int tokenize(char *line, char **tok);
-bool parse_seconds(const char *s, int64_t *ms);
-/* "port=<n>" into *port; false when the value is not a number. */
-bool parse_port(const char *s, int *port);
+/* options_parse with the failure as an ERROR_INVALID_PARAMETER outcome. */
+int outcome_options(struct outcome *o, const char *verb, const struct option_spec *spec, int nspec,
+		    char **tok, int first, int n, struct option_value *values);
 /* The usual tail of a command that made a request: "ok request <n>" or "ok". */
 int reply_ok(struct batch *b, uint64_t request);
 

@@ -71,14 +71,17 @@ static int parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
+/* "64M", "1.5G", "4096": bytes, up to 1 TiB (strtod alone would take "inf" and "nan"). */
 static int parse_size(const char *s, int64_t *out)
 {
 	char *end;
 	double v;
 
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || v < 0 || !*s)
+	if (errno || !(v >= 0))
 		return -1;
 	if (*end == 'k' || *end == 'K')
 		v *= 1024, end++;
@@ -86,7 +89,7 @@ static int parse_size(const char *s, int64_t *out)
 		v *= 1024 * 1024, end++;
 	else if (*end == 'G')
 		v *= 1024.0 * 1024 * 1024, end++;
-	if (*end)
+	if (*end || v > 1024.0 * 1024 * 1024 * 1024)
 		return -1;
 	*out = (int64_t)v;
 	return 0;
@@ -177,24 +180,24 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 	return 0;
 }
 
-int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errlen)
+int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	char line[1024];
 	int lineno = 0;
 	struct rsm_library_config *lib = NULL;
 	bool in_rsmfs = false, data_dir = false, database = false;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	cfg->nlibraries = 0;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
+		/* a NUL byte hides the rest of the line from every string function below */
+		if (strlen(line) + 1 < sizeof(line) && !strchr(line, '\n') && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: NUL byte in the line", path, lineno);
+			return -1;
+		}
 		if (!strchr(line, '\n') && !feof(f)) {
 			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-			goto fail;
+			return -1;
 		}
 		char *semi = strchr(line, ';');
 		if (semi)
@@ -209,7 +212,7 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 			char *close = strchr(s, ']');
 			if (!close || trim(close + 1)[0]) {
 				snprintf(err, errlen, "%s:%d: malformed section header", path, lineno);
-				goto fail;
+				return -1;
 			}
 			*close = '\0';
 			char *name = trim(s + 1);
@@ -219,24 +222,24 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 				continue;
 			if (strncmp(name, "library", 7) != 0 || !isspace((unsigned char)name[7])) {
 				snprintf(err, errlen, "%s:%d: unknown section [%s]", path, lineno, name);
-				goto fail;
+				return -1;
 			}
 			name = trim(name + 7);
 			if (!*name || strlen(name) > RSM_NAME_MAX || strspn(name,
 				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
 				strlen(name) || name[0] == '.') {
 				snprintf(err, errlen, "%s:%d: bad library name '%s'", path, lineno, name);
-				goto fail;
+				return -1;
 			}
 			for (int i = 0; i < cfg->nlibraries; i++)
 				if (strcmp(cfg->libraries[i].name, name) == 0) {
 					snprintf(err, errlen, "%s:%d: library '%s' defined twice",
 						 path, lineno, name);
-					goto fail;
+					return -1;
 				}
 			if (cfg->nlibraries == (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
 				snprintf(err, errlen, "%s:%d: too many libraries", path, lineno);
-				goto fail;
+				return -1;
 			}
 			lib = &cfg->libraries[cfg->nlibraries++];
 			memset(lib, 0, sizeof(*lib));
@@ -255,7 +258,7 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 		char *eq = strchr(s, '=');
 		if (!eq) {
 			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-			goto fail;
+			return -1;
 		}
 		*eq = '\0';
 		char *key = trim(s), *val = trim(eq + 1);
@@ -267,18 +270,21 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 			rc = set_library_key(lib, key, val);
 		} else {
 			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno, key);
-			goto fail;
+			return -1;
 		}
 		if (rc == -2) {
 			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
-			goto fail;
+			return -1;
 		}
 		if (rc < 0) {
 			snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, val, key);
-			goto fail;
+			return -1;
 		}
 	}
-	fclose(f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot be read: %s", path, strerror(errno));
+		return -1;
+	}
 	for (int i = 0; i < cfg->nlibraries; i++) {
 		struct rsm_library_config *l = &cfg->libraries[i];
 		if (strcmp(l->backend, "sim") == 0 && l->media > l->slots) {
@@ -292,6 +298,8 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 			return -1;
 		}
 	}
+	if (database || data_dir)
+		cfg->create_data_dir = false;
 	/* the catalog and the cartridge images live together unless told otherwise */
 	if (database && !data_dir) {
 		char *slash = strrchr(cfg->database, '/');
@@ -304,7 +312,21 @@ int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errl
 		snprintf(cfg->database, sizeof(cfg->database), "%s/rsm.db", cfg->data_dir);
 	}
 	return 0;
-fail:
-	fclose(f);
-	return -1;
+}
+
+static void fclose_p(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+int config_load(const char *path, struct rsm_config *cfg, char *err, size_t errlen)
+{
+	__attribute__((cleanup(fclose_p))) FILE *f = fopen(path, "r");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return config_read(f, path, cfg, err, errlen);
 }
