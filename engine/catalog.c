@@ -105,6 +105,34 @@ static rsm_err exec_args(struct rsm_engine *eng, const char *sql, const char *ty
 	return sql_error(rc);
 }
 
+/* PRAGMA quick_check before anything is read: a damaged page that the start-up queries do not
+ * touch would otherwise surface later as a wrong answer.  true (with the message and the way
+ * out, which rsmfs(8) describes in full) when the catalog is damaged. */
+static bool catalog_damaged(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char first[200] = "";
+	int rc = sqlite3_prepare_v2(eng->db, "PRAGMA quick_check(1)", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		snprintf(first, sizeof(first), "%s", (const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_ROW)
+		snprintf(first, sizeof(first), "%s", sqlite3_errmsg(eng->db));
+	sqlite3_finalize(st);
+	if (strcmp(first, "ok") == 0)
+		return false;
+	for (char *p = first; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	snprintf(err, errlen,
+		 "catalog %s is damaged (%s); rsmfs will not start on it.  Recovery: keep a copy, "
+		 "then either rebuild it (sqlite3 %s .recover | sqlite3 new.db; database = "
+		 "new.db) or move it aside to start a new catalog, whose libraries are then "
+		 "inventoried (see rsmfs(8), CATALOG RECOVERY)",
+		 eng->cfg.database, first, eng->cfg.database);
+	return true;
+}
+
 rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	int rc = sqlite3_open_v2(eng->cfg.database, &eng->db,
@@ -120,6 +148,10 @@ rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 		rc = sqlite3_open_v2(eng->cfg.database, &eng->db, SQLITE_OPEN_READONLY, NULL);
 		eng->db_readonly = true;
 	}
+	/* SQLite opens a file it may not write (read-only, immutable, on a read-only file
+	 * system) read-only without saying so: ask */
+	if (rc == SQLITE_OK && sqlite3_db_readonly(eng->db, "main") == 1)
+		eng->db_readonly = true;
 	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "cannot open catalog %s: %s", eng->cfg.database,
 			 eng->db ? sqlite3_errmsg(eng->db) : "out of memory");
@@ -149,6 +181,8 @@ rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 			return ERROR_DATABASE_FAILURE;
 		}
 	}
+	if (catalog_damaged(eng, err, errlen))
+		return ERROR_DATABASE_FAILURE;
 	if (sqlite3_prepare_v2(eng->db, "SELECT version FROM schema_version", -1, &st, NULL) ==
 	    SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW)

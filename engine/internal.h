@@ -158,6 +158,10 @@ struct medium {
 	int nsides;
 	struct side sides[2];
 	struct request *busy; /* the request moving it, NULL when none */
+	/* sim only, physical facts the catalog does not know (fault injection): the cartridge
+	 * is not where the catalog has it, or its barcode label cannot be read */
+	bool sim_missing, sim_unreadable;
+	bool label_reported; /* an operator request about its unreadable label is open */
 };
 
 struct pool {
@@ -518,7 +522,8 @@ int medium_discover(struct rsm_engine *eng, int li, const char *barcode);
 /* Where the changer says a cartridge is. */
 struct place {
 	enum loc_kind loc;
-	int addr; /* slot, port, or drive index */
+	int addr;      /* slot, port, or drive index */
+	bool untagged; /* the changer saw a cartridge there but could not read its barcode */
 };
 /* Moves every medium to places[medium index] (LOC_OFFLINE: not in library li), skipping
  * media a job holds; returns the number of corrections. */

@@ -65,6 +65,26 @@ static void relocate(struct rsm_engine *eng, struct library *l, int li, int mi,
 		emit_drive(eng, &eng->drives[m->loc_addr]);
 }
 
+/* A cartridge the changer found where the catalog has medium mi, but whose barcode it could
+ * not read: nothing contradicts the catalog, so the medium stays; the operator is asked once
+ * to look at the label (RSM's NTMS_BARCODESTATE_UNREADABLE). */
+static void label_unreadable(struct rsm_engine *eng, struct library *l, int mi)
+{
+	struct medium *m = &eng->media[mi];
+	char msg[256], where[96];
+
+	if (m->label_reported)
+		return;
+	m->label_reported = true;
+	medium_location_text(eng, m, where, sizeof(where));
+	snprintf(msg, sizeof(msg),
+		 "library %s: the barcode of the cartridge at %s (the catalog has %s there) "
+		 "cannot be read; check or replace its label",
+		 l->name, where, m->name);
+	opreq_raise(eng, OPREQ_MESSAGE, msg, 0, (int)(l - eng->libraries), NO_INDEX);
+	fprintf(stderr, "rsmfs: %s\n", msg);
+}
+
 int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
 {
 	struct library *l = &eng->libraries[li];
@@ -73,6 +93,10 @@ int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
 	for (int i = 0; i < eng->nmedia; i++) {
 		struct medium *m = &eng->media[i];
 		bool ours = m->library == li && m->loc != LOC_OFFLINE;
+		if (p[i].untagged)
+			label_unreadable(eng, l, i);
+		else if (m->label_reported && ours)
+			m->label_reported = false; /* readable again: a later fault is reported anew */
 		if (m->busy || (!ours && p[i].loc == LOC_OFFLINE))
 			continue;
 		if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].job)

@@ -243,7 +243,9 @@ void robot_fail_queue(struct rsm_engine *eng, struct library *l, rsm_err err, co
 
 /* A job that cannot go on: every cartridge stays where it physically is, every promise of a
  * slot or port is withdrawn, and the request fails. */
-void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
+/* Undoes what a job holds (ports and slots promised, drives, the medium's busy mark) after a
+ * failed step, leaving its request to the caller. */
+static void job_abandon(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	struct medium *m = job->medium >= 0 ? &eng->media[job->medium] : NULL;
@@ -278,7 +280,39 @@ void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *
 		save_and_emit(eng, NULL, ev);
 	}
 	emit_library(eng, l);
+}
+
+void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
+{
+	job_abandon(eng, job);
 	request_finish(eng, job->req, REQ_FAILED, err, detail);
+	job_free(eng, job);
+}
+
+/* The robot reached a slot the catalog says holds the job's cartridge and found it empty (a
+ * sim fault: the cartridge was taken by hand).  The medium is offline from now on; a mount
+ * goes back to the queue, where it waits for the operator to bring it (movemedia, or
+ * ERROR_MEDIA_OFFLINE with offline-error) like any mount of an offline medium. */
+static void job_source_missing(struct rsm_engine *eng, struct job *job, const char *why)
+{
+	struct library *l = job_library(eng, job);
+	struct medium *m = &eng->media[job->medium];
+	bool mount = job->phase == PH_MOVE_IN && !job->clean;
+
+	fprintf(stderr, "rsmfs: library %s: %s\n", l->name, why);
+	job_abandon(eng, job);
+	if (m->loc == LOC_SLOT && l->slot_medium[m->loc_addr] == job->medium)
+		l->slot_medium[m->loc_addr] = NO_INDEX;
+	m->loc = LOC_OFFLINE;
+	m->loc_addr = 0;
+	m->sim_missing = false;
+	settle_medium_state(eng, m);
+	save_and_emit(eng, NULL, m);
+	emit_slots(eng, l, false);
+	if (mount)
+		request_set_state(eng, job->req, REQ_QUEUED, ERROR_SUCCESS);
+	else
+		request_finish(eng, job->req, REQ_FAILED, ERROR_MEDIA_OFFLINE, why);
 	job_free(eng, job);
 }
 
@@ -357,6 +391,13 @@ static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, cha
 		return job->robot_detail; /* the changer refused or failed the move */
 	if (l->jammed)
 		return "the robot is jammed";
+	if ((job->phase == PH_MOVE_IN || job->phase == PH_EJECT_MOVE) && job->medium >= 0 &&
+	    eng->media[job->medium].sim_missing) {
+		const struct medium *m = &eng->media[job->medium];
+		snprintf(buf, len, "slot %d is empty: %s is not where the catalog has it",
+			 m->loc_addr, m->name);
+		return buf;
+	}
 	if (job->phase == PH_MOVE_IN && eng->drives[job->drive].failed) {
 		snprintf(buf, len, "drive %s has failed", eng->drives[job->drive].name);
 		return buf;
@@ -373,6 +414,13 @@ void robot_step_done(struct rsm_engine *eng, void *arg)
 	char why[96];
 	const char *fault = robot_step_fault(eng, job, why, sizeof(why));
 
+	if (fault && job->robot_err == ERROR_SUCCESS && !l->jammed && job->medium >= 0 &&
+	    eng->media[job->medium].sim_missing && eng->media[job->medium].loc == LOC_SLOT) {
+		robot_release(eng, l);
+		job_source_missing(eng, job, fault);
+		schedule(eng);
+		return;
+	}
 	if (fault) {
 		/* nothing moved: the cartridge is still where the robot found it */
 		rsm_err err = job->robot_err != ERROR_SUCCESS ? job->robot_err : ERROR_INVALID_STATE;

@@ -55,14 +55,16 @@ static int opreq_append(struct rsm_engine *eng, struct opreq *o)
 	return 0;
 }
 
-/* Creates, commits and announces an operator request; returns its number, 0 on failure
- * (the blocked request then simply waits without one). */
-uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
-		     uint64_t request, int library, int drive)
+/* Creates, commits and announces an operator request; its number, or 0 with *err (when
+ * given) saying why not. */
+static uint64_t opreq_create(struct rsm_engine *eng, enum opreq_type type, const char *message,
+			     uint64_t request, int library, int drive, rsm_err *err)
 {
 	struct opreq *o = calloc(1, sizeof(*o));
 	rsm_err e;
 
+	if (err)
+		*err = o ? ERROR_SUCCESS : ERROR_NOT_ENOUGH_MEMORY;
 	if (!o)
 		return 0;
 	o->number = eng->next_opreq;
@@ -83,16 +85,28 @@ uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *m
 		e = catalog_commit(eng);
 	else
 		catalog_rollback(eng);
-	if (e != ERROR_SUCCESS || opreq_append(eng, o) < 0) {
+	if (e == ERROR_SUCCESS && opreq_append(eng, o) < 0)
+		e = ERROR_NOT_ENOUGH_MEMORY;
+	if (e != ERROR_SUCCESS) {
 		fprintf(stderr, "rsmfs: cannot record operator request %llu: %s (%s)\n",
 			(unsigned long long)o->number, rsm_error_name(e),
 			eng->db ? sqlite3_errmsg(eng->db) : "?");
 		free(o);
+		if (err)
+			*err = e;
 		return 0;
 	}
 	eng->next_opreq++;
 	emit_opreq(eng, o, RSM_EV_INSERT);
 	return o->number;
+}
+
+/* The same for the engine's own needs: 0 on failure (the blocked request then simply waits
+ * without one). */
+uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
+		     uint64_t request, int library, int drive)
+{
+	return opreq_create(eng, type, message, request, library, drive, NULL);
 }
 
 /* The text an operator reads for what request r is waiting on. */
@@ -204,8 +218,7 @@ rsm_err rsm_opreq_submit(struct rsm_engine *eng, rsm_handle session, const struc
 	engine_lock(eng);
 	s = session_for(eng, session, cred, false, &e);
 	if (s) {
-		uint64_t n = opreq_raise(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX);
-		e = n ? ERROR_SUCCESS : ERROR_DATABASE_FAILURE;
+		uint64_t n = opreq_create(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX, &e);
 		if (number)
 			*number = n;
 	}

@@ -121,10 +121,13 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 	engine_lock(eng);
 	if (eng->stopping)
 		e = ERROR_NOT_CONNECTED;
-	else if ((pi = pool_find(eng, name)) < 0 || system_pool(&eng->pools[pi]))
+	else if ((pi = pool_find(eng, name)) < 0)
 		e = ERROR_INVALID_MEDIA_POOL;
+	/* who may not modify the pool is told so before being told it is a system pool */
 	else if (!pool_allows(&eng->pools[pi], cred, POOL_CONTROL))
 		e = ERROR_ACCESS_DENIED;
+	else if (system_pool(&eng->pools[pi]))
+		e = ERROR_INVALID_MEDIA_POOL;
 	else if (pool_media_count(eng, pi) > 0)
 		e = ERROR_NOT_EMPTY;
 	if (e != ERROR_SUCCESS)

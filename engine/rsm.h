@@ -218,6 +218,12 @@ rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, cons
  * completes it and lets queued work go on. */
 rsm_err rsm_sim_drive_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
 			    const char *library, const char *drive, bool failed);
+/* The cartridge medium vanishes from its slot behind the catalog's back (taken by hand), or
+ * (unreadable) its barcode label can no longer be read, or (readable) can again. */
+enum rsm_sim_medium_fault { RSM_SIM_LOSE, RSM_SIM_UNREADABLE, RSM_SIM_READABLE };
+rsm_err rsm_sim_medium_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
+			     const char *library, const char *medium,
+			     enum rsm_sim_medium_fault fault);
 rsm_err rsm_sim_jam(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
 		    bool jammed);
 rsm_err rsm_sim_timing(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,

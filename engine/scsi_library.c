@@ -302,7 +302,7 @@ static int apply_scan(struct scsi_library *sl, const struct scan *sc)
 			int idx = index_of(sl, t, e->address);
 			if (!e->full || idx < 0)
 				continue; /* a drive that failed to load keeps a tag but is empty */
-			struct place at = {kinds[k].loc, idx};
+			struct place at = {kinds[k].loc, idx, false};
 			if (at.loc == LOC_DRIVE) {
 				if (idx >= l->ndrives)
 					continue;
@@ -321,7 +321,7 @@ static int apply_scan(struct scsi_library *sl, const struct scan *sc)
 		return -1;
 	}
 	for (int i = 0; i < eng->nmedia; i++)
-		places[i] = (struct place){LOC_OFFLINE, 0};
+		places[i] = (struct place){LOC_OFFLINE, 0, false};
 	for (int i = 0; i < nfound; i++) {
 		if (places[found[i].mi].loc != LOC_OFFLINE)
 			fprintf(stderr, "rsmfs: library %s: barcode %s is in two places\n", l->name,

@@ -64,14 +64,16 @@ void sim_record(struct rsm_engine *eng, int li)
 	}
 	for (int i = 0; i < eng->nmedia; i++) {
 		const struct medium *m = &eng->media[i];
-		if (m->library != li || m->loc == LOC_OFFLINE)
+		if (m->library != li || m->loc == LOC_OFFLINE || m->sim_missing)
 			continue;
+		const char *label = m->sim_unreadable ? " unreadable" : "";
 		if (m->loc == LOC_SLOT)
-			fprintf(f, "slot %d %s\n", m->loc_addr, m->name);
+			fprintf(f, "slot %d %s%s\n", m->loc_addr, m->name, label);
 		else if (m->loc == LOC_PORT)
-			fprintf(f, "port %d %s\n", m->loc_addr, m->name);
+			fprintf(f, "port %d %s%s\n", m->loc_addr, m->name, label);
 		else
-			fprintf(f, "drive %d %s\n", eng->drives[m->loc_addr].number, m->name);
+			fprintf(f, "drive %d %s%s\n", eng->drives[m->loc_addr].number, m->name,
+				label);
 	}
 	if (fclose(f) != 0 || rename(tmp, path) != 0)
 		fprintf(stderr, "rsmfs: sim %s: cannot record the changer state: %s\n",
@@ -122,11 +124,15 @@ int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
 	return mi;
 }
 
-/* One line of a state file: "<slot|port|drive> <address> <medium>". */
+/* One line of a state file: "<slot|port|drive> <address> <medium>[ unreadable]" (the sim
+ * knows which cartridge it is; its barcode scanner, with "unreadable", does not). */
 static bool parse_state_line(const char *line, char kind[16], int *addr,
-			     char name[RSM_NAME_MAX + 2])
+			     char name[RSM_NAME_MAX + 2], bool *unreadable)
 {
-	return sscanf(line, "%15s %d %65s", kind, addr, name) == 3;
+	char flag[16] = "";
+	int n = sscanf(line, "%15s %d %65s %15s", kind, addr, name, flag);
+	*unreadable = n == 4 && strcmp(flag, "unreadable") == 0;
+	return n >= 3;
 }
 
 /* Reads library li's state file into places[] (one per medium, LOC_OFFLINE when absent).
@@ -137,6 +143,7 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 	struct library *l = &eng->libraries[li];
 	char path[4200], line[256], kind[16], name[RSM_NAME_MAX + 2];
 	int addr;
+	bool unreadable;
 	FILE *f;
 
 	state_path(eng, li, path, sizeof(path));
@@ -144,7 +151,8 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (parse_state_line(line, kind, &addr, name) && medium_find(eng, name) < 0)
+		if (parse_state_line(line, kind, &addr, name, &unreadable) &&
+		    medium_find(eng, name) < 0)
 			medium_discover(eng, li, strncmp(name, "unlabeled-", 10) ? name : "");
 	struct place *p = malloc(sizeof(*p) * (size_t)(eng->nmedia ? eng->nmedia : 1));
 	if (!p) {
@@ -152,18 +160,20 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 		return -1;
 	}
 	for (int i = 0; i < eng->nmedia; i++)
-		p[i] = (struct place){LOC_OFFLINE, 0};
+		p[i] = (struct place){LOC_OFFLINE, 0, false};
 	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		int mi;
-		if (!parse_state_line(line, kind, &addr, name) || (mi = medium_find(eng, name)) < 0)
+		if (!parse_state_line(line, kind, &addr, name, &unreadable) ||
+		    (mi = medium_find(eng, name)) < 0)
 			continue;
 		if (!strcmp(kind, "slot") && addr >= 0 && addr < l->nslots)
-			p[mi] = (struct place){LOC_SLOT, addr};
+			p[mi] = (struct place){LOC_SLOT, addr, unreadable};
 		else if (!strcmp(kind, "port") && addr >= 0 && addr < l->nports)
-			p[mi] = (struct place){LOC_PORT, addr};
+			p[mi] = (struct place){LOC_PORT, addr, unreadable};
 		else if (!strcmp(kind, "drive") && addr >= 0 && addr < l->ndrives)
-			p[mi] = (struct place){LOC_DRIVE, l->drive_index[addr]};
+			p[mi] = (struct place){LOC_DRIVE, l->drive_index[addr], unreadable};
+		eng->media[mi].sim_unreadable = unreadable;
 	}
 	fclose(f);
 	*out = p;
@@ -332,6 +342,40 @@ rsm_err rsm_sim_drive_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
 		e = ERROR_INVALID_STATE; /* failed already, or not failed */
 	else if (di >= 0)
 		device_fault(eng, li, di, failed);
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_sim_medium_fault(struct rsm_engine *eng, const struct rsm_cred *cred,
+			     const char *library, const char *medium,
+			     enum rsm_sim_medium_fault fault)
+{
+	rsm_err e;
+
+	engine_lock(eng);
+	int li = sim_library(eng, cred, library, &e);
+	int mi = li >= 0 ? medium_find(eng, medium) : NO_INDEX;
+	struct medium *m = mi >= 0 ? &eng->media[mi] : NULL;
+	if (li < 0)
+		goto out;
+	if (!m || m->library != li || m->loc == LOC_OFFLINE) {
+		e = ERROR_INVALID_MEDIA;
+	} else if (fault == RSM_SIM_LOSE) {
+		/* a hand takes it from its slot: only a cartridge at rest can be */
+		if (m->loc != LOC_SLOT || m->busy || m->sim_missing)
+			e = ERROR_INVALID_STATE;
+		else
+			m->sim_missing = true;
+	} else {
+		bool unreadable = fault == RSM_SIM_UNREADABLE;
+		if (m->sim_unreadable == unreadable)
+			e = ERROR_INVALID_STATE;
+		else
+			m->sim_unreadable = unreadable;
+	}
+	if (e == ERROR_SUCCESS)
+		sim_record(eng, li);
+out:
 	engine_unlock(eng);
 	return e;
 }

@@ -146,6 +146,29 @@ static int sim_fault(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, 0, o, e == ERROR_INVALID_DRIVE ? tok[1] : "");
 }
 
+/* lose <medium> | unreadable <medium> | readable <medium> */
+static int sim_medium_fault(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	static const struct {
+		const char *verb;
+		enum rsm_sim_medium_fault fault;
+	} faults[] = {{"lose", RSM_SIM_LOSE},
+		      {"unreadable", RSM_SIM_UNREADABLE},
+		      {"readable", RSM_SIM_READABLE}};
+	enum rsm_sim_medium_fault fault = RSM_SIM_LOSE;
+
+	if (n != 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "%s: give exactly one medium",
+				    tok[0]);
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (strcmp(tok[0], faults[i].verb) == 0)
+			fault = faults[i].fault;
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	rsm_err e = rsm_sim_medium_fault(fs_global.eng, &b->cred, b->fh->node.obj, tok[1], fault);
+	return finish(b, e, 0, o, e == ERROR_INVALID_MEDIA ? tok[1] : "");
+}
+
 static int sim_jam(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	if (no_arguments(tok, n, o))
@@ -185,6 +208,8 @@ static const struct command sim_commands[] = {
     {"fail", sim_fault},    {"repair", sim_fault},
     {"jam", sim_jam},	    {"unjam", sim_jam},
     {"timing", sim_timing}, {"close-door", sim_close_door},
+    {"lose", sim_medium_fault}, {"unreadable", sim_medium_fault},
+    {"readable", sim_medium_fault},
     {NULL, NULL},
 };
 

@@ -53,8 +53,14 @@ static void fh_release(struct fh *fh)
 	fh_put(fh);
 }
 
+struct dir_handle;
+static void dir_handle_free(struct dir_handle *d);
+static struct dir_handle *open_dirs;
+
 void fs_release_open_files(void)
 {
+	while (open_dirs)
+		dir_handle_free(open_dirs);
 	for (;;) {
 		struct fh *fh;
 		pthread_mutex_lock(&open_files_lock);
@@ -646,7 +652,25 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 struct dir_handle {
 	char path[512];
 	struct dirent_list list;
+	struct dir_handle *prev, *next; /* open_dirs */
 };
+
+/* Directories still open (open_dirs): the kernel sends no RELEASEDIR for them when the mount
+ * goes away under an open descriptor, so shutdown frees what is left (fs_release_open_files). */
+
+static void dir_handle_free(struct dir_handle *d)
+{
+	pthread_mutex_lock(&open_files_lock);
+	if (d->prev)
+		d->prev->next = d->next;
+	else if (open_dirs == d)
+		open_dirs = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	pthread_mutex_unlock(&open_files_lock);
+	free(d->list.items);
+	free(d);
+}
 
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -670,6 +694,12 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	pthread_mutex_lock(&open_files_lock);
+	d->next = open_dirs;
+	if (open_dirs)
+		open_dirs->prev = d;
+	open_dirs = d;
+	pthread_mutex_unlock(&open_files_lock);
 	fi->fh = (uint64_t)(uintptr_t)d;
 	fuse_reply_open(req, fi);
 }
@@ -715,8 +745,7 @@ static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 	struct dir_handle *d = (struct dir_handle *)(uintptr_t)fi->fh;
 
 	(void)ino;
-	free(d->list.items);
-	free(d);
+	dir_handle_free(d);
 	fuse_reply_err(req, 0);
 }
 

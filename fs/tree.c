@@ -85,8 +85,8 @@ const struct file_entry root_files[] = {
 	{"README", N_FILE, 0444, OWN_DAEMON},        {"version", N_FILE, 0444, OWN_DAEMON},
 	{"error_log", N_FILE, 0664, OWN_ADMIN_GROUP}, {"libraries", N_DIR, 0755, OWN_DAEMON},
 	{"drives", N_DIR, 0755, OWN_DAEMON},         {"media", N_DIR, 0755, OWN_DAEMON},
-	{"pools", N_DIR, 01777, OWN_DAEMON},         {"requests", N_DIR, 0755, OWN_DAEMON},
-	{"opreqs", N_DIR, 0755, OWN_DAEMON},         {"sessions", N_DIR, 01777, OWN_DAEMON},
+	{"pools", N_DIR, 0777, OWN_DAEMON},         {"requests", N_DIR, 0755, OWN_DAEMON},
+	{"opreqs", N_DIR, 0755, OWN_DAEMON},         {"sessions", N_DIR, 0777, OWN_DAEMON},
 	{"by-id", N_DIR, 0755, OWN_DAEMON},          {NULL, 0, 0, 0},
 };
 

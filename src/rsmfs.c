@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "fs.h"
+#include "unmount_watch.h"
 
 struct options {
 	bool foreground;
@@ -202,6 +203,8 @@ int main(int argc, char **argv)
 	}
 	if (replay_start() < 0)
 		fprintf(stderr, "rsmfs: no inotify replay: cannot start its thread\n");
+	if (unmount_watch_start(fs_global.mountpoint) < 0)
+		fprintf(stderr, "rsmfs: a lazy unmount will not be noticed: no mount table watch\n");
 	if (o.ready_fd >= 0) {
 		char c = 'r';
 		if (write(o.ready_fd, &c, 1) != 1)
@@ -225,6 +228,7 @@ int main(int argc, char **argv)
 	/* Shutdown: answer every parked request while the connection still exists (reads get
 	 * end of file, blocked mounts ESHUTDOWN), then take the mount away. */
 	fs_global.shutting_down = true;
+	unmount_watch_stop();
 	replay_stop();
 	rsm_engine_stop(fs_global.eng);
 	fuse_session_unmount(fs_global.se);

@@ -86,3 +86,22 @@ as_user() { setpriv --reuid="$1" --regid="$1" --clear-groups -- "${@:2}"; }
 	run setpriv --reuid=4242 --regid=4242 --clear-groups -- $PROBE write "$MNT/libraries/vtl0/ctl" 'inventory\n'
 	[ "$output" = EACCES ]
 }
+
+@test "permission matrix: a user against every control file and every object of others: refused, nothing changed" {
+	as_user 4242 mkdir "$MNT/sessions/alice"
+	as_user 4242 mkdir -m 0755 "$MNT/pools/alicepool"
+	mkdir "$MNT/sessions/root"
+	echo "mount T00002L6" >"$MNT/sessions/root/ctl"
+	as_user 4242 sh -c "echo 'mount T00002L6 nowait' > '$MNT/sessions/alice/ctl'"
+	req=$(basename "$(readlink "$MNT/sessions/alice/last")")
+	echo "message for the operator" >"$MNT/sessions/root/ctl"
+	opreq=$(ls "$MNT/opreqs" | tail -n1)
+	before=$(state_dump; ls -l "$MNT/sessions" "$MNT/pools"; cat "$MNT"/pools/*/draw "$MNT/libraries/vtl0/door"; sqlite3 "$TESTDIR/data/rsm.db" .dump)
+	run as_user 4343 $PYTHON "$BATS_TEST_DIRNAME/../tools/hostile.py" permissions "$MNT" "$req" "$opreq"
+	echo "$output"
+	assert_success
+	assert_output --regexp "^[0-9]+ cases, 0 mismatches$"
+	after=$(state_dump; ls -l "$MNT/sessions" "$MNT/pools"; cat "$MNT"/pools/*/draw "$MNT/libraries/vtl0/door"; sqlite3 "$TESTDIR/data/rsm.db" .dump)
+	[ "$before" = "$after" ]
+	[ "$(cat "$MNT/requests/$req/state")" = waiting ] || [ "$(cat "$MNT/requests/$req/state")" = queued ]
+}

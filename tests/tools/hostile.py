@@ -8,6 +8,9 @@
                                     the same writes from PROCS processes at once (each in its
                                     own order); prints "N writes, M mismatches"
   hostile.py names MNT              mkdir of hostile session and pool names; same output
+  hostile.py permissions MNT REQ OPREQ
+                                    as an unprivileged user: every control file and object of
+                                    another user refused (EACCES; EPERM for chmod and chown)
   hostile.py unsupported MNT        create, unlink, rename, link, symlink, mknod, setxattr,
                                     truncate, chmod and chown where the tree has none of them
 
@@ -281,7 +284,73 @@ def unsupported(mnt):
     return 1 if bad else 0
 
 
+def permissions(mnt, req, opreq):
+    """Run as an unprivileged user who owns nothing here: every control file and every object
+    of another user (root's, and user 4242's session "alice" and pool "alicepool"), each with
+    a command that is valid, so that only the permission check can stop it."""
+    j = lambda *p: os.path.join(mnt, *p)
+    EACCES = errno.EACCES
+    writes = [
+        ("sessions/alice/ctl", b"mount T00001L6\n"),
+        ("sessions/alice/ctl", b"message hi\n"),
+        ("sessions/root/ctl", b"dismount T00002L6\n"),
+        ("requests/%s/ctl" % req, b"cancel\n"),
+        ("opreqs/%s/ctl" % opreq, b"satisfy\n"),
+        ("drives/d0/ctl", b"disable\n"),
+        ("media/T00001L6/ctl", b"disable\n"),
+        ("media/T00001L6/ctl", b"pool alicepool\n"),
+        ("libraries/vtl0/ctl", b"inventory\n"),
+        ("libraries/vtl0/sim/ctl", b"jam\n"),
+        ("libraries/vtl0/door", b"open\n"),
+        ("pools/free/draw", b"0\n"),
+        ("pools/free/return", b"0\n"),
+        ("pools/alicepool/draw", b"0\n"),
+        ("pools/alicepool/return", b"0\n"),
+        ("error_log", b"\n"),
+    ]
+    rows = [("write %s %r" % (f, d), (lambda f=f, d=d: attempt_raise(j(f), d)), EACCES)
+            for f, d in writes]
+    rows += [
+        ("read alice's channel", lambda: os.open(j("sessions/alice/notify/all"), os.O_RDONLY),
+         EACCES),
+        ("read root's channel", lambda: os.open(j("sessions/root/notify/drive"), os.O_RDONLY),
+         EACCES),
+        ("rmdir alice's session", lambda: os.rmdir(j("sessions/alice")), EACCES),
+        ("rmdir root's session", lambda: os.rmdir(j("sessions/root")), EACCES),
+        ("rmdir alice's pool", lambda: os.rmdir(j("pools/alicepool")), EACCES),
+        ("rmdir a system pool", lambda: os.rmdir(j("pools/free")), EACCES),
+        # the kernel's own rule for a file one does not own (default_permissions): EPERM
+        ("chmod alice's pool", lambda: os.chmod(j("pools/alicepool"), 0o777), errno.EPERM),
+        ("chown alice's pool", lambda: os.chown(j("pools/alicepool"), os.getuid(), -1),
+         errno.EPERM),
+    ]
+    bad = 0
+    for what, op, want in rows:
+        try:
+            r = op()
+            if isinstance(r, int):
+                os.close(r)
+            got = 0
+        except OSError as e:
+            got = e.errno
+        if got != want:
+            bad += 1
+            print("%s: got %s, want %s" % (what, errno.errorcode.get(got, got),
+                                           errno.errorcode.get(want, want)))
+    print("%d cases, %d mismatches" % (len(rows), bad))
+    return 1 if bad else 0
+
+
+def attempt_raise(path, data):
+    """attempt() that raises the errno, for the permission rows."""
+    e = attempt(path, data)
+    if e:
+        raise OSError(e, os.strerror(e))
+
+
 def main(argv):
+    if argv[1] == "permissions":
+        return permissions(argv[2], argv[3], argv[4])
     if argv[1] == "unsupported":
         return unsupported(argv[2])
     if argv[1] == "matrix":

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+"""crashload - kill rsmfs with SIGKILL in the middle of real work and check what it recovers.
+
+  crashload.py loop RSMFS CONF MNT DATADIR SEED KILLS MODE
+      KILLS times: start the daemon on the same catalog, run a workload through the mount,
+      SIGKILL the daemon, clean the mount up (fusermount3 -uz), check the catalog file with
+      PRAGMA integrity_check, restart, and check the invariants through the mount.
+      MODE "random": the workload mixes mounts, deferred and immediate dismounts, cancels,
+      ejects, removals, inserts and injects, and the kill comes after a delay drawn from SEED.
+      MODE "commit": the workload is a burst of catalog changes (pool moves, enable/disable,
+      pools made and removed, mounts) and the kill comes while a daemon thread is inside a
+      write or sync system call of the catalog (read from /proc/<pid>/task/*/syscall).
+      Prints the seed first, one line per kill, and "N kills, M violations".
+  crashload.py check MNT DATADIR
+      The invariants once, on a running mount (requests may be under way).
+
+The invariants: every medium is in exactly one place, and the slots, ports, drives and media
+files agree on it; the catalog agrees with the sim's physical record (DATADIR/sim/*.state);
+no request is queued, waiting or in process after a restart (their sessions are gone); every
+medium is listed in exactly the pool its pool link names; the catalog passes integrity_check.
+"""
+import errno
+import os
+import random
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+MEDIA = ["T%05dL6" % i for i in range(1, 13)]
+FINAL = {"passed", "failed", "cancelled"}
+# x86-64 system calls a catalog commit spends its time in
+COMMIT_SYSCALLS = {1: "write", 18: "pwrite64", 74: "fsync", 75: "fdatasync"}
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None
+
+
+def write(path, text, reply=False):
+    """One write(2) of text; with reply, the reply line read back on the same descriptor."""
+    try:
+        fd = os.open(path, os.O_RDWR if reply else os.O_WRONLY)
+    except OSError as e:
+        return "error %s" % errno.errorcode.get(e.errno, e.errno)
+    try:
+        os.write(fd, text.encode())
+        return os.read(fd, 256).decode() if reply else "ok"
+    except OSError as e:
+        return "error %s" % errno.errorcode.get(e.errno, e.errno)
+    finally:
+        os.close(fd)
+
+
+# ---- workloads (each runs in a child process until it is killed) ----
+
+def mixed_worker(mnt, name, rnd):
+    """A backup application's session: mounts, dismounts, cancels, and the operator's hands."""
+    try:
+        os.mkdir(os.path.join(mnt, "sessions", name))
+    except OSError:
+        pass
+    ctl = os.path.join(mnt, "sessions", name, "ctl")
+    lib = os.path.join(mnt, "libraries/vtl0")
+    while True:
+        m = rnd.choice(MEDIA)
+        op = rnd.random()
+        if op < 0.45:
+            if write(ctl, "mount %s timeout=2\n" % m).startswith("ok"):
+                how = rnd.choice(["deferred", "immediate", ""])
+                write(ctl, ("dismount %s %s" % (m, how)).strip() + "\n")
+        elif op < 0.65:
+            r = write(ctl, "mount %s nowait\n" % m, reply=True)
+            if r.startswith("ok request "):
+                n = r.split()[2]
+                write(os.path.join(mnt, "requests", n, "ctl"), "cancel\n")
+        elif op < 0.75:
+            write(os.path.join(lib, "ctl"), "eject %s\n" % m)
+        elif op < 0.85:
+            if write(os.path.join(lib, "sim/ctl"), "remove\n") == "ok":
+                write(os.path.join(lib, "sim/ctl"), "insert %s\n" % m)
+        else:
+            write(os.path.join(lib, "ctl"), "inject\n")
+
+
+def commit_worker(mnt, name, rnd):
+    """A burst of catalog changes: every write is a commit."""
+    try:
+        os.mkdir(os.path.join(mnt, "sessions", name))
+    except OSError:
+        pass
+    ctl = os.path.join(mnt, "sessions", name, "ctl")
+    while True:
+        m = rnd.choice(MEDIA)
+        op = rnd.random()
+        mctl = os.path.join(mnt, "media", m, "ctl")
+        if op < 0.35:
+            write(mctl, "pool %s\n" % rnd.choice(["free", "burst"]))
+        elif op < 0.6:
+            write(mctl, "disable\n")
+            write(mctl, "enable\n")
+        elif op < 0.8:
+            p = os.path.join(mnt, "pools", "p%d" % rnd.randrange(4))
+            try:
+                os.mkdir(p, 0o755)
+                os.rmdir(p)
+            except OSError:
+                pass
+        else:
+            if write(ctl, "mount %s timeout=1\n" % m).startswith("ok"):
+                write(ctl, "dismount %s\n" % m)
+
+
+def start_workers(mnt, mode, seed, count=4):
+    fn = mixed_worker if mode == "random" else commit_worker
+    pids = []
+    for i in range(count):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                fn(mnt, "w%d" % i, random.Random(seed * 31 + i))
+            finally:
+                os._exit(0)
+        pids.append(pid)
+    return pids
+
+
+def stop_workers(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in pids:
+        os.waitpid(pid, 0)
+
+
+# ---- the daemon ----
+
+def start_daemon(rsmfs, conf, mnt, errlog):
+    r, w = os.pipe()
+    p = subprocess.Popen([rsmfs, "-f", "-c", conf, "--ready-fd", str(w), mnt],
+                         pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=errlog)
+    os.close(w)
+    ready, _, _ = select.select([r], [], [], 15)
+    byte = os.read(r, 1) if ready else b""
+    os.close(r)
+    if byte != b"r":
+        p.kill()
+        p.wait()
+        raise RuntimeError("rsmfs did not become ready (see its stderr)")
+    return p
+
+
+def kill_in_commit(pid, timeout=5.0):
+    """SIGKILL as soon as a thread of pid is inside a catalog write or sync; the syscall name,
+    or "timer" when none was seen in time (killed anyway)."""
+    end = time.monotonic() + timeout
+    task_dir = "/proc/%d/task" % pid
+    while time.monotonic() < end:
+        try:
+            tasks = os.listdir(task_dir)
+        except OSError:
+            break
+        for t in tasks:
+            try:
+                with open("%s/%s/syscall" % (task_dir, t)) as f:
+                    fields = f.read().split()
+            except OSError:
+                continue
+            if fields and fields[0].isdigit() and int(fields[0]) in COMMIT_SYSCALLS:
+                # only writes to the catalog or its WAL count (fd in the second field)
+                try:
+                    target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
+                except (OSError, IndexError, ValueError):
+                    target = ""
+                if "rsm.db" in target:
+                    os.kill(pid, signal.SIGKILL)
+                    return COMMIT_SYSCALLS[int(fields[0])]
+    os.kill(pid, signal.SIGKILL)
+    return "timer"
+
+
+# ---- invariants ----
+
+def listdir(path):
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+def occupancy(text):
+    """{address: medium} of a slots or ports file."""
+    out = {}
+    for line in (text or "").splitlines():
+        addr, state, medium = line.split()
+        if state == "full":
+            out[int(addr)] = medium
+    return out
+
+
+def check(mnt, datadir, after_restart=True):
+    problems = []
+    places = {}
+
+    def claim(medium, place):
+        places.setdefault(medium, []).append(place)
+
+    for lib in listdir(os.path.join(mnt, "libraries")):
+        for a, m in occupancy(read(os.path.join(mnt, "libraries", lib, "slots"))).items():
+            claim(m, "slot %d" % a)
+        for a, m in occupancy(read(os.path.join(mnt, "libraries", lib, "ports"))).items():
+            claim(m, "port %d" % a)
+    for d in listdir(os.path.join(mnt, "drives")):
+        try:  # a link to ../../media/<m> while the drive holds one
+            claim(os.path.basename(os.readlink(os.path.join(mnt, "drives", d, "medium"))),
+                  "drive %s" % d)
+        except OSError:
+            pass
+    media = listdir(os.path.join(mnt, "media"))
+    for m in media:
+        loc = read(os.path.join(mnt, "media", m, "location"))
+        claimed = places.get(m, [])
+        if loc == "offline":
+            if claimed:
+                problems.append("%s is offline but claimed by %s" % (m, claimed))
+        elif claimed != [loc]:
+            problems.append("%s: location %r, claimed by %s" % (m, loc, claimed))
+    for m in places:
+        if m not in media:
+            problems.append("%s is claimed by %s but is not under media/" % (m, places[m]))
+
+    # the sim's own record of where cartridges physically are
+    for state in listdir(os.path.join(datadir, "sim")):
+        if not state.endswith(".state"):
+            continue
+        physical = {}
+        with open(os.path.join(datadir, "sim", state)) as f:
+            for line in f:
+                kind, addr, m = line.split()[:3]
+                physical[m] = "drive d%s" % addr if kind == "drive" else "%s %s" % (kind, addr)
+        for m in media:
+            if read(os.path.join(mnt, "media", m, "library")) != state[:-6]:
+                continue
+            want = physical.get(m, "offline")
+            loc = read(os.path.join(mnt, "media", m, "location"))
+            if loc != want:
+                problems.append("%s: catalog says %r, the changer has it at %r" % (m, loc, want))
+
+    if after_restart:
+        for n in listdir(os.path.join(mnt, "requests")):
+            st = read(os.path.join(mnt, "requests", n, "state"))
+            if st is not None and st not in FINAL:
+                problems.append("request %s is %s after the restart" % (n, st))
+
+    pools = {}
+    for p in listdir(os.path.join(mnt, "pools")):
+        for m in listdir(os.path.join(mnt, "pools", p, "media")):
+            pools.setdefault(m, []).append(p)
+    for m in media:
+        link = os.readlink(os.path.join(mnt, "media", m, "pool"))
+        if pools.get(m, []) != [os.path.basename(link)]:
+            problems.append("%s: pool link %s, listed in %s" % (m, link, pools.get(m)))
+    return problems
+
+
+def integrity(db):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+# ---- the kill loop ----
+
+def loop(rsmfs, conf, mnt, datadir, seed, kills, mode):
+    rnd = random.Random(seed)
+    print("crash seed %d mode %s kills %d" % (seed, mode, kills), flush=True)
+    db = os.path.join(datadir, "rsm.db")
+    violations = 0
+    with open(os.path.join(datadir, "..", "rsmfs.err"), "ab") as errlog:
+        daemon = start_daemon(rsmfs, conf, mnt, errlog)
+        if mode == "commit":
+            os.makedirs(os.path.join(mnt, "pools", "burst"), exist_ok=True)
+        for i in range(kills):
+            workers = start_workers(mnt, mode, seed + i)
+            if mode == "random":
+                delay = rnd.uniform(0.02, 0.6)
+                time.sleep(delay)
+                daemon.send_signal(signal.SIGKILL)
+                how = "after %.3f s" % delay
+            else:
+                time.sleep(rnd.uniform(0.05, 0.2))
+                how = "in %s" % kill_in_commit(daemon.pid)
+            daemon.wait()
+            stop_workers(workers)
+            subprocess.run(["fusermount3", "-uz", mnt], stderr=subprocess.DEVNULL)
+            problems = []
+            ic = integrity(db)
+            if ic != "ok":
+                problems.append("integrity_check: %s" % ic)
+            daemon = start_daemon(rsmfs, conf, mnt, errlog)
+            problems += check(mnt, datadir)
+            violations += len(problems)
+            nreq = len(listdir(os.path.join(mnt, "requests")))
+            print("kill %d %s (%d requests kept): %s" % (i + 1, how, nreq,
+                                                         "; ".join(problems) or "ok"), flush=True)
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(10)
+    print("%d kills, %d violations" % (kills, violations))
+    return 1 if violations else 0
+
+
+def main(argv):
+    if argv[1] == "loop":
+        return loop(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]), argv[8])
+    if argv[1] == "check":
+        problems = check(argv[2], argv[3], after_restart=False)
+        for p in problems:
+            print(p)
+        print("%d violations" % len(problems))
+        return 1 if problems else 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
