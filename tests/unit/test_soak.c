@@ -75,6 +75,10 @@ static void one_round(struct worker *k)
 		k->refusals++;
 		goto done;
 	}
+	/* a reader looks at the request while the engine works on it (attribute files do) */
+	struct rsm_request_info ri;
+	if (rsm_request_info(w.eng, req, &ri) != ERROR_SUCCESS || ri.number != req)
+		fail_soak("request info", ERROR_OBJECT_NOT_FOUND);
 	if (how == 2) {
 		e = rsm_request_cancel(w.eng, k->session, &w.admin, req);
 		if (!expected(e))
