@@ -96,14 +96,22 @@ int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
 		if (p[i].untagged)
 			label_unreadable(eng, l, i);
 		else if (m->label_reported && ours)
-			m->label_reported = false; /* readable again: a later fault is reported anew */
+			m->label_reported =
+			    false; /* readable again: a later fault is reported anew */
 		if (m->busy || (!ours && p[i].loc == LOC_OFFLINE))
 			continue;
 		if (m->loc == LOC_DRIVE && eng->drives[m->loc_addr].job)
 			continue;
 		if (ours && m->loc == p[i].loc && m->loc_addr == p[i].addr)
 			continue;
+		char was[96], now[96];
+		medium_location_text(eng, m, was, sizeof(was));
 		relocate(eng, l, li, i, &p[i]);
+		medium_location_text(eng, m, now, sizeof(now));
+		fprintf(
+		    stderr,
+		    "rsmfs: library %s: %s was at %s in the catalog, the changer has it at %s\n",
+		    l->name, m->name, ours ? was : "offline", now);
 		changes++;
 	}
 	if (changes) {

@@ -55,3 +55,16 @@ seed() {
 	# most kills landed inside a write or sync of the catalog, not on the fallback timer
 	[ "$(grep -c ' in timer ' <<<"$output")" -le $((kills / 4)) ]
 }
+
+@test "SIGKILL between the changer's record of a move and the catalog's commit of it" {
+	kills=${CRASH_KILLS:-20}
+	run $CRASHLOAD loop "$RSMFS" "$TESTDIR/rsmfs.conf" "$MNT" "$TESTDIR/data" \
+		"$(seed 2026)" "$kills" record
+	echo "$output"
+	echo "# $(head -n1 <<<"$output")" >&3
+	assert_success
+	assert_line "$kills kills, 0 violations"
+	[ "$(grep -c ' in timer ' <<<"$output")" -le $((kills / 4)) ]
+	# the restarts had something to reconcile
+	grep -q "inventory corrected" "$TESTDIR/rsmfs.err"
+}

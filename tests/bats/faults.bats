@@ -32,7 +32,7 @@ catalog_dump() { sqlite3 "$DB" .dump; }
 integrity() { sqlite3 "$DB" 'PRAGMA integrity_check'; }
 
 invariants() {
-	run $CRASHLOAD check "$MNT" "$TESTDIR/data"
+	run $CRASHLOAD check "$MNT" "${DATADIR:-$TESTDIR/data}"
 	echo "$output"
 	assert_success
 }
@@ -91,6 +91,7 @@ invariants() {
 	mkdir "$TESTDIR/small/data"
 	sed -i "s|^database = .*|database = $TESTDIR/small/data/rsm.db|" "$TESTDIR/rsmfs.conf"
 	DB=$TESTDIR/small/data/rsm.db
+	DATADIR=$TESTDIR/small/data
 	start_rsmfs
 	mkdir "$MNT/sessions/s"
 	# fill the file system, then make changes until the catalog cannot grow

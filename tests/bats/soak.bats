@@ -15,7 +15,7 @@ teardown() {
 }
 
 @test "32 sessions x mount/dismount/cancel/interrupt on 4 drives: no deadlock, all final, invariants" {
-	run timeout $((${SOAK_SECONDS:-8} + 60)) $PYTHON "$BATS_TEST_DIRNAME/../tools/soak.py" \
+	run timeout -k 5 $((${SOAK_SECONDS:-8} + 60)) $PYTHON "$BATS_TEST_DIRNAME/../tools/soak.py" \
 		"$MNT" "$TESTDIR/data" 32 "${SOAK_SECONDS:-8}" "${SOAK_SEED:-4242}"
 	echo "$output"
 	echo "# $(tail -n1 <<<"$output")" >&3

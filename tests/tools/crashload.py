@@ -10,6 +10,9 @@
       MODE "commit": the workload is a burst of catalog changes (pool moves, enable/disable,
       pools made and removed, mounts) and the kill comes while a daemon thread is inside a
       write or sync system call of the catalog (read from /proc/<pid>/task/*/syscall).
+      MODE "record": the mixed workload, killed while a thread renames the sim changer's
+      physical record into place, i.e. after the changer moved and before the catalog
+      committed it: the restart must reconcile the catalog with the changer.
       Prints the seed first, one line per kill, and "N kills, M violations".
   crashload.py check MNT DATADIR
       The invariants once, on a running mount (requests may be under way).
@@ -33,6 +36,9 @@ MEDIA = ["T%05dL6" % i for i in range(1, 13)]
 FINAL = {"passed", "failed", "cancelled"}
 # x86-64 system calls a catalog commit spends its time in
 COMMIT_SYSCALLS = {1: "write", 18: "pwrite64", 74: "fsync", 75: "fdatasync"}
+# the sim changer's record of where cartridges are is replaced with rename(2) (x86-64: 82,
+# renameat 264, renameat2 316) just before the catalog commits the same move
+RECORD_SYSCALLS = {82: "rename", 264: "renameat", 316: "renameat2"}
 
 
 def read(path):
@@ -118,7 +124,7 @@ def commit_worker(mnt, name, rnd):
 
 
 def start_workers(mnt, mode, seed, count=4):
-    fn = mixed_worker if mode == "random" else commit_worker
+    fn = commit_worker if mode == "commit" else mixed_worker
     pids = []
     for i in range(count):
         pid = os.fork()
@@ -159,9 +165,11 @@ def start_daemon(rsmfs, conf, mnt, errlog):
     return p
 
 
-def kill_in_commit(pid, timeout=5.0):
-    """SIGKILL as soon as a thread of pid is inside a catalog write or sync; the syscall name,
-    or "timer" when none was seen in time (killed anyway)."""
+def kill_in_commit(pid, timeout=5.0, record=False):
+    """SIGKILL as soon as a thread of pid is inside a catalog write or sync (record: inside
+    the rename of the sim's physical record, before the catalog commit that follows it); the
+    syscall name, or "timer" when none was seen in time (killed anyway)."""
+    wanted = RECORD_SYSCALLS if record else COMMIT_SYSCALLS
     end = time.monotonic() + timeout
     task_dir = "/proc/%d/task" % pid
     while time.monotonic() < end:
@@ -175,7 +183,10 @@ def kill_in_commit(pid, timeout=5.0):
                     fields = f.read().split()
             except OSError:
                 continue
-            if fields and fields[0].isdigit() and int(fields[0]) in COMMIT_SYSCALLS:
+            if fields and fields[0].isdigit() and int(fields[0]) in wanted:
+                if record:
+                    os.kill(pid, signal.SIGKILL)
+                    return wanted[int(fields[0])]
                 # only writes to the catalog or its WAL count (fd in the second field)
                 try:
                     target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
@@ -183,7 +194,7 @@ def kill_in_commit(pid, timeout=5.0):
                     target = ""
                 if "rsm.db" in target:
                     os.kill(pid, signal.SIGKILL)
-                    return COMMIT_SYSCALLS[int(fields[0])]
+                    return wanted[int(fields[0])]
     os.kill(pid, signal.SIGKILL)
     return "timer"
 
@@ -207,7 +218,21 @@ def occupancy(text):
     return out
 
 
-def check(mnt, datadir, after_restart=True):
+def physical_records(datadir):
+    """{library: {medium: place}} from the sim changers' records (DATADIR/sim/*.state)."""
+    out = {}
+    for state in listdir(os.path.join(datadir, "sim")):
+        if not state.endswith(".state"):
+            continue
+        physical = out.setdefault(state[:-6], {})
+        with open(os.path.join(datadir, "sim", state)) as f:
+            for line in f:
+                kind, addr, m = line.split()[:3]
+                physical[m] = "drive d%s" % addr if kind == "drive" else "%s %s" % (kind, addr)
+    return out
+
+
+def check(mnt, datadir, after_restart=True, records=None):
     problems = []
     places = {}
 
@@ -238,17 +263,14 @@ def check(mnt, datadir, after_restart=True):
         if m not in media:
             problems.append("%s is claimed by %s but is not under media/" % (m, places[m]))
 
-    # the sim's own record of where cartridges physically are
-    for state in listdir(os.path.join(datadir, "sim")):
-        if not state.endswith(".state"):
-            continue
-        physical = {}
-        with open(os.path.join(datadir, "sim", state)) as f:
-            for line in f:
-                kind, addr, m = line.split()[:3]
-                physical[m] = "drive d%s" % addr if kind == "drive" else "%s %s" % (kind, addr)
+    # the sim's own record of where cartridges physically are (taken before the restart when
+    # given: the restarted daemon rewrites the record from the catalog as it works)
+    for lib, physical in (records or physical_records(datadir)).items():
         for m in media:
-            if read(os.path.join(mnt, "media", m, "library")) != state[:-6]:
+            try:  # a link to ../../libraries/<lib>
+                if os.path.basename(os.readlink(os.path.join(mnt, "media", m, "library"))) != lib:
+                    continue
+            except OSError:
                 continue
             want = physical.get(m, "offline")
             loc = read(os.path.join(mnt, "media", m, "location"))
@@ -300,7 +322,7 @@ def loop(rsmfs, conf, mnt, datadir, seed, kills, mode):
                 how = "after %.3f s" % delay
             else:
                 time.sleep(rnd.uniform(0.05, 0.2))
-                how = "in %s" % kill_in_commit(daemon.pid)
+                how = "in %s" % kill_in_commit(daemon.pid, record=mode == "record")
             daemon.wait()
             stop_workers(workers)
             subprocess.run(["fusermount3", "-uz", mnt], stderr=subprocess.DEVNULL)
@@ -308,8 +330,9 @@ def loop(rsmfs, conf, mnt, datadir, seed, kills, mode):
             ic = integrity(db)
             if ic != "ok":
                 problems.append("integrity_check: %s" % ic)
+            physical = physical_records(datadir)  # where the changer left them
             daemon = start_daemon(rsmfs, conf, mnt, errlog)
-            problems += check(mnt, datadir)
+            problems += check(mnt, datadir, records=physical)
             violations += len(problems)
             nreq = len(listdir(os.path.join(mnt, "requests")))
             print("kill %d %s (%d requests kept): %s" % (i + 1, how, nreq,

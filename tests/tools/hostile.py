@@ -123,9 +123,15 @@ DOOR = [(b"opened\n", EINVAL), (b"open open\n", EINVAL), (b"open\x00\n", EINVAL)
 POLICY = [(b"2\n", EINVAL), (b"1 1\n", EINVAL), (b"yes please\n", EINVAL), (b"0x1\n", EINVAL)]
 
 
+# error_log: any write empties it, whatever it holds (rsmfs(5)); first in the table, so the
+# refusals of the other files fill it again
+ERROR_LOG = [(d, OK) for d, _ in CTL_COMMON]
+
+
 def table(mnt, req, opreq):
     """(path, [(bytes, errno)]) for every writable file of the tree."""
     return [
+        ("error_log", ERROR_LOG),
         ("sessions/s1/ctl", CTL_COMMON + SESSION),
         ("requests/%s/ctl" % req, CTL_COMMON + REQUEST),
         ("opreqs/%s/ctl" % opreq, CTL_COMMON + OPREQ),
@@ -174,6 +180,34 @@ def matrix(mnt, req, opreq):
     return 1 if bad else 0
 
 
+def own_session_rounds(mnt, name, rounds):
+    """In a session of one's own: unknown options that name the writer and the round, each
+    answered EINVAL with a reply line naming exactly that option (another writer's words in
+    it would mean two writes shared the daemon's buffers).  The number of wrong answers."""
+    os.mkdir(os.path.join(mnt, "sessions", name))
+    ctl = os.path.join(mnt, "sessions", name, "ctl")
+    bad = 0
+    fd = os.open(ctl, os.O_RDWR)
+    try:
+        for n in range(rounds):
+            token = "bogus-%s-%d" % (name, n)
+            try:
+                os.write(fd, ("mount T00001L6 %s\n" % token).encode())
+                bad += 1
+                continue
+            except OSError as e:
+                if e.errno != EINVAL:
+                    bad += 1
+                    continue
+            reply = os.read(fd, 512).decode()
+            if "'%s'" % token not in reply:
+                bad += 1
+    finally:
+        os.close(fd)
+    os.rmdir(os.path.join(mnt, "sessions", name))
+    return bad
+
+
 def storm(mnt, req, opreq, procs):
     work = [(os.path.join(mnt, rel), d, w) for rel, rows in table(mnt, req, opreq)
             for d, w in rows if len(d) < 8192]
@@ -190,7 +224,8 @@ def storm(mnt, req, opreq, procs):
             for path, data, want in order:
                 if attempt(path, data) != want:
                     bad += 1
-            os.write(wfd, b"%d %d\n" % (len(order), bad))
+            bad += own_session_rounds(mnt, "storm%d" % i, 200)
+            os.write(wfd, b"%d %d\n" % (len(order) + 200, bad))
             os._exit(0)
         pids.append(pid)
     os.close(wfd)

@@ -88,8 +88,18 @@ def worker(mnt, name, seed, end, progress):
                                            counts["interrupted"], counts["other"])).encode())
 
 
+def abort_connection(conn):
+    """Aborts the FUSE connection with this number: every request in it fails (ENOTCONN)."""
+    try:
+        with open("/sys/fs/fuse/connections/%d/abort" % conn, "w") as f:
+            f.write("1")
+    except OSError as e:
+        print("watchdog: cannot abort FUSE connection %d: %s" % (conn, e))
+
+
 def main(argv):
     mnt, datadir = argv[1], argv[2]
+    conn = os.minor(os.stat(mnt).st_dev)  # the connection's number under fusectl
     sessions, seconds, seed = int(argv[3]), float(argv[4]), int(argv[5])
     print("soak seed %d: %d sessions for %.0f s" % (seed, sessions, seconds), flush=True)
     r, w = os.pipe()
@@ -119,10 +129,16 @@ def main(argv):
             data += chunk.replace(b".", b"")
             last = time.monotonic()
         elif time.monotonic() - last > 10:
-            problems.append("watchdog: no round finished for 10 s (deadlock?) after %d" % rounds)
+            # the tree may not answer any more: cut the connection (fusectl), so the processes
+            # stuck in it end, and report without touching the tree again
+            print("watchdog: no round finished for 10 s (deadlock?) after %d rounds" % rounds)
+            abort_connection(conn)
             for pid in pids:
                 os.kill(pid, signal.SIGKILL)
-            break
+            for pid in pids:
+                os.waitpid(pid, 0)
+            print("%d rounds, 1 problems" % rounds)
+            return 1
     for pid in pids:
         os.waitpid(pid, 0)
     for line in data.decode().splitlines():

@@ -25,6 +25,7 @@
 static struct world w;
 static atomic_uint_fast64_t progress;
 static atomic_bool stop_all;
+static atomic_int live_workers; /* the watchdog watches while any is running */
 static atomic_int failures;
 static char failure[256];
 
@@ -112,16 +113,18 @@ static void *worker_main(void *arg)
 	struct worker *k = arg;
 	while (!atomic_load(&stop_all))
 		one_round(k);
+	atomic_fetch_sub(&live_workers, 1);
 	return NULL;
 }
 
-/* Fails the run when no round finished for 10 s: something waits for ever. */
+/* Fails the run when no round finished for 10 s while a worker still runs (the stop included:
+ * a worker stuck in its last round is a deadlock too). */
 static void *watchdog_main(void *arg)
 {
 	uint64_t last = atomic_load(&progress);
 	double since = now();
 	(void)arg;
-	while (!atomic_load(&stop_all)) {
+	while (atomic_load(&live_workers) > 0) {
 		usleep(100000);
 		uint64_t p = atomic_load(&progress);
 		if (p != last) {
@@ -203,6 +206,7 @@ static void test_soak_32_sessions(void **state)
 		assert_int_equal(rsm_session_open(w.eng, name, "soak", &w.admin, &k[i].session),
 				 ERROR_SUCCESS);
 	}
+	atomic_store(&live_workers, SESSIONS);
 	assert_int_equal(pthread_create(&dog, NULL, watchdog_main, NULL), 0);
 	for (int i = 0; i < SESSIONS; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, worker_main, &k[i]), 0);
