@@ -1,0 +1,321 @@
+/* bench.c - rsmfs's figures beside the floor of FUSE (bench/floorfs.c) and of the kernel (a
+ * tmpfs file), measured in the same run; started by bench/run, which mounts all three.
+ *
+ *   bench <rsmfs mount> <floorfs mount> <tmpfs dir>
+ *
+ * Every figure is the median and the 99th percentile of many operations; a figure with a
+ * target is shown as a ratio of its floor, because this machine is noisy.  Prints a table and
+ * exits 0: these are measurements, not tests.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *rsm, *floor_mnt, *tmp;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+struct stat2 {
+	double median, p99;
+};
+
+static struct stat2 summarize(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return (struct stat2){v[n / 2], v[(int)((double)n * 0.99)]};
+}
+
+static void path_of(char *buf, size_t len, const char *dir, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", dir, rel);
+}
+
+/* ---- attribute reads and stat ---- */
+
+static struct stat2 time_open_read(const char *path, int n)
+{
+	double *v = malloc(sizeof(double) * (size_t)n);
+	char buf[256];
+	for (int i = 0; i < n; i++) {
+		double t = now_ns();
+		int fd = open(path, O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) < 0) {
+			perror(path);
+			exit(1);
+		}
+		close(fd);
+		v[i] = now_ns() - t;
+	}
+	struct stat2 s = summarize(v, n);
+	free(v);
+	return s;
+}
+
+static struct stat2 time_pread(const char *path, int n)
+{
+	double *v = malloc(sizeof(double) * (size_t)n);
+	char buf[256];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		perror(path);
+		exit(1);
+	}
+	for (int i = 0; i < n; i++) {
+		double t = now_ns();
+		if (pread(fd, buf, sizeof(buf), 0) < 0) {
+			perror(path);
+			exit(1);
+		}
+		v[i] = now_ns() - t;
+	}
+	close(fd);
+	struct stat2 s = summarize(v, n);
+	free(v);
+	return s;
+}
+
+static struct stat2 time_stat(const char *path, int n)
+{
+	double *v = malloc(sizeof(double) * (size_t)n);
+	struct stat st;
+	for (int i = 0; i < n; i++) {
+		double t = now_ns();
+		if (stat(path, &st) < 0) {
+			perror(path);
+			exit(1);
+		}
+		v[i] = now_ns() - t;
+	}
+	struct stat2 s = summarize(v, n);
+	free(v);
+	return s;
+}
+
+/* ---- event latency: a reader blocked on a channel, a ctl write that makes an event ---- */
+
+struct waker {
+	int fd;
+	atomic_int armed; /* 1 while a write's event is awaited */
+	atomic_bool stop;
+	double t0, latency; /* written before armed is set / read after it is cleared */
+};
+
+static void *reader_main(void *arg)
+{
+	struct waker *w = arg;
+	char buf[4096];
+	while (!atomic_load(&w->stop)) {
+		ssize_t r = read(w->fd, buf, sizeof(buf));
+		double t = now_ns();
+		if (r <= 0)
+			break;
+		if (atomic_load(&w->armed)) {
+			w->latency = t - w->t0;
+			atomic_store(&w->armed, 0);
+		}
+	}
+	return NULL;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
+		fprintf(stderr, "bench: write %s to %s: %s\n", text, path, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
+
+/* n events: the time from the start of each write to ctl until the blocked reader wakes. */
+static struct stat2 time_event(const char *channel, const char *ctl, const char *const texts[2],
+			       int n)
+{
+	struct waker w = {0};
+	pthread_t th;
+	double *v = malloc(sizeof(double) * (size_t)n);
+
+	w.fd = open(channel, O_RDONLY);
+	if (w.fd < 0) {
+		perror(channel);
+		exit(1);
+	}
+	pthread_create(&th, NULL, reader_main, &w);
+	usleep(20000);
+	for (int i = 0; i < n; i++) {
+		w.t0 = now_ns();
+		atomic_store(&w.armed, 1);
+		write_text(ctl, texts[i % 2]);
+		while (atomic_load(&w.armed))
+			usleep(20);
+		v[i] = w.latency;
+		usleep(1000); /* the other events of this change arrive and are read, unarmed */
+	}
+	atomic_store(&w.stop, true);
+	write_text(ctl, texts[n % 2]);
+	pthread_join(th, NULL);
+	close(w.fd);
+	struct stat2 s = summarize(v, n);
+	free(v);
+	return s;
+}
+
+/* ---- fan-out: many blocked readers, one event, the time until the last one wakes ---- */
+
+struct fan {
+	int fd;
+	pthread_barrier_t *ready;
+	double woke;
+};
+
+static void *fan_reader(void *arg)
+{
+	struct fan *f = arg;
+	char buf[512];
+	pthread_barrier_wait(f->ready);
+	if (read(f->fd, buf, sizeof(buf)) > 0)
+		f->woke = now_ns();
+	return NULL;
+}
+
+static struct stat2 time_fanout(const char *channel, const char *ctl, const char *const texts[2],
+				int readers, int rounds)
+{
+	double *v = malloc(sizeof(double) * (size_t)rounds);
+	struct fan *f = calloc((size_t)readers, sizeof(*f));
+	pthread_t *th = calloc((size_t)readers, sizeof(*th));
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	for (int r = 0; r < rounds; r++) {
+		pthread_barrier_t ready;
+		pthread_barrier_init(&ready, NULL, (unsigned)readers + 1);
+		/* fresh channels each round: they see events from their open on, so what the
+		 * previous round's change queued after its first event is gone with them */
+		for (int i = 0; i < readers; i++) {
+			f[i].fd = open(channel, O_RDONLY);
+			if (f[i].fd < 0) {
+				perror(channel);
+				exit(1);
+			}
+			f[i].ready = &ready;
+			f[i].woke = 0;
+			pthread_create(&th[i], &attr, fan_reader, &f[i]);
+		}
+		pthread_barrier_wait(&ready);
+		usleep(300000); /* every reader is inside read() and parked */
+		double t0 = now_ns();
+		write_text(ctl, texts[r % 2]);
+		double last = t0;
+		for (int i = 0; i < readers; i++) {
+			pthread_join(th[i], NULL);
+			if (f[i].woke > last)
+				last = f[i].woke;
+			close(f[i].fd);
+		}
+		v[r] = last - t0;
+		pthread_barrier_destroy(&ready);
+	}
+	free(f);
+	free(th);
+	struct stat2 s = summarize(v, rounds);
+	free(v);
+	return s;
+}
+
+/* ---- the table ---- */
+
+static void row(const char *figure, struct stat2 a, struct stat2 floor, const char *target,
+		double limit)
+{
+	double ratio = a.median / floor.median;
+	printf("| %-44s | %9.1f | %9.1f | %9.1f | %6.2f | %-22s | %-4s |\n", figure, a.median / 1e3,
+	       a.p99 / 1e3, floor.median / 1e3, ratio, target,
+	       limit <= 0	? "-"
+	       : ratio <= limit ? "yes"
+				: "NO");
+}
+
+static void header(void)
+{
+	printf("| %-44s | %9s | %9s | %9s | %6s | %-22s | %-4s |\n", "figure", "median us",
+	       "p99 us", "floor us", "ratio", "target", "met");
+	printf("|%s|%s|%s|%s|%s|%s|%s|\n", "----------------------------------------------",
+	       "-----------", "-----------", "-----------", "--------", "------------------------",
+	       "------");
+}
+
+int main(int argc, char **argv)
+{
+	char a[4096], b[4096], c[4096], d[4096];
+	const int n = 20000;
+
+	setvbuf(stdout, NULL, _IOLBF, 0); /* each row as soon as it is measured */
+	if (argc != 4) {
+		fprintf(stderr, "usage: bench <rsmfs mount> <floorfs mount> <tmpfs dir>\n");
+		return 2;
+	}
+	rsm = argv[1], floor_mnt = argv[2], tmp = argv[3];
+	path_of(a, sizeof(a), rsm, "drives/d0/state");
+	path_of(b, sizeof(b), floor_mnt, "state");
+	path_of(c, sizeof(c), tmp, "state");
+	header();
+
+	struct stat2 kernel = time_open_read(c, n);
+	struct stat2 fl = time_open_read(b, n);
+	row("attribute read: open/read/close (tmpfs)", kernel, kernel, "(the kernel's floor)", 0);
+	row("attribute read: open/read/close (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("attribute read: open/read/close", time_open_read(a, n), fl, "<= 1.15 x floor", 1.15);
+	fl = time_pread(b, n);
+	row("attribute read: pread at 0 (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("attribute read: pread at 0", time_pread(a, n), fl, "<= 1.15 x floor", 1.15);
+
+	fl = time_stat(b, n);
+	row("stat of an attribute file (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("stat of an attribute file", time_stat(a, n), fl, "<= 1.15 x floor", 1.15);
+	path_of(b, sizeof(b), floor_mnt, "obj");
+	path_of(a, sizeof(a), rsm, "drives/d0");
+	fl = time_stat(b, n);
+	row("stat of an object directory (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("stat of an object directory", time_stat(a, n), fl, "<= 1.15 x floor", 1.15);
+
+	static const char *const floor_texts[2] = {"x\n", "x\n"};
+	static const char *const drive_texts[2] = {"disable\n", "enable\n"};
+	path_of(a, sizeof(a), rsm, "sessions/bench/notify/drive");
+	path_of(b, sizeof(b), rsm, "drives/d1/ctl");
+	path_of(c, sizeof(c), floor_mnt, "events");
+	path_of(d, sizeof(d), floor_mnt, "ctl");
+	fl = time_event(c, d, floor_texts, 2000);
+	row("event latency (floorfs)", fl, fl, "(FUSE floor)", 0);
+	struct stat2 ev = time_event(a, b, drive_texts, 2000);
+	row("event latency: drive ctl write -> reader", ev, fl, "<= 1.5 x, p99 < 1 ms", 1.5);
+	if (ev.p99 >= 1e6)
+		printf("|   (p99 %.0f us is over the 1 ms target)\n", ev.p99 / 1e3);
+
+	fl = time_fanout(c, d, floor_texts, 1000, 10);
+	row("fan-out: 1,000 readers, last wakes (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("fan-out: 1,000 readers, last wakes", time_fanout(a, b, drive_texts, 1000, 10), fl,
+	    "<= 2 x floor", 2.0);
+	return 0;
+}
