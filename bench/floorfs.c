@@ -4,11 +4,11 @@
  * libfuse3 low-level API and the same choices as rsmfs (direct_io, parked reads answered from
  * another thread's write), so that rsmfs's figures can be shown as a ratio of it:
  *
- *   /state    a constant attribute file ("empty\n")
- *   /obj/     a directory holding a copy of state (stat of an object directory)
- *   /ctl      every write publishes one event line to every open channel
- *   /events   each open is a channel; a read with nothing queued is parked and answered by
- *             the write that publishes the next event
+ *   drives/d0/state              a constant attribute file ("empty\n")
+ *   drives/d0/                   an object directory
+ *   drives/d1/ctl                every write publishes one event line to every open channel
+ *   sessions/bench/notify/drive  each open is a channel; a read with nothing queued is parked
+ *                                and answered by the write that publishes the next event
  *
  * Usage: floorfs <mountpoint> [--ready-fd N]   (foreground; SIGTERM unmounts)
  */
@@ -24,16 +24,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { INO_ROOT = 1, INO_STATE, INO_CTL, INO_EVENTS, INO_OBJ, INO_OBJ_STATE };
+/* The same paths as rsmfs's (drives/d0/state, drives/d1/ctl, sessions/bench/notify/drive), so
+ * that a path walk costs the same number of lookups and permission checks in both. */
+enum {
+	INO_ROOT = 1,
+	INO_DRIVES,
+	INO_D0,
+	INO_STATE,
+	INO_D1,
+	INO_CTL,
+	INO_SESSIONS,
+	INO_BENCH,
+	INO_NOTIFY,
+	INO_EVENTS,
+};
 
 static const struct entry {
 	fuse_ino_t ino, parent;
 	const char *name;
 	mode_t mode;
 } entries[] = {
-    {INO_STATE, INO_ROOT, "state", S_IFREG | 0444},    {INO_CTL, INO_ROOT, "ctl", S_IFREG | 0666},
-    {INO_EVENTS, INO_ROOT, "events", S_IFREG | 0444},  {INO_OBJ, INO_ROOT, "obj", S_IFDIR | 0755},
-    {INO_OBJ_STATE, INO_OBJ, "state", S_IFREG | 0444},
+    {INO_DRIVES, INO_ROOT, "drives", S_IFDIR | 0755},
+    {INO_D0, INO_DRIVES, "d0", S_IFDIR | 0755},
+    {INO_STATE, INO_D0, "state", S_IFREG | 0444},
+    {INO_D1, INO_DRIVES, "d1", S_IFDIR | 0755},
+    {INO_CTL, INO_D1, "ctl", S_IFREG | 0666},
+    {INO_SESSIONS, INO_ROOT, "sessions", S_IFDIR | 0777},
+    {INO_BENCH, INO_SESSIONS, "bench", S_IFDIR | 0755},
+    {INO_NOTIFY, INO_BENCH, "notify", S_IFDIR | 0755},
+    {INO_EVENTS, INO_NOTIFY, "drive", S_IFREG | 0444},
 };
 #define NENTRIES (sizeof(entries) / sizeof(entries[0]))
 static const char state_text[] = "empty\n";
@@ -59,7 +78,7 @@ static void fill_stat(fuse_ino_t ino, struct stat *st)
 	for (size_t i = 0; i < NENTRIES; i++)
 		if (entries[i].ino == ino)
 			st->st_mode = entries[i].mode;
-	if (ino == INO_STATE || ino == INO_OBJ_STATE)
+	if (ino == INO_STATE)
 		st->st_size = sizeof(state_text) - 1;
 }
 
@@ -70,8 +89,11 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	for (size_t i = 0; i < NENTRIES; i++)
 		if (entries[i].parent == parent && strcmp(entries[i].name, name) == 0) {
 			e.ino = entries[i].ino;
-			e.attr_timeout = e.entry_timeout = 0.5; /* rsmfs's ENTRY_TIMEOUT */
+			/* rsmfs's policy: entries and directory attributes kept 0.5 s, file
+			 * attributes never */
+			e.entry_timeout = 0.5;
 			fill_stat(e.ino, &e.attr);
+			e.attr_timeout = S_ISDIR(e.attr.st_mode) ? 0.5 : 0;
 			fuse_reply_entry(req, &e);
 			return;
 		}
@@ -84,7 +106,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	(void)fi;
 	fill_stat(ino, &st);
-	fuse_reply_attr(req, &st, 0); /* rsmfs: attributes are never cached */
+	fuse_reply_attr(req, &st, S_ISDIR(st.st_mode) ? 0.5 : 0);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -208,7 +230,7 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	char buf[1024];
+	char buf[4096];
 	size_t used = 0;
 	size_t k = 0;
 
@@ -275,6 +297,7 @@ int main(int argc, char **argv)
 	}
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
+	fuse_loop_cfg_set_idle_threads(cfg, 64);
 	rc = fuse_session_loop_mt(se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	fuse_session_unmount(se);

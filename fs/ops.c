@@ -16,6 +16,15 @@
 
 #define ENTRY_TIMEOUT 0.5
 
+/* How long the kernel may keep a node's attributes.  A directory's (mode, owner) change only
+ * through setattr, whose reply refreshes them, so they are kept like entries: the kernel's
+ * permission check of every directory on a path then costs no request.  Attribute files
+ * change size with the engine's state and are never kept. */
+static double attr_timeout_of(const struct node *n)
+{
+	return n->type == N_DIR ? ENTRY_TIMEOUT : 0;
+}
+
 struct fs fs_global;
 static time_t start_time;
 static pthread_mutex_t open_files_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -179,7 +188,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	e.entry_timeout = replay_is_self(req) ? 0 : ENTRY_TIMEOUT;
-	e.attr_timeout = 0;
+	e.attr_timeout = replay_is_self(req) ? 0 : attr_timeout_of(&n);
 	fill_stat(e.ino, &n, &e.attr);
 	fuse_reply_entry(req, &e);
 }
@@ -217,7 +226,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	fill_stat(ino, &n, &st);
-	fuse_reply_attr(req, &st, 0);
+	fuse_reply_attr(req, &st, attr_timeout_of(&n));
 }
 
 /* chmod and chown of a pool directory change the pool's security (persisted by the engine);
