@@ -241,8 +241,6 @@ void robot_fail_queue(struct rsm_engine *eng, struct library *l, rsm_err err, co
 	}
 }
 
-/* A job that cannot go on: every cartridge stays where it physically is, every promise of a
- * slot or port is withdrawn, and the request fails. */
 /* Undoes what a job holds (ports and slots promised, drives, the medium's busy mark) after a
  * failed step, leaving its request to the caller. */
 static void job_abandon(struct rsm_engine *eng, struct job *job)
@@ -282,6 +280,8 @@ static void job_abandon(struct rsm_engine *eng, struct job *job)
 	emit_library(eng, l);
 }
 
+/* A job that cannot go on: every cartridge stays where it physically is, every promise of a
+ * slot or port is withdrawn, and the request fails. */
 void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
 {
 	job_abandon(eng, job);
@@ -411,7 +411,7 @@ void robot_step_done(struct rsm_engine *eng, void *arg)
 	struct job *job = arg;
 	struct library *l = job_library(eng, job);
 	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
-	char why[96];
+	char why[160];
 	const char *fault = robot_step_fault(eng, job, why, sizeof(why));
 
 	if (fault && job->robot_err == ERROR_SUCCESS && !l->jammed && job->medium >= 0 &&
