@@ -37,6 +37,7 @@ static void relocate(struct rsm_engine *eng, struct library *l, int li, int mi,
 	struct drive *was = m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL;
 
 	vacate(eng, mi);
+	m->sim_missing = false; /* the catalog follows the changer now: no discrepancy is left */
 	m->library = li;
 	m->loc = to->loc;
 	m->loc_addr = to->addr;

@@ -176,7 +176,6 @@ static int put_away(struct rsm_engine *eng, int mi, int slot)
 /* ---- the robot: one step at a time per library, none while the door is open or it is
  * jammed ---- */
 
-
 bool robot_can_move(const struct library *l)
 {
 	return l->reachable && !l->jammed && strcmp(l->door, "open") != 0;
@@ -289,16 +288,29 @@ void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *
 	job_free(eng, job);
 }
 
+/* Whether the robot, sent to take the job's cartridge from its slot, finds the slot empty: the
+ * sim's cartridge was taken by hand (sim/ctl lose). */
+static bool source_missing(const struct rsm_engine *eng, const struct job *job)
+{
+	const struct medium *m = job->medium >= 0 ? &eng->media[job->medium] : NULL;
+
+	return m && m->sim_missing && m->loc == LOC_SLOT &&
+	       (job->phase == PH_MOVE_IN || job->phase == PH_EJECT_MOVE);
+}
+
 /* The robot reached a slot the catalog says holds the job's cartridge and found it empty (a
  * sim fault: the cartridge was taken by hand).  The medium is offline from now on; a mount
  * goes back to the queue, where it waits for the operator to bring it (movemedia, or
  * ERROR_MEDIA_OFFLINE with offline-error) like any mount of an offline medium. */
-static void job_source_missing(struct rsm_engine *eng, struct job *job, const char *why)
+static void job_source_missing(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	struct medium *m = &eng->media[job->medium];
 	bool mount = job->phase == PH_MOVE_IN && !job->clean;
+	char why[160];
 
+	snprintf(why, sizeof(why), "slot %d is empty: %s is not where the catalog has it",
+		 m->loc_addr, m->name);
 	fprintf(stderr, "rsmfs: library %s: %s\n", l->name, why);
 	job_abandon(eng, job);
 	if (m->loc == LOC_SLOT && l->slot_medium[m->loc_addr] == job->medium)
@@ -349,8 +361,8 @@ static void inventory_done(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	char detail[160];
-	int changes = l->scsi ? scsi_inventory_apply(eng, job->library)
-			      : sim_inventory(eng, job->library);
+	int changes =
+	    l->scsi ? scsi_inventory_apply(eng, job->library) : sim_inventory(eng, job->library);
 
 	l->inventorying = false;
 	emit_library(eng, l);
@@ -391,13 +403,6 @@ static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, cha
 		return job->robot_detail; /* the changer refused or failed the move */
 	if (l->jammed)
 		return "the robot is jammed";
-	if ((job->phase == PH_MOVE_IN || job->phase == PH_EJECT_MOVE) && job->medium >= 0 &&
-	    eng->media[job->medium].sim_missing) {
-		const struct medium *m = &eng->media[job->medium];
-		snprintf(buf, len, "slot %d is empty: %s is not where the catalog has it",
-			 m->loc_addr, m->name);
-		return buf;
-	}
 	if (job->phase == PH_MOVE_IN && eng->drives[job->drive].failed) {
 		snprintf(buf, len, "drive %s has failed", eng->drives[job->drive].name);
 		return buf;
@@ -411,19 +416,19 @@ void robot_step_done(struct rsm_engine *eng, void *arg)
 	struct job *job = arg;
 	struct library *l = job_library(eng, job);
 	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
-	char why[160];
+	char why[96];
 	const char *fault = robot_step_fault(eng, job, why, sizeof(why));
 
-	if (fault && job->robot_err == ERROR_SUCCESS && !l->jammed && job->medium >= 0 &&
-	    eng->media[job->medium].sim_missing && eng->media[job->medium].loc == LOC_SLOT) {
+	if (!fault && source_missing(eng, job)) {
 		robot_release(eng, l);
-		job_source_missing(eng, job, fault);
+		job_source_missing(eng, job);
 		schedule(eng);
 		return;
 	}
 	if (fault) {
 		/* nothing moved: the cartridge is still where the robot found it */
-		rsm_err err = job->robot_err != ERROR_SUCCESS ? job->robot_err : ERROR_INVALID_STATE;
+		rsm_err err =
+		    job->robot_err != ERROR_SUCCESS ? job->robot_err : ERROR_INVALID_STATE;
 		robot_release(eng, l);
 		job_fail(eng, job, err, fault);
 		schedule(eng);

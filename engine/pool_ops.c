@@ -111,6 +111,25 @@ out:
 	return e;
 }
 
+/* The pool a caller with the given right names (engine locked), or -1 with *e saying why:
+ * the service is stopping, no such pool, or the right is missing. */
+static int pool_for(struct rsm_engine *eng, const char *name, const struct rsm_cred *cred,
+		    enum pool_right right, rsm_err *e)
+{
+	int pi;
+
+	*e = ERROR_SUCCESS;
+	if (eng->stopping)
+		*e = ERROR_NOT_CONNECTED;
+	else if ((pi = pool_find(eng, name)) < 0)
+		*e = ERROR_INVALID_MEDIA_POOL;
+	else if (!pool_allows(&eng->pools[pi], cred, right))
+		*e = ERROR_ACCESS_DENIED;
+	else
+		return pi;
+	return -1;
+}
+
 rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name)
 {
 	rsm_err e = ERROR_SUCCESS;
@@ -119,14 +138,9 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 	if (!name)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	if (eng->stopping)
-		e = ERROR_NOT_CONNECTED;
-	else if ((pi = pool_find(eng, name)) < 0)
-		e = ERROR_INVALID_MEDIA_POOL;
 	/* who may not modify the pool is told so before being told it is a system pool */
-	else if (!pool_allows(&eng->pools[pi], cred, POOL_CONTROL))
-		e = ERROR_ACCESS_DENIED;
-	else if (system_pool(&eng->pools[pi]))
+	pi = pool_for(eng, name, cred, POOL_CONTROL, &e);
+	if (pi >= 0 && system_pool(&eng->pools[pi]))
 		e = ERROR_INVALID_MEDIA_POOL;
 	else if (pool_media_count(eng, pi) > 0)
 		e = ERROR_NOT_EMPTY;
@@ -166,13 +180,8 @@ rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred,
 	if (!name)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	if (eng->stopping)
-		e = ERROR_NOT_CONNECTED;
-	else if ((pi = pool_find(eng, name)) < 0)
-		e = ERROR_INVALID_MEDIA_POOL;
-	else if (!pool_allows(&eng->pools[pi], cred, POOL_CONTROL))
-		e = ERROR_ACCESS_DENIED;
-	else if (uid >= 0 && (uid_t)uid != eng->pools[pi].uid && !cred->admin)
+	pi = pool_for(eng, name, cred, POOL_CONTROL, &e);
+	if (pi >= 0 && uid >= 0 && (uid_t)uid != eng->pools[pi].uid && !cred->admin)
 		e = ERROR_ACCESS_DENIED; /* giving a pool away takes an administrator */
 	if (e != ERROR_SUCCESS)
 		goto out;
@@ -202,12 +211,7 @@ rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred,
 	if (!name || draw < -1 || draw > 1 || ret < -1 || ret > 1)
 		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	if (eng->stopping)
-		e = ERROR_NOT_CONNECTED;
-	else if ((pi = pool_find(eng, name)) < 0)
-		e = ERROR_INVALID_MEDIA_POOL;
-	else if (!pool_allows(&eng->pools[pi], cred, POOL_MODIFY))
-		e = ERROR_ACCESS_DENIED;
+	pi = pool_for(eng, name, cred, POOL_MODIFY, &e);
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct pool *p = &eng->pools[pi], before = *p;

@@ -79,35 +79,39 @@ static void unescape(char *s)
 	*out = '\0';
 }
 
-/* The device ("major:minor") of the last rsmfs mount at mountpoint in table, or false.  A
- * line: "<id> <parent> <major:minor> <root> <mount point> <options> ... - <fstype> ...". */
-static bool table_find(char *table, const char *mountpoint, char *device, size_t len)
+/* The device ("major:minor") and mount point of one mountinfo line of an rsmfs mount:
+ * "<id> <parent> <major:minor> <root> <mount point> <options> ... - fuse.rsmfs ...". */
+static bool rsmfs_line(const char *line, char dev[32], char point[4200])
+{
+	const char *dash = strstr(line, " - ");
+
+	if (!dash || strncmp(dash + 3, "fuse.rsmfs ", 11) != 0 ||
+	    sscanf(line, "%*s %*s %31s %*s %4199s", dev, point) != 2)
+		return false;
+	unescape(point);
+	return true;
+}
+
+/* The device of the last rsmfs mount at mountpoint in table (with want NULL), or whether the
+ * rsmfs mount with device want is in it.  table is split into lines in place. */
+static bool table_scan(char *table, const char *mountpoint, const char *want, char *device,
+		       size_t len)
 {
 	bool found = false;
 
 	for (char *save, *line = strtok_r(table, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char dev[32], point[4200];
-		const char *dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %31s %*s %4199s", dev, point) != 2 ||
-		    strncmp(dash + 3, "fuse.rsmfs ", 11) != 0)
+		if (!rsmfs_line(line, dev, point))
 			continue;
-		unescape(point);
-		if (strcmp(point, mountpoint) == 0) {
+		if (want && strcmp(dev, want) == 0)
+			return true;
+		if (!want && strcmp(point, mountpoint) == 0) {
 			snprintf(device, len, "%s", dev);
 			found = true;
 		}
 	}
 	return found;
-}
-
-/* Whether the mount with device dev is still in the table. */
-static bool table_has_device(const char *table, const char *dev)
-{
-	char needle[40];
-
-	snprintf(needle, sizeof(needle), " %s ", dev);
-	return strstr(table, needle) != NULL;
 }
 
 static void *watch_main(void *arg)
@@ -126,7 +130,7 @@ static void *watch_main(void *arg)
 		char *table = table_read(watch.table);
 		if (!table)
 			continue;
-		bool mounted = table_has_device(table, watch.device);
+		bool mounted = table_scan(table, NULL, watch.device, NULL, 0);
 		free(table);
 		if (!mounted) {
 			fprintf(stderr, "rsmfs: the mount was detached (lazy unmount): stopping\n");
@@ -144,7 +148,8 @@ int unmount_watch_start(const char *mountpoint)
 	if (watch.table < 0)
 		return -1;
 	table = table_read(watch.table);
-	bool found = table && table_find(table, mountpoint, watch.device, sizeof(watch.device));
+	bool found =
+	    table && table_scan(table, mountpoint, NULL, watch.device, sizeof(watch.device));
 	free(table);
 	if (!found || pipe2(watch.wake, O_CLOEXEC) < 0) {
 		close(watch.table);

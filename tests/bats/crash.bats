@@ -24,6 +24,18 @@ teardown() {
 	rm -rf "$TESTDIR"
 }
 
+# crash_loop MODE DEFAULT_SEED DEFAULT_KILLS - runs the kill loop; sets kills and output, prints
+# the seed line on the TAP stream, and asserts every restart found every invariant holding
+crash_loop() {
+	kills=${CRASH_KILLS:-$3}
+	run $CRASHLOAD loop "$RSMFS" "$TESTDIR/rsmfs.conf" "$MNT" "$TESTDIR/data" \
+		"$(seed "$2")" "$kills" "$1"
+	echo "$output"
+	echo "# $(head -n1 <<<"$output")" >&3
+	assert_success
+	assert_line "$kills kills, 0 violations"
+}
+
 seed() {
 	if [ "${CRASH_SEED:-}" = random ]; then
 		echo $((RANDOM * 32768 + RANDOM))
@@ -33,37 +45,19 @@ seed() {
 }
 
 @test "SIGKILL at 50 seeded points of mounts, dismounts, cancels, ejects and injects" {
-	kills=${CRASH_KILLS:-50}
-	run $CRASHLOAD loop "$RSMFS" "$TESTDIR/rsmfs.conf" "$MNT" "$TESTDIR/data" \
-		"$(seed 20261121)" "$kills" random
-	echo "$output"
-	echo "# $(head -n1 <<<"$output")" >&3
-	assert_success
-	assert_line "$kills kills, 0 violations"
+	crash_loop random 20261121 50
 	# the workload really worked: requests passed between the kills
 	[ "$(grep -c '(0 requests kept)' <<<"$output")" -lt "$kills" ]
 }
 
 @test "SIGKILL inside catalog commits during a burst of state changes" {
-	kills=${CRASH_KILLS:-20}
-	run $CRASHLOAD loop "$RSMFS" "$TESTDIR/rsmfs.conf" "$MNT" "$TESTDIR/data" \
-		"$(seed 1121)" "$kills" commit
-	echo "$output"
-	echo "# $(head -n1 <<<"$output")" >&3
-	assert_success
-	assert_line "$kills kills, 0 violations"
+	crash_loop commit 1121 20
 	# most kills landed inside a write or sync of the catalog, not on the fallback timer
 	[ "$(grep -c ' in timer ' <<<"$output")" -le $((kills / 4)) ]
 }
 
 @test "SIGKILL between the changer's record of a move and the catalog's commit of it" {
-	kills=${CRASH_KILLS:-20}
-	run $CRASHLOAD loop "$RSMFS" "$TESTDIR/rsmfs.conf" "$MNT" "$TESTDIR/data" \
-		"$(seed 2026)" "$kills" record
-	echo "$output"
-	echo "# $(head -n1 <<<"$output")" >&3
-	assert_success
-	assert_line "$kills kills, 0 violations"
+	crash_loop record 2026 20
 	[ "$(grep -c ' in timer ' <<<"$output")" -le $((kills / 4)) ]
 	# the restarts had something to reconcile
 	grep -q "inventory corrected" "$TESTDIR/rsmfs.err"

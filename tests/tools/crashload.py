@@ -49,30 +49,53 @@ def read(path):
         return None
 
 
-def write(path, text, reply=False):
-    """One write(2) of text; with reply, the reply line read back on the same descriptor."""
+class Interrupted(Exception):
+    """Raised by the SIGALRM handler: Python retries a system call that failed with EINTR
+    when the handler returns normally (PEP 475), so the handler must raise to see EINTR."""
+
+
+def on_alarm(*args):
+    raise Interrupted()
+
+
+def write(path, text, reply=False, interrupt_after=None):
+    """One write(2) of text; "ok" (with reply, the reply line read back on the same
+    descriptor), "error <ERRNO>", or with interrupt_after (seconds; the caller installs
+    on_alarm for SIGALRM) "EINTR" when a signal interrupted the write."""
     try:
         fd = os.open(path, os.O_RDWR if reply else os.O_WRONLY)
     except OSError as e:
         return "error %s" % errno.errorcode.get(e.errno, e.errno)
     try:
+        if interrupt_after:
+            signal.setitimer(signal.ITIMER_REAL, interrupt_after)
         os.write(fd, text.encode())
+        signal.setitimer(signal.ITIMER_REAL, 0)
         return os.read(fd, 256).decode() if reply else "ok"
+    except Interrupted:
+        return "EINTR"
     except OSError as e:
         return "error %s" % errno.errorcode.get(e.errno, e.errno)
     finally:
+        if interrupt_after:
+            signal.setitimer(signal.ITIMER_REAL, 0)
         os.close(fd)
 
 
 # ---- workloads (each runs in a child process until it is killed) ----
 
-def mixed_worker(mnt, name, rnd):
-    """A backup application's session: mounts, dismounts, cancels, and the operator's hands."""
+def session_ctl(mnt, name):
+    """Opens session name (it may be left from before a kill) and returns its ctl path."""
     try:
         os.mkdir(os.path.join(mnt, "sessions", name))
     except OSError:
         pass
-    ctl = os.path.join(mnt, "sessions", name, "ctl")
+    return os.path.join(mnt, "sessions", name, "ctl")
+
+
+def mixed_worker(mnt, name, rnd):
+    """A backup application's session: mounts, dismounts, cancels, and the operator's hands."""
+    ctl = session_ctl(mnt, name)
     lib = os.path.join(mnt, "libraries/vtl0")
     while True:
         m = rnd.choice(MEDIA)
@@ -97,11 +120,7 @@ def mixed_worker(mnt, name, rnd):
 
 def commit_worker(mnt, name, rnd):
     """A burst of catalog changes: every write is a commit."""
-    try:
-        os.mkdir(os.path.join(mnt, "sessions", name))
-    except OSError:
-        pass
-    ctl = os.path.join(mnt, "sessions", name, "ctl")
+    ctl = session_ctl(mnt, name)
     while True:
         m = rnd.choice(MEDIA)
         op = rnd.random()

@@ -241,6 +241,27 @@ def storm(mnt, req, opreq, procs):
     return 1 if bad or total == 0 else 0
 
 
+def check_rows(rows):
+    """Runs each (what, op, errno wanted) row: an op succeeds (an int it returns is a
+    descriptor to close) or raises OSError.  Prints one line per mismatch and the count;
+    the exit status."""
+    bad = 0
+    for what, op, want in rows:
+        try:
+            r = op()
+            if isinstance(r, int):
+                os.close(r)
+            got = 0
+        except OSError as e:
+            got = e.errno
+        if got != want:
+            bad += 1
+            print("%s: got %s, want %s" % (what, errno.errorcode.get(got, got),
+                                           errno.errorcode.get(want, want)))
+    print("%d cases, %d mismatches" % (len(rows), bad))
+    return 1 if bad else 0
+
+
 def names(mnt):
     rows = [
         (b"a b", EINVAL), (b"$(id);`id`|&>x", EINVAL), (b"..x", EINVAL), (b".hidden", EINVAL),
@@ -248,22 +269,9 @@ def names(mnt):
         (b"x" * 255, errno.ENAMETOOLONG), (b"x" * 300, errno.ENAMETOOLONG),
         (b"new\nline", EINVAL), (b"x*", EINVAL), (b"..", errno.EEXIST),
     ]
-    cases = bad = 0
-    for area in (b"sessions", b"pools"):
-        for name, want in rows:
-            try:
-                os.mkdir(os.path.join(mnt.encode(), area, name))
-                got = 0
-            except OSError as e:
-                got = e.errno
-            cases += 1
-            if got != want:
-                bad += 1
-                print("mkdir %s/%s: got %s, want %s" % (area.decode(), show(name),
-                                                        errno.errorcode.get(got, got),
-                                                        errno.errorcode.get(want, want)))
-    print("%d cases, %d mismatches" % (cases, bad))
-    return 1 if bad else 0
+    return check_rows([("mkdir %s/%s" % (area.decode(), show(name)),
+                        (lambda p=os.path.join(mnt.encode(), area, name): os.mkdir(p)), want)
+                       for area in (b"sessions", b"pools") for name, want in rows])
 
 
 def unsupported(mnt):
@@ -302,21 +310,7 @@ def unsupported(mnt):
         ("chown a session", lambda: os.chown(j("sessions/s1"), 1000, -1), EPERM),
         ("chown the root", lambda: os.chown(mnt, 1000, -1), EPERM),
     ]
-    bad = 0
-    for what, op, want in rows:
-        try:
-            r = op()
-            if isinstance(r, int):
-                os.close(r)
-            got = 0
-        except OSError as e:
-            got = e.errno
-        if got != want:
-            bad += 1
-            print("%s: got %s, want %s" % (what, errno.errorcode.get(got, got),
-                                           errno.errorcode.get(want, want)))
-    print("%d cases, %d mismatches" % (len(rows), bad))
-    return 1 if bad else 0
+    return check_rows(rows)
 
 
 def permissions(mnt, req, opreq):
@@ -359,21 +353,7 @@ def permissions(mnt, req, opreq):
         ("chown alice's pool", lambda: os.chown(j("pools/alicepool"), os.getuid(), -1),
          errno.EPERM),
     ]
-    bad = 0
-    for what, op, want in rows:
-        try:
-            r = op()
-            if isinstance(r, int):
-                os.close(r)
-            got = 0
-        except OSError as e:
-            got = e.errno
-        if got != want:
-            bad += 1
-            print("%s: got %s, want %s" % (what, errno.errorcode.get(got, got),
-                                           errno.errorcode.get(want, want)))
-    print("%d cases, %d mismatches" % (len(rows), bad))
-    return 1 if bad else 0
+    return check_rows(rows)
 
 
 def attempt_raise(path, data):

@@ -9,7 +9,6 @@
       anywhere for 10 s.  Then the sessions are closed, every request must reach a final state,
       and the invariants of crashload.py must hold.  Prints "N rounds (...), M problems".
 """
-import errno
 import os
 import random
 import select
@@ -18,42 +17,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import crashload  # noqa: E402  (the invariants)
+import crashload  # noqa: E402  (the invariants and the write helper)
 
 MEDIA = ["T%05dL6" % i for i in range(1, 17)]
 
 
-class Interrupted(Exception):
-    pass
-
-
-def on_alarm(*args):
-    raise Interrupted()
-
-
-def write(path, text, reply=False, interrupt_after=None):
-    """One write(2); "ok"/the reply line, "EINTR", or "error <ERRNO>"."""
-    try:
-        fd = os.open(path, os.O_RDWR if reply else os.O_WRONLY)
-    except OSError as e:
-        return "error %s" % errno.errorcode.get(e.errno, e.errno)
-    try:
-        if interrupt_after:
-            signal.setitimer(signal.ITIMER_REAL, interrupt_after)
-        os.write(fd, text.encode())
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        return os.read(fd, 256).decode() if reply else "ok"
-    except Interrupted:
-        return "EINTR"
-    except OSError as e:
-        return "error %s" % errno.errorcode.get(e.errno, e.errno)
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        os.close(fd)
-
-
 def worker(mnt, name, seed, end, progress):
-    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGALRM, crashload.on_alarm)
     rnd = random.Random(seed)
     sdir = os.path.join(mnt, "sessions", name)
     os.mkdir(sdir)
@@ -63,23 +33,25 @@ def worker(mnt, name, seed, end, progress):
         m = rnd.choice(MEDIA)
         how = rnd.randrange(4)
         if how == 2:
-            r = write(ctl, "mount %s nowait\n" % m, reply=True)
+            r = crashload.write(ctl, "mount %s nowait\n" % m, reply=True)
             if r.startswith("ok request "):
-                write(os.path.join(mnt, "requests", r.split()[2], "ctl"), "cancel\n")
+                crashload.write(os.path.join(mnt, "requests", r.split()[2], "ctl"),
+                                "cancel\n")
                 counts["cancelled"] += 1
             else:
                 counts["other"] += 1
         elif how == 3:
-            r = write(ctl, "mount %s timeout=3\n" % m, interrupt_after=rnd.uniform(0.001, 0.05))
+            r = crashload.write(ctl, "mount %s timeout=3\n" % m,
+                                interrupt_after=rnd.uniform(0.001, 0.05))
             key = "interrupted" if r == "EINTR" else "mounted" if r == "ok" else "other"
             counts[key] += 1
             if r == "ok":
-                write(ctl, "dismount %s\n" % m)
+                crashload.write(ctl, "dismount %s\n" % m)
         else:
-            r = write(ctl, "mount %s timeout=3\n" % m)
+            r = crashload.write(ctl, "mount %s timeout=3\n" % m)
             if r == "ok":
                 counts["mounted"] += 1
-                write(ctl, "dismount %s%s\n" % (m, " deferred" if how == 0 else ""))
+                crashload.write(ctl, "dismount %s%s\n" % (m, " deferred" if how == 0 else ""))
             else:
                 counts["other"] += 1
         os.write(progress, b".")
