@@ -76,23 +76,66 @@ static rsm_err sql_error(int rc)
 	}
 }
 
+/* The prepared statement for sql, from the engine's cache: every statement the catalog runs
+ * is a string literal, so its address names it, and preparing (parsing and planning) cost
+ * more than running most of them.  NULL with *rc set when it cannot be prepared. */
+static bool statement_cached(struct rsm_engine *eng, sqlite3_stmt *st)
+{
+	for (int i = 0; i < STATEMENT_CACHE; i++)
+		if (eng->stmt[i] == st)
+			return true;
+	return false;
+}
+
+static sqlite3_stmt *statement_for(struct rsm_engine *eng, const char *sql, int *rc)
+{
+	int free_slot = -1;
+
+	for (int i = 0; i < STATEMENT_CACHE; i++) {
+		if (eng->stmt_sql[i] == sql)
+			return eng->stmt[i];
+		if (!eng->stmt_sql[i] && free_slot < 0)
+			free_slot = i;
+	}
+	sqlite3_stmt *st = NULL;
+	*rc = sqlite3_prepare_v3(eng->db, sql, -1,
+				 free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+	if (*rc != SQLITE_OK)
+		return NULL;
+	if (free_slot >= 0) {
+		eng->stmt_sql[free_slot] = sql;
+		eng->stmt[free_slot] = st;
+	}
+	return st;
+}
+
+/* Finalizes every cached statement (before the catalog is closed). */
+static void statements_free(struct rsm_engine *eng)
+{
+	for (int i = 0; i < STATEMENT_CACHE; i++) {
+		if (eng->stmt[i])
+			sqlite3_finalize(eng->stmt[i]);
+		eng->stmt[i] = NULL;
+		eng->stmt_sql[i] = NULL;
+	}
+}
+
 /* Runs one statement; types names each argument: 's' text, 'i' int64, 'd' double. */
 static rsm_err exec_args(struct rsm_engine *eng, const char *sql, const char *types, ...)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	va_list ap;
-	int rc;
+	int rc = SQLITE_OK;
 
 	if (!eng->db)
 		return ERROR_DATABASE_FAILURE;
-	rc = sqlite3_prepare_v2(eng->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	if (!(st = statement_for(eng, sql, &rc)))
 		return sql_error(rc);
 	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 's') {
 			const char *v = va_arg(ap, const char *);
-			sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC); /* stepped before return */
 		} else if (types[i] == 'i') {
 			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
 		} else {
@@ -101,7 +144,10 @@ static rsm_err exec_args(struct rsm_engine *eng, const char *sql, const char *ty
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (!statement_cached(eng, st))
+		sqlite3_finalize(st);
 	return sql_error(rc);
 }
 
@@ -210,15 +256,20 @@ rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 
 void catalog_close(struct rsm_engine *eng)
 {
+	catalog_batch_commit(eng);
+	statements_free(eng);
 	if (eng->db)
 		sqlite3_close(eng->db);
 	eng->db = NULL;
 }
 
+/* Begins a transaction of the caller's own, whose failure the caller reports: the state
+ * transitions gathered so far are committed first, apart from it. */
 rsm_err catalog_begin(struct rsm_engine *eng)
 {
 	if (eng->db_readonly)
 		return ERROR_DATABASE_FAILURE;
+	catalog_batch_commit(eng);
 	return exec_args(eng, "BEGIN IMMEDIATE", "");
 }
 
@@ -249,7 +300,12 @@ rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l)
 rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d)
 {
 	const char *medium = d->medium >= 0 ? eng->media[d->medium].name : "";
-	return exec_args(eng, "INSERT OR REPLACE INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	return exec_args(eng, "INSERT INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+			 " ON CONFLICT(name) DO UPDATE SET state=excluded.state"
+			 ",enabled=excluded.enabled,medium=excluded.medium"
+			 ",last_used=excluded.last_used,mounts=excluded.mounts"
+			 ",cleanings=excluded.cleanings,errors=excluded.errors"
+			 ",last_cleaned=excluded.last_cleaned",
 			 "sssisisiiiisi", d->name, d->guid, eng->libraries[d->library].name,
 			 (int64_t)d->number, drive_state_names[d->state], (int64_t)d->enabled,
 			 medium, (int64_t)d->last_used, (int64_t)d->mounts,
@@ -262,14 +318,20 @@ static const char *const loc_names[] = {"slot", "drive", "port", "offline"};
 rsm_err catalog_save_medium(struct rsm_engine *eng, const struct medium *m)
 {
 	rsm_err e = exec_args(eng,
-			      "INSERT OR REPLACE INTO media VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+			      "INSERT INTO media VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+			 " ON CONFLICT(name) DO UPDATE SET type=excluded.type,state=excluded.state"
+			 ",enabled=excluded.enabled,library=excluded.library,pool=excluded.pool"
+			 ",loc=excluded.loc,loc_addr=excluded.loc_addr"
+			 ",home_slot=excluded.home_slot",
 			      "sssssisssiii", m->name, m->guid, m->barcode, m->type,
 			      media_state_names[m->state], (int64_t)m->enabled,
 			      eng->libraries[m->library].name, eng->pools[m->pool].name,
 			      loc_names[m->loc], (int64_t)m->loc_addr, (int64_t)m->home_slot,
 			      (int64_t)(m - eng->media));
 	for (int i = 0; e == ERROR_SUCCESS && i < m->nsides; i++)
-		e = exec_args(eng, "INSERT OR REPLACE INTO sides VALUES(?,?,?,?,?)", "ssiss",
+		e = exec_args(eng, "INSERT INTO sides VALUES(?,?,?,?,?)"
+			 " ON CONFLICT(guid) DO UPDATE SET state=excluded.state,owner=excluded.owner",
+			      "ssiss",
 			      m->sides[i].guid, m->name, (int64_t)i,
 			      side_state_names[m->sides[i].state], m->sides[i].owner);
 	return e;
@@ -286,7 +348,12 @@ rsm_err catalog_save_pool(struct rsm_engine *eng, const struct pool *p)
 rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r)
 {
 	return exec_args(
-		eng, "INSERT OR REPLACE INTO requests VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+		eng, "INSERT INTO requests VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+			 " ON CONFLICT(number) DO UPDATE SET state=excluded.state"
+			 ",medium=excluded.medium,drive=excluded.drive"
+			 ",library=excluded.library,priority=excluded.priority"
+			 ",options=excluded.options,started=excluded.started,finished=excluded.finished"
+			 ",error=excluded.error,error_detail=excluded.error_detail",
 		"isssssssiiiiiis", (int64_t)r->number, r->guid, req_op_names[r->op],
 		req_state_names[r->state], r->session_name,
 		r->medium >= 0 ? eng->media[r->medium].name : "",
@@ -368,11 +435,36 @@ rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct me
 	return e;
 }
 
-/* Saves a drive, a medium and a request together: one state transition of a job.  A failure
+/* Saves a drive, a medium and a request together: one state transition of a job.  The
+ * transitions made while the engine lock is held go into one transaction, which
+ * catalog_batch_commit ends before the lock is released and before anyone is told of them
+ * (engine_unlock runs the replies and events after it): one commit per burst of work instead
+ * of one per transition, and still nothing is seen that is not in the catalog.  A failure
  * here cannot be undone (the cartridge has physically moved), so it is reported, not
  * returned to anyone. */
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r)
+{
+	rsm_err e = ERROR_SUCCESS;
+	bool in_callers = eng->db && !sqlite3_get_autocommit(eng->db); /* inside catalog_begin */
+
+	if (!eng->batch_open && !in_callers) {
+		e = catalog_begin(eng);
+		eng->batch_open = e == ERROR_SUCCESS;
+	}
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_state_in(eng, d, m, r);
+	if (e != ERROR_SUCCESS)
+		fprintf(stderr, "rsmfs: catalog write failed: %s (%s)\n", rsm_error_name(e),
+			eng->db ? sqlite3_errmsg(eng->db) : "no catalog");
+	return e;
+}
+
+/* Saves a drive, a medium and a request in a transaction of their own, committed before it
+ * returns: for a change a caller undoes in memory when the catalog refuses it (an operator's
+ * enable or disable, a pool move). */
+rsm_err catalog_save_checked(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			     struct request *r)
 {
 	rsm_err e = catalog_begin(eng);
 
@@ -382,6 +474,16 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
 		e = catalog_commit(eng);
 	else
 		catalog_rollback(eng);
+	return e;
+}
+
+/* Commits the transitions catalog_save_state gathered, if any. */
+rsm_err catalog_batch_commit(struct rsm_engine *eng)
+{
+	if (!eng->batch_open)
+		return ERROR_SUCCESS;
+	eng->batch_open = false;
+	rsm_err e = catalog_commit(eng);
 	if (e != ERROR_SUCCESS)
 		fprintf(stderr, "rsmfs: catalog write failed: %s (%s)\n", rsm_error_name(e),
 			eng->db ? sqlite3_errmsg(eng->db) : "no catalog");

@@ -160,6 +160,7 @@ void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev)
 /* Releases the lock, then runs what was deferred under it, in order. */
 void engine_unlock(struct rsm_engine *eng)
 {
+	catalog_batch_commit(eng); /* nobody hears of a change before the catalog holds it */
 	while (eng->ndeferred) {
 		size_t n = eng->ndeferred;
 		struct deferred *list = malloc(n * sizeof(*list));
@@ -182,6 +183,7 @@ void engine_unlock(struct rsm_engine *eng)
 		}
 		free(list);
 		pthread_mutex_lock(&eng->lock);
+		catalog_batch_commit(eng);
 	}
 	pthread_mutex_unlock(&eng->lock);
 }
@@ -229,21 +231,33 @@ static void purge_timer(struct rsm_engine *eng, void *arg)
 		timer_add(eng, 60, purge_timer, NULL);
 }
 
+/* Due timers fired in one hold of the lock (and so one catalog commit): enough to carry a
+ * zero-time mount through all its phases at once, few enough that nobody waits long. */
+#define TIMER_BURST 8
+
 /* The worker: fires due timers under the lock, sleeping on the condition variable between. */
 static void *worker_main(void *arg)
 {
 	struct rsm_engine *eng = arg;
+
+	int burst = 0;
 
 	engine_lock(eng);
 	while (!eng->quit) {
 		struct timer *t = eng->timers;
 		double now = mono_now();
 
-		if (t && t->when <= now) {
+		if (t && t->when <= now && burst < TIMER_BURST) {
 			eng->timers = t->next;
 			t->fn(eng, t->arg);
 			free(t);
-			/* completions collected by the timer run outside the lock */
+			burst++;
+			continue;
+		}
+		if (burst) {
+			/* the burst's changes are committed in one transaction, then the replies
+			 * and events it collected go out, outside the lock */
+			burst = 0;
 			engine_unlock(eng);
 			engine_lock(eng);
 			continue;
@@ -425,6 +439,7 @@ void rsm_engine_close(struct rsm_engine *eng)
 		free(eng->libraries[i].slot_medium);
 		free(eng->libraries[i].port_medium);
 		free(eng->libraries[i].drive_index);
+		free(eng->libraries[i].sim_written);
 	}
 	while (eng->jobs)
 		job_free(eng, eng->jobs);

@@ -118,6 +118,8 @@ struct library {
 	uint64_t moves, mounts, failures;
 	double mount_secs_total, mount_secs_max;
 	struct scsi_library *scsi; /* the scsi backend's changer thread; NULL for a sim */
+	char *sim_written; /* sim: the changer record as last written, NULL when unknown */
+	size_t sim_written_len;
 };
 
 struct drive {
@@ -319,6 +321,10 @@ struct rsm_engine {
 	bool quit;     /* the worker must exit */
 	struct rsm_config cfg;
 	sqlite3 *db;
+	bool batch_open; /* catalog_save_state's transaction is open (catalog_batch_commit) */
+#define STATEMENT_CACHE 32
+	const char *stmt_sql[STATEMENT_CACHE]; /* the catalog's prepared statements, by text */
+	sqlite3_stmt *stmt[STATEMENT_CACHE];
 	bool db_readonly;
 
 	struct library *libraries;
@@ -478,6 +484,7 @@ void catalog_close(struct rsm_engine *eng);
 rsm_err catalog_load(struct rsm_engine *eng);
 rsm_err catalog_begin(struct rsm_engine *eng);
 rsm_err catalog_commit(struct rsm_engine *eng);
+rsm_err catalog_batch_commit(struct rsm_engine *eng);
 void catalog_rollback(struct rsm_engine *eng);
 rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l);
 rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d);
@@ -495,6 +502,8 @@ rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number);
 rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name);
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r);
+rsm_err catalog_save_checked(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			     struct request *r);
 /* The robot move under way in a real changer (element addresses), and its removal. */
 rsm_err catalog_save_intent(struct rsm_engine *eng, const char *library, const char *medium,
 			    int source, int destination, uint64_t request);
@@ -511,6 +520,7 @@ void sim_image_path(struct rsm_engine *eng, const struct medium *m, char *buf, s
 int sim_create_image(struct rsm_engine *eng, const struct medium *m);
 /* Writes library li's physical state (sim backend only). */
 void sim_record(struct rsm_engine *eng, int li);
+void sim_record_forget(struct rsm_engine *eng, int li);
 /* Makes the catalog agree with what the changer holds; returns the number of corrections,
  * -1 when the changer's state cannot be read, 0 when it has none yet. */
 int sim_inventory(struct rsm_engine *eng, int li);

@@ -266,7 +266,7 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	d->enabled = enabled;
 	if (!d->job)
 		settle_drive_state(d);
-	e = catalog_save_state(eng, d, NULL, NULL);
+	e = catalog_save_checked(eng, d, NULL, NULL);
 	if (e != ERROR_SUCCESS) {
 		*d = saved;
 		goto out;
@@ -300,7 +300,7 @@ rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	struct medium *m = &eng->media[mi];
 	bool was = m->enabled;
 	m->enabled = enabled;
-	e = catalog_save_state(eng, NULL, m, NULL);
+	e = catalog_save_checked(eng, NULL, m, NULL);
 	if (e != ERROR_SUCCESS) {
 		m->enabled = was;
 		goto out;

@@ -359,6 +359,7 @@ rsm_err rsm_notify_wait(struct rsm_engine *eng, rsm_handle h, struct rsm_event *
 			e = ERROR_NO_DATA;
 			break;
 		}
+		catalog_batch_commit(eng); /* nothing uncommitted is seen while this waits */
 		if (timeout_ms >= 0) {
 			if (pthread_cond_timedwait(&eng->notify_cond, &eng->lock, &deadline) ==
 			    ETIMEDOUT) {

@@ -48,7 +48,7 @@ static int pool_media_count(struct rsm_engine *eng, int pi)
  * copy `before` is put back. */
 static rsm_err medium_commit(struct rsm_engine *eng, struct medium *m, const struct medium *before)
 {
-	rsm_err e = catalog_save_state(eng, NULL, m, NULL);
+	rsm_err e = catalog_save_checked(eng, NULL, m, NULL);
 
 	if (e != ERROR_SUCCESS) {
 		*m = *before;

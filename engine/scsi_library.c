@@ -412,6 +412,7 @@ static void wait_seconds(struct scsi_library *sl, int secs)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += secs;
+	catalog_batch_commit(sl->eng); /* what this thread changed, before others see it */
 	pthread_cond_timedwait(&sl->cond, &sl->eng->lock, &ts);
 }
 
@@ -466,6 +467,7 @@ static void *changer_thread(void *arg)
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += HEALTH_SECS;
+		catalog_batch_commit(eng);
 		if (pthread_cond_timedwait(&sl->cond, &eng->lock, &ts) == 0 || sl->quit ||
 		    sl->queue || eng->stopping)
 			continue;

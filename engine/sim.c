@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -47,21 +48,15 @@ static void state_path(struct rsm_engine *eng, int li, char *buf, size_t len)
 
 /* ---- the changer's physical state ---- */
 
-void sim_record(struct rsm_engine *eng, int li)
+/* The changer's record as text: one line per cartridge it holds.  Returns a malloc'd string
+ * (NULL when out of memory) and its length. */
+static char *sim_render(struct rsm_engine *eng, int li, size_t *len)
 {
-	char path[4200], tmp[4300];
-	FILE *f;
+	char *text = NULL;
+	FILE *f = open_memstream(&text, len);
 
-	if (!is_sim(eng, li) || eng->db_readonly)
-		return;
-	state_path(eng, li, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	f = fopen(tmp, "we");
-	if (!f) {
-		fprintf(stderr, "rsmfs: sim %s: cannot write %s: %s\n", eng->libraries[li].name,
-			tmp, strerror(errno));
-		return;
-	}
+	if (!f)
+		return NULL;
 	for (int i = 0; i < eng->nmedia; i++) {
 		const struct medium *m = &eng->media[i];
 		if (m->library != li || m->loc == LOC_OFFLINE || m->sim_missing)
@@ -75,9 +70,91 @@ void sim_record(struct rsm_engine *eng, int li)
 			fprintf(f, "drive %d %s%s\n", eng->drives[m->loc_addr].number, m->name,
 				label);
 	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		fprintf(stderr, "rsmfs: sim %s: cannot record the changer state: %s\n",
-			eng->libraries[li].name, strerror(errno));
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Writes text over the record in place when the result fits in one page: one pwrite of one
+ * page is all or nothing against a kill, and it costs no new inode and no rename (which makes
+ * ext4 write the data out at once).  The text is padded with blanks (a line the reader skips)
+ * to the file's old length, so no stale tail survives.  0 on success, 1 when it does not fit,
+ * -1 on error. */
+static int record_in_place(const char *path, const char *text, size_t len)
+{
+	char page[4096];
+	struct stat st;
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || (size_t)st.st_size > sizeof(page) || len > sizeof(page)) {
+		close(fd);
+		return 1;
+	}
+	size_t total = len < (size_t)st.st_size ? (size_t)st.st_size : len;
+	memcpy(page, text, len);
+	if (total > len) {
+		memset(page + len, ' ', total - len);
+		page[total - 1] = '\n';
+	}
+	ssize_t n = pwrite(fd, page, total, 0);
+	return close(fd) == 0 && n == (ssize_t)total ? 0 : -1;
+}
+
+/* Writes text as a new file renamed over the record: any size, atomic against a kill. */
+static int record_by_rename(const char *path, const char *text, size_t len)
+{
+	char tmp[4300];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (!(f = fopen(tmp, "we")))
+		return -1;
+	bool ok = fwrite(text, 1, len, f) == len;
+	return fclose(f) == 0 && ok && rename(tmp, path) == 0 ? 0 : -1;
+}
+
+/* Writes the changer's physical state when it differs from what was last written: most saves
+ * of a medium do not move it. */
+void sim_record(struct rsm_engine *eng, int li)
+{
+	char path[4200];
+	struct library *l = &eng->libraries[li < 0 ? 0 : li];
+	size_t len = 0;
+	char *text;
+
+	if (!is_sim(eng, li) || eng->db_readonly || !(text = sim_render(eng, li, &len)))
+		return;
+	if (l->sim_written && len == l->sim_written_len && memcmp(text, l->sim_written, len) == 0) {
+		free(text);
+		return;
+	}
+	state_path(eng, li, path, sizeof(path));
+	int rc = record_in_place(path, text, len);
+	if (rc == 1)
+		rc = record_by_rename(path, text, len);
+	if (rc != 0) {
+		fprintf(stderr, "rsmfs: sim %s: cannot record the changer state in %s: %s\n",
+			l->name, path, strerror(errno));
+		free(text);
+		return;
+	}
+	free(l->sim_written);
+	l->sim_written = text;
+	l->sim_written_len = len;
+}
+
+/* Forgets what was last written, so that the next sim_record writes (the file was read or
+ * may have been changed behind the engine's back). */
+void sim_record_forget(struct rsm_engine *eng, int li)
+{
+	if (li >= 0 && li < eng->nlibraries) {
+		free(eng->libraries[li].sim_written);
+		eng->libraries[li].sim_written = NULL;
+	}
 }
 
 int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
@@ -150,6 +227,7 @@ static int read_state(struct rsm_engine *eng, int li, struct place **out)
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
+	sim_record_forget(eng, li); /* what the file holds is what counts from here on */
 	while (fgets(line, sizeof(line), f))
 		if (parse_state_line(line, kind, &addr, name, &unreadable) &&
 		    medium_find(eng, name) < 0)
@@ -247,7 +325,7 @@ rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 	m->loc_addr = 0;
 	m->state = MEDIA_OFFLINE;
 	sim_record(eng, li); /* the cartridge is in the operator's hand now */
-	e = catalog_save_state(eng, NULL, m, NULL);
+	e = catalog_save_checked(eng, NULL, m, NULL);
 	if (e != ERROR_SUCCESS) {
 		*m = saved;
 		sim_record(eng, li);
@@ -304,7 +382,7 @@ rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 	m->state = MEDIA_IN_PORT;
 	l->port_medium[port] = mi;
 	sim_record(eng, li);
-	e = catalog_save_state(eng, NULL, m, NULL);
+	e = catalog_save_checked(eng, NULL, m, NULL);
 	if (e != ERROR_SUCCESS) {
 		*m = saved;
 		l->port_medium[port] = NO_INDEX;

@@ -57,6 +57,9 @@ seed() {
 }
 
 @test "SIGKILL between the changer's record of a move and the catalog's commit of it" {
+	# 300 cartridges: a record over one page, which the sim renames into place (a smaller
+	# one is one pwrite, too quick to be caught from outside; the random kills cover it)
+	SLOTS=320 MEDIA=300 MOVE=0.05 LOAD=0.05 UNLOAD=0.05 write_config "request_retention = 5s"
 	crash_loop record 2026 20
 	[ "$(grep -c ' in timer ' <<<"$output")" -le $((kills / 4)) ]
 	# the restarts had something to reconcile

@@ -10,8 +10,8 @@
       MODE "commit": the workload is a burst of catalog changes (pool moves, enable/disable,
       pools made and removed, mounts) and the kill comes while a daemon thread is inside a
       write or sync system call of the catalog (read from /proc/<pid>/task/*/syscall).
-      MODE "record": the mixed workload, killed while a thread renames the sim changer's
-      physical record into place, i.e. after the changer moved and before the catalog
+      MODE "record": the mixed workload, killed while a thread writes the sim changer's
+      physical record (in place, or renamed into place when it is over a page), i.e. after the changer moved and before the catalog
       committed it: the restart must reconcile the catalog with the changer.
       Prints the seed first, one line per kill, and "N kills, M violations".
   crashload.py check MNT DATADIR
@@ -36,9 +36,10 @@ MEDIA = ["T%05dL6" % i for i in range(1, 13)]
 FINAL = {"passed", "failed", "cancelled"}
 # x86-64 system calls a catalog commit spends its time in
 COMMIT_SYSCALLS = {1: "write", 18: "pwrite64", 74: "fsync", 75: "fdatasync"}
-# the sim changer's record of where cartridges are is replaced with rename(2) (x86-64: 82,
-# renameat 264, renameat2 316) just before the catalog commits the same move
-RECORD_SYSCALLS = {82: "rename", 264: "renameat", 316: "renameat2"}
+# the sim changer's record of where cartridges are is written just before the catalog commits
+# the same move: in place with pwrite64 (a record of one page), or renamed into place with
+# rename(2) (x86-64: 82, renameat 264, renameat2 316)
+RECORD_SYSCALLS = {18: "pwrite64", 82: "rename", 264: "renameat", 316: "renameat2"}
 
 
 def read(path):
@@ -186,7 +187,7 @@ def start_daemon(rsmfs, conf, mnt, errlog):
 
 def kill_in_commit(pid, timeout=5.0, record=False):
     """SIGKILL as soon as a thread of pid is inside a catalog write or sync (record: inside
-    the rename of the sim's physical record, before the catalog commit that follows it); the
+    the write of the sim's physical record, before the catalog commit that follows it); the
     syscall name, or "timer" when none was seen in time (killed anyway)."""
     wanted = RECORD_SYSCALLS if record else COMMIT_SYSCALLS
     end = time.monotonic() + timeout
@@ -203,15 +204,16 @@ def kill_in_commit(pid, timeout=5.0, record=False):
             except OSError:
                 continue
             if fields and fields[0].isdigit() and int(fields[0]) in wanted:
-                if record:
+                if record and int(fields[0]) != 18:
                     os.kill(pid, signal.SIGKILL)
                     return wanted[int(fields[0])]
-                # only writes to the catalog or its WAL count (fd in the second field)
+                # only writes to the catalog or its WAL count, or to the sim's record (fd in
+                # the second field)
                 try:
                     target = os.readlink("/proc/%d/fd/%d" % (pid, int(fields[1], 16)))
                 except (OSError, IndexError, ValueError):
                     target = ""
-                if "rsm.db" in target:
+                if (target.endswith(".state") if record else "rsm.db" in target):
                     os.kill(pid, signal.SIGKILL)
                     return wanted[int(fields[0])]
     os.kill(pid, signal.SIGKILL)
@@ -246,6 +248,8 @@ def physical_records(datadir):
         physical = out.setdefault(state[:-6], {})
         with open(os.path.join(datadir, "sim", state)) as f:
             for line in f:
+                if not line.strip():
+                    continue  # the blanks that pad a record written in place
                 kind, addr, m = line.split()[:3]
                 physical[m] = "drive d%s" % addr if kind == "drive" else "%s %s" % (kind, addr)
     return out
