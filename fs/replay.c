@@ -110,6 +110,22 @@ static int seen_update(const char *path, char *text, bool dir)
 	return changed;
 }
 
+/* Forgets what was seen of path itself (not what is under it): the next look is a baseline. */
+static void seen_drop(const char *path)
+{
+	struct seen **pp = &rp.cache[hash(path)];
+
+	while (*pp && strcmp((*pp)->path, path) != 0)
+		pp = &(*pp)->next;
+	struct seen *s = *pp;
+	if (!s)
+		return;
+	*pp = s->next;
+	free(s->path);
+	free(s->text);
+	free(s);
+}
+
 /* Forgets path and, through its cached listing, everything under it. */
 static void seen_forget(const char *path)
 {
@@ -526,11 +542,53 @@ static void check_pool_media(void)
 	rsm_names_free(&names);
 }
 
+/* A request that came or went: its directory, and its link in its session's requests/.
+ * Requests are many (every mount makes one, and they stay for the retention time), so these
+ * are replayed from the event itself rather than by comparing listings that grow with them;
+ * the listings' cached texts are dropped, so that a later comparison starts afresh. */
+static void replay_request_entry(const struct rsm_event *ev)
+{
+	char session[RSM_NAME_MAX + 1] = "", link[600], file[600];
+	struct rsm_request_info ri;
+	uint64_t number = strtoull(ev->path + strlen("requests/"), NULL, 10);
+
+	if (ev->op == RSM_EV_INSERT) {
+		if (rsm_request_info(fs_global.eng, number, &ri) == ERROR_SUCCESS)
+			snprintf(session, sizeof(session), "%s", ri.session);
+	} else {
+		/* the request is gone: its session is what its session file last read */
+		snprintf(file, sizeof(file), "%s/session", ev->path);
+		struct seen *was = seen_find(file);
+		if (was)
+			snprintf(session, sizeof(session), "%.*s", (int)strcspn(was->text, "\n"),
+				 was->text);
+	}
+	seen_drop("requests");
+	snprintf(link, sizeof(link), "sessions/%s/requests", session);
+	seen_drop(link);
+	snprintf(link, sizeof(link), "sessions/%s/requests/%s", session,
+		 ev->path + strlen("requests/"));
+	if (ev->op == RSM_EV_INSERT) {
+		struct node n;
+		replay_create(ev->path, S_IFDIR, NULL);
+		check_tree(ev->path); /* what it holds is the baseline for its changes */
+		if (session[0] && tree_resolve(link, &n) == 0)
+			replay_create(link, S_IFLNK, n.target);
+	} else {
+		replay_remove(ev->path, S_IFDIR);
+		if (session[0])
+			replay_remove(link, S_IFLNK);
+	}
+	if (session[0]) {
+		snprintf(link, sizeof(link), "sessions/%s", session);
+		check_dir(link, false); /* its last link */
+	}
+}
+
 /* What one engine event may have changed, compared and replayed. */
 static void replay_event(const struct rsm_event *ev)
 {
-	const char *top = ev->type == RSM_OBJ_REQUEST ? "requests"
-			  : ev->type == RSM_OBJ_OPREQ ? "opreqs"
+	const char *top = ev->type == RSM_OBJ_OPREQ ? "opreqs"
 			  : ev->type == RSM_OBJ_MEDIA ? "media"
 						      : NULL;
 	struct node n;
@@ -538,6 +596,11 @@ static void replay_event(const struct rsm_event *ev)
 	if ((ev->type == RSM_OBJ_SESSION || ev->type == RSM_OBJ_POOL) && ev->op == RSM_EV_DELETE) {
 		/* these go by the user's own rmdir, which the kernel saw */
 		seen_forget(ev->path);
+		return;
+	}
+	if (ev->type == RSM_OBJ_REQUEST && (ev->op == RSM_EV_INSERT || ev->op == RSM_EV_DELETE) &&
+	    strncmp(ev->path, "requests/", 9) == 0) {
+		replay_request_entry(ev);
 		return;
 	}
 	if (top && (ev->op == RSM_EV_INSERT || ev->op == RSM_EV_DELETE))
@@ -548,14 +611,10 @@ static void replay_event(const struct rsm_event *ev)
 		else
 			check_file(ev->path, &n);
 	}
-	if (ev->type == RSM_OBJ_REQUEST) {
-		check_sessions("");
-		check_sessions("requests");
-	} else if (ev->type == RSM_OBJ_DRIVE) {
+	if (ev->type == RSM_OBJ_DRIVE)
 		check_sessions("mounts");
-	} else if (ev->type == RSM_OBJ_MEDIA) {
+	else if (ev->type == RSM_OBJ_MEDIA)
 		check_pool_media();
-	}
 }
 
 /* Takes the current state of the small, long-lived parts of the tree as the baseline
@@ -564,7 +623,6 @@ static void baseline(void)
 {
 	static const char *const tops[] = {"libraries", "drives", "media", "pools", "opreqs"};
 
-	check_dir("requests", false);
 	for (size_t t = 0; t < sizeof(tops) / sizeof(tops[0]); t++)
 		check_tree(tops[t]);
 }
