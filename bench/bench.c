@@ -2,6 +2,7 @@
  * tmpfs file), measured in the same run; started by bench/run, which mounts all three.
  *
  *   bench <rsmfs mount> <floorfs mount> <tmpfs dir>
+ *   BENCH_ONLY=throughput bench <rsmfs mount> - -   (the request throughput alone, to profile)
  *
  * Every figure is the median and the 99th percentile of many operations; a figure with a
  * target is shown as a ratio of its floor, because this machine is noisy.  Prints a table and

@@ -52,8 +52,8 @@ static void *checkpointer_main(void *arg)
 		}
 		c->due = false;
 		pthread_mutex_unlock(&c->lock);
-		int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-						   NULL);
+		int rc =
+		    sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 		if (rc != SQLITE_OK && rc != SQLITE_BUSY)
 			fprintf(stderr, "rsmfs: catalog checkpoint: %s\n", sqlite3_errmsg(c->db));
 		pthread_mutex_lock(&c->lock);

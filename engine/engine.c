@@ -14,9 +14,19 @@
 
 #include "internal.h"
 
+static double (*clock_source)(void); /* rsm_set_clock; NULL: CLOCK_MONOTONIC */
+
+void rsm_set_clock(double (*now)(void))
+{
+	clock_source = now;
+}
+
 double mono_now(void)
 {
 	struct timespec ts;
+
+	if (clock_source)
+		return clock_source();
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
@@ -282,6 +292,25 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+double rsm_run_timers(struct rsm_engine *eng)
+{
+	double next = -1;
+
+	engine_lock(eng);
+	while (eng->timers && eng->timers->when <= mono_now()) {
+		struct timer *t = eng->timers;
+		eng->timers = t->next;
+		t->fn(eng, t->arg);
+		free(t);
+		engine_unlock(eng); /* the replies and events of each timer, in order */
+		engine_lock(eng);
+	}
+	if (eng->timers)
+		next = eng->timers->when;
+	engine_unlock(eng);
+	return next;
+}
+
 /* ---- open / stop / close ---- */
 
 
@@ -367,11 +396,13 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 		goto fail;
 	if (!eng->db_readonly)
 		load_settle(eng);
-	if (pthread_create(&eng->worker, NULL, worker_main, eng) != 0) {
-		snprintf(err, errlen, "cannot start the engine thread");
-		goto fail;
+	if (!cfg->manual_timers) {
+		if (pthread_create(&eng->worker, NULL, worker_main, eng) != 0) {
+			snprintf(err, errlen, "cannot start the engine thread");
+			goto fail;
+		}
+		eng->worker_started = true;
 	}
-	eng->worker_started = true;
 	for (int i = 0; i < eng->nlibraries; i++)
 		scsi_library_start(eng, i);
 	engine_lock(eng);

@@ -116,6 +116,7 @@ struct library {
 	bool robot_busy;
 	struct job *robot_queue, *robot_queue_tail; /* jobs waiting for the robot */
 	uint64_t moves, mounts, failures;
+	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
 	double mount_secs_total, mount_secs_max;
 	struct scsi_library *scsi; /* the scsi backend's changer thread; NULL for a sim */
 	char *sim_written; /* sim: the changer record as last written, NULL when unknown */

@@ -248,6 +248,7 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 		out->ndrives = l->ndrives;
 		out->moves = l->moves;
 		out->mounts = l->mounts;
+		out->hits = l->hits;
 		out->failures = l->failures;
 		out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
 		out->mount_secs_max = l->mount_secs_max;

@@ -56,6 +56,9 @@ struct rsm_config {
 	int request_keep_max;
 	int busy_timeout_ms;      /* how long a catalog write waits for a lock */
 	int64_t database_max_size; /* bytes, 0 = unlimited */
+	/* A tool's engine (bench/replay): no worker thread; the tool fires the timers itself
+	 * with rsm_run_timers, on the clock it gave rsm_set_clock. */
+	bool manual_timers;
 	int nlibraries;
 	struct rsm_library_config libraries[32];
 };
@@ -73,6 +76,13 @@ void rsm_engine_stop(struct rsm_engine *eng);
 
 /* Stops (if needed) and frees everything. */
 void rsm_engine_close(struct rsm_engine *eng);
+
+/* For tools that replay work on a virtual clock: now() replaces CLOCK_MONOTONIC for every
+ * engine of the process (NULL puts it back).  Call before rsm_engine_open. */
+void rsm_set_clock(double (*now)(void));
+/* With manual_timers: fires every timer due by the clock, and returns when the next one is
+ * due (a negative value when none is set). */
+double rsm_run_timers(struct rsm_engine *eng);
 
 /* ---- sessions (OpenNtmsSession / CloseNtmsSession) ---- */
 
@@ -344,6 +354,7 @@ struct rsm_library_info {
 	char type[16], state[16], backend[16], changer[256], door[8];
 	int nslots, nports, ndrives;
 	uint64_t moves, mounts, failures;
+	uint64_t hits; /* mounts served by a medium already in a drive, since start */
 	double mount_secs_mean, mount_secs_max;
 };
 

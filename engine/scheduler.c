@@ -130,6 +130,7 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 			d->last_used = ++eng->lru_clock;
 			m->state = MEDIA_MOUNTED;
 			l->mounts++;
+			l->hits++;
 			r->drive = m->loc_addr;
 			r->started = wall_now();
 			save_and_emit(eng, d, m);
