@@ -251,15 +251,12 @@ rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 			 eng->cfg.database, version, SCHEMA_VERSION);
 		return ERROR_DATABASE_FAILURE;
 	}
-	if (!eng->db_readonly)
-		checkpointer_start(eng);
 	return ERROR_SUCCESS;
 }
 
 void catalog_close(struct rsm_engine *eng)
 {
 	catalog_batch_commit(eng);
-	checkpointer_stop(eng);
 	statements_free(eng);
 	if (eng->db)
 		sqlite3_close(eng->db);

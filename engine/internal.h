@@ -322,7 +322,6 @@ struct rsm_engine {
 	bool quit;     /* the worker must exit */
 	struct rsm_config cfg;
 	sqlite3 *db;
-	struct checkpointer *checkpointer; /* checkpoint.c */
 	bool batch_open; /* catalog_save_state's transaction is open (catalog_batch_commit) */
 #define STATEMENT_CACHE 32
 	const char *stmt_sql[STATEMENT_CACHE]; /* the catalog's prepared statements, by text */
@@ -487,8 +486,6 @@ rsm_err catalog_load(struct rsm_engine *eng);
 rsm_err catalog_begin(struct rsm_engine *eng);
 rsm_err catalog_commit(struct rsm_engine *eng);
 rsm_err catalog_batch_commit(struct rsm_engine *eng);
-void checkpointer_start(struct rsm_engine *eng);
-void checkpointer_stop(struct rsm_engine *eng);
 void catalog_rollback(struct rsm_engine *eng);
 rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l);
 rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d);

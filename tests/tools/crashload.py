@@ -34,8 +34,10 @@ import time
 
 MEDIA = ["T%05dL6" % i for i in range(1, 13)]
 FINAL = {"passed", "failed", "cancelled"}
-# x86-64 system calls a catalog commit spends its time in
-COMMIT_SYSCALLS = {1: "write", 18: "pwrite64", 74: "fsync", 75: "fdatasync"}
+# x86-64 system calls a catalog transaction spends its time in: its locks (fcntl on the
+# database and its -shm), the log's writes, the syncs of a checkpoint.  Commits are batched
+# and small, so a write alone is too brief to be caught from outside.
+COMMIT_SYSCALLS = {1: "write", 18: "pwrite64", 72: "fcntl", 74: "fsync", 75: "fdatasync"}
 # the sim changer's record of where cartridges are is written just before the catalog commits
 # the same move: in place with pwrite64 (a record of one page), or renamed into place with
 # rename(2) (x86-64: 82, renameat 264, renameat2 316)
