@@ -3,7 +3,6 @@
  *
  *   bench <rsmfs mount> <floorfs mount> <tmpfs dir>
  *   BENCH_ONLY=throughput bench <rsmfs mount> - -   (the request throughput alone, to profile)
- *   BENCH_ONLY=attr bench <rsmfs mount> - -         (attribute reads alone: bench/scale)
  *
  * Every figure is the median and the 99th percentile of many operations; a figure with a
  * target is shown as a ratio of its floor, because this machine is noisy.  Prints a table and
@@ -431,16 +430,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	rsm = argv[1], floor_mnt = argv[2], tmp = argv[3];
-	if (getenv("BENCH_ONLY") && strcmp(getenv("BENCH_ONLY"), "throughput") == 0) {
+	const char *only = getenv("BENCH_ONLY");
+	if (only && strcmp(only, "throughput") == 0) {
 		printf("%.0f cycles/s\n", cycles_per_second(8, 5.0));
-		return 0;
-	}
-	if (getenv("BENCH_ONLY") && strcmp(getenv("BENCH_ONLY"), "attr") == 0) {
-		/* median and p99 in microseconds of open/read/close and of pread */
-		path_of(a, sizeof(a), rsm, "drives/d0/state");
-		struct stat2 orc = time_open_read(a, n), pr = time_pread(a, n);
-		printf("%.1f %.1f %.1f %.1f\n", orc.median / 1e3, orc.p99 / 1e3, pr.median / 1e3,
-		       pr.p99 / 1e3);
 		return 0;
 	}
 	path_of(a, sizeof(a), rsm, "drives/d0/state");

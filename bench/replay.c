@@ -140,17 +140,23 @@ static int trace_from_history(struct trace *t, const char *db_path)
 	return t->n > 0 ? 0 : -1;
 }
 
-/* ---- the offline optimum: Belady's MIN with the drives as a cache of media ---- */
+/* ---- the sequence alone: Belady's MIN, and LRU and LFU for comparison ---- */
 
-/* On a miss with every drive full, the medium whose next request is furthest away leaves.
- * A miss costs a move in; an eviction a move out. */
-static struct outcome score_min(const struct trace *t, int drives)
+enum victim_rule {
+	VICTIM_MIN, /* the medium whose next request is furthest away (the offline optimum) */
+	VICTIM_LRU, /* the least recently used */
+	VICTIM_LFU, /* the one requested least often so far; ties go to the least recent */
+};
+
+/* The drives as a cache of media over the trace's order, no timing: a miss costs a move in,
+ * an eviction (on a miss with every drive full, the rule's victim) a move out. */
+static struct outcome score_sequence(const struct trace *t, int drives, enum victim_rule rule)
 {
-	int *next = malloc((size_t)t->n * sizeof(*next)),
+	int *next = malloc((size_t)t->n * sizeof(int)),
 	    *last = malloc((size_t)t->nmedia * sizeof(int));
-	int *in = malloc((size_t)drives * sizeof(int)),
-	    *in_next = malloc((size_t)drives * sizeof(int));
-	int used = 0;
+	int *in = malloc((size_t)drives * sizeof(int)), used = 0;
+	long *key = malloc((size_t)drives * sizeof(long)),
+	     *count = calloc((size_t)t->nmedia, sizeof(long));
 	struct outcome o = {0};
 
 	for (int m = 0; m < t->nmedia; m++)
@@ -159,43 +165,6 @@ static struct outcome score_min(const struct trace *t, int drives)
 		next[i] = last[t->medium[i]];
 		last[t->medium[i]] = i;
 	}
-	for (int i = 0; i < t->n; i++) {
-		int slot = -1;
-		for (int d = 0; d < used; d++)
-			if (in[d] == t->medium[i])
-				slot = d;
-		if (slot >= 0) {
-			o.hits++;
-		} else if (used < drives) {
-			slot = used++;
-			o.moves++;
-		} else {
-			slot = 0;
-			for (int d = 1; d < used; d++)
-				if (in_next[d] > in_next[slot])
-					slot = d;
-			o.moves += 2;
-		}
-		in[slot] = t->medium[i];
-		in_next[slot] = next[i];
-	}
-	free(next);
-	free(last);
-	free(in);
-	free(in_next);
-	return o;
-}
-
-/* Online policies scored on the sequence alone (no timing), for comparison: on a miss with
- * every drive full, the least recently used medium leaves (LRU), or the one mounted least
- * often so far (LFU; ties go to the least recent). */
-static struct outcome score_online(const struct trace *t, int drives, bool frequency)
-{
-	int *in = malloc((size_t)drives * sizeof(int)), used = 0;
-	long *stamp = malloc((size_t)drives * sizeof(long));
-	long *count = calloc((size_t)t->nmedia, sizeof(long));
-	struct outcome o = {0};
-
 	for (int i = 0; i < t->n; i++) {
 		int m = t->medium[i], slot = -1;
 		count[m]++;
@@ -208,20 +177,24 @@ static struct outcome score_online(const struct trace *t, int drives, bool frequ
 			slot = used++;
 			o.moves++;
 		} else {
+			/* the victim has the smallest key: MIN's key is minus the next use, LRU's
+			 * the last use, LFU's the count and then the last use */
 			slot = 0;
 			for (int d = 1; d < used; d++) {
 				long cd = count[in[d]], cs = count[in[slot]];
-				if (frequency ? (cd < cs || (cd == cs && stamp[d] < stamp[slot]))
-					      : stamp[d] < stamp[slot])
+				bool lower = key[d] < key[slot];
+				if (rule == VICTIM_LFU ? cd < cs || (cd == cs && lower) : lower)
 					slot = d;
 			}
 			o.moves += 2;
 		}
 		in[slot] = m;
-		stamp[slot] = i;
+		key[slot] = rule == VICTIM_MIN ? -(long)next[i] : i;
 	}
+	free(next);
+	free(last);
 	free(in);
-	free(stamp);
+	free(key);
 	free(count);
 	return o;
 }
@@ -512,10 +485,12 @@ int main(int argc, char **argv)
 	       "mean wait s", "p99 wait s");
 	printf("|------------------------------------|-------------|------------|--------------|"
 	       "--------------|\n");
-	struct outcome best = score_min(&t, p.drives);
+	struct outcome best = score_sequence(&t, p.drives, VICTIM_MIN);
 	print_row("Belady MIN (offline optimum)", best, false);
-	print_row("LRU on the sequence (no timing)", score_online(&t, p.drives, false), false);
-	print_row("LFU on the sequence (no timing)", score_online(&t, p.drives, true), false);
+	print_row("LRU on the sequence (no timing)", score_sequence(&t, p.drives, VICTIM_LRU),
+		  false);
+	print_row("LFU on the sequence (no timing)", score_sequence(&t, p.drives, VICTIM_LFU),
+		  false);
 	struct outcome fifo = score_engine(&t, &p, false);
 	print_row("FIFO, immediate dismount", fifo, true);
 	struct outcome ours = score_engine(&t, &p, true);

@@ -78,31 +78,27 @@ static rsm_err sql_error(int rc)
 
 /* The prepared statement for sql, from the engine's cache: every statement the catalog runs
  * is a string literal, so its address names it, and preparing (parsing and planning) cost
- * more than running most of them.  NULL with *rc set when it cannot be prepared. */
-static bool statement_cached(struct rsm_engine *eng, sqlite3_stmt *st)
-{
-	for (int i = 0; i < STATEMENT_CACHE; i++)
-		if (eng->stmt[i] == st)
-			return true;
-	return false;
-}
-
-static sqlite3_stmt *statement_for(struct rsm_engine *eng, const char *sql, int *rc)
+ * more than running most of them.  *cached says whether it stays in the cache (else the
+ * caller finalizes it: the cache is full).  NULL with *rc set when it cannot be prepared. */
+static sqlite3_stmt *statement_for(struct rsm_engine *eng, const char *sql, int *rc, bool *cached)
 {
 	int free_slot = -1;
 
 	for (int i = 0; i < STATEMENT_CACHE; i++) {
-		if (eng->stmt_sql[i] == sql)
+		if (eng->stmt_sql[i] == sql) {
+			*cached = true;
 			return eng->stmt[i];
+		}
 		if (!eng->stmt_sql[i] && free_slot < 0)
 			free_slot = i;
 	}
 	sqlite3_stmt *st = NULL;
-	*rc = sqlite3_prepare_v3(eng->db, sql, -1,
-				 free_slot >= 0 ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
+	*cached = free_slot >= 0;
+	*rc = sqlite3_prepare_v3(eng->db, sql, -1, *cached ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+				 NULL);
 	if (*rc != SQLITE_OK)
 		return NULL;
-	if (free_slot >= 0) {
+	if (*cached) {
 		eng->stmt_sql[free_slot] = sql;
 		eng->stmt[free_slot] = st;
 	}
@@ -126,10 +122,11 @@ static rsm_err exec_args(struct rsm_engine *eng, const char *sql, const char *ty
 	sqlite3_stmt *st;
 	va_list ap;
 	int rc = SQLITE_OK;
+	bool cached;
 
 	if (!eng->db)
 		return ERROR_DATABASE_FAILURE;
-	if (!(st = statement_for(eng, sql, &rc)))
+	if (!(st = statement_for(eng, sql, &rc, &cached)))
 		return sql_error(rc);
 	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
@@ -146,7 +143,7 @@ static rsm_err exec_args(struct rsm_engine *eng, const char *sql, const char *ty
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	if (!statement_cached(eng, st))
+	if (!cached)
 		sqlite3_finalize(st);
 	return sql_error(rc);
 }

@@ -241,6 +241,16 @@ static void purge_timer(struct rsm_engine *eng, void *arg)
 		timer_add(eng, 60, purge_timer, NULL);
 }
 
+/* Takes the first timer off the list and runs it (under the lock). */
+static void timer_fire_first(struct rsm_engine *eng)
+{
+	struct timer *t = eng->timers;
+
+	eng->timers = t->next;
+	t->fn(eng, t->arg);
+	free(t);
+}
+
 /* Due timers fired in one hold of the lock (and so one catalog commit): enough to carry a
  * zero-time mount through all its phases at once, few enough that nobody waits long. */
 #define TIMER_BURST 8
@@ -249,7 +259,6 @@ static void purge_timer(struct rsm_engine *eng, void *arg)
 static void *worker_main(void *arg)
 {
 	struct rsm_engine *eng = arg;
-
 	int burst = 0;
 
 	engine_lock(eng);
@@ -258,9 +267,7 @@ static void *worker_main(void *arg)
 		double now = mono_now();
 
 		if (t && t->when <= now && burst < TIMER_BURST) {
-			eng->timers = t->next;
-			t->fn(eng, t->arg);
-			free(t);
+			timer_fire_first(eng);
 			burst++;
 			continue;
 		}
@@ -298,10 +305,7 @@ double rsm_run_timers(struct rsm_engine *eng)
 
 	engine_lock(eng);
 	while (eng->timers && eng->timers->when <= mono_now()) {
-		struct timer *t = eng->timers;
-		eng->timers = t->next;
-		t->fn(eng, t->arg);
-		free(t);
+		timer_fire_first(eng);
 		engine_unlock(eng); /* the replies and events of each timer, in order */
 		engine_lock(eng);
 	}

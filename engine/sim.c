@@ -122,12 +122,12 @@ static int record_by_rename(const char *path, const char *text, size_t len)
 void sim_record(struct rsm_engine *eng, int li)
 {
 	char path[4200];
-	struct library *l = &eng->libraries[li < 0 ? 0 : li];
 	size_t len = 0;
 	char *text;
 
 	if (!is_sim(eng, li) || eng->db_readonly || !(text = sim_render(eng, li, &len)))
 		return;
+	struct library *l = &eng->libraries[li];
 	if (l->sim_written && len == l->sim_written_len && memcmp(text, l->sim_written, len) == 0) {
 		free(text);
 		return;

@@ -110,34 +110,40 @@ static int seen_update(const char *path, char *text, bool dir)
 	return changed;
 }
 
-/* Forgets what was seen of path itself (not what is under it): the next look is a baseline. */
-static void seen_drop(const char *path)
+/* Takes path's entry out of the cache and returns it (NULL when it has none). */
+static struct seen *seen_unlink(const char *path)
 {
 	struct seen **pp = &rp.cache[hash(path)];
 
 	while (*pp && strcmp((*pp)->path, path) != 0)
 		pp = &(*pp)->next;
 	struct seen *s = *pp;
-	if (!s)
-		return;
-	*pp = s->next;
-	free(s->path);
-	free(s->text);
-	free(s);
+	if (s)
+		*pp = s->next;
+	return s;
+}
+
+static void seen_free(struct seen *s)
+{
+	if (s) {
+		free(s->path);
+		free(s->text);
+		free(s);
+	}
+}
+
+/* Forgets what was seen of path itself (not what is under it): the next look is a baseline. */
+static void seen_drop(const char *path)
+{
+	seen_free(seen_unlink(path));
 }
 
 /* Forgets path and, through its cached listing, everything under it. */
 static void seen_forget(const char *path)
 {
-	struct seen **pp = &rp.cache[hash(path)];
+	struct seen *s = seen_unlink(path);
 
-	while (*pp && strcmp((*pp)->path, path) != 0)
-		pp = &(*pp)->next;
-	struct seen *s = *pp;
-	if (!s)
-		return;
-	*pp = s->next;
-	if (s->dir) {
+	if (s && s->dir) {
 		char child[600], *save = NULL;
 		for (char *line = strtok_r(s->text, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -145,9 +151,7 @@ static void seen_forget(const char *path)
 			seen_forget(child);
 		}
 	}
-	free(s->path);
-	free(s->text);
-	free(s);
+	seen_free(s);
 }
 
 /* ---- the thread's own calls, recognised by the file system ---- */
