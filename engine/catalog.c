@@ -432,6 +432,20 @@ rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct me
 	return e;
 }
 
+/* Joins the transaction of the burst of work under way (see catalog_save_state), opening it
+ * if need be; inside a caller's own transaction (catalog_begin), that one. */
+rsm_err catalog_batch_begin(struct rsm_engine *eng)
+{
+	rsm_err e = ERROR_SUCCESS;
+	bool in_callers = eng->db && !sqlite3_get_autocommit(eng->db); /* inside catalog_begin */
+
+	if (!eng->batch_open && !in_callers) {
+		e = catalog_begin(eng);
+		eng->batch_open = e == ERROR_SUCCESS;
+	}
+	return e;
+}
+
 /* Saves a drive, a medium and a request together: one state transition of a job.  The
  * transitions made while the engine lock is held go into one transaction, which
  * catalog_batch_commit ends before the lock is released and before anyone is told of them
@@ -442,13 +456,8 @@ rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct me
 rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			   struct request *r)
 {
-	rsm_err e = ERROR_SUCCESS;
-	bool in_callers = eng->db && !sqlite3_get_autocommit(eng->db); /* inside catalog_begin */
+	rsm_err e = catalog_batch_begin(eng);
 
-	if (!eng->batch_open && !in_callers) {
-		e = catalog_begin(eng);
-		eng->batch_open = e == ERROR_SUCCESS;
-	}
 	if (e == ERROR_SUCCESS)
 		e = catalog_save_state_in(eng, d, m, r);
 	if (e != ERROR_SUCCESS)

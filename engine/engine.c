@@ -170,6 +170,7 @@ void defer_observe(struct rsm_engine *eng, const struct rsm_event *ev)
 /* Releases the lock, then runs what was deferred under it, in order. */
 void engine_unlock(struct rsm_engine *eng)
 {
+	requests_trim(eng);
 	catalog_batch_commit(eng); /* nobody hears of a change before the catalog holds it */
 	while (eng->ndeferred) {
 		size_t n = eng->ndeferred;
@@ -488,6 +489,9 @@ void rsm_engine_close(struct rsm_engine *eng)
 	free(eng->libraries);
 	free(eng->drives);
 	free(eng->media);
+	name_index_free(&eng->drive_names);
+	name_index_free(&eng->media_names);
+	name_index_free(&eng->media_barcodes);
 	free(eng->pools);
 	free(eng->requests);
 	free(eng->sessions);

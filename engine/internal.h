@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
+#include "name_index.h"
 #include "rsm.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -178,6 +179,14 @@ struct pool {
 	mode_t mode;
 };
 
+/* The two lists a request can be on: queued and waiting ones (what the scheduler looks at),
+ * and finished ones in the order they finished (what the retention drops first). */
+enum request_list { LIST_NONE, LIST_PENDING, LIST_FINISHED, LIST_DROPPED };
+struct request_queue {
+	struct request *head, *tail;
+	size_t count;
+};
+
 struct request {
 	uint64_t number;
 	char guid[RSM_GUID_LEN + 1];
@@ -207,6 +216,9 @@ struct request {
 	bool opreq_satisfied;
 	int pool;		       /* allocate: the pool; NO_INDEX otherwise */
 	char result[RSM_NAME_MAX + 8]; /* allocate: "<medium>/<side>" */
+	/* its place on the engine's pending or finished list (history.c) */
+	enum request_list list;
+	struct request *list_prev, *list_next;
 };
 
 struct opreq {
@@ -334,10 +346,13 @@ struct rsm_engine {
 	int ndrives;
 	struct medium *media;
 	int nmedia;
+	/* drive_find, medium_find, medium_by_barcode */
+	struct name_index drive_names, media_names, media_barcodes;
 	struct pool *pools;
 	int npools;
 	struct request **requests; /* ascending by number */
 	size_t nrequests, requests_cap;
+	struct request_queue pending, finished; /* history.c */
 	uint64_t next_request;
 	struct opreq **opreqs; /* ascending by number */
 	size_t nopreqs, opreqs_cap;
@@ -418,7 +433,14 @@ void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state
 		       rsm_err error);
 void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state, rsm_err error,
 		    const char *detail);
+
+/* history.c */
+bool request_finished(const struct request *r);
+/* Moves r to the list its state calls for (after every change of state). */
+void request_track(struct rsm_engine *eng, struct request *r);
+void requests_loaded(struct rsm_engine *eng);
 void requests_purge(struct rsm_engine *eng);
+void requests_trim(struct rsm_engine *eng);
 
 /* jobs.c: work in flight */
 void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m);
@@ -485,6 +507,7 @@ void catalog_close(struct rsm_engine *eng);
 rsm_err catalog_load(struct rsm_engine *eng);
 rsm_err catalog_begin(struct rsm_engine *eng);
 rsm_err catalog_commit(struct rsm_engine *eng);
+rsm_err catalog_batch_begin(struct rsm_engine *eng);
 rsm_err catalog_batch_commit(struct rsm_engine *eng);
 void catalog_rollback(struct rsm_engine *eng);
 rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l);

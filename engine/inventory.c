@@ -2,17 +2,18 @@
  * cartridges (sim.c) or a real changer's READ ELEMENT STATUS (scsi_library.c) becomes a place
  * for every medium, and the catalog follows.  Media a job is moving are left to that job.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
+/* The first medium with that barcode (an inventory looks up every element it reads). */
 int medium_by_barcode(struct rsm_engine *eng, const char *barcode)
 {
-	for (int i = 0; barcode[0] && i < eng->nmedia; i++)
-		if (strcmp(eng->media[i].barcode, barcode) == 0)
-			return i;
-	return NO_INDEX;
+	struct name_array a = {eng->media, sizeof(*eng->media), offsetof(struct medium, barcode),
+			       eng->nmedia};
+	return barcode[0] ? name_index_find(&eng->media_barcodes, a, barcode) : NO_INDEX;
 }
 
 /* Takes a medium out of the occupancy tables it was in. */

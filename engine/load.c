@@ -159,11 +159,44 @@ static int load_media(struct rsm_engine *eng)
 	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
+/* The finished requests past the request_keep_max that finished last, which the purge would
+ * drop at once: a catalog that grew while nothing purged it (an old version, a long stop) is trimmed
+ * before it is read, so start-up time and memory follow the retention, not the history. */
+#define UNFINISHED "state IN ('queued','waiting','inprocess')"
+#define KEPT_FINISHED                                                                              \
+	"number IN (SELECT number FROM requests WHERE NOT " UNFINISHED                             \
+	" ORDER BY finished DESC, number DESC LIMIT ?)"
+
+static int drop_excess_history(struct rsm_engine *eng)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (eng->db_readonly)
+		return 0;
+	if (sqlite3_prepare_v2(eng->db,
+			       "DELETE FROM requests WHERE NOT " UNFINISHED " AND NOT " KEPT_FINISHED,
+			       -1, &st, NULL))
+		return -1;
+	sqlite3_bind_int(st, 1, eng->cfg.request_keep_max);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int load_requests(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(eng->db, "SELECT * FROM requests ORDER BY number", -1, &st, NULL))
+
+	if (drop_excess_history(eng))
 		return -1;
+	/* read-only, the excess stays in the file but not in memory */
+	if (sqlite3_prepare_v2(eng->db,
+			       "SELECT * FROM requests WHERE " UNFINISHED " OR " KEPT_FINISHED
+			       " ORDER BY number",
+			       -1, &st, NULL))
+		return -1;
+	sqlite3_bind_int(st, 1, eng->cfg.request_keep_max);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct request *r = calloc(1, sizeof(*r));
 		if (!r)
@@ -329,6 +362,7 @@ void load_settle(struct rsm_engine *eng)
 		if (reached)
 			r->error_detail[0] = '\0';
 		r->finished = wall_now();
+		request_track(eng, r);
 		catalog_save_request(eng, r);
 	}
 	/* no session survives: what was mounted is dismountable, nothing is in motion */
@@ -380,9 +414,9 @@ rsm_err catalog_load(struct rsm_engine *eng)
 		return ERROR_DATABASE_FAILURE;
 	link_locations(eng);
 	link_drives(eng);
-	if (eng->db_readonly)
-		return ERROR_SUCCESS;
-	return settle_previous_run(eng);
+	rsm_err e = eng->db_readonly ? ERROR_SUCCESS : settle_previous_run(eng);
+	requests_loaded(eng);
+	return e;
 }
 
 /* ---- creation of configured libraries ---- */

@@ -1,5 +1,6 @@
 /* model.c - names of states, lookups by name and handle, and the information snapshots
  * (GetNtmsObjectInformation) that the front end renders. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +32,20 @@ int library_find(struct rsm_engine *eng, const char *name)
 	return NO_INDEX;
 }
 
+/* Drives and media are hashed by name (a library can hold 100,000 cartridges); libraries
+ * and pools are few. */
 int drive_find(struct rsm_engine *eng, const char *name)
 {
-	for (int i = 0; name && i < eng->ndrives; i++)
-		if (strcmp(eng->drives[i].name, name) == 0)
-			return i;
-	return NO_INDEX;
+	struct name_array a = {eng->drives, sizeof(*eng->drives), offsetof(struct drive, name),
+			       eng->ndrives};
+	return name_index_find(&eng->drive_names, a, name);
 }
 
 int medium_find(struct rsm_engine *eng, const char *name)
 {
-	for (int i = 0; name && i < eng->nmedia; i++)
-		if (strcmp(eng->media[i].name, name) == 0)
-			return i;
-	return NO_INDEX;
+	struct name_array a = {eng->media, sizeof(*eng->media), offsetof(struct medium, name),
+			       eng->nmedia};
+	return name_index_find(&eng->media_names, a, name);
 }
 
 int pool_find(struct rsm_engine *eng, const char *name)

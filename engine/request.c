@@ -1,5 +1,5 @@
 /* request.c - library requests: creation (committed before anyone sees them), state changes,
- * completion, and the purge of finished requests past their retention. */
+ * completion (history.c keeps the lists and the retention). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +61,7 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	}
 	eng->next_request++;
 	eng->requests[eng->nrequests++] = r;
+	request_track(eng, r);
 	if (spec->session >= 0)
 		eng->sessions[spec->session].last_request = r->number;
 	emit_request(eng, r, RSM_EV_INSERT);
@@ -88,6 +89,7 @@ void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state
 		return;
 	r->state = state;
 	r->error = error;
+	request_track(eng, r);
 	if (state == REQ_INPROCESS) {
 		r->started = wall_now();
 		r->started_mono = mono_now();
@@ -102,6 +104,7 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 {
 	r->state = state;
 	r->error = error;
+	request_track(eng, r);
 	r->finished = wall_now();
 	if (!r->started && state == REQ_PASSED)
 		r->started = r->finished;
@@ -121,39 +124,4 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 		defer_done(eng, r->done, r->done_ctx, error, r->number, what);
 		r->done = NULL;
 	}
-}
-
-static bool request_finished(const struct request *r)
-{
-	return r->state == REQ_PASSED || r->state == REQ_FAILED || r->state == REQ_CANCELLED ||
-	       r->state == REQ_STOPPED || r->state == REQ_INVALID;
-}
-
-/* Drops finished requests older than the retention, and the oldest finished ones past the
- * maximum count, from memory and the catalog. */
-void requests_purge(struct rsm_engine *eng)
-{
-	int64_t cutoff = wall_now() - eng->cfg.request_retention_s;
-	size_t finished = 0, keep = 0;
-
-	for (size_t i = 0; i < eng->nrequests; i++)
-		finished += request_finished(eng->requests[i]);
-	if (catalog_begin(eng) != ERROR_SUCCESS)
-		return;
-	for (size_t i = 0; i < eng->nrequests; i++) {
-		struct request *r = eng->requests[i];
-		bool old = request_finished(r) &&
-			   (r->finished < cutoff ||
-			    finished > (size_t)eng->cfg.request_keep_max);
-		if (old && catalog_delete_request(eng, r->number) == ERROR_SUCCESS) {
-			finished--;
-			emit_request(eng, r, RSM_EV_DELETE);
-			free(r);
-			continue;
-		}
-		eng->requests[keep++] = r;
-	}
-	eng->nrequests = keep;
-	opreqs_purge(eng);
-	catalog_commit(eng);
 }

@@ -441,14 +441,11 @@ void schedule(struct rsm_engine *eng)
 
 	if (eng->stopping)
 		return;
-	pending = malloc(sizeof(*pending) * (eng->nrequests ? eng->nrequests : 1));
+	pending = malloc(sizeof(*pending) * (eng->pending.count ? eng->pending.count : 1));
 	if (!pending)
 		return;
-	for (size_t i = 0; i < eng->nrequests; i++) {
-		struct request *r = eng->requests[i];
-		if (r->state == REQ_QUEUED || r->state == REQ_WAITING)
-			pending[n++] = r;
-	}
+	for (struct request *r = eng->pending.head; r; r = r->list_next)
+		pending[n++] = r;
 	qsort(pending, n, sizeof(*pending), pending_order);
 	for (size_t i = 0; i < n; i++) {
 		struct request *r = pending[i];
