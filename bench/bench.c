@@ -3,6 +3,8 @@
  *
  *   bench <rsmfs mount> <floorfs mount> <tmpfs dir>
  *   BENCH_ONLY=throughput bench <rsmfs mount> - -   (the request throughput alone, to profile)
+ *   BENCH_ONLY=attr bench <rsmfs mount> <file in it> -   (open/read/close and pread of one
+ *       file: median and p99 of each, in microseconds; bench/scale compares two libraries)
  *
  * Every figure is the median and the 99th percentile of many operations; a figure with a
  * target is shown as a ratio of its floor, because this machine is noisy.  Prints a table and
@@ -433,6 +435,13 @@ int main(int argc, char **argv)
 	const char *only = getenv("BENCH_ONLY");
 	if (only && strcmp(only, "throughput") == 0) {
 		printf("%.0f cycles/s\n", cycles_per_second(8, 5.0));
+		return 0;
+	}
+	if (only && strcmp(only, "attr") == 0) {
+		path_of(a, sizeof(a), rsm, floor_mnt);
+		struct stat2 o = time_open_read(a, n), p = time_pread(a, n);
+		printf("%.1f %.1f %.1f %.1f\n", o.median / 1e3, o.p99 / 1e3, p.median / 1e3,
+		       p.p99 / 1e3);
 		return 0;
 	}
 	path_of(a, sizeof(a), rsm, "drives/d0/state");

@@ -95,12 +95,28 @@ void requests_loaded(struct rsm_engine *eng)
 	free(done);
 }
 
+/* Where request r is in eng->requests (ascending by number), by binary search. */
+static size_t request_index(struct rsm_engine *eng, const struct request *r)
+{
+	size_t lo = 0, hi = eng->nrequests;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (eng->requests[mid]->number < r->number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Drops finished requests, earliest finished first, while more than request_keep_max are
- * kept or the earliest finished before cutoff: their rows inside the caller's transaction,
- * a delete event each, then one pass closes the gaps in eng->requests. */
+ * kept or the earliest finished before cutoff: the row inside the caller's transaction, a
+ * delete event, and the pointer out of eng->requests.  Finding it by binary search and moving
+ * the pointers after it touches no other request: a pass over all of them cost a cache miss
+ * per kept request, every time one was dropped. */
 static void requests_drop(struct rsm_engine *eng, int64_t cutoff)
 {
-	size_t dropped = 0, keep = 0;
 	struct request *r;
 
 	while ((r = eng->finished.head) &&
@@ -109,18 +125,14 @@ static void requests_drop(struct rsm_engine *eng, int64_t cutoff)
 			break;
 		emit_request(eng, r, RSM_EV_DELETE);
 		queue_unlink(&eng->finished, r);
-		r->list = LIST_DROPPED; /* for the pass below */
-		dropped++;
+		size_t i = request_index(eng, r);
+		if (i == eng->nrequests || eng->requests[i] != r)
+			continue; /* cannot be: every request is in the array */
+		memmove(&eng->requests[i], &eng->requests[i + 1],
+			(eng->nrequests - i - 1) * sizeof(*eng->requests));
+		eng->nrequests--;
+		free(r);
 	}
-	if (!dropped)
-		return;
-	for (size_t i = 0; i < eng->nrequests; i++) {
-		if (eng->requests[i]->list == LIST_DROPPED)
-			free(eng->requests[i]);
-		else
-			eng->requests[keep++] = eng->requests[i];
-	}
-	eng->nrequests = keep;
 }
 
 /* Drops finished requests older than the retention, and the earliest finished ones past the

@@ -181,7 +181,7 @@ struct pool {
 
 /* The two lists a request can be on: queued and waiting ones (what the scheduler looks at),
  * and finished ones in the order they finished (what the retention drops first). */
-enum request_list { LIST_NONE, LIST_PENDING, LIST_FINISHED, LIST_DROPPED };
+enum request_list { LIST_NONE, LIST_PENDING, LIST_FINISHED };
 struct request_queue {
 	struct request *head, *tail;
 	size_t count;

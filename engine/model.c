@@ -224,6 +224,16 @@ rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 
 /* ---- snapshots ---- */
 
+/* Copies text into a snapshot's field, cut to fit: what snprintf(dst, len, "%s", src) does,
+ * without parsing a format for each of the fields every attribute read fills. */
+static void text_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = strnlen(src, len - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out)
 {
 	rsm_err e = ERROR_INVALID_LIBRARY;
@@ -233,17 +243,17 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 	if (li >= 0) {
 		struct library *l = &eng->libraries[li];
 		memset(out, 0, sizeof(*out));
-		snprintf(out->name, sizeof(out->name), "%s", l->name);
-		snprintf(out->guid, sizeof(out->guid), "%s", l->guid);
-		snprintf(out->type, sizeof(out->type), "%s", l->present ? l->type : "offline");
-		snprintf(out->state, sizeof(out->state), "%s",
-			 !l->present || !l->reachable ? "offline"
-			 : !l->enabled		       ? "disabled"
-			 : l->inventorying	       ? "inventorying"
+		text_copy(out->name, sizeof(out->name), l->name);
+		text_copy(out->guid, sizeof(out->guid), l->guid);
+		text_copy(out->type, sizeof(out->type), l->present ? l->type : "offline");
+		text_copy(out->state, sizeof(out->state),
+			  !l->present || !l->reachable ? "offline"
+			  : !l->enabled		       ? "disabled"
+			  : l->inventorying	       ? "inventorying"
 						       : "online");
-		snprintf(out->backend, sizeof(out->backend), "%s", l->backend);
-		snprintf(out->changer, sizeof(out->changer), "%s", l->changer);
-		snprintf(out->door, sizeof(out->door), "%s", l->door);
+		text_copy(out->backend, sizeof(out->backend), l->backend);
+		text_copy(out->changer, sizeof(out->changer), l->changer);
+		text_copy(out->door, sizeof(out->door), l->door);
 		out->nslots = l->nslots;
 		out->nports = l->nports;
 		out->ndrives = l->ndrives;
@@ -268,25 +278,25 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 	if (di >= 0) {
 		struct drive *d = &eng->drives[di];
 		memset(out, 0, sizeof(*out));
-		snprintf(out->name, sizeof(out->name), "%s", d->name);
-		snprintf(out->guid, sizeof(out->guid), "%s", d->guid);
-		snprintf(out->library, sizeof(out->library), "%s", eng->libraries[d->library].name);
-		snprintf(out->state, sizeof(out->state), "%s", drive_state_names[d->state]);
+		text_copy(out->name, sizeof(out->name), d->name);
+		text_copy(out->guid, sizeof(out->guid), d->guid);
+		text_copy(out->library, sizeof(out->library), eng->libraries[d->library].name);
+		text_copy(out->state, sizeof(out->state), drive_state_names[d->state]);
 		if (d->medium >= 0) {
 			struct medium *m = &eng->media[d->medium];
-			snprintf(out->medium, sizeof(out->medium), "%s", m->name);
+			text_copy(out->medium, sizeof(out->medium), m->name);
 			if (!eng->libraries[d->library].scsi)
 				sim_image_path(eng, m, out->device, sizeof(out->device));
 		}
 		if (eng->libraries[d->library].scsi)
-			snprintf(out->device, sizeof(out->device), "%s", d->device);
+			text_copy(out->device, sizeof(out->device), d->device);
 		if (d->session >= 0)
-			snprintf(out->session, sizeof(out->session), "%s",
-				 eng->sessions[d->session].name);
+			text_copy(out->session, sizeof(out->session),
+				  eng->sessions[d->session].name);
 		out->mounts = d->mounts;
 		out->cleanings = d->cleanings;
 		out->errors = d->errors;
-		snprintf(out->last_cleaned, sizeof(out->last_cleaned), "%s", d->last_cleaned);
+		text_copy(out->last_cleaned, sizeof(out->last_cleaned), d->last_cleaned);
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);
@@ -302,25 +312,24 @@ rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_med
 	if (mi >= 0) {
 		struct medium *m = &eng->media[mi];
 		memset(out, 0, sizeof(*out));
-		snprintf(out->name, sizeof(out->name), "%s", m->name);
-		snprintf(out->guid, sizeof(out->guid), "%s", m->guid);
-		snprintf(out->barcode, sizeof(out->barcode), "%s", m->barcode);
-		snprintf(out->type, sizeof(out->type), "%s", m->type);
-		snprintf(out->state, sizeof(out->state), "%s",
-			 m->enabled ? media_state_names[m->state] : "disabled");
+		text_copy(out->name, sizeof(out->name), m->name);
+		text_copy(out->guid, sizeof(out->guid), m->guid);
+		text_copy(out->barcode, sizeof(out->barcode), m->barcode);
+		text_copy(out->type, sizeof(out->type), m->type);
+		text_copy(out->state, sizeof(out->state),
+			  m->enabled ? media_state_names[m->state] : "disabled");
 		medium_location_text(eng, m, out->location, sizeof(out->location));
-		snprintf(out->library, sizeof(out->library), "%s", eng->libraries[m->library].name);
-		snprintf(out->pool, sizeof(out->pool), "%s", eng->pools[m->pool].name);
+		text_copy(out->library, sizeof(out->library), eng->libraries[m->library].name);
+		text_copy(out->pool, sizeof(out->pool), eng->pools[m->pool].name);
 		if (m->loc == LOC_DRIVE)
-			snprintf(out->drive, sizeof(out->drive), "%s", eng->drives[m->loc_addr].name);
+			text_copy(out->drive, sizeof(out->drive), eng->drives[m->loc_addr].name);
 		out->nsides = m->nsides;
 		for (int s = 0; s < m->nsides; s++) {
-			snprintf(out->sides[s].guid, sizeof(out->sides[s].guid), "%s",
-				 m->sides[s].guid);
-			snprintf(out->sides[s].state, sizeof(out->sides[s].state), "%s",
-				 side_state_names[m->sides[s].state]);
-			snprintf(out->sides[s].owner, sizeof(out->sides[s].owner), "%s",
-				 m->sides[s].owner);
+			text_copy(out->sides[s].guid, sizeof(out->sides[s].guid), m->sides[s].guid);
+			text_copy(out->sides[s].state, sizeof(out->sides[s].state),
+				  side_state_names[m->sides[s].state]);
+			text_copy(out->sides[s].owner, sizeof(out->sides[s].owner),
+				  m->sides[s].owner);
 		}
 		e = ERROR_SUCCESS;
 	}
@@ -337,10 +346,10 @@ rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_
 	if (pi >= 0) {
 		struct pool *p = &eng->pools[pi];
 		memset(out, 0, sizeof(*out));
-		snprintf(out->name, sizeof(out->name), "%s", p->name);
-		snprintf(out->guid, sizeof(out->guid), "%s", p->guid);
-		snprintf(out->type, sizeof(out->type), "%s", p->type);
-		snprintf(out->media_type, sizeof(out->media_type), "%s", p->media_type);
+		text_copy(out->name, sizeof(out->name), p->name);
+		text_copy(out->guid, sizeof(out->guid), p->guid);
+		text_copy(out->type, sizeof(out->type), p->type);
+		text_copy(out->media_type, sizeof(out->media_type), p->media_type);
 		out->draw = p->draw;
 		out->ret = p->ret;
 		out->uid = p->uid;
@@ -361,23 +370,23 @@ rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_req
 	if (r) {
 		memset(out, 0, sizeof(*out));
 		out->number = r->number;
-		snprintf(out->guid, sizeof(out->guid), "%s", r->guid);
-		snprintf(out->operation, sizeof(out->operation), "%s", req_op_names[r->op]);
-		snprintf(out->state, sizeof(out->state), "%s", req_state_names[r->state]);
-		snprintf(out->session, sizeof(out->session), "%s", r->session_name);
+		text_copy(out->guid, sizeof(out->guid), r->guid);
+		text_copy(out->operation, sizeof(out->operation), req_op_names[r->op]);
+		text_copy(out->state, sizeof(out->state), req_state_names[r->state]);
+		text_copy(out->session, sizeof(out->session), r->session_name);
 		if (r->medium >= 0)
-			snprintf(out->medium, sizeof(out->medium), "%s", eng->media[r->medium].name);
+			text_copy(out->medium, sizeof(out->medium), eng->media[r->medium].name);
 		if (r->drive >= 0)
-			snprintf(out->drive, sizeof(out->drive), "%s", eng->drives[r->drive].name);
+			text_copy(out->drive, sizeof(out->drive), eng->drives[r->drive].name);
 		if (r->library >= 0)
-			snprintf(out->library, sizeof(out->library), "%s",
-				 eng->libraries[r->library].name);
+			text_copy(out->library, sizeof(out->library),
+				  eng->libraries[r->library].name);
 		out->priority = r->priority;
 		rsm_format_time(r->submitted, out->submitted, sizeof(out->submitted));
 		rsm_format_time(r->started, out->started, sizeof(out->started));
 		rsm_format_time(r->finished, out->finished, sizeof(out->finished));
 		out->error = r->error;
-		snprintf(out->error_detail, sizeof(out->error_detail), "%s", r->error_detail);
+		text_copy(out->error_detail, sizeof(out->error_detail), r->error_detail);
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);
@@ -394,12 +403,12 @@ rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_se
 		if (!s->used || strcmp(s->name, name) != 0)
 			continue;
 		memset(out, 0, sizeof(*out));
-		snprintf(out->name, sizeof(out->name), "%s", s->name);
-		snprintf(out->guid, sizeof(out->guid), "%s", s->guid);
-		snprintf(out->application, sizeof(out->application), "%s", s->application);
+		text_copy(out->name, sizeof(out->name), s->name);
+		text_copy(out->guid, sizeof(out->guid), s->guid);
+		text_copy(out->application, sizeof(out->application), s->application);
 		out->uid = s->uid;
 		rsm_format_time(s->created, out->created, sizeof(out->created));
-		snprintf(out->error, sizeof(out->error), "%s", s->error);
+		text_copy(out->error, sizeof(out->error), s->error);
 		out->last_request = s->last_request;
 		e = ERROR_SUCCESS;
 		break;
@@ -441,7 +450,8 @@ rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct r
 	engine_lock(eng);
 	for (int i = 0; !rc && i < eng->ndrives; i++) {
 		struct drive *d = &eng->drives[i];
-		if (d->session < 0 || d->medium < 0 || strcmp(eng->sessions[d->session].name, session))
+		if (d->session < 0 || d->medium < 0 ||
+		    strcmp(eng->sessions[d->session].name, session))
 			continue;
 		rc = names_add(media, eng->media[d->medium].name);
 		if (!rc)

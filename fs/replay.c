@@ -25,14 +25,15 @@
 #include "fs.h"
 #include "tree.h"
 
-#define CACHE_BUCKETS 4096
+#define CACHE_MIN_BUCKETS 4096
 
 /* The last rendering of a path: file contents, or a directory's entries, one per line. */
 struct seen {
-	char *path;
 	char *text;
 	bool dir; /* text lists the directory's entries */
+	unsigned hash;
 	struct seen *next;
+	char path[]; /* one allocation: a site can have a million attribute files */
 };
 
 struct queued_event {
@@ -55,7 +56,8 @@ static struct {
 	pid_t hands; /* the child that makes the calls */
 	int cmd_fd, ack_fd;
 	struct queued_event *head, *tail;
-	struct seen *cache[CACHE_BUCKETS];
+	struct seen **cache; /* chained, grown to keep chains short */
+	size_t buckets, cached;
 	pthread_mutex_t pending_lock;
 	struct pending_op pending;
 	pthread_mutex_t polled_lock;
@@ -74,15 +76,46 @@ static unsigned hash(const char *s)
 	unsigned h = 5381;
 	while (*s)
 		h = h * 33 + (unsigned char)*s++;
-	return h % CACHE_BUCKETS;
+	return h;
+}
+
+static struct seen **bucket_of(unsigned h)
+{
+	return &rp.cache[h & (rp.buckets - 1)];
 }
 
 static struct seen *seen_find(const char *path)
 {
-	for (struct seen *s = rp.cache[hash(path)]; s; s = s->next)
+	if (!rp.cache)
+		return NULL;
+	for (struct seen *s = *bucket_of(hash(path)); s; s = s->next)
 		if (strcmp(s->path, path) == 0)
 			return s;
 	return NULL;
+}
+
+/* Doubles the buckets when there are more entries than buckets (the baseline of a site with
+ * 100,000 media takes over a million); false when memory for them cannot be had. */
+static bool cache_room(void)
+{
+	size_t n = rp.buckets ? rp.buckets * 2 : CACHE_MIN_BUCKETS;
+
+	if (rp.cache && rp.cached < rp.buckets)
+		return true;
+	struct seen **old = rp.cache, **cache = calloc(n, sizeof(*cache));
+	if (!cache)
+		return rp.cache != NULL; /* longer chains, still right */
+	size_t old_n = rp.buckets;
+	rp.cache = cache;
+	rp.buckets = n;
+	for (size_t b = 0; b < old_n; b++)
+		for (struct seen *s = old[b], *next; s; s = next) {
+			next = s->next;
+			s->next = *bucket_of(s->hash);
+			*bucket_of(s->hash) = s;
+		}
+	free(old);
+	return true;
 }
 
 /* Records text for path; returns 1 when it differs from what was seen, 0 when equal, and -1
@@ -92,16 +125,18 @@ static int seen_update(const char *path, char *text, bool dir)
 	struct seen *s = seen_find(path);
 
 	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s || !(s->path = strdup(path))) {
-			free(s);
+		size_t len = strlen(path) + 1;
+		if (!cache_room() || !(s = malloc(sizeof(*s) + len))) {
 			free(text);
 			return -1;
 		}
+		memcpy(s->path, path, len);
 		s->text = text;
 		s->dir = dir;
-		s->next = rp.cache[hash(path)];
-		rp.cache[hash(path)] = s;
+		s->hash = hash(path);
+		s->next = *bucket_of(s->hash);
+		*bucket_of(s->hash) = s;
+		rp.cached++;
 		return -1;
 	}
 	int changed = strcmp(s->text, text) != 0;
@@ -113,20 +148,23 @@ static int seen_update(const char *path, char *text, bool dir)
 /* Takes path's entry out of the cache and returns it (NULL when it has none). */
 static struct seen *seen_unlink(const char *path)
 {
-	struct seen **pp = &rp.cache[hash(path)];
+	if (!rp.cache)
+		return NULL;
+	struct seen **pp = bucket_of(hash(path));
 
 	while (*pp && strcmp((*pp)->path, path) != 0)
 		pp = &(*pp)->next;
 	struct seen *s = *pp;
-	if (s)
+	if (s) {
 		*pp = s->next;
+		rp.cached--;
+	}
 	return s;
 }
 
 static void seen_free(struct seen *s)
 {
 	if (s) {
-		free(s->path);
 		free(s->text);
 		free(s);
 	}
@@ -387,12 +425,36 @@ static void poll_check(const char *path, const char *now, size_t len)
 
 /* ---- comparing ---- */
 
+/* Files whose value never changes while their object lives: there is nothing to compare, and
+ * a site with 100,000 media would otherwise keep half a million renderings of them. */
+static const struct {
+	int area;
+	const char *name;
+} fixed_files[] = {
+    {AREA_LIBRARIES, "id"},  {AREA_LIBRARIES, "name"},	   {AREA_DRIVES, "id"},
+    {AREA_DRIVES, "name"},   {AREA_MEDIA, "id"},	   {AREA_MEDIA, "name"},
+    {AREA_MEDIA, "barcode"}, {AREA_MEDIA, "type"},	   {AREA_SIDE, "id"},
+    {AREA_REQUESTS, "id"},   {AREA_REQUESTS, "operation"}, {AREA_REQUESTS, "submitted"},
+};
+
+static bool file_fixed(const struct node *n)
+{
+	const struct file_entry *t = table_of(n->area);
+
+	for (size_t i = 0; t && n->file >= 0 && i < sizeof(fixed_files) / sizeof(fixed_files[0]);
+	     i++)
+		if (fixed_files[i].area == (int)n->area &&
+		    !strcmp(fixed_files[i].name, t[n->file].name))
+			return true;
+	return false;
+}
+
 static void check_file(const char *path, const struct node *n)
 {
 	char *text;
 	size_t len;
 
-	if (n->type != N_FILE || render_node(n, &text, &len) != 0)
+	if (n->type != N_FILE || file_fixed(n) || render_node(n, &text, &len) != 0)
 		return;
 	poll_check(path, text, len);
 	if (seen_update(path, text, false) == 1)
@@ -592,7 +654,7 @@ static void replay_request_entry(const struct rsm_event *ev)
 /* What one engine event may have changed, compared and replayed. */
 static void replay_event(const struct rsm_event *ev)
 {
-	const char *top = ev->type == RSM_OBJ_OPREQ ? "opreqs"
+	const char *top = ev->type == RSM_OBJ_OPREQ   ? "opreqs"
 			  : ev->type == RSM_OBJ_MEDIA ? "media"
 						      : NULL;
 	struct node n;
