@@ -12,6 +12,11 @@
 
 #include "internal.h"
 
+bool request_pending(const struct request *r)
+{
+	return r->state == REQ_QUEUED || r->state == REQ_WAITING;
+}
+
 bool request_finished(const struct request *r)
 {
 	return r->state == REQ_PASSED || r->state == REQ_FAILED || r->state == REQ_CANCELLED ||
@@ -51,9 +56,9 @@ static void queue_append(struct request_queue *q, struct request *r)
 
 void request_track(struct rsm_engine *eng, struct request *r)
 {
-	enum request_list want = r->state == REQ_QUEUED || r->state == REQ_WAITING ? LIST_PENDING
-				 : request_finished(r)				   ? LIST_FINISHED
-										   : LIST_NONE;
+	enum request_list want = request_pending(r)    ? LIST_PENDING
+				 : request_finished(r) ? LIST_FINISHED
+						       : LIST_NONE;
 
 	if (want == r->list)
 		return;

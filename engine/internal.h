@@ -435,6 +435,7 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 		    const char *detail);
 
 /* history.c */
+bool request_pending(const struct request *r); /* queued or waiting: not started */
 bool request_finished(const struct request *r);
 /* Moves r to the list its state calls for (after every change of state). */
 void request_track(struct rsm_engine *eng, struct request *r);

@@ -162,6 +162,7 @@ static int load_media(struct rsm_engine *eng)
 /* The finished requests past the request_keep_max that finished last, which the purge would
  * drop at once: a catalog that grew while nothing purged it (an old version, a long stop) is
  * trimmed before it is read, so start-up time and memory follow the retention, not the history. */
+/* SQL's side of request_finished(): queued, waiting and in process are not finished */
 #define UNFINISHED "state IN ('queued','waiting','inprocess')"
 #define KEPT_FINISHED                                                                              \
 	"number IN (SELECT number FROM requests WHERE NOT " UNFINISHED                             \
@@ -297,7 +298,7 @@ static rsm_err settle_previous_run(struct rsm_engine *eng)
 
 	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
-		if (r->state == REQ_QUEUED || r->state == REQ_WAITING) {
+		if (request_pending(r)) {
 			r->state = REQ_CANCELLED;
 			r->error = ERROR_CANCELLED;
 			snprintf(r->error_detail, sizeof(r->error_detail),

@@ -111,7 +111,7 @@ bool rsm_mount_abandon(struct rsm_engine *eng, uint64_t request)
 	if (r) {
 		pending = r->done != NULL;
 		r->done = NULL;
-		if (r->state == REQ_QUEUED || r->state == REQ_WAITING) {
+		if (request_pending(r)) {
 			request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
 				       "the caller was interrupted");
 			schedule(eng);

@@ -256,8 +256,7 @@ rsm_err rsm_opreq_satisfy(struct rsm_engine *eng, const struct rsm_cred *cred, u
 		struct request *r = o->request ? request_find(eng, o->request) : NULL;
 		if (o->type == OPREQ_DEVICESERVICE)
 			device_fault(eng, o->library, o->drive, false); /* the operator fixed it */
-		if (r && r->opreq == o->number &&
-		    (r->state == REQ_QUEUED || r->state == REQ_WAITING))
+		if (r && r->opreq == o->number && request_pending(r))
 			r->opreq_satisfied = true;
 		schedule(eng);
 	}
@@ -278,8 +277,7 @@ rsm_err rsm_opreq_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, ui
 		char why[96];
 		snprintf(why, sizeof(why), "the operator refused operator request %llu",
 			 (unsigned long long)number);
-		if (r && r->opreq == o->number &&
-		    (r->state == REQ_QUEUED || r->state == REQ_WAITING))
+		if (r && r->opreq == o->number && request_pending(r))
 			request_finish(eng, r, REQ_FAILED, ERROR_REQUEST_REFUSED, why);
 		schedule(eng);
 	}

@@ -146,9 +146,8 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 		e = ERROR_NOT_EMPTY;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	for (size_t i = 0; i < eng->nrequests; i++)
-		if (eng->requests[i]->pool == pi && (eng->requests[i]->state == REQ_QUEUED ||
-						     eng->requests[i]->state == REQ_WAITING))
+	for (struct request *r = eng->pending.head; r; r = r->list_next)
+		if (r->pool == pi)
 			e = ERROR_BUSY; /* an allocation waits on it */
 	if (e == ERROR_SUCCESS)
 		e = catalog_delete_pool(eng, name);

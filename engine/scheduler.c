@@ -449,7 +449,7 @@ void schedule(struct rsm_engine *eng)
 	qsort(pending, n, sizeof(*pending), pending_order);
 	for (size_t i = 0; i < n; i++) {
 		struct request *r = pending[i];
-		if (r->state != REQ_QUEUED && r->state != REQ_WAITING)
+		if (!request_pending(r))
 			continue;
 		if (needs_changer(eng, r)) {
 			/* a real changer that stopped answering: wait for it to come back */
@@ -467,7 +467,7 @@ void scheduler_timeout(struct rsm_engine *eng, void *arg)
 {
 	struct request *r = arg;
 
-	if (r->state == REQ_QUEUED || r->state == REQ_WAITING)
+	if (request_pending(r))
 		request_finish(eng, r, REQ_CANCELLED, ERROR_TIMEOUT,
 			       r->op == OP_ALLOCATE
 				       ? "no medium became available before the time-out"

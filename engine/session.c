@@ -121,7 +121,7 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 		struct request *r = eng->requests[i];
 		if (r->session != slot)
 			continue;
-		if (r->state == REQ_QUEUED || r->state == REQ_WAITING)
+		if (request_pending(r))
 			request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
 				       "the session was closed");
 		else if (r->done) {

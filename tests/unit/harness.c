@@ -64,6 +64,14 @@ void world_free(struct world *w)
 		fprintf(stderr, "cannot remove %s\n", w->dir);
 }
 
+rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c)
+{
+	rsm_handle h = 0;
+	assert_int_equal(rsm_session_open(w->eng, name, "unit", c, &h), ERROR_SUCCESS);
+	assert_true(h != 0);
+	return h;
+}
+
 void waiter_init(struct waiter *w)
 {
 	memset(w, 0, sizeof(*w));

@@ -27,6 +27,9 @@ void world_open(struct world *w);
 void world_reopen(struct world *w);
 void world_free(struct world *w);
 
+/* Opens a session as c; fails the test if it cannot. */
+rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c);
+
 /* Waits for a mount's completion; returns the RSM error it finished with. */
 struct waiter {
 	pthread_mutex_t lock;

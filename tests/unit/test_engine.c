@@ -30,14 +30,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c)
-{
-	rsm_handle h = 0;
-	assert_int_equal(rsm_session_open(w->eng, name, "unit", c, &h), ERROR_SUCCESS);
-	assert_true(h != 0);
-	return h;
-}
-
 /* Holds the catalog's write lock from a second connection, as another process would. */
 static sqlite3 *lock_catalog(struct world *w)
 {

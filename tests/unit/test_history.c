@@ -24,13 +24,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static rsm_handle open_session(struct world *w, const char *name)
-{
-	rsm_handle h = 0;
-	assert_int_equal(rsm_session_open(w->eng, name, "unit", &w->admin, &h), ERROR_SUCCESS);
-	return h;
-}
-
 /* One mount and immediate dismount of medium, waited for: two finished requests; returns
  * the dismount's number. */
 static uint64_t cycle(struct world *w, rsm_handle s, const char *medium)
@@ -76,7 +69,7 @@ static void test_history_keeps_newest_and_unfinished(void **state)
 
 	w->cfg.request_keep_max = 4;
 	world_open(w);
-	rsm_handle s = open_session(w, "a"), other = open_session(w, "b");
+	rsm_handle s = open_session(w, "a", &w->admin), other = open_session(w, "b", &w->admin);
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	waiter_init(&wt);
 	assert_int_equal(rsm_mount(w->eng, other, &w->admin, &a, waiter_done, &wt, &waiting),
@@ -114,7 +107,7 @@ static void test_history_trimmed_at_start(void **state)
 	int rows;
 
 	world_open(w);
-	rsm_handle s = open_session(w, "a");
+	rsm_handle s = open_session(w, "a", &w->admin);
 	for (int i = 0; i < 5; i++)
 		last = cycle(w, s, "T00002L6");
 	rsm_engine_close(w->eng);
@@ -127,7 +120,7 @@ static void test_history_trimmed_at_start(void **state)
 	snprintf(want, sizeof(want), "%llu", (unsigned long long)(last - 2));
 	assert_string_equal(names.names[0], want);
 	rsm_names_free(&names);
-	s = open_session(w, "a");
+	s = open_session(w, "a", &w->admin);
 	next = cycle(w, s, "T00002L6");
 	assert_true(next == last + 2);
 }
@@ -151,7 +144,7 @@ static void test_lookup_among_many_media(void **state)
 	}
 	assert_int_equal(rsm_medium_info(w->eng, "T00301L6", &mi), ERROR_INVALID_MEDIA);
 	assert_int_equal(rsm_medium_info(w->eng, "", &mi), ERROR_INVALID_MEDIA);
-	rsm_handle s = open_session(w, "a");
+	rsm_handle s = open_session(w, "a", &w->admin);
 	cycle(w, s, "T00300L6");
 	/* a cartridge new to the catalog, put in the port: found by name, and by its barcode
 	 * when it comes back after being taken out (not discovered a second time) */
