@@ -608,32 +608,39 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 }
 
 /* An attribute file, sysfs style: POLLPRI|POLLERR once its value differs from what this
- * open file last read; the replay thread wakes the poller when it changes. */
+ * open file last read; the replay thread wakes the poller when it changes.  The handle is
+ * stored and listed before the value is rendered here: a change the replay thread compares
+ * after that finds the handle, and one it compared before is already in the rendering, so no
+ * change falls between the two and leaves the poller asleep. */
 static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
+	struct fuse_pollhandle *old = NULL, *reclaimed = NULL;
 	char *now = NULL;
 	size_t len = 0;
 	bool changed;
 
+	if (ph) {
+		pthread_mutex_lock(&fh->lock);
+		old = fh->ph;
+		fh->ph = ph;
+		pthread_mutex_unlock(&fh->lock);
+		if (old)
+			fuse_pollhandle_destroy(old);
+		replay_poll_add(fh);
+	}
 	render_node(&fh->node, &now, &len);
 	pthread_mutex_lock(&fh->lock);
 	changed = fh->poll_changed || (now && (len != fh->snap_len ||
 					       (len && memcmp(now, fh->snap, len) != 0)));
-	struct fuse_pollhandle *old = NULL;
-	bool stored = !changed && ph;
-	if (stored) {
-		old = fh->ph;
-		fh->ph = ph;
-		ph = NULL;
+	/* answered now: the handle is not needed, unless the replay thread already took it */
+	if (changed && ph && fh->ph == ph) {
+		reclaimed = ph;
+		fh->ph = NULL;
 	}
 	pthread_mutex_unlock(&fh->lock);
 	free(now);
-	if (old)
-		fuse_pollhandle_destroy(old);
-	if (ph)
-		fuse_pollhandle_destroy(ph);
-	if (stored)
-		replay_poll_add(fh);
+	if (reclaimed)
+		fuse_pollhandle_destroy(reclaimed);
 	fuse_reply_poll(req, POLLIN | POLLRDNORM | (changed ? POLLPRI | POLLERR : 0));
 }
 

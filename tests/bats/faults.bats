@@ -165,7 +165,7 @@ invariants() {
 	! grep -q T00003L6 "$TESTDIR/data/sim/vtl0.state"
 	$PROBE write "$MNT/sessions/s/ctl" 'mount T00003L6\n' >"$TESTDIR/out" &
 	n=
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		n=$(basename "$(readlink "$MNT/sessions/s/last")" 2>/dev/null) && [ -n "$n" ] && break
 		sleep 0.1
 	done

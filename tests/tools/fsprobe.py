@@ -11,8 +11,10 @@
   fsprobe.py read-eintr FILE SECONDS CTL CMD a read interrupted by SIGALRM (prints its errno),
                                              then CMD written to CTL and a second read on the
                                              same descriptor (prints DATA)
-  fsprobe.py pollpri FILE SECONDS            read FILE, then poll it for POLLPRI (sysfs style):
-                                             prints CHANGED and the value pread at 0, or TIMEOUT
+  fsprobe.py pollpri FILE SECONDS [UNTIL]    read FILE, then poll it for POLLPRI (sysfs style):
+                                             prints CHANGED and the value pread at 0, or TIMEOUT;
+                                             with UNTIL, polls again after each pread at 0 until
+                                             the value read is UNTIL
   fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
                                              thread; when all end prints how many readers
                                              ended and the fewest and most lines one got
@@ -110,17 +112,24 @@ def write(path, text):
         print(name(e))
 
 
-def pollpri(path, seconds):
+def pollpri(path, seconds, until=None):
     fd = os.open(path, os.O_RDONLY)
     os.read(fd, 4096)
     p = select.poll()
     p.register(fd, select.POLLPRI | select.POLLERR)
     print("ARMED", flush=True)
-    ev = p.poll(float(seconds) * 1000)
-    if ev and ev[0][1] & (select.POLLPRI | select.POLLERR):
-        print("CHANGED", os.pread(fd, 4096, 0).decode().strip())
-    else:
-        print("TIMEOUT")
+    deadline = time.monotonic() + float(seconds)
+    while True:
+        left = deadline - time.monotonic()
+        ev = p.poll(max(left, 0) * 1000)
+        if not (ev and ev[0][1] & (select.POLLPRI | select.POLLERR)):
+            print("TIMEOUT")
+            return
+        # the pread at 0 is also what re-arms the file for the next change
+        value = os.pread(fd, 4096, 0).decode().strip()
+        print("CHANGED", value, flush=True)
+        if until is None or value == until:
+            return
 
 
 def readers(path, count):
