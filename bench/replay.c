@@ -1,6 +1,7 @@
 /* replay.c - scheduling quality: a trace of mount requests replayed through the engine's real
- * scheduler on a sim library with a virtual clock, scored against FIFO with immediate dismount
- * and against the offline optimum (Belady's MIN over the drives as a cache of media).
+ * scheduler on a sim library with a virtual clock, scored against FIFO with immediate dismount,
+ * against the offline optimum (Belady's MIN over the drives as a cache of media), and against
+ * A0, the best a policy that cannot see the future can do on independent requests.
  *
  * The robot is the real cost of a tape library: every cartridge that is not already in a drive
  * costs a move in and, later, a move out.  The trace is a list of (medium, arrival time):
@@ -27,8 +28,9 @@
 
 struct trace {
 	int n, nmedia;
-	int *medium;	 /* medium index of request i */
-	double *arrival; /* virtual seconds */
+	int *medium;	    /* medium index of request i */
+	double *arrival;    /* virtual seconds */
+	double *popularity; /* per medium: the chance it is the one requested */
 };
 
 struct params {
@@ -77,6 +79,9 @@ static void trace_generate(struct trace *t, const struct params *p)
 	t->nmedia = p->media;
 	t->medium = calloc((size_t)t->n, sizeof(*t->medium));
 	t->arrival = calloc((size_t)t->n, sizeof(*t->arrival));
+	t->popularity = calloc((size_t)t->nmedia, sizeof(*t->popularity));
+	for (int i = 0; i < p->media; i++)
+		t->popularity[perm[i]] = pow(i + 1, -p->zipf) / total;
 	for (int i = 0; i < t->n; i++) {
 		double u = uniform01() * total;
 		int lo = 0, hi = p->media - 1;
@@ -96,7 +101,7 @@ static void trace_generate(struct trace *t, const struct params *p)
 }
 
 /* The mounts of a catalog's request history, in the order they were made; media are numbered
- * in order of first appearance. */
+ * in order of first appearance, and a medium's popularity is its share of the mounts. */
 static int trace_from_history(struct trace *t, const char *db_path)
 {
 	sqlite3 *db;
@@ -137,16 +142,40 @@ static int trace_from_history(struct trace *t, const char *db_path)
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	free(names);
+	t->popularity = calloc((size_t)(t->nmedia ? t->nmedia : 1), sizeof(*t->popularity));
+	for (int i = 0; i < t->n; i++)
+		t->popularity[t->medium[i]] += 1.0 / t->n;
 	return t->n > 0 ? 0 : -1;
 }
 
-/* ---- the sequence alone: Belady's MIN, and LRU and LFU for comparison ---- */
+/* ---- the sequence alone: Belady's MIN, and LRU, LFU and A0 for comparison ---- */
 
 enum victim_rule {
 	VICTIM_MIN, /* the medium whose next request is furthest away (the offline optimum) */
 	VICTIM_LRU, /* the least recently used */
 	VICTIM_LFU, /* the one requested least often so far; ties go to the least recent */
+	/* the least popular, by the popularity the trace was drawn from: A0 (Aho, Denning and
+	 * Ullman, 1971), the best any policy that does not know the future can do when each
+	 * request is drawn independently, as in a generated trace */
+	VICTIM_A0,
 };
+
+/* True when the medium in drive d is a better victim under rule than the one in drive v. */
+static bool better_victim(const struct trace *t, enum victim_rule rule, const int *in,
+			  const long *key, const long *count, int d, int v)
+{
+	bool lower = key[d] < key[v];
+
+	switch (rule) {
+	case VICTIM_LFU:
+		return count[in[d]] < count[in[v]] || (count[in[d]] == count[in[v]] && lower);
+	case VICTIM_A0:
+		return t->popularity[in[d]] < t->popularity[in[v]] ||
+		       (t->popularity[in[d]] == t->popularity[in[v]] && lower);
+	default:
+		return lower;
+	}
+}
 
 /* The drives as a cache of media over the trace's order, no timing: a miss costs a move in,
  * an eviction (on a miss with every drive full, the rule's victim) a move out. */
@@ -177,15 +206,11 @@ static struct outcome score_sequence(const struct trace *t, int drives, enum vic
 			slot = used++;
 			o.moves++;
 		} else {
-			/* the victim has the smallest key: MIN's key is minus the next use, LRU's
-			 * the last use, LFU's the count and then the last use */
+			/* MIN's key is minus the next use, the others' the last use */
 			slot = 0;
-			for (int d = 1; d < used; d++) {
-				long cd = count[in[d]], cs = count[in[slot]];
-				bool lower = key[d] < key[slot];
-				if (rule == VICTIM_LFU ? cd < cs || (cd == cs && lower) : lower)
+			for (int d = 1; d < used; d++)
+				if (better_victim(t, rule, in, key, count, d, slot))
 					slot = d;
-			}
 			o.moves += 2;
 		}
 		in[slot] = m;
@@ -491,22 +516,29 @@ int main(int argc, char **argv)
 		  false);
 	print_row("LFU on the sequence (no timing)", score_sequence(&t, p.drives, VICTIM_LFU),
 		  false);
+	struct outcome a0 = score_sequence(&t, p.drives, VICTIM_A0);
+	print_row("A0, best online (no timing)", a0, false);
 	struct outcome fifo = score_engine(&t, &p, false);
 	print_row("FIFO, immediate dismount", fifo, true);
 	struct outcome ours = score_engine(&t, &p, true);
 	print_row("rsmfs: deferred dismount", ours, true);
-	printf("\n| %-44s | %6.2f | %-12s |\n", "MIN's robot moves / FIFO-immediate's",
+	printf("\n| %-44s | %6.2f | %-14s |\n", "MIN's robot moves / FIFO-immediate's",
 	       fifo.moves ? (double)best.moves / (double)fifo.moves : 0, "(the bound)");
+	printf("| %-44s | %6.2f | %-14s |\n", "A0's hits / MIN's hits",
+	       best.hits ? (double)a0.hits / (double)best.hits : 1, "(online bound)");
+	printf("| %-44s | %6.2f | %-14s |\n", "A0's robot moves / FIFO-immediate's",
+	       fifo.moves ? (double)a0.moves / (double)fifo.moves : 0, "(online bound)");
 	double hit_ratio = best.hits ? (double)ours.hits / (double)best.hits : 1;
 	double move_ratio = fifo.moves ? (double)ours.moves / (double)fifo.moves : 0;
-	printf("| %-44s | %6.2f | %-12s | %-4s |\n", "drive hits / MIN's hits", hit_ratio,
+	printf("| %-44s | %6.2f | %-14s | %-4s |\n", "drive hits / MIN's hits", hit_ratio,
 	       ">= 0.95", hit_ratio >= 0.95 ? "yes" : "NO");
-	printf("| %-44s | %6.2f | %-12s | %-4s |\n", "robot moves / FIFO-immediate's moves",
+	printf("| %-44s | %6.2f | %-14s | %-4s |\n", "robot moves / FIFO-immediate's moves",
 	       move_ratio, "<= 0.60", move_ratio <= 0.6 ? "yes" : "NO");
 	if (ours.failed || fifo.failed)
 		printf("(failed mounts: rsmfs %llu, FIFO %llu)\n", (unsigned long long)ours.failed,
 		       (unsigned long long)fifo.failed);
 	free(t.medium);
 	free(t.arrival);
+	free(t.popularity);
 	return 0;
 }

@@ -427,6 +427,10 @@ struct request_spec {
 	bool specific_drive;
 };
 rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out);
+/* A change made in place (enable, disable) and its passed request, committed together; the
+ * library, drive or medium given (NULL: none) are saved and their events sent. */
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec,
+		       struct library *l, struct drive *d, struct medium *m, uint64_t *number);
 /* request_new for work that returns once queued: reports the number and runs the scheduler. */
 rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, uint64_t *number);
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
@@ -586,8 +590,5 @@ struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *c
 				const char *name, rsm_err *e);
 /* A device fault comes or goes: drive di of library li (NO_INDEX: the library's robot). */
 void device_fault(struct rsm_engine *eng, int li, int di, bool on);
-/* Creates a request that is finished at once (enable, disable done in place). */
-rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, rsm_err outcome,
-		       uint64_t *number);
 
 #endif

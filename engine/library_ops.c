@@ -58,21 +58,6 @@ struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *c
 	return &eng->libraries[li];
 }
 
-rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, rsm_err outcome,
-		       uint64_t *number)
-{
-	struct request *r;
-	rsm_err e = request_new(eng, spec, &r);
-
-	if (e != ERROR_SUCCESS)
-		return e;
-	r->started = wall_now();
-	request_finish(eng, r, outcome == ERROR_SUCCESS ? REQ_PASSED : REQ_FAILED, outcome, NULL);
-	if (number)
-		*number = r->number;
-	return ERROR_SUCCESS;
-}
-
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		  const char *medium, int port, uint64_t *request)
 {
@@ -150,16 +135,14 @@ rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
 		goto out;
 	bool was = l->enabled;
 	l->enabled = enabled;
-	e = catalog_save_library(eng, l);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = NO_INDEX, .drive = NO_INDEX,
+				    .library = (int)(l - eng->libraries), .port = -1};
+	e = request_record(eng, &spec, l, NULL, NULL, request);
 	if (e != ERROR_SUCCESS) {
 		l->enabled = was;
 		goto out;
 	}
-	emit_library(eng, l);
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = NO_INDEX, .drive = NO_INDEX,
-				    .library = (int)(l - eng->libraries), .port = -1};
-	e = request_record(eng, &spec, ERROR_SUCCESS, request);
 	schedule(eng);
 out:
 	engine_unlock(eng);
@@ -266,16 +249,14 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	d->enabled = enabled;
 	if (!d->job)
 		settle_drive_state(d);
-	e = catalog_save_checked(eng, d, NULL, NULL);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = NO_INDEX, .drive = di, .library = NO_INDEX,
+				    .port = -1};
+	e = request_record(eng, &spec, NULL, d, NULL, request);
 	if (e != ERROR_SUCCESS) {
 		*d = saved;
 		goto out;
 	}
-	emit_drive(eng, d);
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = NO_INDEX, .drive = di, .library = NO_INDEX,
-				    .port = -1};
-	e = request_record(eng, &spec, ERROR_SUCCESS, request);
 	schedule(eng);
 out:
 	engine_unlock(eng);
@@ -300,16 +281,14 @@ rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	struct medium *m = &eng->media[mi];
 	bool was = m->enabled;
 	m->enabled = enabled;
-	e = catalog_save_checked(eng, NULL, m, NULL);
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
+				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+				    .port = -1};
+	e = request_record(eng, &spec, NULL, NULL, m, request);
 	if (e != ERROR_SUCCESS) {
 		m->enabled = was;
 		goto out;
 	}
-	emit_medium(eng, m);
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
-				    .port = -1};
-	e = request_record(eng, &spec, ERROR_SUCCESS, request);
 	schedule(eng);
 out:
 	engine_unlock(eng);

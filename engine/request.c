@@ -6,12 +6,12 @@
 
 #include "internal.h"
 
-/* Creates a queued request, complete with its options, and commits it; *out is NULL and
- * nothing changed on failure. */
-rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out)
+/* Builds a request from its spec, numbered next, in neither the catalog nor the engine yet;
+ * makes room for it in the engine's array so that adopting it cannot fail. */
+static rsm_err request_build(struct rsm_engine *eng, const struct request_spec *spec,
+			     struct request **out)
 {
 	struct request *r = calloc(1, sizeof(*r));
-	rsm_err e;
 
 	*out = NULL;
 	if (!r)
@@ -46,11 +46,44 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	r->specific_drive = spec->specific_drive;
 	r->pool = NO_INDEX;
 	r->submitted = wall_now();
-	e = catalog_begin(eng);
-	if (e == ERROR_SUCCESS)
-		e = catalog_save_request(eng, r);
+	*out = r;
+	return ERROR_SUCCESS;
+}
+
+/* Writes a built request's row and the numbering into the transaction under way. */
+static rsm_err request_save_new(struct rsm_engine *eng, struct request *r)
+{
+	rsm_err e = catalog_save_request(eng, r);
+
 	if (e == ERROR_SUCCESS)
 		e = catalog_set_meta(eng, "next_request", r->number + 1);
+	return e;
+}
+
+/* Takes a request whose row is committed into the engine: its number, its list, its session's
+ * last request. */
+static void request_adopt(struct rsm_engine *eng, struct request *r)
+{
+	eng->next_request++;
+	eng->requests[eng->nrequests++] = r;
+	request_track(eng, r);
+	if (r->session >= 0)
+		eng->sessions[r->session].last_request = r->number;
+}
+
+/* Creates a queued request, complete with its options, and commits it; *out is NULL and
+ * nothing changed on failure. */
+rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, struct request **out)
+{
+	struct request *r;
+	rsm_err e = request_build(eng, spec, &r);
+
+	*out = NULL;
+	if (e != ERROR_SUCCESS)
+		return e;
+	e = catalog_begin(eng);
+	if (e == ERROR_SUCCESS)
+		e = request_save_new(eng, r);
 	if (e == ERROR_SUCCESS)
 		e = catalog_commit(eng);
 	else
@@ -59,13 +92,54 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 		free(r);
 		return e;
 	}
-	eng->next_request++;
-	eng->requests[eng->nrequests++] = r;
-	request_track(eng, r);
-	if (spec->session >= 0)
-		eng->sessions[spec->session].last_request = r->number;
+	request_adopt(eng, r);
 	emit_request(eng, r, RSM_EV_INSERT);
 	*out = r;
+	return ERROR_SUCCESS;
+}
+
+/* Records a change an administrator made in place (enable, disable) as a request that passed.
+ * The changed object and the request are written in one transaction: a catalog that refuses
+ * it keeps neither, and the caller, told so, undoes its change in memory.  One commit, too,
+ * where there were three: a drive's disable reaches the channels sooner.  On success the
+ * object's event goes out, then the request's. */
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec,
+		       struct library *l, struct drive *d, struct medium *m, uint64_t *number)
+{
+	struct request *r;
+	rsm_err e = request_build(eng, spec, &r);
+
+	if (e != ERROR_SUCCESS)
+		return e;
+	r->state = REQ_PASSED;
+	r->started = r->finished = r->submitted;
+	e = catalog_begin(eng);
+	if (e == ERROR_SUCCESS && l)
+		e = catalog_save_library(eng, l);
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_state_in(eng, d, m, NULL);
+	if (e == ERROR_SUCCESS)
+		e = request_save_new(eng, r);
+	if (e == ERROR_SUCCESS)
+		e = catalog_commit(eng);
+	else
+		catalog_rollback(eng);
+	if (e != ERROR_SUCCESS) {
+		free(r);
+		return e;
+	}
+	request_adopt(eng, r);
+	if (l)
+		emit_library(eng, l);
+	if (d)
+		emit_drive(eng, d);
+	if (m)
+		emit_medium(eng, m);
+	emit_request(eng, r, RSM_EV_INSERT);
+	emit_request(eng, r, RSM_EV_UPDATE);
+	emit_request(eng, r, RSM_EV_COMPLETE);
+	if (number)
+		*number = r->number;
 	return ERROR_SUCCESS;
 }
 

@@ -1,7 +1,8 @@
 /* test_history.c - the history of finished requests stays within its bounds (at most
  * request_keep_max kept, the newest), in memory and in the catalog, while requests that have
  * not finished are never dropped; and a catalog that grew past the bound is trimmed when the
- * engine starts.  Also: lookups by name in a library of several hundred cartridges. */
+ * engine starts.  Also: lookups by name in a library of several hundred cartridges, and an
+ * administrator's change recorded with its request or not at all. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,79 @@ static void test_lookup_among_many_media(void **state)
 	rsm_names_free(&names);
 }
 
+/* The drives row's enabled column and the number of request rows, read from the catalog. */
+static void catalog_drive_and_requests(struct world *w, const char *drive, int *enabled,
+				       int *requests)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT enabled, (SELECT count(*) FROM requests) "
+					    "FROM drives WHERE name = ?",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, drive, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	*enabled = sqlite3_column_int(st, 0);
+	*requests = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* A catalog that cannot grow takes a drive's new state in place but has no room for the
+ * disable's request: the command fails with ERROR_DATABASE_FULL and changes nothing, neither
+ * the drive (in the engine or the catalog) nor the request history; with room again, the
+ * next disable takes the next number. */
+static void test_refused_disable_changes_nothing(void **state)
+{
+	struct world *w = *state;
+	struct rsm_drive_info di;
+	struct rsm_names names;
+	rsm_err e = ERROR_SUCCESS;
+	uint64_t number = 0, last = 0;
+	int enabled, rows, rows_before = 0, i;
+	bool disable = true;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	/* cap the catalog at the size the first start gave it */
+	world_open(w);
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	w->cfg.database_max_size = sqlite3_column_int64(st, 0) * 4096;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	world_reopen(w);
+	for (i = 0; i < 5000; i++) {
+		disable = i % 2 == 0;
+		catalog_drive_and_requests(w, "d1", &enabled, &rows_before);
+		e = rsm_drive_enable(w->eng, &w->admin, "d1", !disable, &number);
+		if (e != ERROR_SUCCESS)
+			break;
+		last = number;
+	}
+	assert_int_equal(e, ERROR_DATABASE_FULL);
+	assert_true(i > 0);
+	assert_int_equal(rsm_drive_info(w->eng, "d1", &di), ERROR_SUCCESS);
+	assert_string_equal(di.state, disable ? "empty" : "disabled");
+	catalog_drive_and_requests(w, "d1", &enabled, &rows);
+	assert_int_equal(enabled, disable);
+	assert_int_equal(rows, rows_before);
+	assert_int_equal(rsm_list(w->eng, RSM_KIND_REQUEST, NULL, &names), ERROR_SUCCESS);
+	assert_int_equal(names.count, (size_t)rows);
+	rsm_names_free(&names);
+	w->cfg.database_max_size = 0;
+	world_reopen(w);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->admin, "d1", !disable, &number),
+			 ERROR_SUCCESS);
+	assert_int_equal(number, last + 1);
+	assert_int_equal(rsm_drive_info(w->eng, "d1", &di), ERROR_SUCCESS);
+	assert_string_equal(di.state, disable ? "disabled" : "empty");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -171,6 +245,7 @@ int main(void)
 	    T(test_history_keeps_newest_and_unfinished),
 	    T(test_history_trimmed_at_start),
 	    T(test_lookup_among_many_media),
+	    T(test_refused_disable_changes_nothing),
 	};
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);
 }
