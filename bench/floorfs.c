@@ -12,7 +12,10 @@
  *
  * Usage: floorfs <mountpoint> [--ready-fd N]   (foreground; SIGTERM unmounts)
  */
-#define FUSE_USE_VERSION 35
+/* 3.12: the version whose fuse_session_loop_mt takes the config fuse_loop_cfg_create makes;
+ * an older version's loop reads that config as the old struct (clone_fd set, no idle
+ * threads kept: a thread made and ended for every request) */
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>

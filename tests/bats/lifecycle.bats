@@ -146,3 +146,17 @@ teardown() { teardown_rsmfs; }
 	assert_failure
 	assert_output --partial "backend scsi needs a changer address"
 }
+
+@test "the daemon keeps its FUSE worker threads: after 200 requests the threads it had are there" {
+	# a worker that ended after each request (and a /dev/fuse clone for each new one) is
+	# what libfuse does when its loop reads the configuration as an older version's
+	cat "$MNT/drives/d0/state" >/dev/null
+	ls /proc/"$RSMFS_PID"/task | sort >"$TESTDIR/before"
+	for _ in $(seq 100); do
+		cat "$MNT/drives/d0/state" "$MNT/media/T00001L6/state" >/dev/null
+	done
+	ls /proc/"$RSMFS_PID"/task | sort >"$TESTDIR/after"
+	gone=$(comm -23 "$TESTDIR/before" "$TESTDIR/after")
+	[ -z "$gone" ] || { echo "threads gone: $gone" >&2; false; }
+	[ "$(ls -l /proc/"$RSMFS_PID"/fd | grep -c /dev/fuse)" -eq 1 ]
+}
