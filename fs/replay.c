@@ -319,18 +319,36 @@ static pid_t hands_start(void)
 	return pid;
 }
 
+/* Waits for the child's acknowledgement; false when the child is gone, or when the daemon is
+ * stopping and the call is still unanswered.  A call that a worker took off the device just as
+ * the session loop cancelled it is never answered, and the child cannot die while the call
+ * waits, which it does until the mount goes; the mount goes after this thread has ended. */
+static bool ack_wait(void)
+{
+	struct pollfd p = {.fd = rp.ack_fd, .events = POLLIN};
+	char ack;
+
+	for (;;) {
+		int n = poll(&p, 1, 50);
+		if (n > 0)
+			return read(rp.ack_fd, &ack, 1) == 1;
+		if ((n < 0 && errno != EINTR) || rp.quit)
+			return false;
+	}
+}
+
 /* Has the child do one call on path (relative to the mount) and waits until it is done. */
 static void hands_do(char op, const char *path, const char *target)
 {
-	char line[1200], ack;
+	char line[1200];
 	int n = snprintf(line, sizeof(line), "%c %s/%s%s%s\n", op, fs_global.mountpoint, path,
 			 target ? "\t" : "", target ? target : "");
 
 	if (rp.cmd_fd < 0 || rp.quit || n <= 0 || (size_t)n >= sizeof(line))
 		return;
-	if (write(rp.cmd_fd, line, (size_t)n) != n || read(rp.ack_fd, &ack, 1) != 1) {
+	if (write(rp.cmd_fd, line, (size_t)n) != n || !ack_wait()) {
 		close(rp.cmd_fd);
-		rp.cmd_fd = -1; /* the child is gone: no more replays */
+		rp.cmd_fd = -1; /* the child is gone or stuck: no more replays */
 	}
 }
 
@@ -804,9 +822,9 @@ static bool hands_exited(int ms)
 	return false;
 }
 
-/* Stops the thread and the child.  A child caught in a call that the daemon will no longer
- * answer (the session loop has ended) is killed; the thread waiting for its acknowledgement
- * then sees the pipe close. */
+/* Stops the thread and the child.  The thread stops waiting for the child's acknowledgement
+ * (ack_wait); a child caught in a call that the daemon will no longer answer (the session loop
+ * has ended) is killed, and dies when the unmount fails that call. */
 void replay_stop(void)
 {
 	struct timespec ts;
