@@ -8,7 +8,8 @@
  *       file: median and p99 of each, in microseconds; bench/scale compares two libraries)
  *
  * Every figure is the median and the 99th percentile of many operations; a figure with a
- * target is shown as a ratio of its floor, because this machine is noisy.  Prints a table and
+ * target is shown as a ratio of its floor, because this machine is noisy, and the two are
+ * sampled in alternating batches (paired), so that the machine's drift falls on both.  Prints a table and
  * exits 0: these are measurements, not tests.
  */
 #include <dirent.h>
@@ -57,9 +58,44 @@ static void path_of(char *buf, size_t len, const char *dir, const char *rel)
 
 /* ---- attribute reads and stat ---- */
 
-static struct stat2 time_open_read(const char *path, int n)
+/* A sampler times n operations on path into v, in nanoseconds. */
+typedef void (*sampler_fn)(const char *path, double *v, int n);
+
+/* Rounds in which a figure and its floor are sampled in turn: this machine's speed drifts by
+ * more than a target's margin from one batch of samples to the next, and alternating the
+ * batches puts the drift into both. */
+#define ROUNDS 8
+
+/* n samples of the floor's path and n of rsmfs's, taken in alternating batches. */
+static void paired(sampler_fn fn, const char *floor_path, const char *path, int n,
+		   struct stat2 *floor, struct stat2 *ours)
+{
+	int per = n / ROUNDS;
+	double *f = malloc(sizeof(double) * (size_t)n), *o = malloc(sizeof(double) * (size_t)n);
+
+	for (int r = 0; r < ROUNDS; r++) {
+		fn(floor_path, f + r * per, per);
+		fn(path, o + r * per, per);
+	}
+	*floor = summarize(f, per * ROUNDS);
+	*ours = summarize(o, per * ROUNDS);
+	free(f);
+	free(o);
+}
+
+/* n samples of one path. */
+static struct stat2 measure(sampler_fn fn, const char *path, int n)
 {
 	double *v = malloc(sizeof(double) * (size_t)n);
+
+	fn(path, v, n);
+	struct stat2 s = summarize(v, n);
+	free(v);
+	return s;
+}
+
+static void sample_open_read(const char *path, double *v, int n)
+{
 	char buf[256];
 	for (int i = 0; i < n; i++) {
 		double t = now_ns();
@@ -71,14 +107,10 @@ static struct stat2 time_open_read(const char *path, int n)
 		close(fd);
 		v[i] = now_ns() - t;
 	}
-	struct stat2 s = summarize(v, n);
-	free(v);
-	return s;
 }
 
-static struct stat2 time_pread(const char *path, int n)
+static void sample_pread(const char *path, double *v, int n)
 {
-	double *v = malloc(sizeof(double) * (size_t)n);
 	char buf[256];
 	int fd = open(path, O_RDONLY);
 	if (fd < 0) {
@@ -94,14 +126,10 @@ static struct stat2 time_pread(const char *path, int n)
 		v[i] = now_ns() - t;
 	}
 	close(fd);
-	struct stat2 s = summarize(v, n);
-	free(v);
-	return s;
 }
 
-static struct stat2 time_stat(const char *path, int n)
+static void sample_stat(const char *path, double *v, int n)
 {
-	double *v = malloc(sizeof(double) * (size_t)n);
 	struct stat st;
 	for (int i = 0; i < n; i++) {
 		double t = now_ns();
@@ -111,9 +139,6 @@ static struct stat2 time_stat(const char *path, int n)
 		}
 		v[i] = now_ns() - t;
 	}
-	struct stat2 s = summarize(v, n);
-	free(v);
-	return s;
 }
 
 /* ---- event latency: a reader blocked on a channel, a ctl write that makes an event ---- */
@@ -158,12 +183,11 @@ static const char *const event_floor_texts[2] = {"x\n", "x\n"};
 static const char *const event_drive_texts[2] = {"disable\n", "enable\n"};
 
 /* n events: the time from the start of each write to ctl until the blocked reader wakes. */
-static struct stat2 time_event(const char *channel, const char *ctl, const char *const texts[2],
-			       int n)
+static void sample_event(const char *channel, const char *ctl, const char *const texts[2],
+			 double *v, int n)
 {
 	struct waker w = {0};
 	pthread_t th;
-	double *v = malloc(sizeof(double) * (size_t)n);
 
 	w.fd = open(channel, O_RDONLY);
 	if (w.fd < 0) {
@@ -185,9 +209,28 @@ static struct stat2 time_event(const char *channel, const char *ctl, const char 
 	write_text(ctl, texts[n % 2]);
 	pthread_join(th, NULL);
 	close(w.fd);
-	struct stat2 s = summarize(v, n);
-	free(v);
-	return s;
+}
+
+/* n events on the floor and n on rsmfs (a drive's ctl and notify/drive), in alternating
+ * batches as paired() takes them. */
+static void paired_events(int n, struct stat2 *floor, struct stat2 *ours)
+{
+	char a[4096], b[4096], c[4096], d[4096];
+	int per = n / ROUNDS;
+	double *f = malloc(sizeof(double) * (size_t)n), *o = malloc(sizeof(double) * (size_t)n);
+
+	path_of(a, sizeof(a), rsm, "sessions/bench/notify/drive");
+	path_of(b, sizeof(b), rsm, "drives/d1/ctl");
+	path_of(c, sizeof(c), floor_mnt, "sessions/bench/notify/drive");
+	path_of(d, sizeof(d), floor_mnt, "drives/d1/ctl");
+	for (int r = 0; r < ROUNDS; r++) {
+		sample_event(c, d, event_floor_texts, f + r * per, per);
+		sample_event(a, b, event_drive_texts, o + r * per, per);
+	}
+	*floor = summarize(f, per * ROUNDS);
+	*ours = summarize(o, per * ROUNDS);
+	free(f);
+	free(o);
 }
 
 /* ---- fan-out: many blocked readers, one event, the time until the last one wakes ---- */
@@ -444,19 +487,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (only && strcmp(only, "event") == 0) {
-		path_of(a, sizeof(a), rsm, "sessions/bench/notify/drive");
-		path_of(b, sizeof(b), rsm, "drives/d1/ctl");
-		path_of(c, sizeof(c), floor_mnt, "sessions/bench/notify/drive");
-		path_of(d, sizeof(d), floor_mnt, "drives/d1/ctl");
-		struct stat2 f = time_event(c, d, event_floor_texts, 2000);
-		struct stat2 r = time_event(a, b, event_drive_texts, 2000);
+		struct stat2 f, r;
+		paired_events(2000, &f, &r);
 		printf("floor %.1f %.1f rsmfs %.1f %.1f ratio %.2f\n", f.median / 1e3, f.p99 / 1e3,
 		       r.median / 1e3, r.p99 / 1e3, r.median / f.median);
 		return 0;
 	}
 	if (only && strcmp(only, "attr") == 0) {
 		path_of(a, sizeof(a), rsm, floor_mnt);
-		struct stat2 o = time_open_read(a, n), p = time_pread(a, n);
+		struct stat2 o = measure(sample_open_read, a, n), p = measure(sample_pread, a, n);
 		printf("%.1f %.1f %.1f %.1f\n", o.median / 1e3, o.p99 / 1e3, p.median / 1e3,
 		       p.p99 / 1e3);
 		return 0;
@@ -466,32 +505,32 @@ int main(int argc, char **argv)
 	path_of(c, sizeof(c), tmp, "state");
 	header();
 
-	struct stat2 kernel = time_open_read(c, n);
-	struct stat2 fl = time_open_read(b, n);
+	struct stat2 kernel = measure(sample_open_read, c, n), fl, ours;
 	row("attribute read: open/read/close (tmpfs)", kernel, kernel, "(the kernel's floor)", 0);
+	paired(sample_open_read, b, a, n, &fl, &ours);
 	row("attribute read: open/read/close (floorfs)", fl, fl, "(FUSE floor)", 0);
-	row("attribute read: open/read/close", time_open_read(a, n), fl, "<= 1.15 x floor", 1.15);
-	fl = time_pread(b, n);
+	row("attribute read: open/read/close", ours, fl, "<= 1.15 x floor", 1.15);
+	paired(sample_pread, b, a, n, &fl, &ours);
 	row("attribute read: pread at 0 (floorfs)", fl, fl, "(FUSE floor)", 0);
-	row("attribute read: pread at 0", time_pread(a, n), fl, "<= 1.15 x floor", 1.15);
+	row("attribute read: pread at 0", ours, fl, "<= 1.15 x floor", 1.15);
 
-	fl = time_stat(b, n);
+	paired(sample_stat, b, a, n, &fl, &ours);
 	row("stat of an attribute file (floorfs)", fl, fl, "(FUSE floor)", 0);
-	row("stat of an attribute file", time_stat(a, n), fl, "<= 1.15 x floor", 1.15);
+	row("stat of an attribute file", ours, fl, "<= 1.15 x floor", 1.15);
 	path_of(b, sizeof(b), floor_mnt, "drives/d0");
 	path_of(a, sizeof(a), rsm, "drives/d0");
-	fl = time_stat(b, n);
+	paired(sample_stat, b, a, n, &fl, &ours);
 	row("stat of an object directory (floorfs)", fl, fl, "(FUSE floor)", 0);
-	row("stat of an object directory", time_stat(a, n), fl, "<= 1.15 x floor", 1.15);
+	row("stat of an object directory", ours, fl, "<= 1.15 x floor", 1.15);
 
+	struct stat2 ev;
+	paired_events(2000, &fl, &ev);
+	row("event latency (floorfs)", fl, fl, "(FUSE floor)", 0);
+	row("event latency: drive ctl write -> reader", ev, fl, "<= 1.5 x, p99 < 1 ms", 1.5);
 	path_of(a, sizeof(a), rsm, "sessions/bench/notify/drive");
 	path_of(b, sizeof(b), rsm, "drives/d1/ctl");
 	path_of(c, sizeof(c), floor_mnt, "sessions/bench/notify/drive");
 	path_of(d, sizeof(d), floor_mnt, "drives/d1/ctl");
-	fl = time_event(c, d, event_floor_texts, 2000);
-	row("event latency (floorfs)", fl, fl, "(FUSE floor)", 0);
-	struct stat2 ev = time_event(a, b, event_drive_texts, 2000);
-	row("event latency: drive ctl write -> reader", ev, fl, "<= 1.5 x, p99 < 1 ms", 1.5);
 	if (ev.p99 >= 1e6)
 		printf("|   (p99 %.0f us is over the 1 ms target)\n", ev.p99 / 1e3);
 
