@@ -50,16 +50,6 @@ static rsm_err request_build(struct rsm_engine *eng, const struct request_spec *
 	return ERROR_SUCCESS;
 }
 
-/* Writes a built request's row and the numbering into the transaction under way. */
-static rsm_err request_save_new(struct rsm_engine *eng, struct request *r)
-{
-	rsm_err e = catalog_save_request(eng, r);
-
-	if (e == ERROR_SUCCESS)
-		e = catalog_set_meta(eng, "next_request", r->number + 1);
-	return e;
-}
-
 /* Takes a request whose row is committed into the engine: its number, its list, its session's
  * last request. */
 static void request_adopt(struct rsm_engine *eng, struct request *r)
@@ -69,6 +59,27 @@ static void request_adopt(struct rsm_engine *eng, struct request *r)
 	request_track(eng, r);
 	if (r->session >= 0)
 		eng->sessions[r->session].last_request = r->number;
+}
+
+/* Ends the transaction that creates r, which the caller began and may have written other rows
+ * into (e: how that went): r's row and the numbering go in and it is committed, and r joins
+ * the engine; on any failure all of it is rolled back and r is freed. */
+static rsm_err request_commit_new(struct rsm_engine *eng, struct request *r, rsm_err e)
+{
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_request(eng, r);
+	if (e == ERROR_SUCCESS)
+		e = catalog_set_meta(eng, "next_request", r->number + 1);
+	if (e == ERROR_SUCCESS)
+		e = catalog_commit(eng);
+	else
+		catalog_rollback(eng);
+	if (e != ERROR_SUCCESS) {
+		free(r);
+		return e;
+	}
+	request_adopt(eng, r);
+	return ERROR_SUCCESS;
 }
 
 /* Creates a queued request, complete with its options, and commits it; *out is NULL and
@@ -81,18 +92,9 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	*out = NULL;
 	if (e != ERROR_SUCCESS)
 		return e;
-	e = catalog_begin(eng);
-	if (e == ERROR_SUCCESS)
-		e = request_save_new(eng, r);
-	if (e == ERROR_SUCCESS)
-		e = catalog_commit(eng);
-	else
-		catalog_rollback(eng);
-	if (e != ERROR_SUCCESS) {
-		free(r);
+	e = request_commit_new(eng, r, catalog_begin(eng));
+	if (e != ERROR_SUCCESS)
 		return e;
-	}
-	request_adopt(eng, r);
 	emit_request(eng, r, RSM_EV_INSERT);
 	*out = r;
 	return ERROR_SUCCESS;
@@ -118,17 +120,9 @@ rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec,
 		e = catalog_save_library(eng, l);
 	if (e == ERROR_SUCCESS)
 		e = catalog_save_state_in(eng, d, m, NULL);
-	if (e == ERROR_SUCCESS)
-		e = request_save_new(eng, r);
-	if (e == ERROR_SUCCESS)
-		e = catalog_commit(eng);
-	else
-		catalog_rollback(eng);
-	if (e != ERROR_SUCCESS) {
-		free(r);
+	e = request_commit_new(eng, r, e);
+	if (e != ERROR_SUCCESS)
 		return e;
-	}
-	request_adopt(eng, r);
 	if (l)
 		emit_library(eng, l);
 	if (d)

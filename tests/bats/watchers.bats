@@ -32,16 +32,21 @@ seen() {
 	return 1
 }
 
-# armed FILE - waits until a pollpri probe has read its file and is about to poll (on a loaded
-# machine starting python alone can take seconds: a change before the probe's first read would
-# be no change to it)
-armed() {
-	for _ in $(seq 400); do
-		grep -q ARMED "$1" && return 0
+# poll_d0_through_mount - polls drives/d0/state (fsprobe pollpri, until it reads mounted;
+# output in $TESTDIR/poll) while session s mounts T00001L6.  The mount waits until the probe
+# has read the file: on a loaded machine starting python alone can take seconds, and a change
+# before the probe's first read would be no change to it.
+poll_d0_through_mount() {
+	$PROBE pollpri "$MNT/drives/d0/state" 20 mounted >"$TESTDIR/poll" &
+	local p=$! i
+	for i in $(seq 400); do
+		grep -q ARMED "$TESTDIR/poll" && break
 		sleep 0.05
 	done
-	echo "the probe never armed" >&2
-	return 1
+	grep -q ARMED "$TESTDIR/poll" || { echo "the probe never armed" >&2; return 1; }
+	sleep 0.2
+	ctl s "mount T00001L6"
+	wait "$p"
 }
 
 @test "a mount finishing is IN_MODIFY on drive and medium attribute files, IN_CREATE of drives/d0/medium" {
@@ -101,12 +106,7 @@ armed() {
 }
 
 @test "poll on an attribute file: POLLPRI|POLLERR when its value changes, then pread at 0" {
-	$PROBE pollpri "$MNT/drives/d0/state" 20 mounted >"$TESTDIR/poll" &
-	p=$!
-	armed "$TESTDIR/poll"
-	sleep 0.2
-	ctl s "mount T00001L6"
-	wait "$p"
+	poll_d0_through_mount
 	# with no robot time the poller may still wake while the drive is loading: each wake-up
 	# reads the value of that moment, and the pread re-arms it for the next change
 	[ "$(tail -1 "$TESTDIR/poll")" = "CHANGED mounted" ]
@@ -121,12 +121,7 @@ armed() {
 	LOAD=0.5 write_config
 	start_rsmfs
 	mkdir "$MNT/sessions/s"
-	$PROBE pollpri "$MNT/drives/d0/state" 20 mounted >"$TESTDIR/poll" &
-	p=$!
-	armed "$TESTDIR/poll"
-	sleep 0.2
-	ctl s "mount T00001L6"
-	wait "$p"
+	poll_d0_through_mount
 	[ "$(cat "$TESTDIR/poll")" = "$(printf 'ARMED\nCHANGED loading\nCHANGED mounted')" ]
 }
 

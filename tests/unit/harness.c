@@ -1,6 +1,7 @@
 /* harness.c - see harness.h. */
 #include <errno.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,20 @@ void catalog_block_writes(struct world *w)
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &rl), 0);
 	rl.rlim_cur = (rlim_t)st.st_size;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+void catalog_cap_at_current_size(struct world *w)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	w->cfg.database_max_size = sqlite3_column_int64(st, 0) * 4096;
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	world_reopen(w);
 }
 
 void catalog_unblock(void)

@@ -57,5 +57,8 @@ void wait_medium_state(struct world *w, const char *medium, const char *want);
  * at the current size of the write-ahead log.  catalog_unblock lifts it. */
 void catalog_block_writes(struct world *w);
 void catalog_unblock(void);
+/* Reopens the engine with its catalog capped (database_max_size) at the size it has now: a
+ * change that needs a new page fails with ERROR_DATABASE_FULL, one made in place does not. */
+void catalog_cap_at_current_size(struct world *w);
 
 #endif

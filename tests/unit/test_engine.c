@@ -405,18 +405,9 @@ static void test_dismount_database_failure(void **state)
 static void test_dismount_database_full(void **state)
 {
 	struct world *w = *state;
-	sqlite3 *db;
-	sqlite3_stmt *st;
 	rsm_err e = ERROR_SUCCESS;
 
-	/* cap the catalog at the size it has now */
-	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	w->cfg.database_max_size = sqlite3_column_int64(st, 0) * 4096;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	world_reopen(w);
+	catalog_cap_at_current_size(w);
 	rsm_handle s = open_session(w, "a", &w->admin);
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
 	for (int i = 0; i < 2000 && e == ERROR_SUCCESS; i++)

@@ -198,18 +198,9 @@ static void test_refused_disable_changes_nothing(void **state)
 	uint64_t number = 0, last = 0;
 	int enabled, rows, rows_before = 0, i;
 	bool disable = true;
-	sqlite3 *db;
-	sqlite3_stmt *st;
 
-	/* cap the catalog at the size the first start gave it */
 	world_open(w);
-	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	w->cfg.database_max_size = sqlite3_column_int64(st, 0) * 4096;
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	world_reopen(w);
+	catalog_cap_at_current_size(w);
 	for (i = 0; i < 5000; i++) {
 		disable = i % 2 == 0;
 		catalog_drive_and_requests(w, "d1", &enabled, &rows_before);
