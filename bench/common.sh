@@ -1,5 +1,5 @@
-# bench/common.sh - shell helpers of bench/scale and bench/growth (sourced; they set work,
-# builddir and pid).
+# bench/common.sh - shell helpers of bench/run, bench/scale and bench/growth (sourced; they
+# set work and builddir, and start/stop use pid).
 
 ms_now() { date +%s%N | awk '{printf "%.1f", $1 / 1e6}'; }
 

@@ -159,15 +159,17 @@ static int load_media(struct rsm_engine *eng)
 	return sqlite3_finalize(st) == SQLITE_OK ? 0 : -1;
 }
 
-/* The finished requests past the request_keep_max that finished last, which the purge would
- * drop at once: a catalog that grew while nothing purged it (an old version, a long stop) is
- * trimmed before it is read, so start-up time and memory follow the retention, not the history. */
 /* SQL's side of request_finished(): queued, waiting and in process are not finished */
 #define UNFINISHED "state IN ('queued','waiting','inprocess')"
+/* the request_keep_max finished requests that finished last (bound to parameter 1) */
 #define KEPT_FINISHED                                                                              \
 	"number IN (SELECT number FROM requests WHERE NOT " UNFINISHED                             \
 	" ORDER BY finished DESC, number DESC LIMIT ?)"
 
+/* Deletes the finished requests past the request_keep_max that finished last, which the purge
+ * would drop at once: a catalog that grew while nothing purged it (an old version, a long
+ * stop) is trimmed before it is read, so start-up time and memory follow the retention, not
+ * the history. */
 static int drop_excess_history(struct rsm_engine *eng)
 {
 	sqlite3_stmt *st;

@@ -140,7 +140,9 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 	engine_lock(eng);
 	/* who may not modify the pool is told so before being told it is a system pool */
 	pi = pool_for(eng, name, cred, POOL_CONTROL, &e);
-	if (pi >= 0 && system_pool(&eng->pools[pi]))
+	if (pi < 0)
+		goto out;
+	if (system_pool(&eng->pools[pi]))
 		e = ERROR_INVALID_MEDIA_POOL;
 	else if (pool_media_count(eng, pi) > 0)
 		e = ERROR_NOT_EMPTY;
