@@ -330,3 +330,17 @@ int drive_unload(const char *address, struct scsi_outcome *o)
 	scsi_transport_close(t);
 	return o->err == ERROR_SUCCESS ? 0 : -1;
 }
+
+int drive_test_ready(const char *address, struct scsi_outcome *o)
+{
+	uint8_t cdb[16];
+	struct scsi_io io;
+	struct scsi_transport *t = open_drive(address, o);
+
+	if (!t)
+		return -1;
+	run_in(t, cdb, scsi_cdb_test_unit_ready(cdb), NULL, 0, SCSI_TIMEOUT_SHORT,
+	       "TEST UNIT READY", &io, o);
+	scsi_transport_close(t);
+	return o->err == ERROR_SUCCESS ? 0 : -1;
+}

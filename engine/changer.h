@@ -72,8 +72,10 @@ struct scan {
 void map_drives(struct changer *c, const char *address, const char *drive_map, struct scan *sc,
 		const char *libname);
 
-/* A tape drive: its VPD serial, and unloading its cartridge before the robot takes it. */
+/* A tape drive: its VPD serial, unloading its cartridge before the robot takes it, and
+ * whether it holds a cartridge ready for use (TEST UNIT READY). */
 int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o);
 int drive_unload(const char *address, struct scsi_outcome *o);
+int drive_test_ready(const char *address, struct scsi_outcome *o);
 
 #endif

@@ -1,20 +1,15 @@
-/* inventory.c - making the catalog agree with what a changer reports: the sim's record of its
- * cartridges (sim.c) or a real changer's READ ELEMENT STATUS (scsi_library.c) becomes a place
- * for every medium, and the catalog follows.  Media a job is moving are left to that job.
+/* inventory.c - what a backend reports: a place for every medium, from a simulated changer's
+ * record of its cartridges or a real changer's READ ELEMENT STATUS, which the catalog follows
+ * (media a job is moving are left to that job); cartridges never seen before; device faults.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
-
-/* The first medium with that barcode (an inventory looks up every element it reads). */
-int medium_by_barcode(struct rsm_engine *eng, const char *barcode)
-{
-	struct name_array a = {eng->media, sizeof(*eng->media), offsetof(struct medium, barcode),
-			       eng->nmedia};
-	return barcode[0] ? name_index_find(&eng->media_barcodes, a, barcode) : NO_INDEX;
-}
+#include "catalog.h"
+#include "inventory.h"
+#include "notify.h"
+#include "requests.h"
 
 /* Takes a medium out of the occupancy tables it was in. */
 static void vacate(struct rsm_engine *eng, int mi)
@@ -38,7 +33,6 @@ static void relocate(struct rsm_engine *eng, struct library *l, int li, int mi,
 	struct drive *was = m->loc == LOC_DRIVE ? &eng->drives[m->loc_addr] : NULL;
 
 	vacate(eng, mi);
-	m->sim_missing = false; /* the catalog follows the changer now: no discrepancy is left */
 	m->library = li;
 	m->loc = to->loc;
 	m->loc_addr = to->addr;
@@ -83,7 +77,7 @@ static void label_unreadable(struct rsm_engine *eng, struct library *l, int mi)
 		 "library %s: the barcode of the cartridge at %s (the catalog has %s there) "
 		 "cannot be read; check or replace its label",
 		 l->name, where, m->name);
-	opreq_raise(eng, OPREQ_MESSAGE, msg, 0, (int)(l - eng->libraries), NO_INDEX);
+	opreq_raise(eng, OPREQ_MESSAGE, msg, 0, (int)(l - eng->libraries), NO_INDEX, NULL);
 	fprintf(stderr, "rsmfs: %s\n", msg);
 }
 
@@ -123,4 +117,118 @@ int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
 			changes, changes == 1 ? "" : "s");
 	}
 	return changes;
+}
+
+/* ---- new cartridges ---- */
+
+/* The name a new cartridge gets: its barcode, or unlabeled-<n> (counted in the catalog). */
+static bool new_medium_name(struct rsm_engine *eng, const char *barcode, char *name, size_t len)
+{
+	if (barcode[0]) {
+		snprintf(name, len, "%s", barcode);
+	} else {
+		snprintf(name, len, "unlabeled-%llu", (unsigned long long)++eng->next_unlabeled);
+		catalog_set_meta(eng, "next_unlabeled", eng->next_unlabeled);
+	}
+	return valid_name(name) && medium_find(eng, name) < 0;
+}
+
+/* Puts a medium that is nowhere yet at `at` in library li's occupancy tables. */
+static void place_new(struct rsm_engine *eng, int li, int mi, struct place at)
+{
+	struct library *l = &eng->libraries[li];
+	struct medium *m = &eng->media[mi];
+
+	m->loc = at.loc;
+	m->loc_addr = at.addr;
+	if (at.loc == LOC_SLOT) {
+		l->slot_medium[at.addr] = mi;
+		m->home_slot = at.addr;
+	} else if (at.loc == LOC_PORT) {
+		l->port_medium[at.addr] = mi;
+	} else if (at.loc == LOC_DRIVE) {
+		eng->drives[at.addr].medium = mi;
+		settle_drive_state(&eng->drives[at.addr]);
+	}
+	settle_medium_state(eng, m);
+}
+
+int medium_create(struct rsm_engine *eng, int li, const char *barcode, struct place at,
+		  bool scratch)
+{
+	char name[RSM_NAME_MAX + 1];
+	bool cleaner = !scratch && strncmp(barcode, "CLN", 3) == 0;
+	int pool = pool_find(eng, scratch ? "free" : cleaner ? "cleaner" : "import");
+
+	if (pool < 0 || !new_medium_name(eng, barcode, name, sizeof(name)))
+		return NO_INDEX;
+	struct medium *m = array_grow((void **)&eng->media, &eng->nmedia, sizeof(*m));
+	if (!m)
+		return NO_INDEX;
+	int mi = eng->nmedia - 1;
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	snprintf(m->barcode, sizeof(m->barcode), "%s", barcode);
+	guid_new(m->guid);
+	snprintf(m->type, sizeof(m->type), "%s", eng->libraries[li].media_type);
+	m->enabled = true;
+	m->library = li;
+	m->pool = pool;
+	m->loc = LOC_OFFLINE;
+	m->home_slot = -1;
+	m->nsides = 1;
+	guid_new(m->sides[0].guid);
+	m->sides[0].state = scratch || cleaner ? SIDE_AVAILABLE : SIDE_IMPORT;
+	place_new(eng, li, mi, at);
+	if (catalog_save_medium(eng, m) != ERROR_SUCCESS) {
+		eng->nmedia--; /* nothing points at it yet but the tables place_new filled */
+		if (at.loc == LOC_SLOT)
+			eng->libraries[li].slot_medium[at.addr] = NO_INDEX;
+		else if (at.loc == LOC_PORT)
+			eng->libraries[li].port_medium[at.addr] = NO_INDEX;
+		else if (at.loc == LOC_DRIVE)
+			eng->drives[at.addr].medium = NO_INDEX;
+		return NO_INDEX;
+	}
+	emit_medium_new(eng, m);
+	emit_pool(eng, &eng->pools[pool], RSM_EV_UPDATE);
+	return mi;
+}
+
+int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
+{
+	return medium_create(eng, li, barcode, (struct place){LOC_OFFLINE, 0, false}, false);
+}
+
+/* ---- device faults ---- */
+
+void device_fault(struct rsm_engine *eng, int li, int di, bool on)
+{
+	if (li < 0)
+		return;
+	struct library *l = &eng->libraries[li];
+	char msg[256];
+
+	if (di >= 0) {
+		struct drive *d = &eng->drives[di];
+		if (d->failed == on)
+			return;
+		d->failed = on;
+		if (!d->job || on)
+			settle_drive_state(d);
+		catalog_save_state(eng, d, NULL, NULL);
+		emit_drive(eng, d);
+		snprintf(msg, sizeof(msg), "drive %s of library %s has failed and needs service",
+			 d->name, l->name);
+	} else {
+		if (l->jammed == on)
+			return;
+		l->jammed = on;
+		emit_library(eng, l);
+		snprintf(msg, sizeof(msg), "the robot of library %s is jammed", l->name);
+	}
+	/* a repair lets the robot and the queue go on: the scheduler sees the change */
+	if (on)
+		opreq_raise(eng, OPREQ_DEVICESERVICE, msg, 0, li, di, NULL);
+	else
+		opreq_device_repaired(eng, li, di);
 }

@@ -1,76 +1,69 @@
 /* jobs.c - work in flight: the phases of a mount, dismount, eject, inject, cleaning or
- * inventory, the robot that serialises a library's moves, and what a device fault does to
- * them.
+ * inventory, the robot that serialises a library's moves, and what a failed step does.
  *
- * A job is a short sequence of phases, each a timer (a drive load, unload or cleaning) or a
- * robot step.  Robot steps of one library go through its robot queue, one at a time, and only
- * while the door is closed and the robot is not jammed; drive phases of different drives
- * overlap.  A cartridge's location changes when the move that carries it finishes, and the
- * sim changer records it before the catalog does (sim.c), as a real changer holds its
- * cartridges wherever they physically are.
+ * A job carries one request through a short sequence of phases.  Each phase is one step
+ * handed to the library's backend (backend.h), which ends it with step_done(); a robot step
+ * waits for the library's robot, one at a time, and only while the door is closed and the
+ * robot is not jammed; drive steps of different drives overlap.  The model follows a step
+ * only once the backend says it happened: a cartridge's location changes when the move that
+ * carries it ends, as a real changer holds its cartridges wherever they physically are.
+ *
+ * The phases and their transitions (a step that fails ends the job at any phase: every
+ * cartridge stays where the backend left it and the request fails):
+ *
+ *   mount      [EVICT_UNLOAD --> EVICT_MOVE -->] MOVE_IN --> LOAD --> (passed)
+ *   clean      [EVICT_UNLOAD --> EVICT_MOVE -->] MOVE_IN --> CLEAN --> MOVE_HOME --> (passed)
+ *   dismount   UNLOAD --> MOVE_HOME --> (passed)
+ *   eject      EJECT_MOVE --> (passed)
+ *   inject     INJECT_MOVE --> (the next cartridge in a port: a new job; none: passed)
+ *   inventory  INVENTORY --> (passed: the catalog took what the scan found)
+ *
+ * The bracketed phases run when the drive holds a dismountable medium that must make room.
+ * A mount whose robot finds the source slot empty goes back to the queue (its medium is
+ * offline from then on); MOVE_IN of a cleaning goes on to CLEAN instead of LOAD.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "notify.h"
+#include "requests.h"
+
+#define PH_DONE (-1)
+
+/* What each phase asks of the backend, and the phase that follows it. */
+static const struct phase_info {
+	enum step_kind kind;
+	bool robot; /* a robot step: through the library's robot queue */
+	int next;   /* PH_DONE: the job ends with it */
+} phases[] = {
+	[PH_EVICT_UNLOAD] = {STEP_UNLOAD, false, PH_EVICT_MOVE},
+	[PH_EVICT_MOVE] = {STEP_MOVE, true, PH_MOVE_IN},
+	[PH_MOVE_IN] = {STEP_MOVE, true, PH_LOAD}, /* a cleaning: PH_CLEAN */
+	[PH_LOAD] = {STEP_LOAD, false, PH_DONE},
+	[PH_UNLOAD] = {STEP_UNLOAD, false, PH_MOVE_HOME},
+	[PH_CLEAN] = {STEP_CLEAN, false, PH_MOVE_HOME},
+	[PH_MOVE_HOME] = {STEP_MOVE, true, PH_DONE},
+	[PH_EJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
+	[PH_INJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
+	[PH_INVENTORY] = {STEP_SCAN, true, PH_DONE},
+};
 
 static struct library *job_library(struct rsm_engine *eng, struct job *job)
 {
 	return &eng->libraries[job->library];
 }
 
-/* Commits a drive and a medium after a change, then tells the channels.  A medium's location
- * may have changed: the sim changer records its physical state first. */
 void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m)
 {
-	if (m)
-		sim_record(eng, m->library);
 	catalog_save_state(eng, d, m, NULL);
 	if (d)
 		emit_drive(eng, d);
 	if (m)
 		emit_medium(eng, m);
-}
-
-/* The first empty place (slot or port) in an occupancy table, or -1. */
-int first_free(const int *occupant, int count)
-{
-	for (int i = 0; i < count; i++)
-		if (occupant[i] == NO_INDEX)
-			return i;
-	return -1;
-}
-
-/* A medium's state as its location says, once no job holds it. */
-void settle_medium_state(struct rsm_engine *eng, struct medium *m)
-{
-	switch (m->loc) {
-	case LOC_SLOT:
-		m->state = MEDIA_IDLE;
-		break;
-	case LOC_PORT:
-		m->state = MEDIA_IN_PORT;
-		break;
-	case LOC_OFFLINE:
-		m->state = MEDIA_OFFLINE;
-		break;
-	case LOC_DRIVE:
-		m->state =
-		    eng->drives[m->loc_addr].session >= 0 ? MEDIA_MOUNTED : MEDIA_DISMOUNTABLE;
-		break;
-	}
-}
-
-/* A drive's state as its contents say, once no job holds it. */
-void settle_drive_state(struct drive *d)
-{
-	if (d->failed)
-		d->state = DRIVE_FAILED;
-	else if (d->medium >= 0)
-		d->state = d->session >= 0 ? DRIVE_MOUNTED : DRIVE_DISMOUNTABLE;
-	else
-		d->state = d->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
 }
 
 struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive, int medium,
@@ -88,7 +81,6 @@ struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int 
 	job->medium = medium;
 	job->evict = NO_INDEX;
 	job->port = -1;
-	job->target_slot = -1;
 	job->phase = phase;
 	job->live_next = eng->jobs;
 	if (eng->jobs)
@@ -97,7 +89,7 @@ struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int 
 	return job;
 }
 
-void job_free(struct rsm_engine *eng, struct job *job)
+static void job_free(struct rsm_engine *eng, struct job *job)
 {
 	if (job->live_prev)
 		job->live_prev->live_next = job->live_next;
@@ -107,6 +99,14 @@ void job_free(struct rsm_engine *eng, struct job *job)
 		job->live_next->live_prev = job->live_prev;
 	free(job);
 }
+
+void jobs_free(struct rsm_engine *eng)
+{
+	while (eng->jobs)
+		job_free(eng, eng->jobs);
+}
+
+/* ---- where cartridges are ---- */
 
 /* A drive whose cartridge has left: empty, or disabled (failed) if it was meanwhile. */
 static void drive_emptied(struct drive *d)
@@ -141,36 +141,28 @@ static void lift(struct rsm_engine *eng, struct library *l, struct medium *m)
 	}
 }
 
-/* The slot a cartridge going home is put in: its home slot, or the first empty one; -1. */
-int home_slot_for(struct rsm_engine *eng, int mi)
-{
-	struct medium *m = &eng->media[mi];
-	struct library *l = &eng->libraries[m->library];
-	int slot = m->home_slot;
-
-	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
-		slot = first_free(l->slot_medium, l->nslots);
-	return slot;
-}
-
-/* Moves medium mi into slot (chosen by home_slot_for, before a real changer moved it). */
-static int put_away(struct rsm_engine *eng, int mi, int slot)
+/* Medium mi reached `to` on its way home: a slot (now its home), or the shelf of a library
+ * with no slots. */
+static void put_away(struct rsm_engine *eng, int mi, const struct place *to)
 {
 	struct medium *m = &eng->media[mi];
 	struct library *l = &eng->libraries[m->library];
 
-	if (slot < 0)
-		slot = home_slot_for(eng, mi);
-	if (slot < 0)
-		return -1;
 	if (m->loc == LOC_DRIVE)
 		eng->drives[m->loc_addr].medium = NO_INDEX;
-	m->loc = LOC_SLOT;
-	m->loc_addr = slot;
-	m->home_slot = slot;
-	m->state = MEDIA_IDLE;
-	l->slot_medium[slot] = mi;
-	return 0;
+	m->loc = to->loc;
+	m->loc_addr = to->loc == LOC_SLOT ? to->addr : 0;
+	if (to->loc == LOC_SLOT) {
+		m->home_slot = to->addr;
+		l->slot_medium[to->addr] = mi;
+	}
+	settle_medium_state(eng, m);
+}
+
+/* The place of medium mi now, as a step's source. */
+static struct place place_of(const struct medium *m)
+{
+	return (struct place){m->loc, m->loc_addr, false};
 }
 
 /* ---- the robot: one step at a time per library, none while the door is open or it is
@@ -181,25 +173,15 @@ bool robot_can_move(const struct library *l)
 	return l->reachable && !l->jammed && strcmp(l->door, "open") != 0;
 }
 
-/* A sim's robot step is a timer; a real changer's is a command its thread sends. */
-static void robot_start(struct rsm_engine *eng, struct library *l, struct job *job)
-{
-	l->robot_busy = true;
-	job->robot_err = ERROR_SUCCESS;
-	job->robot_detail[0] = '\0';
-	if (l->scsi)
-		scsi_robot_step(eng, job);
-	else
-		timer_add(eng, job->phase == PH_INVENTORY ? job->robot_secs : l->move_time,
-			  robot_step_done, job);
-}
+static void step_issue(struct rsm_engine *eng, struct job *job);
 
 static void robot_acquire(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 
 	if (!l->robot_busy && robot_can_move(l)) {
-		robot_start(eng, l, job);
+		l->robot_busy = true;
+		step_issue(eng, job);
 		return;
 	}
 	job->next_robot = NULL;
@@ -210,8 +192,8 @@ static void robot_acquire(struct rsm_engine *eng, struct job *job)
 	l->robot_queue_tail = job;
 }
 
-/* Starts the next queued robot step if the robot is free and may move. */
-void robot_kick(struct rsm_engine *eng, struct library *l)
+/* Starts library l's next queued robot step if the robot is free and may move. */
+static void robot_kick(struct rsm_engine *eng, struct library *l)
 {
 	struct job *next = l->robot_queue;
 
@@ -220,7 +202,14 @@ void robot_kick(struct rsm_engine *eng, struct library *l)
 	l->robot_queue = next->next_robot;
 	if (!l->robot_queue)
 		l->robot_queue_tail = NULL;
-	robot_start(eng, l, next);
+	l->robot_busy = true;
+	step_issue(eng, next);
+}
+
+void robots_kick(struct rsm_engine *eng)
+{
+	for (int i = 0; i < eng->nlibraries; i++)
+		robot_kick(eng, &eng->libraries[i]);
 }
 
 static void robot_release(struct rsm_engine *eng, struct library *l)
@@ -229,16 +218,7 @@ static void robot_release(struct rsm_engine *eng, struct library *l)
 	robot_kick(eng, l);
 }
 
-void robot_fail_queue(struct rsm_engine *eng, struct library *l, rsm_err err, const char *why)
-{
-	while (l->robot_queue) {
-		struct job *job = l->robot_queue;
-		l->robot_queue = job->next_robot;
-		if (!l->robot_queue)
-			l->robot_queue_tail = NULL;
-		job_fail(eng, job, err, why);
-	}
-}
+/* ---- failure ---- */
 
 /* Undoes what a job holds (ports and slots promised, drives, the medium's busy mark) after a
  * failed step, leaving its request to the caller. */
@@ -281,27 +261,17 @@ static void job_abandon(struct rsm_engine *eng, struct job *job)
 
 /* A job that cannot go on: every cartridge stays where it physically is, every promise of a
  * slot or port is withdrawn, and the request fails. */
-void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
+static void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const char *detail)
 {
 	job_abandon(eng, job);
 	request_finish(eng, job->req, REQ_FAILED, err, detail);
 	job_free(eng, job);
 }
 
-/* Whether the robot, sent to take the job's cartridge from its slot, finds the slot empty: the
- * sim's cartridge was taken by hand (sim/ctl lose). */
-static bool source_missing(const struct rsm_engine *eng, const struct job *job)
-{
-	const struct medium *m = job->medium >= 0 ? &eng->media[job->medium] : NULL;
-
-	return m && m->sim_missing && m->loc == LOC_SLOT &&
-	       (job->phase == PH_MOVE_IN || job->phase == PH_EJECT_MOVE);
-}
-
-/* The robot reached a slot the catalog says holds the job's cartridge and found it empty (a
- * sim fault: the cartridge was taken by hand).  The medium is offline from now on; a mount
- * goes back to the queue, where it waits for the operator to bring it (movemedia, or
- * ERROR_MEDIA_OFFLINE with offline-error) like any mount of an offline medium. */
+/* The robot reached a slot the catalog says holds the job's cartridge and found it empty (the
+ * cartridge was taken by hand).  The medium is offline from now on; a mount goes back to the
+ * queue, where it waits for the operator to bring it (movemedia, or ERROR_MEDIA_OFFLINE with
+ * offline-error) like any mount of an offline medium. */
 static void job_source_missing(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
@@ -317,7 +287,6 @@ static void job_source_missing(struct rsm_engine *eng, struct job *job)
 		l->slot_medium[m->loc_addr] = NO_INDEX;
 	m->loc = LOC_OFFLINE;
 	m->loc_addr = 0;
-	m->sim_missing = false;
 	settle_medium_state(eng, m);
 	save_and_emit(eng, NULL, m);
 	emit_slots(eng, l, false);
@@ -328,173 +297,54 @@ static void job_source_missing(struct rsm_engine *eng, struct job *job)
 	job_free(eng, job);
 }
 
-/* An eject (to a port) or inject (to a slot) move finished. */
-static void port_move_done(struct rsm_engine *eng, struct job *job)
+void library_unreachable(struct rsm_engine *eng, int li, const char *why)
 {
-	struct library *l = job_library(eng, job);
-	struct medium *m = &eng->media[job->medium];
+	struct library *l = &eng->libraries[li];
 
-	lift(eng, l, m);
-	if (job->phase == PH_EJECT_MOVE) {
-		m->loc = LOC_PORT;
-		m->loc_addr = job->port;
-		m->state = MEDIA_IN_PORT;
-		l->port_medium[job->port] = job->medium;
-	} else {
-		m->loc = LOC_SLOT;
-		m->loc_addr = job->slot;
-		m->home_slot = job->slot;
-		m->state = MEDIA_IDLE;
-		l->slot_medium[job->slot] = job->medium;
-	}
-	m->busy = NULL;
-	save_and_emit(eng, NULL, m);
-	emit_slots(eng, l, job->phase == PH_EJECT_MOVE);
-	if (job->phase == PH_INJECT_MOVE)
-		try_inject(eng, job->req); /* the next cartridge, or done */
-	else
-		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
-}
-
-/* The inventory scan finished: the catalog takes what the changer reports. */
-static void inventory_done(struct rsm_engine *eng, struct job *job)
-{
-	struct library *l = job_library(eng, job);
-	char detail[160];
-	int changes =
-	    l->scsi ? scsi_inventory_apply(eng, job->library) : sim_inventory(eng, job->library);
-
-	l->inventorying = false;
+	l->reachable = false;
 	emit_library(eng, l);
-	snprintf(detail, sizeof(detail), "%d location%s corrected", changes < 0 ? 0 : changes,
-		 changes == 1 ? "" : "s");
-	if (changes < 0)
-		request_finish(eng, job->req, REQ_FAILED, ERROR_UNABLE_TO_INVENTORY_SLOT,
-			       "the changer's element status could not be read");
-	else
-		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, changes ? detail : NULL);
+	while (l->robot_queue) {
+		struct job *job = l->robot_queue;
+		l->robot_queue = job->next_robot;
+		if (!l->robot_queue)
+			l->robot_queue_tail = NULL;
+		job_fail(eng, job, ERROR_LIBRARY_OFFLINE, why);
+	}
 }
 
-/* The last step of a dismount or a cleaning: the cartridge is back in a slot. */
-static void home_done(struct rsm_engine *eng, struct job *job)
+/* ---- what each phase's step does to the model once it happened ---- */
+
+/* EVICT_MOVE: the evicted medium is away; the drive is free for the job's cartridge. */
+static void evicted(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = job_library(eng, job);
+	struct drive *d = &eng->drives[job->drive];
+	struct medium *ev = &eng->media[job->evict];
+
+	put_away(eng, job->evict, &job->step.to);
+	d->state = job->clean ? DRIVE_CLEANING : DRIVE_EMPTY;
+	save_and_emit(eng, d, ev);
+	emit_slots(eng, l, false);
+}
+
+/* MOVE_IN: the job's cartridge is in the drive. */
+static void moved_in(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 	struct drive *d = &eng->drives[job->drive];
 	struct medium *m = &eng->media[job->medium];
 
-	m->busy = NULL;
-	drive_emptied(d); /* put_away took the medium out already */
-	d->last_used = ++eng->lru_clock;
-	if (job->clean) {
-		d->cleanings++;
-		rsm_format_time(wall_now(), d->last_cleaned, sizeof(d->last_cleaned));
-	}
-	emit_slots(eng, l, false);
+	lift(eng, l, m);
+	m->loc = LOC_DRIVE;
+	m->loc_addr = job->drive;
+	d->medium = job->medium;
+	d->job = job;
+	d->state = job->clean ? DRIVE_CLEANING : DRIVE_LOADING;
 	save_and_emit(eng, d, m);
-	request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
-/* Why a robot step cannot be carried out now, or NULL. */
-static const char *robot_step_fault(struct rsm_engine *eng, struct job *job, char *buf, size_t len)
-{
-	struct library *l = job_library(eng, job);
-
-	if (job->robot_err != ERROR_SUCCESS)
-		return job->robot_detail; /* the changer refused or failed the move */
-	if (l->jammed)
-		return "the robot is jammed";
-	if (job->phase == PH_MOVE_IN && eng->drives[job->drive].failed) {
-		snprintf(buf, len, "drive %s has failed", eng->drives[job->drive].name);
-		return buf;
-	}
-	return NULL;
-}
-
-/* A robot step finished: apply it, free the robot, go on with the job. */
-void robot_step_done(struct rsm_engine *eng, void *arg)
-{
-	struct job *job = arg;
-	struct library *l = job_library(eng, job);
-	struct drive *d = job->drive >= 0 ? &eng->drives[job->drive] : NULL;
-	char why[96];
-	const char *fault = robot_step_fault(eng, job, why, sizeof(why));
-
-	if (!fault && source_missing(eng, job)) {
-		robot_release(eng, l);
-		job_source_missing(eng, job);
-		schedule(eng);
-		return;
-	}
-	if (fault) {
-		/* nothing moved: the cartridge is still where the robot found it */
-		rsm_err err =
-		    job->robot_err != ERROR_SUCCESS ? job->robot_err : ERROR_INVALID_STATE;
-		robot_release(eng, l);
-		job_fail(eng, job, err, fault);
-		schedule(eng);
-		return;
-	}
-	if (job->phase != PH_INVENTORY)
-		l->moves++;
-	switch (job->phase) {
-	case PH_EJECT_MOVE:
-	case PH_INJECT_MOVE:
-	case PH_INVENTORY:
-		if (job->phase == PH_INVENTORY)
-			inventory_done(eng, job);
-		else
-			port_move_done(eng, job);
-		robot_release(eng, l);
-		job_free(eng, job);
-		schedule(eng);
-		return;
-	case PH_EVICT_MOVE: {
-		struct medium *ev = &eng->media[job->evict];
-		if (put_away(eng, job->evict, job->target_slot) < 0) {
-			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL,
-				 "no free slot for the evicted medium");
-			return;
-		}
-		d->state = job->clean ? DRIVE_CLEANING : DRIVE_EMPTY;
-		save_and_emit(eng, d, ev);
-		emit_slots(eng, l, false);
-		job->phase = PH_MOVE_IN;
-		break;
-	}
-	case PH_MOVE_IN: {
-		struct medium *m = &eng->media[job->medium];
-		lift(eng, l, m);
-		m->loc = LOC_DRIVE;
-		m->loc_addr = job->drive;
-		d->medium = job->medium;
-		d->job = job;
-		d->state = job->clean ? DRIVE_CLEANING : DRIVE_LOADING;
-		save_and_emit(eng, d, m);
-		job->phase = job->clean ? PH_CLEAN : PH_LOAD;
-		break;
-	}
-	case PH_MOVE_HOME:
-		if (put_away(eng, job->medium, job->target_slot) < 0) {
-			robot_release(eng, l);
-			job_fail(eng, job, ERROR_LIBRARY_FULL,
-				 "no free slot to return the medium to");
-			return;
-		}
-		home_done(eng, job);
-		robot_release(eng, l);
-		job_free(eng, job);
-		schedule(eng);
-		return;
-	default:
-		break;
-	}
-	robot_release(eng, l);
-	job_advance(eng, job);
-}
-
-/* A mount's load finished: the medium is ready in the drive. */
-static void load_done(struct rsm_engine *eng, struct job *job)
+/* LOAD: the medium is ready in the drive; the mount passes. */
+static void loaded(struct rsm_engine *eng, struct job *job)
 {
 	struct drive *d = &eng->drives[job->drive];
 	struct medium *m = &eng->media[job->medium];
@@ -524,64 +374,202 @@ static void load_done(struct rsm_engine *eng, struct job *job)
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
-/* A drive phase (load, unload or cleaning) finished. */
-static void drive_phase_done(struct rsm_engine *eng, void *arg)
+/* UNLOAD or CLEAN: the cartridge is out of the drive's hands, ready for the robot. */
+static void unloaded(struct rsm_engine *eng, struct job *job)
 {
-	struct job *job = arg;
+	struct medium *m = &eng->media[job->medium];
+
+	m->state = MEDIA_UNLOADING;
+	save_and_emit(eng, NULL, m);
+}
+
+/* MOVE_HOME: the last step of a dismount or a cleaning; the drive is free. */
+static void home(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = job_library(eng, job);
 	struct drive *d = &eng->drives[job->drive];
 	struct medium *m = &eng->media[job->medium];
 
-	if (d->failed) {
-		char why[96];
-		snprintf(why, sizeof(why), "drive %s has failed", d->name);
-		job_fail(eng, job, ERROR_INVALID_STATE, why);
-		schedule(eng);
-		return;
+	put_away(eng, job->medium, &job->step.to);
+	m->busy = NULL;
+	drive_emptied(d);
+	d->last_used = ++eng->lru_clock;
+	if (job->clean) {
+		d->cleanings++;
+		rsm_format_time(wall_now(), d->last_cleaned, sizeof(d->last_cleaned));
 	}
-	switch (job->phase) {
-	case PH_EVICT_UNLOAD:
-		job->phase = PH_EVICT_MOVE;
-		break;
-	case PH_LOAD:
-		load_done(eng, job);
-		job_free(eng, job);
-		schedule(eng);
-		return;
-	case PH_UNLOAD:
-	case PH_CLEAN:
-		job->phase = PH_MOVE_HOME;
-		m->state = MEDIA_UNLOADING;
-		save_and_emit(eng, NULL, m);
-		break;
-	default:
-		break;
-	}
-	job_advance(eng, job);
+	emit_slots(eng, l, false);
+	save_and_emit(eng, d, m);
+	request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
-/* Starts the job's current phase. */
-void job_advance(struct rsm_engine *eng, struct job *job)
+/* EJECT_MOVE (to a port) or INJECT_MOVE (to a slot). */
+static void port_moved(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = job_library(eng, job);
+	struct medium *m = &eng->media[job->medium];
+	bool eject = job->phase == PH_EJECT_MOVE;
+
+	lift(eng, l, m);
+	m->loc = eject ? LOC_PORT : LOC_SLOT;
+	m->loc_addr = eject ? job->port : job->slot;
+	if (eject) {
+		l->port_medium[job->port] = job->medium;
+	} else {
+		m->home_slot = job->slot;
+		l->slot_medium[job->slot] = job->medium;
+	}
+	settle_medium_state(eng, m);
+	m->busy = NULL;
+	save_and_emit(eng, NULL, m);
+	emit_slots(eng, l, eject);
+	if (eject)
+		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
+	else
+		try_inject(eng, job->req); /* the next cartridge, or done */
+}
+
+/* INVENTORY: the backend has applied what the scan found. */
+static void scanned(struct rsm_engine *eng, struct job *job)
+{
+	struct library *l = job_library(eng, job);
+	int n = job->step.corrections;
+	char detail[160];
+
+	l->inventorying = false;
+	emit_library(eng, l);
+	snprintf(detail, sizeof(detail), "%d location%s corrected", n < 0 ? 0 : n,
+		 n == 1 ? "" : "s");
+	if (n < 0)
+		request_finish(eng, job->req, REQ_FAILED, ERROR_UNABLE_TO_INVENTORY_SLOT,
+			       "the changer's element status could not be read");
+	else
+		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, n ? detail : NULL);
+}
+
+static void (*const phase_done[])(struct rsm_engine *, struct job *) = {
+	[PH_EVICT_UNLOAD] = NULL, [PH_EVICT_MOVE] = evicted, [PH_MOVE_IN] = moved_in,
+	[PH_LOAD] = loaded,	  [PH_UNLOAD] = unloaded,    [PH_CLEAN] = unloaded,
+	[PH_MOVE_HOME] = home,	  [PH_EJECT_MOVE] = port_moved, [PH_INJECT_MOVE] = port_moved,
+	[PH_INVENTORY] = scanned,
+};
+
+/* ---- steps ---- */
+
+/* Where a cartridge going home goes: its home slot or the first empty one; in a library with
+ * no slots, the shelf.  false when every slot is full. */
+static bool home_place(struct rsm_engine *eng, int mi, struct place *to)
+{
+	const struct library *l = &eng->libraries[eng->media[mi].library];
+	int slot = l->nslots ? home_slot_for(eng, mi) : 0;
+
+	*to = (struct place){l->nslots ? LOC_SLOT : LOC_OFFLINE, slot, false};
+	return slot >= 0;
+}
+
+/* Fills the step of the job's current phase; false (the job failed) when it cannot be. */
+static bool step_prepare(struct rsm_engine *eng, struct job *job)
+{
+	struct step *s = &job->step;
+	int carried = job->phase == PH_EVICT_MOVE || job->phase == PH_EVICT_UNLOAD ? job->evict
+										   : job->medium;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = phases[job->phase].kind;
+	s->library = job->library;
+	s->medium = carried;
+	s->drive = job->drive;
+	s->request = job->req->number;
+	s->by_operator = job->req->opreq_satisfied;
+	s->full = job->req->options != 0;
+	if (s->kind != STEP_MOVE)
+		return true;
+	s->from = place_of(&eng->media[carried]);
+	switch (job->phase) {
+	case PH_EVICT_MOVE:
+	case PH_MOVE_HOME:
+		if (!home_place(eng, carried, &s->to)) {
+			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot for the medium");
+			return false;
+		}
+		break;
+	case PH_MOVE_IN:
+		s->to = (struct place){LOC_DRIVE, job->drive, false};
+		break;
+	case PH_EJECT_MOVE:
+		s->to = (struct place){LOC_PORT, job->port, false};
+		break;
+	default: /* PH_INJECT_MOVE */
+		s->to = (struct place){LOC_SLOT, job->slot, false};
+		break;
+	}
+	return true;
+}
+
+/* Hands the job's current step to its library's backend. */
+static void step_issue(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
 
-	switch (job->phase) {
-	case PH_EVICT_UNLOAD:
-	case PH_UNLOAD:
-		timer_add(eng, l->unload_time, drive_phase_done, job);
-		break;
-	case PH_LOAD:
-		timer_add(eng, l->load_time, drive_phase_done, job);
-		break;
-	case PH_CLEAN:
-		timer_add(eng, l->load_time + l->unload_time, drive_phase_done, job);
-		break;
-	case PH_EVICT_MOVE:
-	case PH_MOVE_IN:
-	case PH_MOVE_HOME:
-	case PH_EJECT_MOVE:
-	case PH_INJECT_MOVE:
-	case PH_INVENTORY:
-		robot_acquire(eng, job);
-		break;
+	if (!step_prepare(eng, job)) {
+		if (phases[job->phase].robot)
+			robot_release(eng, l);
+		return;
 	}
+	l->ops->step(eng, &job->step);
+}
+
+void job_advance(struct rsm_engine *eng, struct job *job)
+{
+	if (phases[job->phase].robot)
+		robot_acquire(eng, job);
+	else
+		step_issue(eng, job);
+}
+
+/* Why a finished step cannot count, or NULL: the backend's failure, or a drive that failed
+ * while it worked. */
+static const char *step_fault(struct rsm_engine *eng, struct job *job, char *buf, size_t len)
+{
+	const struct step *s = &job->step;
+
+	if (s->err != ERROR_SUCCESS)
+		return s->detail[0] ? s->detail : rsm_error_name(s->err);
+	if (!phases[job->phase].robot && eng->drives[job->drive].failed) {
+		snprintf(buf, len, "drive %s has failed", eng->drives[job->drive].name);
+		return buf;
+	}
+	return NULL;
+}
+
+void step_done(struct rsm_engine *eng, struct step *s)
+{
+	struct job *job = (struct job *)((char *)s - offsetof(struct job, step));
+	struct library *l = job_library(eng, job);
+	const struct phase_info *ph = &phases[job->phase];
+	char why[96];
+	const char *fault = step_fault(eng, job, why, sizeof(why));
+
+	if (ph->robot)
+		robot_release(eng, l); /* the next job's move may start while this one goes on */
+	if (!fault && s->source_empty) {
+		job_source_missing(eng, job);
+		return;
+	}
+	if (fault) {
+		/* nothing moved: the cartridge is still where the backend found it */
+		job_fail(eng, job, s->err != ERROR_SUCCESS ? s->err : ERROR_INVALID_STATE, fault);
+		return;
+	}
+	if (ph->robot && job->phase != PH_INVENTORY)
+		l->moves++;
+	if (phase_done[job->phase])
+		phase_done[job->phase](eng, job);
+	int next = job->phase == PH_MOVE_IN && job->clean ? PH_CLEAN : ph->next;
+	if (next == PH_DONE) {
+		job_free(eng, job);
+		return;
+	}
+	job->phase = (enum job_phase)next;
+	job_advance(eng, job);
 }

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "backend.h"
+#include "catalog.h"
+#include "notify.h"
+#include "requests.h"
 
 /* A library that can move cartridges through port `port` (-1: any) now. */
 static rsm_err port_library_check(const struct library *l, int port)
@@ -24,38 +27,6 @@ static rsm_err port_library_check(const struct library *l, int port)
 	if (port >= l->nports)
 		return ERROR_INVALID_PARAMETER;
 	return ERROR_SUCCESS;
-}
-
-/* The session slot of an administrator's call: a session handle, or none (0) for a control
- * file.  Returns false with *e set when neither will do. */
-static bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
-			 int *slot, rsm_err *e)
-{
-	*slot = NO_INDEX;
-	if (session) {
-		struct session *s = session_for(eng, session, cred, true, e);
-		if (s)
-			*slot = (int)(s - eng->sessions);
-		return s != NULL;
-	}
-	*e = eng->stopping		 ? ERROR_NOT_CONNECTED
-	     : !cred || !cred->admin ? ERROR_ACCESS_DENIED
-				     : ERROR_SUCCESS;
-	return *e == ERROR_SUCCESS;
-}
-
-struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
-				const char *name, rsm_err *e)
-{
-	int slot, li;
-
-	if (!admin_caller(eng, 0, cred, &slot, e))
-		return NULL;
-	if (!name || (li = library_find(eng, name)) < 0) {
-		*e = ERROR_INVALID_LIBRARY;
-		return NULL;
-	}
-	return &eng->libraries[li];
 }
 
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
@@ -139,11 +110,8 @@ rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
 				    .medium = NO_INDEX, .drive = NO_INDEX,
 				    .library = (int)(l - eng->libraries), .port = -1};
 	e = request_record(eng, &spec, l, NULL, NULL, request);
-	if (e != ERROR_SUCCESS) {
+	if (e != ERROR_SUCCESS)
 		l->enabled = was;
-		goto out;
-	}
-	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
@@ -205,11 +173,10 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 		if (e != ERROR_SUCCESS) {
 			snprintf(l->door, sizeof(l->door), "open");
 		} else {
-			scsi_door(eng, (int)(l - eng->libraries), false);
+			if (l->ops->door)
+				l->ops->door(eng, (int)(l - eng->libraries), false);
 			emit_door(eng, l);
 			emit_library(eng, l);
-			robot_kick(eng, l);
-			schedule(eng);
 		}
 	}
 	engine_unlock(eng);
@@ -253,11 +220,8 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 				    .medium = NO_INDEX, .drive = di, .library = NO_INDEX,
 				    .port = -1};
 	e = request_record(eng, &spec, NULL, d, NULL, request);
-	if (e != ERROR_SUCCESS) {
+	if (e != ERROR_SUCCESS)
 		*d = saved;
-		goto out;
-	}
-	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
@@ -285,11 +249,8 @@ rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
 				    .port = -1};
 	e = request_record(eng, &spec, NULL, NULL, m, request);
-	if (e != ERROR_SUCCESS) {
+	if (e != ERROR_SUCCESS)
 		m->enabled = was;
-		goto out;
-	}
-	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
@@ -322,38 +283,34 @@ out:
 	return e;
 }
 
-/* ---- device faults ---- */
+/* ---- cartridges added by hand ---- */
 
-void device_fault(struct rsm_engine *eng, int li, int di, bool on)
+rsm_err rsm_library_add_medium(struct rsm_engine *eng, const struct rsm_cred *cred,
+			       const char *library, const char *barcode)
 {
-	if (li < 0)
-		return;
-	struct library *l = &eng->libraries[li];
-	char msg[256];
+	rsm_err e;
 
-	if (di >= 0) {
-		struct drive *d = &eng->drives[di];
-		if (d->failed == on)
-			return;
-		d->failed = on;
-		if (!d->job || on)
-			settle_drive_state(d);
-		catalog_save_state(eng, d, NULL, NULL);
-		emit_drive(eng, d);
-		snprintf(msg, sizeof(msg), "drive %s of library %s has failed and needs service",
-			 d->name, l->name);
-	} else {
-		if (l->jammed == on)
-			return;
-		l->jammed = on;
-		emit_library(eng, l);
-		snprintf(msg, sizeof(msg), "the robot of library %s is jammed", l->name);
+	if (!barcode || !valid_name(barcode))
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	struct library *l = control_library(eng, cred, library, &e);
+	if (l && (medium_by_barcode(eng, barcode) >= 0 || medium_find(eng, barcode) >= 0))
+		e = ERROR_ALREADY_EXISTS;
+	else if (l)
+		e = catalog_begin(eng);
+	if (l && e == ERROR_SUCCESS) {
+		/* outside the library: on a standalone drive's shelf, or offline */
+		int mi = medium_create(eng, (int)(l - eng->libraries), barcode,
+				       (struct place){LOC_OFFLINE, 0, false}, true);
+		e = catalog_end(eng, mi >= 0 ? ERROR_SUCCESS : ERROR_DATABASE_FAILURE);
+		if (mi >= 0 && e != ERROR_SUCCESS) {
+			/* the catalog refused it: it was never there */
+			struct medium *m = &eng->media[--eng->nmedia];
+			char path[RSM_NAME_MAX + 16];
+			snprintf(path, sizeof(path), "media/%s", m->name);
+			emit(eng, RSM_OBJ_MEDIA, RSM_EV_DELETE, path, m->guid);
+		}
 	}
-	if (on) {
-		opreq_raise(eng, OPREQ_DEVICESERVICE, msg, 0, li, di);
-	} else {
-		opreq_device_repaired(eng, li, di);
-		robot_kick(eng, l);
-		schedule(eng);
-	}
+	engine_unlock(eng);
+	return e;
 }

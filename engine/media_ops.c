@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "requests.h"
 
 /* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
 static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
@@ -90,13 +92,9 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	if (request)
 		*request = r->number;
 	if (!(a->options & RSM_MOUNT_NOWAIT)) {
-		r->done = done;
-		r->done_ctx = ctx;
-		if (a->timeout_ms >= 0)
-			timer_add(eng, (double)a->timeout_ms / 1000.0, scheduler_timeout, r);
+		request_await(eng, r, done, ctx, a->timeout_ms);
 		e = ERROR_IO_PENDING;
 	}
-	schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
@@ -111,11 +109,9 @@ bool rsm_mount_abandon(struct rsm_engine *eng, uint64_t request)
 	if (r) {
 		pending = r->done != NULL;
 		r->done = NULL;
-		if (request_pending(r)) {
+		if (request_pending(r))
 			request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
 				       "the caller was interrupted");
-			schedule(eng);
-		}
 	}
 	engine_unlock(eng);
 	return pending;
@@ -182,62 +178,22 @@ out:
 	return e;
 }
 
-/* Cancels a request that has not started; the caller holds the lock and has checked access. */
-static rsm_err cancel_locked(struct rsm_engine *eng, uint64_t number)
+rsm_err rsm_request_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, uint64_t number)
 {
-	struct request *r = request_find(eng, number);
-
-	if (!r || (r->state != REQ_QUEUED && r->state != REQ_WAITING && r->state != REQ_INPROCESS))
-		return ERROR_OBJECT_NOT_FOUND;
-	if (r->state == REQ_INPROCESS)
-		/* the cartridge is travelling: a robot move cannot be taken back */
-		return ERROR_ACCESS_DENIED;
-	/* commit the cancellation first: a catalog that cannot take it leaves the request as
-	 * it was */
-	struct request done = *r;
-	done.state = REQ_CANCELLED;
-	done.error = ERROR_CANCELLED;
-	done.finished = wall_now();
-	rsm_err e = catalog_begin(eng);
-	if (e == ERROR_SUCCESS)
-		e = catalog_save_request(eng, &done);
-	if (e == ERROR_SUCCESS)
-		e = catalog_commit(eng);
-	else
-		catalog_rollback(eng);
-	if (e != ERROR_SUCCESS)
-		return e;
-	request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED, "cancelled by an administrator");
-	schedule(eng);
-	return ERROR_SUCCESS;
-}
-
-rsm_err rsm_request_cancel_direct(struct rsm_engine *eng, const struct rsm_cred *cred,
-				  uint64_t number)
-{
-	rsm_err e;
+	struct request *r;
+	rsm_err e = ERROR_SUCCESS;
 
 	engine_lock(eng);
 	if (eng->stopping)
 		e = ERROR_NOT_CONNECTED;
 	else if (!cred || !cred->admin)
 		e = ERROR_ACCESS_DENIED;
+	else if (!(r = request_find(eng, number)) || request_finished(r))
+		e = ERROR_OBJECT_NOT_FOUND;
+	else if (r->state == REQ_INPROCESS)
+		e = ERROR_ACCESS_DENIED; /* the cartridge is travelling: a move cannot be taken back */
 	else
-		e = cancel_locked(eng, number);
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
-			   uint64_t number)
-{
-	struct session *s;
-	rsm_err e;
-
-	engine_lock(eng);
-	s = session_for(eng, session, cred, true, &e);
-	if (s)
-		e = cancel_locked(eng, number);
+		e = request_cancel(eng, r, "cancelled by an administrator");
 	engine_unlock(eng);
 	return e;
 }

@@ -1,28 +1,90 @@
-/* model.c - names of states, lookups by name and handle, and the information snapshots
- * (GetNtmsObjectInformation) that the front end renders. */
+/* model.c - names of states, lookups by name and handle, access checks, and the rules that
+ * derive a drive's or a medium's state from where things are. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model.h"
 
-const char *const drive_state_names[] = {"empty",        "loading",   "mounted",  "dismountable",
-					 "unloading",    "cleaning",  "disabled", "failed"};
-const char *const media_state_names[] = {"idle",      "loading", "mounted", "dismountable",
-					 "unloading", "in-port", "offline", "disabled"};
-const char *const req_state_names[] = {"queued", "waiting",   "inprocess", "passed",
-				       "failed", "cancelled", "stopped",   "invalid"};
-const char *const req_op_names[] = {"mount",     "dismount", "inject", "eject",  "clean",
-				    "inventory", "door",     "allocate", "enable", "disable"};
-const char *const side_state_names[] = {"unprepared", "available", "allocated",
-					"complete",   "decommissioned", "foreign",
-					"import",     "incompatible",   "reserved"};
-const int drive_state_names_count = ARRAY_SIZE(drive_state_names);
-const int media_state_names_count = ARRAY_SIZE(media_state_names);
-const int req_state_names_count = ARRAY_SIZE(req_state_names);
-const int req_op_names_count = ARRAY_SIZE(req_op_names);
-const int side_state_names_count = ARRAY_SIZE(side_state_names);
+#define NAME_TABLE(var, ...)                                                                       \
+	static const char *const var##_names[] = {__VA_ARGS__};                                    \
+	const struct name_table var = {var##_names, (int)ARRAY_SIZE(var##_names)}
+
+NAME_TABLE(drive_states, "empty", "loading", "mounted", "dismountable", "unloading", "cleaning",
+	   "disabled", "failed");
+NAME_TABLE(media_states, "idle", "loading", "mounted", "dismountable", "unloading", "in-port",
+	   "offline", "disabled");
+NAME_TABLE(req_states, "queued", "waiting", "inprocess", "passed", "failed", "cancelled",
+	   "stopped", "invalid");
+NAME_TABLE(req_ops, "mount", "dismount", "inject", "eject", "clean", "inventory", "door",
+	   "allocate", "enable", "disable");
+NAME_TABLE(side_states, "unprepared", "available", "allocated", "complete", "decommissioned",
+	   "foreign", "import", "incompatible", "reserved");
+NAME_TABLE(opreq_types, "newmedia", "cleaner", "deviceservice", "movemedia", "message");
+NAME_TABLE(opreq_states, "submitted", "active", "inprogress", "complete", "refused");
+NAME_TABLE(loc_kinds, "slot", "drive", "port", "offline");
+
+int name_lookup(const struct name_table *t, const char *s)
+{
+	for (int i = 0; s && i < t->count; i++)
+		if (strcmp(t->names[i], s) == 0)
+			return i;
+	return 0;
+}
+
+bool valid_name(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > RSM_NAME_MAX || name[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+void *array_grow(void **array, int *count, size_t sz)
+{
+	char *n = realloc(*array, (size_t)(*count + 1) * sz);
+
+	if (!n)
+		return NULL;
+	memset(n + (size_t)*count * sz, 0, sz);
+	*array = n;
+	return n + (size_t)(*count)++ * sz;
+}
+
+/* Doubles a pointer array's capacity when it is full (one body for both element types, as
+ * a macro: the arrays are of different pointer types). */
+#define RESERVE(array, count, cap)                                                                 \
+	do {                                                                                       \
+		if ((count) < (cap))                                                               \
+			return 0;                                                                  \
+		size_t n = (cap) ? (cap) * 2 : 256;                                                \
+		void *grown = realloc((array), n * sizeof(*(array)));                              \
+		if (!grown)                                                                        \
+			return -1;                                                                 \
+		(array) = grown;                                                                   \
+		(cap) = n;                                                                         \
+		return 0;                                                                          \
+	} while (0)
+
+int request_array_reserve(struct rsm_engine *eng)
+{
+	RESERVE(eng->requests, eng->nrequests, eng->requests_cap);
+}
+
+int opreq_array_reserve(struct rsm_engine *eng)
+{
+	RESERVE(eng->opreqs, eng->nopreqs, eng->opreqs_cap);
+}
+
+/* ---- lookups ---- */
 
 int library_find(struct rsm_engine *eng, const char *name)
 {
@@ -48,6 +110,13 @@ int medium_find(struct rsm_engine *eng, const char *name)
 	return name_index_find(&eng->media_names, a, name);
 }
 
+int medium_by_barcode(struct rsm_engine *eng, const char *barcode)
+{
+	struct name_array a = {eng->media, sizeof(*eng->media), offsetof(struct medium, barcode),
+			       eng->nmedia};
+	return barcode[0] ? name_index_find(&eng->media_barcodes, a, barcode) : NO_INDEX;
+}
+
 int pool_find(struct rsm_engine *eng, const char *name)
 {
 	for (int i = 0; name && i < eng->npools; i++)
@@ -56,22 +125,45 @@ int pool_find(struct rsm_engine *eng, const char *name)
 	return NO_INDEX;
 }
 
-/* Binary search: requests are kept in ascending number order. */
+/* Requests and operator requests are kept in ascending number order: binary search. */
+#define FIND_BY_NUMBER(array, count, number)                                                       \
+	do {                                                                                       \
+		size_t lo = 0, hi = (count);                                                       \
+		while (lo < hi) {                                                                  \
+			size_t mid = (lo + hi) / 2;                                                \
+			if ((array)[mid]->number == (number))                                      \
+				return (array)[mid];                                               \
+			if ((array)[mid]->number < (number))                                       \
+				lo = mid + 1;                                                      \
+			else                                                                       \
+				hi = mid;                                                          \
+		}                                                                                  \
+		return NULL;                                                                       \
+	} while (0)
+
 struct request *request_find(struct rsm_engine *eng, uint64_t number)
 {
-	size_t lo = 0, hi = eng->nrequests;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (eng->requests[mid]->number == number)
-			return eng->requests[mid];
-		if (eng->requests[mid]->number < number)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	FIND_BY_NUMBER(eng->requests, eng->nrequests, number);
 }
+
+struct opreq *opreq_find(struct rsm_engine *eng, uint64_t number)
+{
+	FIND_BY_NUMBER(eng->opreqs, eng->nopreqs, number);
+}
+
+struct drive *library_drive(struct rsm_engine *eng, int li, int n)
+{
+	struct library *l = &eng->libraries[li];
+
+	return n >= 0 && n < l->ndrives ? &eng->drives[l->drive_index[n]] : NULL;
+}
+
+bool library_standalone(const struct library *l)
+{
+	return strcmp(l->type, "standalone") == 0;
+}
+
+/* ---- sessions and access ---- */
 
 rsm_handle session_handle(struct rsm_engine *eng, int slot)
 {
@@ -110,6 +202,54 @@ struct session *session_for(struct rsm_engine *eng, rsm_handle h, const struct r
 	return s;
 }
 
+bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
+		  int *slot, rsm_err *e)
+{
+	*slot = NO_INDEX;
+	if (session) {
+		struct session *s = session_for(eng, session, cred, true, e);
+		if (s)
+			*slot = (int)(s - eng->sessions);
+		return s != NULL;
+	}
+	*e = eng->stopping		 ? ERROR_NOT_CONNECTED
+	     : !cred || !cred->admin ? ERROR_ACCESS_DENIED
+				     : ERROR_SUCCESS;
+	return *e == ERROR_SUCCESS;
+}
+
+struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
+				const char *name, rsm_err *e)
+{
+	int slot, li;
+
+	if (!admin_caller(eng, 0, cred, &slot, e))
+		return NULL;
+	if (!name || (li = library_find(eng, name)) < 0) {
+		*e = ERROR_INVALID_LIBRARY;
+		return NULL;
+	}
+	return &eng->libraries[li];
+}
+
+bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right)
+{
+	mode_t bits;
+
+	if (!cred)
+		return false;
+	if (cred->admin)
+		return true;
+	if (right == POOL_CONTROL)
+		return cred->uid == p->uid;
+	bits = cred->uid == p->uid   ? (p->mode >> 6) & 7
+	       : cred->gid == p->gid ? (p->mode >> 3) & 7
+				     : p->mode & 7;
+	return right == POOL_USE ? (bits & 5) == 5 : (bits & 2) != 0;
+}
+
+/* ---- states ---- */
+
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len)
 {
 	switch (m->loc) {
@@ -123,417 +263,76 @@ void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *
 		snprintf(buf, len, "drive %s", eng->drives[m->loc_addr].name);
 		break;
 	default:
-		snprintf(buf, len, "offline");
+		/* a standalone drive's cartridges wait on the operator's shelf */
+		snprintf(buf, len, "%s",
+			 m->library >= 0 && library_standalone(&eng->libraries[m->library])
+				 ? "shelf"
+				 : "offline");
 	}
 }
 
-/* ---- lists ---- */
-
-static int names_add(struct rsm_names *n, const char *name)
+void settle_medium_state(struct rsm_engine *eng, struct medium *m)
 {
-	char **v = realloc(n->names, (n->count + 1) * sizeof(char *));
-	if (!v)
-		return -1;
-	n->names = v;
-	if (!(v[n->count] = strdup(name)))
-		return -1;
-	n->count++;
-	return 0;
-}
-
-void rsm_names_free(struct rsm_names *names)
-{
-	for (size_t i = 0; i < names->count; i++)
-		free(names->names[i]);
-	free(names->names);
-	names->names = NULL;
-	names->count = 0;
-}
-
-rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
-		 struct rsm_names *out)
-{
-	char num[32];
-	int rc = 0;
-
-	memset(out, 0, sizeof(*out));
-	engine_lock(eng);
-	switch (kind) {
-	case RSM_KIND_LIBRARY:
-		for (int i = 0; !rc && i < eng->nlibraries; i++)
-			rc = names_add(out, eng->libraries[i].name);
+	switch (m->loc) {
+	case LOC_SLOT:
+		m->state = MEDIA_IDLE;
 		break;
-	case RSM_KIND_DRIVE:
-		for (int i = 0; !rc && i < eng->ndrives; i++)
-			if (!filter || strcmp(eng->libraries[eng->drives[i].library].name, filter) == 0)
-				rc = names_add(out, eng->drives[i].name);
+	case LOC_PORT:
+		m->state = MEDIA_IN_PORT;
 		break;
-	case RSM_KIND_MEDIUM:
-		for (int i = 0; !rc && i < eng->nmedia; i++)
-			if (!filter || strcmp(eng->pools[eng->media[i].pool].name, filter) == 0)
-				rc = names_add(out, eng->media[i].name);
+	case LOC_OFFLINE:
+		m->state = MEDIA_OFFLINE;
 		break;
-	case RSM_KIND_POOL:
-		for (int i = 0; !rc && i < eng->npools; i++)
-			rc = names_add(out, eng->pools[i].name);
-		break;
-	case RSM_KIND_REQUEST: {
-		/* a session's requests are those of the open session of that name, not of an
-		 * earlier session that had the same name */
-		int slot = NO_INDEX;
-		for (int k = 0; filter && k < eng->nsessions; k++)
-			if (eng->sessions[k].used && strcmp(eng->sessions[k].name, filter) == 0)
-				slot = k;
-		for (size_t i = 0; !rc && i < eng->nrequests; i++) {
-			if (filter && (slot == NO_INDEX || eng->requests[i]->session != slot))
-				continue;
-			snprintf(num, sizeof(num), "%llu",
-				 (unsigned long long)eng->requests[i]->number);
-			rc = names_add(out, num);
-		}
+	case LOC_DRIVE:
+		m->state =
+		    eng->drives[m->loc_addr].session >= 0 ? MEDIA_MOUNTED : MEDIA_DISMOUNTABLE;
 		break;
 	}
-	case RSM_KIND_SESSION:
-		for (int i = 0; !rc && i < eng->nsessions; i++)
-			if (eng->sessions[i].used)
-				rc = names_add(out, eng->sessions[i].name);
-		break;
-	case RSM_KIND_OPREQ:
-		for (size_t i = 0; !rc && i < eng->nopreqs; i++) {
-			snprintf(num, sizeof(num), "%llu",
-				 (unsigned long long)eng->opreqs[i]->number);
-			rc = names_add(out, num);
-		}
-		break;
-	case RSM_KIND_SIDE: {
-		int mi = medium_find(eng, filter);
-		for (int s = 0; mi >= 0 && !rc && s < eng->media[mi].nsides; s++) {
-			snprintf(num, sizeof(num), "%d", s);
-			rc = names_add(out, num);
-		}
-		break;
-	}
-	}
-	engine_unlock(eng);
-	if (rc) {
-		rsm_names_free(out);
-		return ERROR_NOT_ENOUGH_MEMORY;
-	}
-	return ERROR_SUCCESS;
 }
 
-/* ---- snapshots ---- */
-
-/* Copies text into a snapshot's field, cut to fit: what snprintf(dst, len, "%s", src) does,
- * without parsing a format for each of the fields every attribute read fills. */
-static void text_copy(char *dst, size_t len, const char *src)
+void settle_drive_state(struct drive *d)
 {
-	size_t n = strnlen(src, len - 1);
-
-	memcpy(dst, src, n);
-	dst[n] = '\0';
+	if (d->failed)
+		d->state = DRIVE_FAILED;
+	else if (d->medium >= 0)
+		d->state = d->session >= 0 ? DRIVE_MOUNTED : DRIVE_DISMOUNTABLE;
+	else
+		d->state = d->enabled ? DRIVE_EMPTY : DRIVE_DISABLED;
 }
 
-rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out)
+bool drive_usable(const struct drive *d)
 {
-	rsm_err e = ERROR_INVALID_LIBRARY;
-
-	engine_lock(eng);
-	int li = library_find(eng, name);
-	if (li >= 0) {
-		struct library *l = &eng->libraries[li];
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), l->name);
-		text_copy(out->guid, sizeof(out->guid), l->guid);
-		text_copy(out->type, sizeof(out->type), l->present ? l->type : "offline");
-		text_copy(out->state, sizeof(out->state),
-			  !l->present || !l->reachable ? "offline"
-			  : !l->enabled		       ? "disabled"
-			  : l->inventorying	       ? "inventorying"
-						       : "online");
-		text_copy(out->backend, sizeof(out->backend), l->backend);
-		text_copy(out->changer, sizeof(out->changer), l->changer);
-		text_copy(out->door, sizeof(out->door), l->door);
-		out->nslots = l->nslots;
-		out->nports = l->nports;
-		out->ndrives = l->ndrives;
-		out->moves = l->moves;
-		out->mounts = l->mounts;
-		out->hits = l->hits;
-		out->failures = l->failures;
-		out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
-		out->mount_secs_max = l->mount_secs_max;
-		e = ERROR_SUCCESS;
-	}
-	engine_unlock(eng);
-	return e;
+	return d->enabled && !d->failed && d->state != DRIVE_DISABLED;
 }
 
-rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_drive_info *out)
+int first_free(const int *occupant, int count)
 {
-	rsm_err e = ERROR_INVALID_DRIVE;
-
-	engine_lock(eng);
-	int di = drive_find(eng, name);
-	if (di >= 0) {
-		struct drive *d = &eng->drives[di];
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), d->name);
-		text_copy(out->guid, sizeof(out->guid), d->guid);
-		text_copy(out->library, sizeof(out->library), eng->libraries[d->library].name);
-		text_copy(out->state, sizeof(out->state), drive_state_names[d->state]);
-		if (d->medium >= 0) {
-			struct medium *m = &eng->media[d->medium];
-			text_copy(out->medium, sizeof(out->medium), m->name);
-			if (!eng->libraries[d->library].scsi)
-				sim_image_path(eng, m, out->device, sizeof(out->device));
-		}
-		if (eng->libraries[d->library].scsi)
-			text_copy(out->device, sizeof(out->device), d->device);
-		if (d->session >= 0)
-			text_copy(out->session, sizeof(out->session),
-				  eng->sessions[d->session].name);
-		out->mounts = d->mounts;
-		out->cleanings = d->cleanings;
-		out->errors = d->errors;
-		text_copy(out->last_cleaned, sizeof(out->last_cleaned), d->last_cleaned);
-		e = ERROR_SUCCESS;
-	}
-	engine_unlock(eng);
-	return e;
+	for (int i = 0; i < count; i++)
+		if (occupant[i] == NO_INDEX)
+			return i;
+	return -1;
 }
 
-rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out)
+int home_slot_for(struct rsm_engine *eng, int mi)
 {
-	rsm_err e = ERROR_INVALID_MEDIA;
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+	int slot = m->home_slot;
 
-	engine_lock(eng);
-	int mi = medium_find(eng, name);
-	if (mi >= 0) {
-		struct medium *m = &eng->media[mi];
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), m->name);
-		text_copy(out->guid, sizeof(out->guid), m->guid);
-		text_copy(out->barcode, sizeof(out->barcode), m->barcode);
-		text_copy(out->type, sizeof(out->type), m->type);
-		text_copy(out->state, sizeof(out->state),
-			  m->enabled ? media_state_names[m->state] : "disabled");
-		medium_location_text(eng, m, out->location, sizeof(out->location));
-		text_copy(out->library, sizeof(out->library), eng->libraries[m->library].name);
-		text_copy(out->pool, sizeof(out->pool), eng->pools[m->pool].name);
-		if (m->loc == LOC_DRIVE)
-			text_copy(out->drive, sizeof(out->drive), eng->drives[m->loc_addr].name);
-		out->nsides = m->nsides;
-		for (int s = 0; s < m->nsides; s++) {
-			text_copy(out->sides[s].guid, sizeof(out->sides[s].guid), m->sides[s].guid);
-			text_copy(out->sides[s].state, sizeof(out->sides[s].state),
-				  side_state_names[m->sides[s].state]);
-			text_copy(out->sides[s].owner, sizeof(out->sides[s].owner),
-				  m->sides[s].owner);
-		}
-		e = ERROR_SUCCESS;
-	}
-	engine_unlock(eng);
-	return e;
+	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
+		slot = first_free(l->slot_medium, l->nslots);
+	return slot;
 }
 
-rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_info *out)
+void drive_init(struct drive *d, int index, int library, int number)
 {
-	rsm_err e = ERROR_INVALID_MEDIA_POOL;
-
-	engine_lock(eng);
-	int pi = pool_find(eng, name);
-	if (pi >= 0) {
-		struct pool *p = &eng->pools[pi];
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), p->name);
-		text_copy(out->guid, sizeof(out->guid), p->guid);
-		text_copy(out->type, sizeof(out->type), p->type);
-		text_copy(out->media_type, sizeof(out->media_type), p->media_type);
-		out->draw = p->draw;
-		out->ret = p->ret;
-		out->uid = p->uid;
-		out->gid = p->gid;
-		out->mode = p->mode;
-		e = ERROR_SUCCESS;
-	}
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out)
-{
-	rsm_err e = ERROR_OBJECT_NOT_FOUND;
-
-	engine_lock(eng);
-	struct request *r = request_find(eng, number);
-	if (r) {
-		memset(out, 0, sizeof(*out));
-		out->number = r->number;
-		text_copy(out->guid, sizeof(out->guid), r->guid);
-		text_copy(out->operation, sizeof(out->operation), req_op_names[r->op]);
-		text_copy(out->state, sizeof(out->state), req_state_names[r->state]);
-		text_copy(out->session, sizeof(out->session), r->session_name);
-		if (r->medium >= 0)
-			text_copy(out->medium, sizeof(out->medium), eng->media[r->medium].name);
-		if (r->drive >= 0)
-			text_copy(out->drive, sizeof(out->drive), eng->drives[r->drive].name);
-		if (r->library >= 0)
-			text_copy(out->library, sizeof(out->library),
-				  eng->libraries[r->library].name);
-		out->priority = r->priority;
-		rsm_format_time(r->submitted, out->submitted, sizeof(out->submitted));
-		rsm_format_time(r->started, out->started, sizeof(out->started));
-		rsm_format_time(r->finished, out->finished, sizeof(out->finished));
-		out->error = r->error;
-		text_copy(out->error_detail, sizeof(out->error_detail), r->error_detail);
-		e = ERROR_SUCCESS;
-	}
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out)
-{
-	rsm_err e = ERROR_INVALID_HANDLE;
-
-	engine_lock(eng);
-	for (int i = 0; i < eng->nsessions; i++) {
-		struct session *s = &eng->sessions[i];
-		if (!s->used || strcmp(s->name, name) != 0)
-			continue;
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), s->name);
-		text_copy(out->guid, sizeof(out->guid), s->guid);
-		text_copy(out->application, sizeof(out->application), s->application);
-		out->uid = s->uid;
-		rsm_format_time(s->created, out->created, sizeof(out->created));
-		text_copy(out->error, sizeof(out->error), s->error);
-		out->last_request = s->last_request;
-		e = ERROR_SUCCESS;
-		break;
-	}
-	engine_unlock(eng);
-	return e;
-}
-
-char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool is_port)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	engine_lock(eng);
-	int li = library_find(eng, library);
-	if (li >= 0) {
-		struct library *l = &eng->libraries[li];
-		int n = is_port ? l->nports : l->nslots;
-		int *occ = is_port ? l->port_medium : l->slot_medium;
-		for (int i = 0; i < n; i++)
-			fprintf(f, "%d %s %s\n", i, occ[i] >= 0 ? "full" : "empty",
-				occ[i] >= 0 ? eng->media[occ[i]].name : "-");
-	}
-	engine_unlock(eng);
-	fclose(f);
-	return buf;
-}
-
-rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
-			   struct rsm_names *drives)
-{
-	int rc = 0;
-
-	memset(media, 0, sizeof(*media));
-	memset(drives, 0, sizeof(*drives));
-	engine_lock(eng);
-	for (int i = 0; !rc && i < eng->ndrives; i++) {
-		struct drive *d = &eng->drives[i];
-		if (d->session < 0 || d->medium < 0 ||
-		    strcmp(eng->sessions[d->session].name, session))
-			continue;
-		rc = names_add(media, eng->media[d->medium].name);
-		if (!rc)
-			rc = names_add(drives, d->name);
-	}
-	engine_unlock(eng);
-	if (rc) {
-		rsm_names_free(media);
-		rsm_names_free(drives);
-		return ERROR_NOT_ENOUGH_MEMORY;
-	}
-	return ERROR_SUCCESS;
-}
-
-rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, size_t len)
-{
-	rsm_err e = ERROR_OBJECT_NOT_FOUND;
-
-	engine_lock(eng);
-	for (int i = 0; e && i < eng->nlibraries; i++)
-		if (!strcmp(eng->libraries[i].guid, guid))
-			e = (snprintf(path, len, "libraries/%s", eng->libraries[i].name), 0);
-	for (int i = 0; e && i < eng->ndrives; i++)
-		if (!strcmp(eng->drives[i].guid, guid))
-			e = (snprintf(path, len, "drives/%s", eng->drives[i].name), 0);
-	for (int i = 0; e && i < eng->nmedia; i++) {
-		if (!strcmp(eng->media[i].guid, guid))
-			e = (snprintf(path, len, "media/%s", eng->media[i].name), 0);
-		for (int s = 0; e && s < eng->media[i].nsides; s++)
-			if (!strcmp(eng->media[i].sides[s].guid, guid))
-				e = (snprintf(path, len, "media/%s/sides/%d", eng->media[i].name,
-					      s),
-				     0);
-	}
-	for (int i = 0; e && i < eng->npools; i++)
-		if (!strcmp(eng->pools[i].guid, guid))
-			e = (snprintf(path, len, "pools/%s", eng->pools[i].name), 0);
-	for (size_t i = 0; e && i < eng->nrequests; i++)
-		if (!strcmp(eng->requests[i]->guid, guid))
-			e = (snprintf(path, len, "requests/%llu",
-				      (unsigned long long)eng->requests[i]->number),
-			     0);
-	for (int i = 0; e && i < eng->nsessions; i++)
-		if (eng->sessions[i].used && !strcmp(eng->sessions[i].guid, guid))
-			e = (snprintf(path, len, "sessions/%s", eng->sessions[i].name), 0);
-	for (size_t i = 0; e && i < eng->nopreqs; i++)
-		if (!strcmp(eng->opreqs[i]->guid, guid))
-			e = (snprintf(path, len, "opreqs/%llu",
-				      (unsigned long long)eng->opreqs[i]->number),
-			     0);
-	engine_unlock(eng);
-	return e;
-}
-
-rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out)
-{
-	int rc = 0;
-
-	memset(out, 0, sizeof(*out));
-	engine_lock(eng);
-	for (int i = 0; !rc && i < eng->nlibraries; i++)
-		rc = names_add(out, eng->libraries[i].guid);
-	for (int i = 0; !rc && i < eng->ndrives; i++)
-		rc = names_add(out, eng->drives[i].guid);
-	for (int i = 0; !rc && i < eng->nmedia; i++) {
-		rc = names_add(out, eng->media[i].guid);
-		for (int s = 0; !rc && s < eng->media[i].nsides; s++)
-			rc = names_add(out, eng->media[i].sides[s].guid);
-	}
-	for (int i = 0; !rc && i < eng->npools; i++)
-		rc = names_add(out, eng->pools[i].guid);
-	for (size_t i = 0; !rc && i < eng->nrequests; i++)
-		rc = names_add(out, eng->requests[i]->guid);
-	for (int i = 0; !rc && i < eng->nsessions; i++)
-		if (eng->sessions[i].used)
-			rc = names_add(out, eng->sessions[i].guid);
-	for (size_t i = 0; !rc && i < eng->nopreqs; i++)
-		rc = names_add(out, eng->opreqs[i]->guid);
-	engine_unlock(eng);
-	if (rc) {
-		rsm_names_free(out);
-		return ERROR_NOT_ENOUGH_MEMORY;
-	}
-	return ERROR_SUCCESS;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "d%d", index); /* names run across all libraries */
+	guid_new(d->guid);
+	d->library = library;
+	d->number = number;
+	d->state = DRIVE_EMPTY;
+	d->enabled = true;
+	d->medium = NO_INDEX;
+	d->session = NO_INDEX;
 }

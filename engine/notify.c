@@ -5,13 +5,12 @@
  * dropped and one "<seq> overflow - - -" line takes their place, so the engine never waits for
  * a slow reader.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "notify.h"
 
 static const char *const type_names[RSM_OBJ_COUNT] = {
 	"library", "drive", "media",   "side",  "pool",    "slot",
@@ -39,7 +38,7 @@ static void line_unref(struct event_line *l)
 		free(l);
 }
 
-void channel_free_ring(struct channel *c)
+static void channel_free_ring(struct channel *c)
 {
 	while (c->count) {
 		line_unref(c->ring[c->head]);
@@ -50,14 +49,36 @@ void channel_free_ring(struct channel *c)
 	c->ring = NULL;
 }
 
+/* A deferred readiness callback (runtime.h): the front end's parked read. */
+static void run_ready(void *ctx, const void *data)
+{
+	rsm_ready_fn ready = *(const rsm_ready_fn *)data;
+
+	ready(ctx);
+}
+
+/* Tells an armed reader that something changed (once; it arms again to hear more). */
 static void channel_wake(struct rsm_engine *eng, struct channel *c)
 {
 	if (c->ready) {
-		defer_ready(eng, c->ready, c->ready_ctx);
+		defer_call(&eng->rt, run_ready, c->ready_ctx, &c->ready, sizeof(c->ready));
 		c->ready = NULL;
 	}
-	if (c->sync_waiters)
-		pthread_cond_broadcast(&eng->notify_cond);
+}
+
+/* An event on its way to the observer, after the lock is released. */
+struct observed {
+	rsm_observer_fn fn;
+	void *ctx;
+	struct rsm_event ev;
+};
+
+static void run_observer(void *ctx, const void *data)
+{
+	const struct observed *o = data;
+
+	(void)ctx;
+	o->fn(o->ctx, &o->ev);
 }
 
 static void channel_push(struct channel *c, struct event_line *l)
@@ -108,7 +129,10 @@ void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op o
 		channel_push(c, l);
 		channel_wake(eng, c);
 	}
-	defer_observe(eng, &l->ev);
+	if (eng->observer) {
+		struct observed o = {eng->observer, eng->observer_ctx, l->ev};
+		defer_call(&eng->rt, run_observer, NULL, &o, sizeof(o));
+	}
 	line_unref(l);
 }
 
@@ -124,6 +148,20 @@ void emit_medium(struct rsm_engine *eng, struct medium *m)
 	char path[96];
 	snprintf(path, sizeof(path), "media/%s", m->name);
 	emit(eng, RSM_OBJ_MEDIA, RSM_EV_UPDATE, path, m->guid);
+}
+
+void emit_medium_new(struct rsm_engine *eng, struct medium *m)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "media/%s", m->name);
+	emit(eng, RSM_OBJ_MEDIA, RSM_EV_INSERT, path, m->guid);
+}
+
+void emit_session(struct rsm_engine *eng, struct session *s, enum rsm_event_op op)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "sessions/%s", s->name);
+	emit(eng, RSM_OBJ_SESSION, op, path, s->guid);
 }
 
 void emit_request(struct rsm_engine *eng, struct request *r, enum rsm_event_op op)
@@ -279,14 +317,10 @@ rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle h)
 		struct channel *c = &eng->channels[slot];
 		e = catalog_delete_channel(eng, c->row);
 		if (e == ERROR_SUCCESS) {
-			c->closed = true;
-			c->ready = NULL;
-			if (c->sync_waiters)
-				/* the waiters see the handle die and leave with an error; the last
-				 * one out frees the slot */
-				pthread_cond_broadcast(&eng->notify_cond);
-			else
-				channel_release(c);
+			/* an outstanding wait is woken and finds the handle gone (rsm-reference
+			 * §7, CloseNtmsNotification) */
+			channel_wake(eng, c);
+			channel_release(c);
 		}
 	}
 	engine_unlock(eng);
@@ -309,75 +343,6 @@ static void channel_pop_event(struct channel *c, struct rsm_event *ev)
 		c->count--;
 	}
 	c->head_off = 0;
-}
-
-rsm_err rsm_notify_wait(struct rsm_engine *eng, rsm_handle h, struct rsm_event *ev,
-			int64_t timeout_ms)
-{
-	struct timespec deadline;
-	rsm_err e;
-	int slot;
-
-	if (!ev)
-		return ERROR_INVALID_PARAMETER;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	if (timeout_ms >= 0) {
-		deadline.tv_sec += (time_t)(timeout_ms / 1000);
-		deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		if (deadline.tv_nsec >= 1000000000L) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000L;
-		}
-	}
-	engine_lock(eng);
-	if (eng->stopping) {
-		engine_unlock(eng);
-		return h ? ERROR_NOT_CONNECTED : ERROR_INVALID_PARAMETER;
-	}
-	slot = channel_slot(eng, h, &e);
-	if (slot < 0) {
-		engine_unlock(eng);
-		return e == ERROR_INVALID_PARAMETER ? ERROR_INVALID_HANDLE : e;
-	}
-	eng->channels[slot].sync_waiters++;
-	for (;;) {
-		struct channel *c = &eng->channels[slot];
-		if (c->closed) {
-			e = ERROR_INVALID_HANDLE;
-			break;
-		}
-		if (eng->stopping) {
-			e = ERROR_NOT_CONNECTED;
-			break;
-		}
-		if (c->count || c->overflow) {
-			channel_pop_event(c, ev);
-			e = ERROR_SUCCESS;
-			break;
-		}
-		if (c->ended) {
-			e = ERROR_NO_DATA;
-			break;
-		}
-		catalog_batch_commit(eng); /* nothing uncommitted is seen while this waits */
-		if (timeout_ms >= 0) {
-			if (pthread_cond_timedwait(&eng->notify_cond, &eng->lock, &deadline) ==
-			    ETIMEDOUT) {
-				c = &eng->channels[slot];
-				if (!(c->count || c->overflow) && !c->closed && !c->ended) {
-					e = ERROR_TIMEOUT;
-					break;
-				}
-			}
-		} else {
-			pthread_cond_wait(&eng->notify_cond, &eng->lock);
-		}
-	}
-	struct channel *c = &eng->channels[slot];
-	if (--c->sync_waiters == 0 && c->closed)
-		channel_release(c);
-	engine_unlock(eng);
-	return e;
 }
 
 /* Copies from the head of a channel; returns bytes copied. */
@@ -522,4 +487,13 @@ void channels_stop_all(struct rsm_engine *eng)
 			channel_wake(eng, c);
 		}
 	}
+}
+
+void channels_free(struct rsm_engine *eng)
+{
+	for (int i = 0; i < eng->nchannels; i++)
+		channel_free_ring(&eng->channels[i]);
+	free(eng->channels);
+	eng->channels = NULL;
+	eng->nchannels = 0;
 }

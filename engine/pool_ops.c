@@ -11,25 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "notify.h"
+#include "requests.h"
 
 #define ALLOCATE_NO_WAIT 0x100 /* timeout 0: fail at once instead of waiting */
-
-bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right)
-{
-	mode_t bits;
-
-	if (!cred)
-		return false;
-	if (cred->admin)
-		return true;
-	if (right == POOL_CONTROL)
-		return cred->uid == p->uid;
-	bits = cred->uid == p->uid   ? (p->mode >> 6) & 7
-	       : cred->gid == p->gid ? (p->mode >> 3) & 7
-				     : p->mode & 7;
-	return right == POOL_USE ? (bits & 5) == 5 : (bits & 2) != 0;
-}
 
 static bool system_pool(const struct pool *p)
 {
@@ -224,9 +211,7 @@ rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred,
 	if (e != ERROR_SUCCESS)
 		*p = before;
 	else
-		emit_pool(eng, p, RSM_EV_UPDATE);
-	if (e == ERROR_SUCCESS)
-		schedule(eng); /* a waiting allocation may draw now */
+		emit_pool(eng, p, RSM_EV_UPDATE); /* a waiting allocation may draw now */
 out:
 	engine_unlock(eng);
 	return e;
@@ -300,8 +285,6 @@ rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred,
 		    m->sides[s].state == SIDE_UNPREPARED)
 			m->sides[s].state = SIDE_AVAILABLE;
 	e = medium_commit(eng, m, &before);
-	if (e == ERROR_SUCCESS)
-		schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;
@@ -437,7 +420,8 @@ enum attempt try_allocate(struct rsm_engine *eng, struct request *r)
 				       "no medium is available in the pool or in free");
 			return FINISHED;
 		}
-		return wait_for_operator(eng, r, OPREQ_NEWMEDIA);
+		request_wait_for_operator(eng, r, OPREQ_NEWMEDIA);
+		return BLOCKED;
 	}
 	rsm_err e = allocate_side(eng, r, mi, side);
 	request_finish(eng, r, e == ERROR_SUCCESS ? REQ_PASSED : REQ_FAILED, e, NULL);
@@ -491,10 +475,7 @@ rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rs
 	} else if (r->state == REQ_FAILED) {
 		e = r->error;
 	} else {
-		r->done = done;
-		r->done_ctx = ctx;
-		if (timeout_ms > 0)
-			timer_add(eng, (double)timeout_ms / 1000.0, scheduler_timeout, r);
+		request_await(eng, r, done, ctx, timeout_ms);
 		e = ERROR_IO_PENDING;
 	}
 out:
@@ -540,8 +521,6 @@ rsm_err rsm_deallocate(struct rsm_engine *eng, rsm_handle session, const struct 
 	if (!any && eng->pools[m->pool].ret && fi >= 0)
 		m->pool = fi; /* the pool's policy returns it to scratch */
 	e = medium_commit(eng, m, &before);
-	if (e == ERROR_SUCCESS)
-		schedule(eng);
 out:
 	engine_unlock(eng);
 	return e;

@@ -36,7 +36,8 @@ struct rsm_cred {
 /* One configured library (the [library <name>] section of rsmfs.conf). */
 struct rsm_library_config {
 	char name[RSM_NAME_MAX + 1];
-	char backend[16]; /* "sim" */
+	char type[16];	  /* "changer" (a robot and slots) or "standalone" (one drive, a shelf) */
+	char backend[16]; /* "sim" or "scsi" */
 	char changer[256];
 	int drives, slots, ports, media;
 	char media_type[32];
@@ -63,7 +64,10 @@ struct rsm_config {
 	struct rsm_library_config libraries[32];
 };
 
-/* Fills cfg with the built-in default: one sim library vtl0 (DESIGN §5). */
+/* A library section's defaults (rsmfs.conf(5)): a simulated changer with 2 drives, 16 slots,
+ * 1 port and 12 LTO-6 cartridges, moves of 1 s and loads of 2 s. */
+void rsm_library_config_default(struct rsm_library_config *l, const char *name);
+/* Fills cfg with the built-in default: one such library, vtl0. */
 void rsm_config_default(struct rsm_config *cfg);
 
 /* Opens the catalog, creates or loads the configured libraries and starts the engine threads.
@@ -137,13 +141,9 @@ bool rsm_mount_abandon(struct rsm_engine *eng, uint64_t request);
 rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		     const char *medium, unsigned options, uint64_t *request);
 
-/* CancelNtmsLibraryRequest. */
-rsm_err rsm_request_cancel(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
-			   uint64_t request);
-/* The same, for a front end that names the request directly (requests/<n>/ctl) and has no
- * session of its own; cred is checked exactly as above. */
-rsm_err rsm_request_cancel_direct(struct rsm_engine *eng, const struct rsm_cred *cred,
-				  uint64_t request);
+/* CancelNtmsLibraryRequest (administrators): a request that has not started is cancelled;
+ * one in process is ERROR_ACCESS_DENIED, a finished or unknown one ERROR_OBJECT_NOT_FOUND. */
+rsm_err rsm_request_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, uint64_t request);
 
 /* ---- media pools and allocation ---- */
 
@@ -217,8 +217,14 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 /* InjectNtmsMedia: queues moves of whatever is in the ports (port -1: all) to free slots. */
 rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		   const char *library, int port, uint64_t *request);
+/* A cartridge added to a library by an administrator: created outside it (for a standalone
+ * library, on its shelf), in pool free with its side available. */
+rsm_err rsm_library_add_medium(struct rsm_engine *eng, const struct rsm_cred *cred,
+			       const char *library, const char *barcode);
 /* The sim operator's hands: take the cartridge out of a port (it becomes offline), or put a
- * known cartridge into a port (port -1: the first empty one). */
+ * cartridge into a port (port -1: the first empty one; RSM_SIM_DRIVE: a standalone library's
+ * drive, which answers the operator request waiting for it). */
+#define RSM_SIM_DRIVE (-2)
 rsm_err rsm_sim_remove(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
 		       int port);
 rsm_err rsm_sim_insert(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
@@ -296,12 +302,6 @@ struct rsm_event {
 rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 			int type, rsm_handle *out);
 rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle channel);
-
-/* WaitForNtmsNotification: blocks the calling thread up to timeout_ms for the next event.
- * ERROR_TIMEOUT when none came, ERROR_NO_DATA when the channel ended (its session closed),
- * ERROR_INVALID_HANDLE when it was closed while waiting. */
-rsm_err rsm_notify_wait(struct rsm_engine *eng, rsm_handle channel, struct rsm_event *ev,
-			int64_t timeout_ms);
 
 /* Copies queued event lines into buf, whole lines while they fit; a line longer than what is
  * left of a short buffer is cut and its rest comes first on the next call.  *used is 0 when

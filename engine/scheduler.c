@@ -5,20 +5,19 @@
  * empty enabled drive, else evicts the least recently used dismountable medium.  Work that
  * needs a person (an offline medium, a missing cleaner) raises an operator request and waits
  * for it; work that needs the robot waits while the door is open or the robot is jammed.
- * The phases of what starts here are in jobs.c.
+ * The phases of what starts here are in jobs.c.  A standalone library has a person for a
+ * robot: a mount of a cartridge on its shelf waits for the operator to put it in the drive.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "notify.h"
+#include "requests.h"
 
 /* ---- choosing work ---- */
-
-bool drive_usable(const struct drive *d)
-{
-	return d->enabled && !d->failed && d->state != DRIVE_DISABLED;
-}
 
 /* The drive for a mount of a medium in a slot: empty first, then the least recently used
  * dismountable one.  NO_INDEX when none is free now. */
@@ -77,11 +76,75 @@ static enum attempt start_into_drive(struct rsm_engine *eng, struct request *r, 
 	return STARTED;
 }
 
+/* A mount of a medium already in a drive: taken in place when it is dismountable there (no
+ * robot move), done when this session has it there; FINISHED, BLOCKED, or STARTED when it
+ * must travel (a move to the specific drive asked for). */
+static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, struct medium *m)
+{
+	struct library *l = &eng->libraries[m->library];
+	struct drive *d = &eng->drives[m->loc_addr];
+	bool elsewhere = r->specific_drive && r->drive != m->loc_addr;
+
+	if (d->failed)
+		return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
+	if (d->state == DRIVE_MOUNTED) {
+		if (d->session != r->session)
+			return block(eng, r, ERROR_BUSY, "the medium is mounted by another session");
+		if (elsewhere) {
+			/* drive= is strict: the session must dismount it from the other drive */
+			char why[128];
+			snprintf(why, sizeof(why), "the session has the medium mounted in drive %s",
+				 d->name);
+			request_finish(eng, r, REQ_FAILED, ERROR_BUSY, why);
+			return FINISHED;
+		}
+		r->drive = m->loc_addr;
+		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
+		return FINISHED;
+	}
+	if (d->job)
+		return block(eng, r, ERROR_BUSY, "the drive holding the medium is busy");
+	if (d->state != DRIVE_DISMOUNTABLE || elsewhere)
+		return STARTED; /* it moves to the drive asked for */
+	/* a deferred-dismounted medium: taken in place, no robot move */
+	d->state = DRIVE_MOUNTED;
+	d->session = r->session;
+	d->mounts++;
+	d->last_used = ++eng->lru_clock;
+	m->state = MEDIA_MOUNTED;
+	l->mounts++;
+	l->hits++;
+	r->drive = m->loc_addr;
+	r->started = wall_now();
+	save_and_emit(eng, d, m);
+	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
+	return FINISHED;
+}
+
+/* The drive a mount goes to: the one asked for, or the scheduler's choice; NO_INDEX (the
+ * request blocked) when none is free. */
+static int mount_target(struct rsm_engine *eng, struct request *r, struct library *l)
+{
+	if (r->specific_drive) {
+		struct drive *d = &eng->drives[r->drive];
+		if (d->job || d->state == DRIVE_MOUNTED || d->state == DRIVE_CLEANING) {
+			block(eng, r, ERROR_BUSY, "the drive is in use");
+			return NO_INDEX;
+		}
+		return r->drive;
+	}
+	int target = choose_drive(eng, l);
+	if (target == NO_INDEX)
+		block(eng, r, ERROR_BUSY, "every drive is in use");
+	return target;
+}
+
 static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 {
 	struct medium *m = &eng->media[r->medium];
 	struct library *l = &eng->libraries[m->library];
-	int target;
+	/* a standalone drive's cartridge comes from the shelf, by the operator's hand */
+	bool by_hand = library_standalone(l) && m->loc == LOC_OFFLINE;
 
 	if (m->busy)
 		return block(eng, r, ERROR_BUSY, "the medium is being moved");
@@ -99,60 +162,31 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 				       "the medium is not in a storage slot");
 			return FINISHED;
 		}
-		return wait_for_operator(eng, r, OPREQ_MOVEMEDIA);
-	}
-	if (r->specific_drive) {
-		struct drive *d = &eng->drives[r->drive];
-		if (!drive_usable(d)) {
-			request_finish(eng, r, REQ_FAILED, ERROR_DEVICE_NOT_AVAILABLE,
-				       "the drive is disabled or failed");
-			return FINISHED;
+		if (!by_hand) {
+			request_wait_for_operator(eng, r, OPREQ_MOVEMEDIA);
+			return BLOCKED;
 		}
+	}
+	if (r->specific_drive && !drive_usable(&eng->drives[r->drive])) {
+		request_finish(eng, r, REQ_FAILED, ERROR_DEVICE_NOT_AVAILABLE,
+			       "the drive is disabled or failed");
+		return FINISHED;
 	}
 	if (m->loc == LOC_DRIVE) {
-		struct drive *d = &eng->drives[m->loc_addr];
-		if (d->failed)
-			return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
-		if (d->state == DRIVE_MOUNTED) {
-			if (d->session == r->session) {
-				r->drive = m->loc_addr;
-				request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
-				return FINISHED;
-			}
-			return block(eng, r, ERROR_BUSY, "the medium is mounted by another session");
-		}
-		if (d->state == DRIVE_DISMOUNTABLE && !d->job &&
-		    (!r->specific_drive || r->drive == m->loc_addr)) {
-			/* a deferred-dismounted medium: taken in place, no robot move */
-			d->state = DRIVE_MOUNTED;
-			d->session = r->session;
-			d->mounts++;
-			d->last_used = ++eng->lru_clock;
-			m->state = MEDIA_MOUNTED;
-			l->mounts++;
-			l->hits++;
-			r->drive = m->loc_addr;
-			r->started = wall_now();
-			save_and_emit(eng, d, m);
-			request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
-			return FINISHED;
-		}
-		if (d->job)
-			return block(eng, r, ERROR_BUSY, "the drive holding the medium is busy");
+		enum attempt a = mount_in_drive(eng, r, m);
+		if (a != STARTED)
+			return a;
 	}
 	if (!robot_can_move(l))
 		return block(eng, r, ERROR_BUSY, "the robot cannot move: door open or jammed");
-	if (r->specific_drive) {
-		struct drive *d = &eng->drives[r->drive];
-		if (d->job || d->state == DRIVE_MOUNTED || d->state == DRIVE_CLEANING)
-			return block(eng, r, ERROR_BUSY, "the drive is in use");
-		target = r->drive;
-	} else {
-		target = choose_drive(eng, l);
-		if (target == NO_INDEX)
-			return block(eng, r, ERROR_BUSY, "every drive is in use");
+	int target = mount_target(eng, r, l);
+	if (target == NO_INDEX)
+		return BLOCKED;
+	if (by_hand && !r->opreq_satisfied) {
+		/* the operator is asked once a drive can take it */
+		request_wait_for_operator(eng, r, OPREQ_MOVEMEDIA);
+		return BLOCKED;
 	}
-
 	struct drive *d = &eng->drives[target];
 	struct job *job = job_new(eng, r, m->library, target, r->medium, PH_MOVE_IN);
 	if (!job)
@@ -288,20 +322,6 @@ enum attempt try_inject(struct rsm_engine *eng, struct request *r)
 	return FINISHED;
 }
 
-/* Raises (once) the operator request that r waits for, and waits.  An operator request that
- * was satisfied but did not help is replaced by a new one. */
-enum attempt wait_for_operator(struct rsm_engine *eng, struct request *r, enum opreq_type type)
-{
-	if (!r->opreq || r->opreq_satisfied) {
-		char msg[256];
-		opreq_message_for(eng, r, type, msg, sizeof(msg));
-		r->opreq_satisfied = false;
-		r->opreq = opreq_raise(eng, type, msg, r->number, r->library, NO_INDEX);
-	}
-	request_set_state(eng, r, REQ_WAITING, ERROR_SUCCESS);
-	return BLOCKED;
-}
-
 /* A cleaner cartridge of library li that is in a slot and free, or NO_INDEX. */
 static int find_cleaner(struct rsm_engine *eng, int li)
 {
@@ -341,7 +361,8 @@ static enum attempt try_clean(struct rsm_engine *eng, struct request *r)
 	if (ci == NO_INDEX) {
 		if (r->opreq_satisfied)
 			return clean_by_hand(eng, r, d);
-		return wait_for_operator(eng, r, OPREQ_CLEANER);
+		request_wait_for_operator(eng, r, OPREQ_CLEANER);
+		return BLOCKED;
 	}
 	struct medium *c = &eng->media[ci];
 	struct job *job = job_new(eng, r, d->library, r->drive, ci, PH_MOVE_IN);
@@ -358,16 +379,12 @@ static enum attempt try_clean(struct rsm_engine *eng, struct request *r)
 static enum attempt try_inventory(struct rsm_engine *eng, struct request *r)
 {
 	struct library *l = &eng->libraries[r->library];
-	int occupied = 0;
 
 	if (!robot_can_move(l))
 		return BLOCKED;
 	struct job *job = job_new(eng, r, r->library, NO_INDEX, NO_INDEX, PH_INVENTORY);
 	if (!job)
 		return FINISHED;
-	for (int i = 0; i < l->nslots; i++)
-		occupied += l->slot_medium[i] != NO_INDEX;
-	job->robot_secs = r->options ? l->move_time * (1 + occupied) : l->move_time;
 	l->inventorying = true;
 	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
 	emit_library(eng, l);
@@ -390,7 +407,8 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_DATABASE_FAILURE, NULL);
 		return FINISHED;
 	}
-	scsi_door(eng, r->library, true);
+	if (l->ops->door)
+		l->ops->door(eng, r->library, true);
 	emit_door(eng, l);
 	emit_library(eng, l);
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
@@ -460,18 +478,6 @@ void schedule(struct rsm_engine *eng)
 			attempts[r->op](eng, r);
 	}
 	free(pending);
-}
-
-/* A blocking mount's time-out: a request that has not started is cancelled. */
-void scheduler_timeout(struct rsm_engine *eng, void *arg)
-{
-	struct request *r = arg;
-
-	if (request_pending(r))
-		request_finish(eng, r, REQ_CANCELLED, ERROR_TIMEOUT,
-			       r->op == OP_ALLOCATE
-				       ? "no medium became available before the time-out"
-				       : "the time-out expired before the medium was mounted");
 }
 
 /* A closed session's mounted media stay in their drives, dismountable. */

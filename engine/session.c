@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "catalog.h"
+#include "jobs.h"
+#include "notify.h"
+#include "requests.h"
 
 rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *application,
 			 const struct rsm_cred *cred, rsm_handle *out)
@@ -57,9 +60,7 @@ rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *a
 		goto out;
 	eng->sessions[slot] = s;
 	*out = session_handle(eng, slot);
-	char path[96];
-	snprintf(path, sizeof(path), "sessions/%s", name);
-	emit(eng, RSM_OBJ_SESSION, RSM_EV_INSERT, path, s.guid);
+	emit_session(eng, &eng->sessions[slot], RSM_EV_INSERT);
 out:
 	engine_unlock(eng);
 	return e;
@@ -116,29 +117,13 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 		/* the row is only bookkeeping that start-up clears: closing goes on */
 		fprintf(stderr, "rsmfs: catalog: cannot remove session %s: %s\n", s->name,
 			rsm_error_name(e));
-	/* unwind its outstanding requests */
-	for (size_t i = 0; i < eng->nrequests; i++) {
-		struct request *r = eng->requests[i];
-		if (r->session != slot)
-			continue;
-		if (request_pending(r))
-			request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
-				       "the session was closed");
-		else if (r->done) {
-			defer_done(eng, r->done, r->done_ctx, ERROR_CANCELLED, r->number, NULL);
-			r->done = NULL;
-		}
-		r->session = NO_INDEX;
-	}
+	requests_end_session(eng, slot);
 	session_release_media(eng, slot);
 	/* the session's own channels still see it go, then end */
-	char path[96];
-	snprintf(path, sizeof(path), "sessions/%s", s->name);
-	emit(eng, RSM_OBJ_SESSION, RSM_EV_DELETE, path, s->guid);
+	emit_session(eng, s, RSM_EV_DELETE);
 	channels_end_session(eng, slot);
 	s->used = false;
 	s->name[0] = '\0';
-	schedule(eng);
 	engine_unlock(eng);
 	return ERROR_SUCCESS;
 }

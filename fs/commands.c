@@ -99,10 +99,34 @@ static int lib_eject(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, request, o, "");
 }
 
+/* "add <barcode>": a cartridge that is not in the library yet (a standalone drive's shelf) */
+static int lib_add(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "add: missing barcode%s", NULL);
+	if (n > 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "unexpected argument '%s'", tok[2]);
+	rsm_err e = rsm_library_add_medium(fs_global.eng, &b->cred, b->fh->node.obj, tok[1]);
+	if (e == ERROR_INVALID_PARAMETER)
+		return outcome_fail(o, e, "add: '%s' is not a usable barcode", tok[1]);
+	return finish(b, e, 0, o, e == ERROR_ALREADY_EXISTS ? "that medium exists already" : "");
+}
+
 static const struct command library_commands[] = {
     {"inventory", lib_inventory}, {"enable", lib_enable}, {"disable", lib_enable},
-    {"inject", lib_inject},	  {"eject", lib_eject},	  {NULL, NULL},
+    {"inject", lib_inject},	  {"eject", lib_eject},	  {"add", lib_add},
+    {NULL, NULL},
 };
+
+/* Takes a trailing "drive" word (a standalone library's drive instead of a port). */
+static bool drive_word(char **tok, int *n, int first)
+{
+	if (*n > first && strcmp(tok[*n - 1], "drive") == 0) {
+		(*n)--;
+		return true;
+	}
+	return false;
+}
 
 /* ---- libraries/<l>/sim/ctl: the operator's hands and fault injection ---- */
 
@@ -116,8 +140,11 @@ static int sim_insert(struct batch *b, char **tok, int n, struct outcome *o)
 		barcode = strcmp(tok[1], "-") == 0 ? "" : tok[1];
 		first = 2;
 	}
+	bool drive = first == 2 && drive_word(tok, &n, first);
 	if (port_option(tok, n, first, &port, o))
 		return o->rc;
+	if (drive)
+		port = RSM_SIM_DRIVE;
 	if (strlen(barcode) > RSM_NAME_MAX)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "insert: barcode too long%s", NULL);
 	rsm_err e = rsm_sim_insert(fs_global.eng, &b->cred, b->fh->node.obj, barcode, port);
@@ -129,11 +156,17 @@ static int sim_insert(struct batch *b, char **tok, int n, struct outcome *o)
 static int sim_remove(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	int port;
+	bool drive = drive_word(tok, &n, 1);
 
 	if (port_option(tok, n, 1, &port, o))
 		return o->rc;
+	if (drive)
+		port = RSM_SIM_DRIVE;
 	rsm_err e = rsm_sim_remove(fs_global.eng, &b->cred, b->fh->node.obj, port);
-	return finish(b, e, 0, o, e == ERROR_EMPTY ? "no cartridge in the port" : "");
+	return finish(b, e, 0, o,
+		      e != ERROR_EMPTY ? ""
+		      : drive	       ? "no cartridge in the drive"
+				       : "no cartridge in the port");
 }
 
 static int sim_fault(struct batch *b, char **tok, int n, struct outcome *o)

@@ -339,7 +339,7 @@ static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
 	if (n != 1)
 		return outcome_fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'",
 				    tok[1]);
-	e = rsm_request_cancel_direct(fs_global.eng, &b->cred, number);
+	e = rsm_request_cancel(fs_global.eng, &b->cred, number);
 	if (e == ERROR_ACCESS_DENIED && b->cred.admin) {
 		/* an administrator was refused because the request can no longer be stopped */
 		outcome_fail(o, e, "the request is being handled and can no longer be stopped%s",

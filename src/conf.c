@@ -133,7 +133,11 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 {
 	double t;
 
-	if (strcmp(key, "backend") == 0) {
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(val, "changer") != 0 && strcmp(val, "standalone") != 0)
+			return -1;
+		snprintf(l->type, sizeof(l->type), "%s", val);
+	} else if (strcmp(key, "backend") == 0) {
 		if (strcmp(val, "sim") != 0 && strcmp(val, "scsi") != 0)
 			return -1;
 		snprintf(l->backend, sizeof(l->backend), "%s", val);
@@ -144,7 +148,7 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 	} else if (strcmp(key, "drives") == 0) {
 		return parse_int(val, 1, MAX_DRIVES, &l->drives);
 	} else if (strcmp(key, "slots") == 0) {
-		return parse_int(val, 1, MAX_SLOTS, &l->slots);
+		return parse_int(val, 0, MAX_SLOTS, &l->slots);
 	} else if (strcmp(key, "ports") == 0) {
 		return parse_int(val, 0, MAX_PORTS, &l->ports);
 	} else if (strcmp(key, "media") == 0) {
@@ -180,8 +184,67 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 	return 0;
 }
 
+/* The keys of a library section that change what a standalone library may have. */
+enum { GIVEN_DRIVES = 1, GIVEN_SLOTS = 2, GIVEN_PORTS = 4 };
+
+static unsigned given_flag(const char *key)
+{
+	return !strcmp(key, "drives") ? GIVEN_DRIVES
+	       : !strcmp(key, "slots") ? GIVEN_SLOTS
+	       : !strcmp(key, "ports") ? GIVEN_PORTS
+				       : 0;
+}
+
+/* A standalone library is one drive and a shelf: drives 1 (the default), no slots or ports;
+ * its media are shelf cartridges, and a real one is a drive (drive.0) with no changer. */
+static int check_standalone(struct rsm_library_config *l, unsigned given, const char *path,
+			    char *err, size_t errlen)
+{
+	if (((given & GIVEN_DRIVES) && l->drives != 1) || ((given & GIVEN_SLOTS) && l->slots) ||
+	    ((given & GIVEN_PORTS) && l->ports)) {
+		snprintf(err, errlen,
+			 "%s: library %s: a standalone library has one drive and no slots or ports",
+			 path, l->name);
+		return -1;
+	}
+	l->drives = 1;
+	l->slots = l->ports = 0;
+	if (strcmp(l->backend, "scsi") == 0 && (l->changer[0] || !l->drive_devices[0])) {
+		snprintf(err, errlen,
+			 "%s: library %s: a standalone scsi drive needs drive.0 and no changer",
+			 path, l->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* What a library section must hold together, once it is read. */
+static int check_library(struct rsm_library_config *l, unsigned given, const char *path,
+			 char *err, size_t errlen)
+{
+	if (strcmp(l->type, "standalone") == 0)
+		return check_standalone(l, given, path, err, errlen);
+	if (l->slots < 1) {
+		snprintf(err, errlen, "%s: library %s: a changer needs at least one slot", path,
+			 l->name);
+		return -1;
+	}
+	if (strcmp(l->backend, "sim") == 0 && l->media > l->slots) {
+		snprintf(err, errlen, "%s: library %s: %d media do not fit in %d slots", path,
+			 l->name, l->media, l->slots);
+		return -1;
+	}
+	if (strcmp(l->backend, "scsi") == 0 && !l->changer[0]) {
+		snprintf(err, errlen, "%s: library %s: backend scsi needs a changer address", path,
+			 l->name);
+		return -1;
+	}
+	return 0;
+}
+
 int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, size_t errlen)
 {
+	unsigned given[sizeof(cfg->libraries) / sizeof(cfg->libraries[0])] = {0};
 	char line[1024];
 	int lineno = 0;
 	struct rsm_library_config *lib = NULL;
@@ -242,17 +305,7 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 				return -1;
 			}
 			lib = &cfg->libraries[cfg->nlibraries++];
-			memset(lib, 0, sizeof(*lib));
-			snprintf(lib->name, sizeof(lib->name), "%s", name);
-			snprintf(lib->backend, sizeof(lib->backend), "sim");
-			snprintf(lib->media_type, sizeof(lib->media_type), "LTO-6");
-			lib->drives = 2;
-			lib->slots = 16;
-			lib->ports = 1;
-			lib->media = 12;
-			lib->move_time = 1;
-			lib->load_time = 2;
-			lib->unload_time = 2;
+			rsm_library_config_default(lib, name);
 			continue;
 		}
 		char *eq = strchr(s, '=');
@@ -268,6 +321,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 			database |= rc == 0 && strcmp(key, "database") == 0;
 		} else if (lib) {
 			rc = set_library_key(lib, key, val);
+			if (rc == 0)
+				given[lib - cfg->libraries] |= given_flag(key);
 		} else {
 			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno, key);
 			return -1;
@@ -286,17 +341,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 		return -1;
 	}
 	for (int i = 0; i < cfg->nlibraries; i++) {
-		struct rsm_library_config *l = &cfg->libraries[i];
-		if (strcmp(l->backend, "sim") == 0 && l->media > l->slots) {
-			snprintf(err, errlen, "%s: library %s: %d media do not fit in %d slots", path,
-				 l->name, l->media, l->slots);
+		if (check_library(&cfg->libraries[i], given[i], path, err, errlen) < 0)
 			return -1;
-		}
-		if (strcmp(l->backend, "scsi") == 0 && !l->changer[0]) {
-			snprintf(err, errlen, "%s: library %s: backend scsi needs a changer address",
-				 path, l->name);
-			return -1;
-		}
 	}
 	if (database || data_dir)
 		cfg->create_data_dir = false;

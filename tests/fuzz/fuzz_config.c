@@ -20,18 +20,26 @@ static void check_library(const struct rsm_library_config *l)
 {
 	CHECK(l->name[0] && strlen(l->name) <= RSM_NAME_MAX);
 	CHECK(strcmp(l->backend, "sim") == 0 || strcmp(l->backend, "scsi") == 0);
-	CHECK(l->drives >= 1 && l->drives <= 1000);
-	CHECK(l->slots >= 1 && l->slots <= 100000);
-	CHECK(l->ports >= 0 && l->ports <= 1000);
-	CHECK(l->media >= 0);
-	if (strcmp(l->backend, "sim") == 0)
-		CHECK(l->media <= l->slots);
-	else
-		CHECK(l->changer[0]);
 	CHECK(l->move_time >= 0 && l->move_time <= 3600);
 	CHECK(l->load_time >= 0 && l->load_time <= 3600);
 	CHECK(l->unload_time >= 0 && l->unload_time <= 3600);
 	CHECK(memchr(l->drive_devices, '\0', sizeof(l->drive_devices)));
+	CHECK(l->drives >= 1 && l->drives <= 1000);
+	CHECK(l->ports >= 0 && l->ports <= 1000);
+	CHECK(l->media >= 0);
+	if (strcmp(l->type, "standalone") == 0) {
+		/* one drive and a shelf; a real one is a drive with no changer */
+		CHECK(l->drives == 1 && l->slots == 0 && l->ports == 0);
+		if (strcmp(l->backend, "scsi") == 0)
+			CHECK(!l->changer[0] && l->drive_devices[0]);
+		return;
+	}
+	CHECK(strcmp(l->type, "changer") == 0);
+	CHECK(l->slots >= 1 && l->slots <= 100000);
+	if (strcmp(l->backend, "sim") == 0)
+		CHECK(l->media <= l->slots);
+	else
+		CHECK(l->changer[0]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -81,7 +81,7 @@ static void one_round(struct worker *k)
 	if (rsm_request_info(w.eng, req, &ri) != ERROR_SUCCESS || ri.number != req)
 		fail_soak("request info", ERROR_OBJECT_NOT_FOUND);
 	if (how == 2) {
-		e = rsm_request_cancel(w.eng, k->session, &w.admin, req);
+		e = rsm_request_cancel(w.eng, &w.admin, req);
 		if (!expected(e))
 			fail_soak("cancel", e);
 		k->cancels++;

@@ -1,10 +1,11 @@
-/* scsi_library.c - the scsi backend: a real SMC-3 changer behind a library, driven by one
+/* backend_scsi.c - the scsi backend: a real SMC-3 changer behind a library, driven by one
  * thread per library.
  *
  * SCSI commands block for seconds (a robot move) or minutes (a full element scan), so none is
- * sent under the engine lock.  A robot step of a job becomes a work item: the thread takes it,
- * unlocks, talks to the changer, locks again and hands the outcome to the job
- * (robot_step_done), exactly where a sim's timer would.  Before a move is sent its intent is
+ * sent under the engine lock.  A robot step becomes a work item: the thread takes it, unlocks,
+ * talks to the changer, locks again and ends the step (step_done), exactly where a sim's timer
+ * would.  A drive's load and unload are the drive's own business (the robot's move unloads it
+ * first): those steps end at once.  Before a move is sent its intent is
  * committed to the catalog, and it is removed once the move's outcome is recorded; an intent
  * found at start-up means the daemon died during that move, and the two elements involved are
  * read back before anything else.
@@ -15,13 +16,16 @@
  * ERROR_LIBRARY_OFFLINE, new work waits, and the thread reconnects every two seconds; once back,
  * a full inventory reconciles the catalog (the device may have lost or changed its state).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "backend.h"
+#include "catalog.h"
 #include "changer.h"
-#include "internal.h"
+#include "notify.h"
 
 #define RECONNECT_SECS 2
 #define HEALTH_SECS 10 /* an idle changer is asked whether it still answers this often */
@@ -30,7 +34,7 @@ enum work_kind { WORK_MOVE, WORK_SCAN, WORK_LOCK };
 
 struct work {
 	enum work_kind kind;
-	struct job *job; /* the job whose robot step this is; NULL for WORK_LOCK */
+	struct step *step; /* the robot step this is; NULL for WORK_LOCK */
 	uint16_t src, dst;
 	char unload[256]; /* a drive to unload before the move; "" none */
 	int open_port;	  /* an eject: the port element to open afterwards; -1 none */
@@ -169,7 +173,6 @@ static void adopt_layout(struct scsi_library *sl, const struct scan *sc)
 {
 	struct rsm_engine *eng = sl->eng;
 	struct library *l = &eng->libraries[sl->li];
-	int ns = sc->n[SMC_ELEMENT_STORAGE], np = sc->n[SMC_ELEMENT_PORT];
 	int nd = sc->n[SMC_ELEMENT_DRIVE];
 
 	for (int t = 1; t < 5; t++) {
@@ -182,48 +185,9 @@ static void adopt_layout(struct scsi_library *sl, const struct scan *sc)
 		sl->elem[t] = a;
 		sl->nelem[t] = sc->n[t];
 	}
-	if (ns != l->nslots || np != l->nports) {
-		int *slots = malloc(sizeof(int) * (size_t)(ns ? ns : 1));
-		int *ports = malloc(sizeof(int) * (size_t)(np ? np : 1));
-		if (!slots || !ports) {
-			free(slots);
-			free(ports);
-			return;
-		}
-		for (int i = 0; i < ns; i++)
-			slots[i] = i < l->nslots ? l->slot_medium[i] : NO_INDEX;
-		for (int i = 0; i < np; i++)
-			ports[i] = i < l->nports ? l->port_medium[i] : NO_INDEX;
-		/* a medium recorded past the new end is placed by the inventory that follows */
-		free(l->slot_medium);
-		free(l->port_medium);
-		l->slot_medium = slots;
-		l->port_medium = ports;
-		l->nslots = ns;
-		l->nports = np;
-		catalog_save_library(eng, l);
-		emit_library(eng, l);
-	}
-	while (l->ndrives < nd) {
-		struct drive *nds = realloc(eng->drives, sizeof(*nds) * (size_t)(eng->ndrives + 1));
-		int *idx = realloc(l->drive_index, sizeof(int) * (size_t)(l->ndrives + 1));
-		char path[RSM_NAME_MAX + 16];
-		if (!nds || !idx) {
-			if (nds)
-				eng->drives = nds;
-			if (idx)
-				l->drive_index = idx;
-			break;
-		}
-		eng->drives = nds;
-		l->drive_index = idx;
-		struct drive *d = &eng->drives[eng->ndrives];
-		drive_init(d, eng->ndrives, sl->li, l->ndrives);
-		l->drive_index[l->ndrives++] = eng->ndrives++;
-		catalog_save_drive(eng, d);
-		snprintf(path, sizeof(path), "drives/%s", d->name);
-		emit(eng, RSM_OBJ_DRIVE, RSM_EV_INSERT, path, d->guid);
-	}
+	library_set_layout(eng, sl->li, sc->n[SMC_ELEMENT_STORAGE], sc->n[SMC_ELEMENT_PORT]);
+	while (l->ndrives < nd && library_add_drive(eng, sl->li))
+		;
 	for (int i = 0; i < l->ndrives; i++) {
 		struct drive *d = &eng->drives[l->drive_index[i]];
 		const char *dev = sc->drive_dev && d->number < nd ? sc->drive_dev[d->number] : "";
@@ -335,11 +299,11 @@ static int apply_scan(struct scsi_library *sl, const struct scan *sc)
 	return changes;
 }
 
-int scsi_inventory_apply(struct rsm_engine *eng, int li)
+/* Applies the element report of the scan just made: the layout, then every cartridge's
+ * place.  Corrections, or -1. */
+static int inventory_from_last_scan(struct scsi_library *sl)
 {
-	struct scsi_library *sl = eng->libraries[li].scsi;
-
-	if (!sl || !sl->last.el[SMC_ELEMENT_STORAGE])
+	if (!sl->last.el[SMC_ELEMENT_STORAGE])
 		return -1;
 	adopt_layout(sl, &sl->last);
 	return apply_scan(sl, &sl->last);
@@ -354,9 +318,7 @@ static void went_offline(struct scsi_library *sl, const char *why)
 		return;
 	fprintf(stderr, "rsmfs: library %s: the changer does not answer (%s); offline\n", l->name,
 		why);
-	l->reachable = false;
-	emit_library(sl->eng, l);
-	robot_fail_queue(sl->eng, l, ERROR_LIBRARY_OFFLINE, why);
+	library_unreachable(sl->eng, sl->li, why);
 }
 
 /* The changer answers again, with a fresh scan: reconcile and resume. */
@@ -368,14 +330,12 @@ static void came_back(struct scsi_library *sl, struct scan *sc, bool at_start)
 	adopt_layout(sl, sc);
 	apply_scan(sl, sc);
 	l->reachable = true;
-	emit_library(eng, l);
-	if (!at_start) {
+	emit_library(eng, l); /* and the scheduler sees it */
+	if (!at_start)
 		fprintf(stderr, "rsmfs: library %s: the changer answers again; online\n", l->name);
-		schedule(eng);
-	}
 }
 
-/* A work item is done: its outcome goes to its job. */
+/* A work item is done: its outcome ends its step. */
 static void finish_work(struct scsi_library *sl, struct work *w)
 {
 	struct rsm_engine *eng = sl->eng;
@@ -387,16 +347,17 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 	if (w->kind == WORK_LOCK) {
 		if (w->out.err != ERROR_SUCCESS)
 			fprintf(stderr, "rsmfs: library %s: %s\n", l->name, w->out.text);
-	} else if (w->job) {
-		struct job *job = w->job;
-		job->robot_err = w->out.err;
-		snprintf(job->robot_detail, sizeof(job->robot_detail), "%s", w->out.text);
+	} else if (w->step) {
+		struct step *s = w->step;
+		s->err = w->out.err;
+		snprintf(s->detail, sizeof(s->detail), "%s", w->out.text);
 		if (w->kind == WORK_SCAN && w->out.err == ERROR_SUCCESS) {
 			scan_free(&sl->last);
 			sl->last = w->scan;
 			memset(&w->scan, 0, sizeof(w->scan));
+			s->corrections = inventory_from_last_scan(sl);
 		}
-		robot_step_done(eng, job);
+		step_done(eng, s);
 		if (w->kind == WORK_MOVE)
 			catalog_clear_intent(eng, l->name);
 	}
@@ -406,14 +367,18 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 
 /* ---- the thread ---- */
 
-static void wait_seconds(struct scsi_library *sl, int secs)
+/* Waits on the thread's condition, lock held, once what this thread changed is settled
+ * (committed, and its replies and events sent). */
+static int wait_seconds(struct scsi_library *sl, int secs)
 {
 	struct timespec ts;
 
+	rt_settle(&sl->eng->rt);
+	if (sl->queue || sl->quit)
+		return 0; /* work came while the settle ran outside the lock */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += secs;
-	catalog_batch_commit(sl->eng); /* what this thread changed, before others see it */
-	pthread_cond_timedwait(&sl->cond, &sl->eng->lock, &ts);
+	return pthread_cond_timedwait(&sl->cond, &sl->eng->rt.lock, &ts);
 }
 
 static void *changer_thread(void *arg)
@@ -438,11 +403,6 @@ static void *changer_thread(void *arg)
 			finish_work(sl, w);
 			continue;
 		}
-		if (eng->ndeferred) {
-			engine_unlock(eng); /* completions run outside the lock */
-			engine_lock(eng);
-			continue;
-		}
 		if (!l->reachable && !eng->stopping) {
 			struct scsi_outcome o;
 			struct scan sc;
@@ -464,12 +424,8 @@ static void *changer_thread(void *arg)
 		}
 		/* idle: wait for work, and now and then make sure the changer is still there, so
 		 * that a dead library shows offline before anyone asks it to move */
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_sec += HEALTH_SECS;
-		catalog_batch_commit(eng);
-		if (pthread_cond_timedwait(&sl->cond, &eng->lock, &ts) == 0 || sl->quit ||
-		    sl->queue || eng->stopping)
+		if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue ||
+		    eng->stopping)
 			continue;
 		struct scsi_outcome o;
 		engine_unlock(eng);
@@ -512,107 +468,94 @@ static int element_at(const struct scsi_library *sl, int t, int i)
 	return t > 0 && t < 5 && i >= 0 && i < sl->nelem[t] ? sl->elem[t][i] : -1;
 }
 
-/* The element a medium is at now, or -1. */
-static int element_of(struct scsi_library *sl, const struct medium *m)
+/* The element of a place of a step (drives by the model's index), or -1. */
+static int element_of_place(struct scsi_library *sl, const struct place *p)
 {
 	static const int types[] = {[LOC_SLOT] = SMC_ELEMENT_STORAGE,
 				    [LOC_PORT] = SMC_ELEMENT_PORT,
 				    [LOC_DRIVE] = SMC_ELEMENT_DRIVE,
 				    [LOC_OFFLINE] = 0};
-	int i = m->loc == LOC_DRIVE ? sl->eng->drives[m->loc_addr].number : m->loc_addr;
+	int i = p->loc == LOC_DRIVE ? sl->eng->drives[p->addr].number : p->addr;
 
-	return element_at(sl, types[m->loc], i);
+	return element_at(sl, types[p->loc], i);
 }
 
-/* Fills a move for job's current phase; the medium it carries, or -1 with job->robot_err. */
-static int plan_move(struct scsi_library *sl, struct job *job, struct work *w)
+/* Fills a move from a step: its elements, the drive to unload first, the port to open or
+ * close.  false when the changer has no element for it. */
+static bool plan_move(struct scsi_library *sl, const struct step *s, struct work *w)
 {
-	struct rsm_engine *eng = sl->eng;
-	int mi = job->phase == PH_EVICT_MOVE ? job->evict : job->medium;
-	struct medium *m = mi >= 0 ? &eng->media[mi] : NULL;
-	int src = m ? element_of(sl, m) : -1, dst = -1;
+	int src = element_of_place(sl, &s->from), dst = element_of_place(sl, &s->to);
 
-	if (m && m->loc == LOC_DRIVE)
-		snprintf(w->unload, sizeof(w->unload), "%s", eng->drives[m->loc_addr].device);
-	switch (job->phase) {
-	case PH_EVICT_MOVE:
-	case PH_MOVE_HOME:
-		job->target_slot = home_slot_for(eng, mi);
-		if (job->target_slot < 0) {
-			job->robot_err = ERROR_LIBRARY_FULL;
-			snprintf(job->robot_detail, sizeof(job->robot_detail),
-				 "no free slot for the medium");
-			return -1;
-		}
-		dst = element_at(sl, SMC_ELEMENT_STORAGE, job->target_slot);
-		break;
-	case PH_MOVE_IN:
-		dst = element_at(sl, SMC_ELEMENT_DRIVE, eng->drives[job->drive].number);
-		break;
-	case PH_EJECT_MOVE:
-		dst = element_at(sl, SMC_ELEMENT_PORT, job->port);
-		w->open_port = dst;
-		break;
-	case PH_INJECT_MOVE:
-		dst = element_at(sl, SMC_ELEMENT_STORAGE, job->slot);
-		w->close_port = src;
-		break;
-	default:
-		break;
-	}
-	if (src < 0 || dst < 0) {
-		job->robot_err = ERROR_INVALID_STATE;
-		snprintf(job->robot_detail, sizeof(job->robot_detail),
-			 "the changer has no element for this move");
-		return -1;
-	}
+	if (s->from.loc == LOC_DRIVE)
+		snprintf(w->unload, sizeof(w->unload), "%s", sl->eng->drives[s->from.addr].device);
+	if (s->to.loc == LOC_PORT)
+		w->open_port = dst; /* an eject: the operator takes it from there */
+	if (s->from.loc == LOC_PORT)
+		w->close_port = src; /* an inject */
+	if (src < 0 || dst < 0)
+		return false;
 	w->src = (uint16_t)src;
 	w->dst = (uint16_t)dst;
-	return mi;
+	return true;
 }
 
-void scsi_robot_step(struct rsm_engine *eng, struct job *job)
+/* A step that ends at once (a drive's own load or unload), or that could not be sent: it
+ * ends from a timer, never inside the call that handed it over. */
+static void step_now(struct rsm_engine *eng, void *arg)
 {
-	struct library *l = &eng->libraries[job->library];
-	struct scsi_library *sl = l->scsi;
-	struct work *w = calloc(1, sizeof(*w));
+	step_done(eng, arg);
+}
 
-	if (!w) {
-		job->robot_err = ERROR_NOT_ENOUGH_MEMORY;
-		snprintf(job->robot_detail, sizeof(job->robot_detail), "out of memory");
-		timer_add(eng, 0, robot_step_done, job);
+static void scsi_step_fails(struct rsm_engine *eng, struct step *s, rsm_err err, const char *why)
+{
+	s->err = err;
+	snprintf(s->detail, sizeof(s->detail), "%s", why);
+	timer_add(&eng->rt, 0, step_now, s);
+}
+
+static void scsi_step(struct rsm_engine *eng, struct step *s)
+{
+	struct library *l = &eng->libraries[s->library];
+	struct scsi_library *sl = l->backend_state;
+	struct work *w;
+
+	if (s->kind != STEP_MOVE && s->kind != STEP_SCAN) {
+		timer_add(&eng->rt, 0, step_now, s); /* a real changer loads at its own pace */
 		return;
 	}
-	w->job = job;
+	if (!(w = calloc(1, sizeof(*w)))) {
+		scsi_step_fails(eng, s, ERROR_NOT_ENOUGH_MEMORY, "out of memory");
+		return;
+	}
+	w->step = s;
 	w->open_port = w->close_port = -1;
-	if (job->phase == PH_INVENTORY) {
+	if (s->kind == STEP_SCAN) {
 		w->kind = WORK_SCAN;
-		w->full = job->req->options != 0;
+		w->full = s->full;
 		queue_work(sl, w);
 		return;
 	}
 	w->kind = WORK_MOVE;
-	int mi = plan_move(sl, job, w);
-	rsm_err e = mi >= 0 ? catalog_save_intent(eng, l->name, eng->media[mi].name, w->src, w->dst,
-						  job->req->number)
-			    : ERROR_SUCCESS;
-	if (mi < 0 || e != ERROR_SUCCESS) {
-		/* nothing was sent: the step fails where a timer would have ended it */
-		if (mi >= 0) {
-			job->robot_err = e;
-			snprintf(job->robot_detail, sizeof(job->robot_detail),
-				 "the move could not be recorded in the catalog");
-		}
+	if (!plan_move(sl, s, w)) {
 		free(w);
-		timer_add(eng, 0, robot_step_done, job);
+		scsi_step_fails(eng, s, ERROR_INVALID_STATE,
+				"the changer has no element for this move");
+		return;
+	}
+	if (catalog_save_intent(eng, l->name, eng->media[s->medium].name, w->src, w->dst,
+				s->request) != ERROR_SUCCESS) {
+		/* nothing was sent: the step fails where a timer would have ended it */
+		free(w);
+		scsi_step_fails(eng, s, ERROR_DATABASE_FAILURE,
+				"the move could not be recorded in the catalog");
 		return;
 	}
 	queue_work(sl, w);
 }
 
-void scsi_door(struct rsm_engine *eng, int li, bool open)
+static void scsi_door(struct rsm_engine *eng, int li, bool open)
 {
-	struct scsi_library *sl = eng->libraries[li].scsi;
+	struct scsi_library *sl = eng->libraries[li].backend_state;
 	struct work *w;
 
 	if (!sl || !(w = calloc(1, sizeof(*w))))
@@ -621,6 +564,13 @@ void scsi_door(struct rsm_engine *eng, int li, bool open)
 	w->prevent = !open;
 	w->open_port = w->close_port = -1;
 	queue_work(sl, w);
+}
+
+static void scsi_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf,
+			      size_t len)
+{
+	(void)eng;
+	snprintf(buf, len, "%s", d->device);
 }
 
 /* ---- start-up ---- */
@@ -660,18 +610,18 @@ static void check_intent(struct scsi_library *sl, const struct scan *sc, const c
 	catalog_clear_intent(eng, libname);
 }
 
-void scsi_library_attach(struct rsm_engine *eng, int li, const struct rsm_library_config *c)
+static int scsi_attach(struct rsm_engine *eng, int li, const struct rsm_library_config *c,
+		       bool created, char *err, size_t errlen)
 {
 	struct library *l = &eng->libraries[li];
 	struct scsi_library *sl = calloc(1, sizeof(*sl));
-	struct scsi_outcome o;
-	struct scan sc;
 	pthread_condattr_t ca;
 
+	(void)created; /* a real changer's drives, slots and cartridges come from its inventory */
 	l->reachable = false;
 	if (!sl) {
-		fprintf(stderr, "rsmfs: library %s: out of memory; offline\n", l->name);
-		return;
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
 	sl->eng = eng;
 	sl->li = li;
@@ -681,9 +631,20 @@ void scsi_library_attach(struct rsm_engine *eng, int li, const struct rsm_librar
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&sl->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	l->scsi = sl;
-	/* a real changer moves and loads at its own pace */
-	l->move_time = l->load_time = l->unload_time = 0;
+	l->backend_state = sl;
+	return 0;
+}
+
+/* Connects, learns the elements and drives, settles a move the last run died in, and makes
+ * the catalog agree with the changer; one that cannot be reached leaves the library offline
+ * (its thread keeps trying). */
+static void scsi_reconcile(struct rsm_engine *eng, int li)
+{
+	struct library *l = &eng->libraries[li];
+	struct scsi_library *sl = l->backend_state;
+	struct scsi_outcome o;
+	struct scan sc;
+
 	if (!ensure_connected(sl, &o) || scan_all(sl, &sc, l->name, &o) < 0) {
 		fprintf(stderr, "rsmfs: library %s: %s; offline (retried every %d s)\n", l->name,
 			o.text, RECONNECT_SECS);
@@ -693,23 +654,21 @@ void scsi_library_attach(struct rsm_engine *eng, int li, const struct rsm_librar
 		l->name, sl->dev.inquiry.vendor, sl->dev.inquiry.product, sl->dev.serial,
 		sc.n[SMC_ELEMENT_STORAGE], sc.n[SMC_ELEMENT_PORT], sc.n[SMC_ELEMENT_DRIVE]);
 	check_intent(sl, &sc, l->name);
-	engine_lock(eng);
 	came_back(sl, &sc, true);
-	engine_unlock(eng);
 	scan_free(&sc);
 }
 
-void scsi_library_start(struct rsm_engine *eng, int li)
+static void scsi_start(struct rsm_engine *eng, int li)
 {
-	struct scsi_library *sl = eng->libraries[li].scsi;
+	struct scsi_library *sl = eng->libraries[li].backend_state;
 
 	if (sl && pthread_create(&sl->thread, NULL, changer_thread, sl) == 0)
 		sl->started = true;
 }
 
-void scsi_library_stop(struct rsm_engine *eng, int li)
+static void scsi_stop(struct rsm_engine *eng, int li)
 {
-	struct scsi_library *sl = eng->libraries[li].scsi;
+	struct scsi_library *sl = eng->libraries[li].backend_state;
 
 	if (!sl)
 		return;
@@ -734,5 +693,16 @@ void scsi_library_stop(struct rsm_engine *eng, int li)
 		free(sl->elem[t]);
 	pthread_cond_destroy(&sl->cond);
 	free(sl);
-	eng->libraries[li].scsi = NULL;
+	eng->libraries[li].backend_state = NULL;
 }
+
+const struct library_ops scsi_library_ops = {
+	.name = "scsi",
+	.attach = scsi_attach,
+	.reconcile = scsi_reconcile,
+	.start = scsi_start,
+	.stop = scsi_stop,
+	.step = scsi_step,
+	.door = scsi_door,
+	.drive_device = scsi_drive_device,
+};

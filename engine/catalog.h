@@ -1,0 +1,132 @@
+/* catalog.h - the catalog: where every change of the model is written, inside a transaction,
+ * before anyone can see it, and whence the model is read at start-up.
+ *
+ * The model in memory is the truth for reads; the catalog is written, not queried, on the hot
+ * path.  Its implementations are behind struct catalog_ops: catalog_sqlite.c (a file, the
+ * default).  Nothing outside the implementations' files speaks their query language.
+ *
+ * Transactions: catalog_begin() opens one of the caller's own (a change the caller undoes in
+ * memory if it fails).  The state transitions of jobs are batched instead: catalog_save_state()
+ * joins the transaction of the burst of work under way, which the engine commits before the
+ * lock is released and before any reply or event goes out (runtime.h's settle), so there is
+ * one commit per burst and still nothing is seen that is not in the catalog.
+ */
+#ifndef RSM_CATALOG_H
+#define RSM_CATALOG_H
+
+#include "model.h"
+
+struct catalog;
+
+struct catalog_ops {
+	const char *name;
+	/* Opens (creating or upgrading the schema); NULL with a message on failure.  A catalog
+	 * that can only be read opens with readonly set: reads are served, changes refused. */
+	struct catalog *(*open)(const struct rsm_config *cfg, char *err, size_t errlen);
+	void (*close)(struct catalog *c);
+	/* The implementation's own text for the last failure. */
+	const char *(*last_error)(struct catalog *c);
+	bool (*in_transaction)(struct catalog *c);
+	rsm_err (*begin)(struct catalog *c);
+	rsm_err (*commit)(struct catalog *c);
+	void (*rollback)(struct catalog *c);
+
+	/* Start-up: reads every library, pool, drive, medium, request (the finished ones past
+	 * request_keep_max are dropped first), operator request and counter into the model. */
+	rsm_err (*load)(struct catalog *c, struct rsm_engine *eng);
+	/* Sessions and channels do not outlive the daemon: forgets every one. */
+	rsm_err (*clear_sessions)(struct catalog *c);
+
+	/* Rows: inserted or updated by their key. */
+	rsm_err (*save_library)(struct catalog *c, struct rsm_engine *eng, const struct library *l);
+	rsm_err (*save_drive)(struct catalog *c, struct rsm_engine *eng, const struct drive *d);
+	rsm_err (*save_medium)(struct catalog *c, struct rsm_engine *eng, const struct medium *m);
+	rsm_err (*save_pool)(struct catalog *c, struct rsm_engine *eng, const struct pool *p);
+	rsm_err (*save_request)(struct catalog *c, struct rsm_engine *eng, const struct request *r);
+	rsm_err (*save_opreq)(struct catalog *c, struct rsm_engine *eng, const struct opreq *o);
+	rsm_err (*save_session)(struct catalog *c, const struct session *s);
+	rsm_err (*delete_pool)(struct catalog *c, const char *name);
+	rsm_err (*delete_request)(struct catalog *c, uint64_t number);
+	rsm_err (*delete_opreq)(struct catalog *c, uint64_t number);
+	rsm_err (*delete_session)(struct catalog *c, const char *name);
+	rsm_err (*add_channel)(struct catalog *c, const char *session, const char *type,
+			       int64_t *row);
+	rsm_err (*delete_channel)(struct catalog *c, int64_t row);
+	/* Counters that must never go back (request and operator request numbers). */
+	rsm_err (*set_meta)(struct catalog *c, const char *key, uint64_t value);
+
+	/* The robot move under way in a real changer (element addresses): written before the
+	 * move is sent, cleared once its outcome is recorded. */
+	rsm_err (*save_intent)(struct catalog *c, const char *library, const char *medium,
+			       int source, int destination, uint64_t request);
+	rsm_err (*clear_intent)(struct catalog *c, const char *library);
+	/* 1 with the fields filled when library has an unsettled move, 0 when not, -1. */
+	int (*load_intent)(struct catalog *c, const char *library, char *medium, size_t len,
+			   int *source, int *destination);
+};
+
+/* What every implementation's handle starts with. */
+struct catalog {
+	const struct catalog_ops *ops;
+	bool readonly;
+	bool batch_open; /* catalog_save_state's transaction is open */
+};
+
+extern const struct catalog_ops catalog_sqlite_ops;
+
+rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen);
+void catalog_close(struct rsm_engine *eng);
+bool catalog_readonly(const struct rsm_engine *eng);
+const char *catalog_error(struct rsm_engine *eng);
+rsm_err catalog_load(struct rsm_engine *eng);
+rsm_err catalog_clear_sessions(struct rsm_engine *eng);
+
+/* A transaction of the caller's own, whose failure the caller reports: the transitions
+ * batched so far are committed first, apart from it. */
+rsm_err catalog_begin(struct rsm_engine *eng);
+/* Commits; on failure rolls back and returns why. */
+rsm_err catalog_commit(struct rsm_engine *eng);
+void catalog_rollback(struct rsm_engine *eng);
+/* Ends the caller's transaction: commits when e is ERROR_SUCCESS, else rolls back; returns
+ * the outcome. */
+rsm_err catalog_end(struct rsm_engine *eng, rsm_err e);
+
+rsm_err catalog_save_library(struct rsm_engine *eng, const struct library *l);
+rsm_err catalog_save_drive(struct rsm_engine *eng, const struct drive *d);
+rsm_err catalog_save_medium(struct rsm_engine *eng, const struct medium *m);
+rsm_err catalog_save_pool(struct rsm_engine *eng, const struct pool *p);
+rsm_err catalog_save_request(struct rsm_engine *eng, const struct request *r);
+rsm_err catalog_save_opreq(struct rsm_engine *eng, const struct opreq *o);
+rsm_err catalog_save_session(struct rsm_engine *eng, const struct session *s);
+rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name);
+rsm_err catalog_delete_request(struct rsm_engine *eng, uint64_t number);
+rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number);
+rsm_err catalog_delete_session(struct rsm_engine *eng, const char *name);
+rsm_err catalog_add_channel(struct rsm_engine *eng, const char *session, int type, int64_t *row);
+rsm_err catalog_delete_channel(struct rsm_engine *eng, int64_t row);
+rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value);
+rsm_err catalog_save_intent(struct rsm_engine *eng, const char *library, const char *medium,
+			    int source, int destination, uint64_t request);
+rsm_err catalog_clear_intent(struct rsm_engine *eng, const char *library);
+int catalog_load_intent(struct rsm_engine *eng, const char *library, char *medium, size_t len,
+			int *source, int *destination);
+
+/* Saves whichever of a drive, a medium and a request are given, inside the caller's
+ * transaction. */
+rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			      struct request *r);
+/* The same as one state transition of a job, in the batch of the burst under way.  A failure
+ * cannot be undone (the cartridge has physically moved), so it is reported, not returned to
+ * anyone. */
+rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			   struct request *r);
+/* The same in a transaction of its own, committed before it returns: for a change a caller
+ * undoes in memory when the catalog refuses it. */
+rsm_err catalog_save_checked(struct rsm_engine *eng, struct drive *d, struct medium *m,
+			     struct request *r);
+/* Joins the batch (opening it if need be); inside a caller's own transaction, that one. */
+rsm_err catalog_batch_begin(struct rsm_engine *eng);
+/* Commits the batch, if one is open. */
+rsm_err catalog_batch_commit(struct rsm_engine *eng);
+
+#endif

@@ -1,0 +1,72 @@
+/* jobs.h - work in flight and the choice of work: the jobs that carry a request through its
+ * steps (jobs.c) and the scheduler that starts them (scheduler.c). */
+#ifndef RSM_JOBS_H
+#define RSM_JOBS_H
+
+#include "backend.h"
+#include "model.h"
+
+/* The phases of a job; jobs.c draws the machine they make. */
+enum job_phase {
+	PH_EVICT_UNLOAD, /* the drive unloads the medium left in it (a dismountable one) */
+	PH_EVICT_MOVE,	 /* the robot puts that medium away */
+	PH_MOVE_IN,	 /* the robot brings the job's cartridge to the drive */
+	PH_LOAD,	 /* the drive loads it: the mount is done */
+	PH_UNLOAD,	 /* the drive unloads the job's cartridge (a dismount) */
+	PH_CLEAN,	 /* the cleaner works in the drive */
+	PH_MOVE_HOME,	 /* the robot puts the cartridge back in its home slot */
+	PH_EJECT_MOVE,	 /* slot or drive -> port */
+	PH_INJECT_MOVE,	 /* port -> slot */
+	PH_INVENTORY,	 /* the robot scans the library */
+};
+
+struct job {
+	struct request *req;
+	int library;
+	int drive; /* NO_INDEX for eject, inject and inventory */
+	int port;  /* eject and inject */
+	int slot;  /* inject: the destination slot */
+	int medium;
+	int evict; /* medium evicted first, NO_INDEX when none */
+	enum job_phase phase;
+	bool clean;	  /* a cleaning: medium is the cleaner cartridge */
+	struct step step; /* the step in progress, handed to the backend */
+	struct job *next_robot;
+	struct job *live_prev, *live_next; /* every job in flight (freed at close) */
+};
+
+/* ---- jobs.c ---- */
+
+/* A new job for request r, on the engine's list; NULL (r failed) when out of memory. */
+struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int drive, int medium,
+		    enum job_phase phase);
+void jobs_free(struct rsm_engine *eng);
+/* Starts the job's current phase: its step goes to the backend (a robot move through the
+ * library's robot, one at a time). */
+void job_advance(struct rsm_engine *eng, struct job *job);
+/* The medium the job takes comes from a drive where it was dismountable: that drive is the
+ * job's now, unloading. */
+void source_drive_claim(struct rsm_engine *eng, struct medium *m, struct job *job);
+/* Commits a drive and a medium after a change (in the burst's batch), then tells the
+ * channels. */
+void save_and_emit(struct rsm_engine *eng, struct drive *d, struct medium *m);
+/* Whether library l's robot may move now: it answers, is not jammed, the door is closed. */
+bool robot_can_move(const struct library *l);
+/* Starts the robot steps waiting for robots that are free and may move. */
+void robots_kick(struct rsm_engine *eng);
+
+/* ---- scheduler.c ---- */
+
+enum attempt { STARTED, FINISHED, BLOCKED };
+/* Waits (state waiting), or fails with if_no_wait for a request that asked not to wait. */
+enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait, const char *why);
+enum attempt try_inject(struct rsm_engine *eng, struct request *r);
+/* pool_ops.c: an allocation finds its side, or waits for new media. */
+enum attempt try_allocate(struct rsm_engine *eng, struct request *r);
+/* Starts every pending request that can start now.  Only the engine's settle calls it, once
+ * per release of the lock that changed anything (engine.c). */
+void schedule(struct rsm_engine *eng);
+/* A closed session's mounted media stay in their drives, dismountable. */
+void session_release_media(struct rsm_engine *eng, int session);
+
+#endif

@@ -1,0 +1,292 @@
+/* startup.c - start-up: read the catalog into memory, create the configured libraries that
+ * the catalog does not have yet and attach their backends, reconcile with the changers, and
+ * settle what the last run left half done. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "catalog.h"
+#include "requests.h"
+#include "startup.h"
+
+/* Rebuilds slot, port and drive occupancy from the media's locations. */
+static void link_locations(struct rsm_engine *eng)
+{
+	for (int i = 0; i < eng->nlibraries; i++) {
+		struct library *l = &eng->libraries[i];
+		free(l->slot_medium);
+		free(l->port_medium);
+		l->slot_medium = malloc(sizeof(int) * (size_t)(l->nslots ? l->nslots : 1));
+		l->port_medium = malloc(sizeof(int) * (size_t)(l->nports ? l->nports : 1));
+		if (!l->slot_medium || !l->port_medium)
+			abort();
+		for (int s = 0; s < l->nslots; s++)
+			l->slot_medium[s] = NO_INDEX;
+		for (int s = 0; s < l->nports; s++)
+			l->port_medium[s] = NO_INDEX;
+	}
+	for (int i = 0; i < eng->ndrives; i++)
+		eng->drives[i].medium = NO_INDEX;
+	for (int i = 0; i < eng->nmedia; i++) {
+		struct medium *m = &eng->media[i];
+		struct library *l = m->library >= 0 ? &eng->libraries[m->library] : NULL;
+		if (!l)
+			continue;
+		if (m->loc == LOC_SLOT && m->loc_addr >= 0 && m->loc_addr < l->nslots)
+			l->slot_medium[m->loc_addr] = i;
+		else if (m->loc == LOC_PORT && m->loc_addr >= 0 && m->loc_addr < l->nports)
+			l->port_medium[m->loc_addr] = i;
+		else if (m->loc == LOC_DRIVE && m->loc_addr >= 0 && m->loc_addr < eng->ndrives)
+			eng->drives[m->loc_addr].medium = i;
+	}
+}
+
+static void link_drives(struct rsm_engine *eng)
+{
+	for (int i = 0; i < eng->nlibraries; i++) {
+		struct library *l = &eng->libraries[i];
+		int n = 0;
+		free(l->drive_index);
+		l->drive_index = malloc(sizeof(int) * (size_t)(eng->ndrives ? eng->ndrives : 1));
+		if (!l->drive_index)
+			abort();
+		for (int d = 0; d < eng->ndrives; d++)
+			if (eng->drives[d].library == i)
+				l->drive_index[n++] = d;
+		l->ndrives = n;
+	}
+}
+
+/* What a crash or a stop left half done, as far as the catalog alone can tell: sessions are
+ * gone, so their queued work is cancelled and their media are released.  Work that was in
+ * process is judged once the changer has said where the cartridges are (settle_in_process). */
+static rsm_err settle_previous_run(struct rsm_engine *eng)
+{
+	rsm_err e = catalog_begin(eng);
+
+	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
+		struct request *r = eng->requests[i];
+		if (request_pending(r)) {
+			r->state = REQ_CANCELLED;
+			r->error = ERROR_CANCELLED;
+			snprintf(r->error_detail, sizeof(r->error_detail),
+				 "the daemon stopped before the request started");
+			r->finished = wall_now();
+			e = catalog_save_request(eng, r);
+		}
+	}
+	if (e == ERROR_SUCCESS)
+		e = catalog_clear_sessions(eng);
+	return catalog_end(eng, e);
+}
+
+/* Whether request r, in process when the daemon stopped, got where it was going: the
+ * changer's report (the media's locations now) decides. */
+static bool request_reached(struct rsm_engine *eng, const struct request *r)
+{
+	const struct medium *m = r->medium >= 0 ? &eng->media[r->medium] : NULL;
+
+	switch (r->op) {
+	case OP_MOUNT:
+		return m && m->loc == LOC_DRIVE && m->loc_addr == r->drive;
+	case OP_DISMOUNT:
+		return m && (m->loc == LOC_SLOT ||
+			     (m->loc == LOC_OFFLINE && !eng->libraries[m->library].nslots));
+	case OP_EJECT:
+		return m && m->loc == LOC_PORT;
+	case OP_INJECT: {
+		const struct library *l = &eng->libraries[r->library];
+		for (int p = 0; p < l->nports; p++)
+			if ((r->port < 0 || p == r->port) && l->port_medium[p] != NO_INDEX)
+				return false;
+		return true;
+	}
+	default:
+		return false; /* cleaning and inventory are not resumed: RSM discards them */
+	}
+}
+
+/* Requests that were in process when the daemon stopped end as the changer's report says;
+ * no session survives, so what was mounted is dismountable and nothing is in motion. */
+static void settle_in_process(struct rsm_engine *eng)
+{
+	char where[96];
+
+	if (catalog_begin(eng) != ERROR_SUCCESS)
+		return;
+	for (size_t i = 0; i < eng->nrequests; i++) {
+		struct request *r = eng->requests[i];
+		if (r->state != REQ_INPROCESS)
+			continue;
+		bool reached = request_reached(eng, r);
+		r->state = reached ? REQ_PASSED : REQ_FAILED;
+		r->error = reached ? ERROR_SUCCESS : ERROR_NOT_CONNECTED;
+		if (r->medium >= 0)
+			medium_location_text(eng, &eng->media[r->medium], where, sizeof(where));
+		else
+			snprintf(where, sizeof(where), "-");
+		snprintf(r->error_detail, sizeof(r->error_detail),
+			 "the daemon stopped while the request was in process; the changer "
+			 "reports the medium at %s",
+			 where);
+		if (reached)
+			r->error_detail[0] = '\0';
+		r->finished = wall_now();
+		request_track(eng, r);
+		catalog_save_request(eng, r);
+	}
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		enum drive_state was = d->state;
+		d->session = NO_INDEX;
+		settle_drive_state(d);
+		if (d->state != was)
+			catalog_save_drive(eng, d);
+	}
+	/* only what changed is written: a site has 100,000 media, nearly all at rest */
+	for (int i = 0; i < eng->nmedia; i++) {
+		enum media_state was = eng->media[i].state;
+		settle_medium_state(eng, &eng->media[i]);
+		if (eng->media[i].state != was)
+			catalog_save_medium(eng, &eng->media[i]);
+	}
+	catalog_commit(eng);
+}
+
+/* ---- the configured libraries ---- */
+
+static struct pool *add_pool(struct rsm_engine *eng, const char *name, const char *media_type)
+{
+	struct pool *p = array_grow((void **)&eng->pools, &eng->npools, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	guid_new(p->guid);
+	snprintf(p->type, sizeof(p->type), "%s", name); /* a system pool's type is its name */
+	snprintf(p->media_type, sizeof(p->media_type), "%s", media_type);
+	p->draw = true;
+	p->ret = true;
+	p->mode = 0755;
+	return p;
+}
+
+/* The system pools, in a new catalog. */
+static int create_system_pools(struct rsm_engine *eng)
+{
+	static const char *const system_pools[] = {"free", "import", "unrecognized", "cleaner"};
+	const char *media_type = eng->cfg.nlibraries ? eng->cfg.libraries[0].media_type : "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(system_pools); i++) {
+		if (pool_find(eng, system_pools[i]) >= 0)
+			continue;
+		struct pool *p = add_pool(eng, system_pools[i], media_type);
+		if (!p || catalog_save_pool(eng, p) != ERROR_SUCCESS)
+			return -1;
+	}
+	return 0;
+}
+
+/* A library of the configuration that the catalog does not have: its row; its backend
+ * makes the rest. */
+static int create_library(struct rsm_engine *eng, const struct rsm_library_config *c, char *err,
+			  size_t errlen)
+{
+	struct library *l = array_grow((void **)&eng->libraries, &eng->nlibraries, sizeof(*l));
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory creating library %s", c->name);
+		return -1;
+	}
+	snprintf(l->name, sizeof(l->name), "%s", c->name);
+	guid_new(l->guid);
+	snprintf(l->type, sizeof(l->type), "%s", c->type[0] ? c->type : "changer");
+	l->enabled = true;
+	snprintf(l->backend, sizeof(l->backend), "%s", c->backend);
+	snprintf(l->changer, sizeof(l->changer), "%s", c->changer);
+	snprintf(l->door, sizeof(l->door), "closed");
+	l->slot_medium = malloc(sizeof(int));
+	l->port_medium = malloc(sizeof(int));
+	l->drive_index = malloc(sizeof(int));
+	if (!l->slot_medium || !l->port_medium || !l->drive_index ||
+	    catalog_save_library(eng, l) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "cannot write library %s to the catalog: %s", c->name,
+			 catalog_error(eng));
+		return -1;
+	}
+	return 0;
+}
+
+/* Finds (or, in a catalog that can be written, creates) every configured library and
+ * attaches its backend. */
+static int configure_libraries(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	bool writable = !catalog_readonly(eng);
+
+	if (writable && (catalog_begin(eng) != ERROR_SUCCESS || create_system_pools(eng) < 0)) {
+		catalog_rollback(eng);
+		snprintf(err, errlen, "cannot create the system pools in %s: %s",
+			 eng->cfg.database, catalog_error(eng));
+		return -1;
+	}
+	for (int i = 0; i < eng->cfg.nlibraries; i++) {
+		const struct rsm_library_config *c = &eng->cfg.libraries[i];
+		int li = library_find(eng, c->name);
+		bool created = li < 0;
+		if (created && !writable)
+			continue;
+		if (created && create_library(eng, c, err, errlen) < 0)
+			goto fail;
+		li = library_find(eng, c->name);
+		struct library *l = &eng->libraries[li];
+		l->present = true;
+		snprintf(l->media_type, sizeof(l->media_type), "%s", c->media_type);
+		l->ops = backend_for(c);
+		if (!l->ops) {
+			snprintf(err, errlen, "library %s: no backend %s", c->name, c->backend);
+			goto fail;
+		}
+		if (l->ops->attach(eng, li, c, created, err, errlen) < 0)
+			goto fail;
+	}
+	if (writable && catalog_commit(eng) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "cannot commit the catalog %s: %s", eng->cfg.database,
+			 catalog_error(eng));
+		return -1;
+	}
+	return 0;
+fail:
+	if (writable)
+		catalog_rollback(eng);
+	return -1;
+}
+
+int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	if (catalog_load(eng) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "cannot read catalog %s: %s", eng->cfg.database,
+			 catalog_error(eng));
+		return -1;
+	}
+	link_drives(eng);
+	link_locations(eng);
+	if (!catalog_readonly(eng) && settle_previous_run(eng) != ERROR_SUCCESS) {
+		snprintf(err, errlen, "cannot read catalog %s: %s", eng->cfg.database,
+			 catalog_error(eng));
+		return -1;
+	}
+	requests_loaded(eng);
+	if (configure_libraries(eng, err, errlen) < 0)
+		return -1;
+	if (catalog_readonly(eng))
+		return 0;
+	/* a real changer that cannot be reached leaves its library offline rather than the
+	 * daemon refusing to start; its thread keeps trying */
+	for (int i = 0; i < eng->nlibraries; i++)
+		if (eng->libraries[i].present && eng->libraries[i].ops->reconcile)
+			eng->libraries[i].ops->reconcile(eng, i);
+	settle_in_process(eng);
+	opreqs_loaded(eng);
+	return 0;
+}
