@@ -17,6 +17,7 @@
 
 #include "ctl.h"
 
+/* Drops a reference on the batch; the last frees it and its open file's reference. */
 static void batch_put(struct batch *b)
 {
 	pthread_mutex_lock(&b->lock);
@@ -32,6 +33,8 @@ static void batch_put(struct batch *b)
 
 #define REPLIES_MAX 65536 /* unread reply bytes kept per open ctl */
 
+/* Queues a reply line for readers of the open ctl; a writer that never reads loses the oldest
+ * lines. */
 void reply_queue_add(struct fh *fh, const char *line)
 {
 	size_t n = strlen(line);
@@ -62,6 +65,7 @@ void reply_queue_add(struct fh *fh, const char *line)
 	pthread_mutex_unlock(&fh->lock);
 }
 
+/* "NAME number text[: why]", as error files and reply lines show an RSM error. */
 void error_text(rsm_err err, const char *why, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s %u %s%s%s", rsm_error_name(err), err, rsm_error_text(err),
@@ -83,6 +87,7 @@ static void record_failure(struct batch *b, const char *file, const char *cmd,
 	error_log_add(&ctx, file, cmd, text);
 }
 
+/* Sets o to a failure with RSM error err and a reason; returns o->rc (-errno). */
 int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
 {
 	o->err = err;
@@ -93,6 +98,7 @@ int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *ar
 
 /* ---- tokens and options ---- */
 
+/* options_parse with the failure as an ERROR_INVALID_PARAMETER outcome. */
 int outcome_options(struct outcome *o, const char *verb, const struct option_spec *spec, int nspec,
 		    char **tok, int first, int n, struct option_value *values)
 {
@@ -103,6 +109,7 @@ int outcome_options(struct outcome *o, const char *verb, const struct option_spe
 	return outcome_fail(o, ERROR_INVALID_PARAMETER, "%s", why);
 }
 
+/* Fails a command that takes no arguments but was given some. */
 int no_arguments(char **tok, int n, struct outcome *o)
 {
 	if (n > 1)
@@ -110,6 +117,7 @@ int no_arguments(char **tok, int n, struct outcome *o)
 	return 0;
 }
 
+/* Reads the optional "port=<n>" argument from tok[first..n); -1 when none was given. */
 int port_option(char **tok, int n, int first, int *port, struct outcome *o)
 {
 	struct option_value v[PORT_NOPTIONS];
@@ -122,6 +130,7 @@ int port_option(char **tok, int n, int first, int *port, struct outcome *o)
 	return 0;
 }
 
+/* The tail shared by most commands: an engine error, or "ok [request <n>]". */
 int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o, const char *what)
 {
 	if (e != ERROR_SUCCESS)
@@ -129,6 +138,7 @@ int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o, cons
 	return reply_ok(b, request);
 }
 
+/* The usual tail of a command that made a request: "ok request <n>" or "ok". */
 int reply_ok(struct batch *b, uint64_t request)
 {
 	char line[96];
@@ -145,6 +155,7 @@ int reply_ok(struct batch *b, uint64_t request)
 
 static void batch_run(struct batch *b);
 
+/* Before a call that may complete later through batch_mount_done: the callback's reference. */
 void batch_park_prepare(struct batch *b, bool allocate)
 {
 	pthread_mutex_lock(&b->lock);
@@ -241,6 +252,7 @@ static bool caller_really_interrupted(fuse_req_t req)
 	return pending != 0;
 }
 
+/* The caller of a parked write was interrupted: EINTR, and the mount is abandoned. */
 static void batch_interrupt(fuse_req_t req, void *data)
 {
 	struct batch *b = data;
@@ -292,6 +304,7 @@ static bool apply_completion(struct batch *b, rsm_err err, uint64_t request, con
 	return false;
 }
 
+/* Marks whether a thread is running the batch's lines. */
 static void set_running(struct batch *b, bool running)
 {
 	pthread_mutex_lock(&b->lock);
@@ -388,6 +401,8 @@ static void batch_run(struct batch *b)
 	}
 }
 
+/* The engine's completion of a parked mount or allocation (engine thread): applied by the thread
+ * running the batch, or here, which then runs the remaining lines. */
 void batch_mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
 {
 	struct batch *b = ctx;

@@ -13,6 +13,7 @@ RENDER_TEXT(drive_state, drive.state)
 RENDER_TEXT(drive_session, drive.session)
 RENDER_TEXT(drive_device, drive.device)
 
+/* Counters, one "name value" per line. */
 static int drive_stats(const union object_info *o, const struct node *n, FILE *f)
 {
 	const struct rsm_drive_info *di = &o->drive;
@@ -26,6 +27,7 @@ static int drive_stats(const union object_info *o, const struct node *n, FILE *f
 
 /* ---- drives/<d>/ctl ---- */
 
+/* clean: a cleaning cartridge through the drive. */
 static int drive_clean(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	uint64_t request = 0;
@@ -70,6 +72,7 @@ static const struct file_kind drive_files[] = {
     {0},
 };
 
+/* The drive's record, for its files. */
 static int load_drive(const struct node *n, union object_info *o)
 {
 	return rsm_drive_info(fs_global.eng, n->obj, &o->drive) ? -ENOENT : 0;
@@ -96,6 +99,7 @@ static int resolve_drive(struct node *n, char c[][COMPONENT_MAX], int k)
 	return node_from_table(n, drive_files, c[2], NULL);
 }
 
+/* A drive's directory: its table, without medium while it holds none. */
 static int list_drive(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	struct rsm_drive_info di;

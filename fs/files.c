@@ -23,6 +23,7 @@ static struct dir_handle *open_dirs;
 
 /* ---- the handle ---- */
 
+/* Files the shutdown must release if the kernel does not (open_files). */
 static void open_files_add(struct fh *fh)
 {
 	pthread_mutex_lock(&open_files_lock);
@@ -45,6 +46,7 @@ static void open_files_remove(struct fh *fh)
 	pthread_mutex_unlock(&open_files_lock);
 }
 
+/* Takes a reference on an open file (a parked write, a poll listing, an armed channel). */
 void fh_get(struct fh *fh)
 {
 	pthread_mutex_lock(&fh->lock);
@@ -52,6 +54,7 @@ void fh_get(struct fh *fh)
 	pthread_mutex_unlock(&fh->lock);
 }
 
+/* Drops a reference; the last frees the handle. */
 void fh_put(struct fh *fh)
 {
 	pthread_mutex_lock(&fh->lock);
@@ -190,6 +193,8 @@ static int open_allowed(const struct node *n, int flags)
 	return 0;
 }
 
+/* Opens n at path: checks the access, makes the handle, runs the row's open hook, and
+ * answers.  0 once answered, or -errno. */
 int file_open(fuse_req_t req, const char *path, const struct node *n, struct fuse_file_info *fi)
 {
 	int rc = open_allowed(n, fi->flags);
@@ -218,6 +223,7 @@ int file_open(fuse_req_t req, const char *path, const struct node *n, struct fus
 	return 0;
 }
 
+/* A read, by the node's type. */
 void file_read(fuse_req_t req, struct fh *fh, size_t size, off_t off)
 {
 	file_io[fh->node.type].read(req, fh, size, off);
@@ -232,6 +238,7 @@ void file_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		fuse_reply_err(req, EACCES);
 }
 
+/* A poll, by the node's type; never ENOSYS. */
 void file_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
 	file_io[fh->node.type].poll(req, fh, ph);
@@ -245,6 +252,7 @@ static void fh_release(struct fh *fh)
 	fh_put(fh);
 }
 
+/* The kernel's RELEASE: the file is marked released and its type's release runs. */
 void file_release(struct fh *fh)
 {
 	pthread_mutex_lock(&open_files_lock);
@@ -261,6 +269,7 @@ struct dir_handle {
 	struct dir_handle *prev, *next; /* open_dirs */
 };
 
+/* Unlists and frees a directory handle. */
 static void dir_handle_free(struct dir_handle *d)
 {
 	pthread_mutex_lock(&open_files_lock);
@@ -275,6 +284,8 @@ static void dir_handle_free(struct dir_handle *d)
 	free(d);
 }
 
+/* Opens directory n: the snapshot of its entries, kept until releasedir.  0 or -errno,
+ * unanswered. */
 int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi)
 {
 	struct dir_handle *d;
@@ -322,6 +333,7 @@ static void dir_entry(const struct dir_handle *d, fuse_ino_t ino, size_t i, cons
 	st->st_mode = d->list.items[i - 2].type;
 }
 
+/* Entries from offset off of the snapshot, as many as fit in size. */
 void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	const struct dir_handle *d = (const struct dir_handle *)(uintptr_t)fi->fh;
@@ -345,6 +357,7 @@ void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	fuse_reply_buf(req, buf, used);
 }
 
+/* The kernel's RELEASEDIR. */
 void dir_release(struct fuse_file_info *fi)
 {
 	dir_handle_free((struct dir_handle *)(uintptr_t)fi->fh);
@@ -352,6 +365,7 @@ void dir_release(struct fuse_file_info *fi)
 
 /* ---- shutdown ---- */
 
+/* Releases what the kernel never will: the mount is gone. */
 void fs_release_open_files(void)
 {
 	while (open_dirs)

@@ -128,6 +128,7 @@ static void hands_child(int cmd, int ack)
 	hands_main(3, 4);
 }
 
+/* Starts the child; 0, or -1 when it cannot. */
 int hands_start(void)
 {
 	int cmd[2], ack[2];
@@ -155,11 +156,13 @@ int hands_start(void)
 	return 0;
 }
 
+/* Stops waiting for the child: a call it has under way may never be answered. */
 void hands_quit(void)
 {
 	hands.quit = true;
 }
 
+/* Kills the child at once. */
 void hands_kill(void)
 {
 	kill(hands.pid, SIGKILL);
@@ -176,6 +179,7 @@ static bool hands_exited(int ms)
 	return false;
 }
 
+/* Ends the child: its end of work, a wait for its exit, then SIGKILL. */
 void hands_stop(void)
 {
 	if (hands.cmd_fd >= 0)
@@ -223,6 +227,7 @@ static void hands_do(char op, const char *path, const char *target)
 	}
 }
 
+/* Says what the hands are doing to path now (lookup reads it). */
 static void set_pending(const char *path, enum pending_kind kind)
 {
 	pthread_mutex_lock(&hands.pending_lock);
@@ -231,6 +236,7 @@ static void set_pending(const char *path, enum pending_kind kind)
 	pthread_mutex_unlock(&hands.pending_lock);
 }
 
+/* What the hands are doing to path now. */
 static enum pending_kind pending_of(const char *path)
 {
 	enum pending_kind kind = PENDING_NONE;
@@ -242,11 +248,13 @@ static enum pending_kind pending_of(const char *path)
 	return kind;
 }
 
+/* A one-byte write to an attribute file: IN_MODIFY. */
 void hands_modify(const char *path)
 {
 	hands_do('m', path, NULL);
 }
 
+/* mkdir or symlink of an entry the engine made: IN_CREATE. */
 void hands_create(const char *path, mode_t type, const char *target)
 {
 	set_pending(path, PENDING_CREATE);
@@ -254,6 +262,7 @@ void hands_create(const char *path, mode_t type, const char *target)
 	set_pending("", PENDING_NONE);
 }
 
+/* rmdir or unlink of an entry the engine removed: IN_DELETE. */
 void hands_remove(const char *path, mode_t type)
 {
 	set_pending(path, type == S_IFDIR ? PENDING_RMDIR : PENDING_UNLINK);
@@ -343,6 +352,7 @@ static const struct {
     [REPLAY_WRITE] = {true, answer_write},	  [REPLAY_RELEASE] = {true, answer_done},
 };
 
+/* The one recogniser: the hands' path calls by pid, their open files by handle. */
 bool replay_intercept(fuse_req_t req, const struct replay_call *call)
 {
 	bool ours = answers[call->op].by_handle

@@ -26,6 +26,7 @@ static struct inode **by_ino;
 static size_t by_ino_cap;
 static fuse_ino_t next_ino = 2; /* 1 is the root */
 
+/* FNV-1a of a path. */
 static uint64_t path_hash(const char *p)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -34,6 +35,7 @@ static uint64_t path_hash(const char *p)
 	return h;
 }
 
+/* The inode of path, or NULL (inode_lock held). */
 static struct inode *find(const char *path)
 {
 	for (struct inode *i = buckets[path_hash(path) % HASH_BUCKETS]; i; i = i->next_hash)
@@ -109,6 +111,7 @@ fuse_ino_t inode_peek(const char *path)
 	return ino;
 }
 
+/* The path of inode ino into buf; false for an inode the kernel forgot. */
 bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 {
 	bool ok = false;
@@ -129,6 +132,7 @@ bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 	return ok;
 }
 
+/* The kernel forgets n lookups of ino; the last drops the inode. */
 void inode_forget(fuse_ino_t ino, uint64_t n)
 {
 	pthread_mutex_lock(&inode_lock);
@@ -147,6 +151,7 @@ void inode_forget(fuse_ino_t ino, uint64_t n)
 	pthread_mutex_unlock(&inode_lock);
 }
 
+/* The path of name in directory parent; 0 or -errno. */
 int inode_child_path(fuse_ino_t parent, const char *name, char *out, size_t len)
 {
 	char p[FS_PATH_MAX];
@@ -190,6 +195,7 @@ void node_stat(fuse_ino_t ino, const struct node *n, struct stat *st)
 	}
 }
 
+/* Answers req with path's entry and n's attributes (a lookup counted); 0, or -errno unanswered. */
 int reply_entry(fuse_req_t req, const char *path, const struct node *n, double entry_timeout,
 		double attr_timeout)
 {
@@ -206,6 +212,7 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 	return 0;
 }
 
+/* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
 int reply_new_entry(fuse_req_t req, const char *path)
 {
 	struct node n;

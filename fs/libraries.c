@@ -18,6 +18,7 @@ RENDER_TEXT(library_backend, library.backend)
 RENDER_TEXT(library_changer, library.changer)
 RENDER_TEXT(library_door, library.door)
 
+/* Counters and mount times, one "name value" per line. */
 static int library_stats(const union object_info *o, const struct node *n, FILE *f)
 {
 	const struct rsm_library_info *li = &o->library;
@@ -42,12 +43,14 @@ static int library_elements(const struct node *n, bool ports, FILE *f)
 	return 0;
 }
 
+/* slots: the storage slots. */
 static int library_slots(const union object_info *o, const struct node *n, FILE *f)
 {
 	(void)o;
 	return library_elements(n, false, f);
 }
 
+/* ports: the import/export ports. */
 static int library_ports(const union object_info *o, const struct node *n, FILE *f)
 {
 	(void)o;
@@ -66,6 +69,7 @@ static rsm_err set_door(const struct node *n, const struct rsm_cred *cred, const
 
 /* ---- libraries/<l>/ctl ---- */
 
+/* inventory [full|fast] */
 static int lib_inventory(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	bool full = false;
@@ -93,6 +97,7 @@ static int lib_enable(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, request, o, "");
 }
 
+/* inject [port=<n>]: the cartridge in a port goes to a slot. */
 static int lib_inject(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	uint64_t request = 0;
@@ -104,6 +109,7 @@ static int lib_inject(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, request, o, "");
 }
 
+/* eject <medium> [port=<n>]: the medium goes to a port. */
 static int lib_eject(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	struct rsm_medium_info mi;
@@ -130,6 +136,7 @@ static const struct command library_commands[] = {
 
 /* ---- libraries/<l>/sim/ctl: the operator's hands and fault injection ---- */
 
+/* insert [<barcode>|-] [port=<n>]: the operator puts a cartridge in a port. */
 static int sim_insert(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	const char *barcode = "";
@@ -150,6 +157,7 @@ static int sim_insert(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, 0, o, "");
 }
 
+/* remove [port=<n>]: the operator takes a cartridge from a port. */
 static int sim_remove(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	int port;
@@ -221,6 +229,7 @@ static int sim_timing(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, 0, o, "");
 }
 
+/* close-door: the operator closes the door. */
 static int sim_close_door(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	if (no_arguments(tok, n, o))
@@ -268,11 +277,13 @@ static const struct file_kind library_files[] = {
 static const struct file_kind sim_ctl_kind = {
     "ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = sim_commands};
 
+/* The library's record, for its files. */
 static int load_library(const struct node *n, union object_info *o)
 {
 	return rsm_library_info(fs_global.eng, n->obj, &o->library) ? -ENOENT : 0;
 }
 
+/* libraries/<l>[/<file>], libraries/<l>/drives/<d> (links) and sim/ctl of a sim library. */
 static int resolve_library(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	struct rsm_library_info li;
@@ -303,6 +314,7 @@ static int resolve_library(struct node *n, char c[][COMPONENT_MAX], int k)
 	return -ENOENT;
 }
 
+/* A library's directory (sim/ only for the sim backend), drives/ and sim/. */
 static int list_library(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	struct rsm_library_info li;

@@ -40,6 +40,7 @@ static int side_owner(const union object_info *o, const struct node *n, FILE *f)
 
 /* ---- media/<m>/ctl ---- */
 
+/* pool <pool>: the medium moves to another pool. */
 static int media_pool(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	if (n != 2)
@@ -74,6 +75,7 @@ static int media_lifecycle(struct batch *b, char **tok, int n, struct outcome *o
 	return finish(b, e, 0, o, "");
 }
 
+/* eject [port=<n>] */
 static int media_eject(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	uint64_t request = 0;
@@ -118,6 +120,7 @@ static const struct file_kind side_files[] = {
     {0},
 };
 
+/* The medium's record, for its files. */
 static int load_medium(const struct node *n, union object_info *o)
 {
 	return rsm_medium_info(fs_global.eng, n->obj, &o->medium) ? -ENOENT : 0;
@@ -153,6 +156,7 @@ static int resolve_side(struct node *n, const struct rsm_medium_info *mi, char c
 	return -ENOENT;
 }
 
+/* media/<m>[/<file>], its links library and pool, and sides/. */
 static int resolve_medium(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	struct rsm_medium_info mi;
@@ -175,6 +179,7 @@ static int resolve_medium(struct node *n, char c[][COMPONENT_MAX], int k)
 	return resolve_side(n, &mi, c, k);
 }
 
+/* A medium's directory, and sides/. */
 static int list_medium(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	if (strcmp(last, "sides") == 0)
@@ -182,6 +187,7 @@ static int list_medium(const char *last, const struct node *dir, struct dirent_l
 	return list_table(out, medium_files, NULL);
 }
 
+/* A side's directory. */
 static int list_side(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	(void)last, (void)dir;

@@ -50,6 +50,7 @@ static const struct file_kind opreq_files[] = {
     {0},
 };
 
+/* The operator request's record, for its files. */
 static int load_opreq(const struct node *n, union object_info *o)
 {
 	uint64_t number = strtoull(n->obj, NULL, 10);
@@ -82,6 +83,7 @@ static int resolve_opreq(struct node *n, char c[][COMPONENT_MAX], int k)
 	return -ENOENT;
 }
 
+/* An operator request's directory, without request when it is for none. */
 static int list_opreq(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	struct rsm_opreq_info oi;

@@ -38,11 +38,13 @@ static int node_of(fuse_ino_t ino, char *path, size_t len, struct node *n)
 	return tree_resolve(path, n);
 }
 
+/* The open file of a FUSE file info. */
 static struct fh *fh_of(const struct fuse_file_info *fi)
 {
 	return (struct fh *)(uintptr_t)fi->fh;
 }
 
+/* FUSE init: atomic O_TRUNC, and the time every node shows. */
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
@@ -54,6 +56,7 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 
 /* ---- names ---- */
 
+/* FUSE lookup: the entry of name in parent. */
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	char path[FS_PATH_MAX];
@@ -69,6 +72,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	reply_error(req, rc);
 }
 
+/* FUSE forget: the kernel drops its lookups of an inode. */
 static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	inode_forget(ino, nlookup);
@@ -82,6 +86,7 @@ static void op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 	fuse_reply_none(req);
 }
 
+/* FUSE getattr: the node as it is now (ENOENT once its object is gone). */
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	char path[FS_PATH_MAX];
@@ -127,6 +132,7 @@ static int setattr_node(fuse_req_t req, const char *path, struct node *n, const 
 	return 0;
 }
 
+/* FUSE setattr (chmod, chown, truncate, utimes). */
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
@@ -146,6 +152,7 @@ static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 	fuse_reply_attr(req, &st, 0);
 }
 
+/* FUSE readlink: a link's target. */
 static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	char path[FS_PATH_MAX];
@@ -183,6 +190,7 @@ static int make_dir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t 
 	return rc ? rc : reply_new_entry(req, path);
 }
 
+/* FUSE mkdir: only where the parent's row makes entries. */
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	reply_error(req, make_dir(req, parent, name, mode));
@@ -203,6 +211,7 @@ static int remove_dir(fuse_req_t req, const char *ppath, fuse_ino_t parent, cons
 	return tree_resolve(path, &n) ? -ENOENT : -EPERM;
 }
 
+/* FUSE rmdir: only where the parent's row removes entries. */
 static void op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	char ppath[FS_PATH_MAX];
@@ -222,6 +231,7 @@ static void op_no_entries(fuse_req_t req)
 	fuse_reply_err(req, EPERM);
 }
 
+/* FUSE mknod, create, rename and link: no files of one's own. */
 static void op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
 {
 	(void)p, (void)n, (void)m, (void)d;
@@ -235,6 +245,7 @@ static void op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
 	op_no_entries(req);
 }
 
+/* FUSE unlink: only the replay's, of links the engine removed. */
 static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
 {
 	(void)p, (void)n;
@@ -242,6 +253,7 @@ static void op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
 		op_no_entries(req);
 }
 
+/* FUSE symlink: only the replay's, of links the engine made. */
 static void op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
 {
 	char path[FS_PATH_MAX];
@@ -268,6 +280,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t np, const char *n
 
 /* ---- extended attributes: none ---- */
 
+/* Extended attributes: none, and none can be set. */
 static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
@@ -292,6 +305,7 @@ static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 /* ---- open files ---- */
 
+/* FUSE open: the node resolved once and kept in the handle. */
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	char path[FS_PATH_MAX];
@@ -309,6 +323,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	reply_error(req, rc);
 }
 
+/* FUSE read, write, release and poll: dispatched through the open file. */
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
@@ -343,6 +358,7 @@ static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 
 /* ---- directories ---- */
 
+/* FUSE opendir, readdir and releasedir: a snapshot of the entries at opendir. */
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	char path[FS_PATH_MAX];

@@ -18,6 +18,7 @@ struct poll_note {
 	struct poll_note *next;
 };
 
+/* Hands a poll notification to the notifier thread. */
 static void notify_poll_later(struct fuse_pollhandle *ph)
 {
 	struct poll_note *n = malloc(sizeof(*n));
@@ -56,6 +57,7 @@ static void *notifier_main(void *arg)
 	return NULL;
 }
 
+/* Starts the thread that sends poll notifications. */
 int notifier_start(void)
 {
 	fs_global.notifier_running = true;
@@ -66,6 +68,7 @@ int notifier_start(void)
 	return 0;
 }
 
+/* Sends what is queued, then ends the thread. */
 void notifier_stop(void)
 {
 	pthread_mutex_lock(&fs_global.notify_lock);
@@ -104,6 +107,7 @@ static bool channel_arm(struct fh *fh)
 	return now;
 }
 
+/* A parked read's caller was interrupted: EINTR, unless the read is answered already. */
 static void read_interrupt(fuse_req_t req, void *data)
 {
 	struct fh *fh = data;
@@ -215,6 +219,7 @@ static void channel_ready(void *ctx)
 	fh_put(fh);
 }
 
+/* A poll of a channel: readable now, or the handle is kept for channel_ready. */
 void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
 	if (rsm_notify_readable(fs_global.eng, fh->channel)) {
@@ -244,6 +249,7 @@ void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 	fuse_reply_poll(req, 0);
 }
 
+/* The channel's end: its callback disarmed and the channel closed. */
 void channel_release(struct fh *fh)
 {
 	if (rsm_notify_disarm(fs_global.eng, fh->channel)) {

@@ -14,6 +14,7 @@ RENDER_TEXT(pool_id, pool.guid)
 RENDER_TEXT(pool_type, pool.type)
 RENDER_TEXT(pool_media_type, pool.media_type)
 
+/* draw: 1 when the pool may take media from free. */
 static int pool_draw(const union object_info *o, const struct node *n, FILE *f)
 {
 	(void)n;
@@ -21,6 +22,7 @@ static int pool_draw(const union object_info *o, const struct node *n, FILE *f)
 	return 0;
 }
 
+/* return: 1 when its deallocated media go back to free. */
 static int pool_return(const union object_info *o, const struct node *n, FILE *f)
 {
 	(void)n;
@@ -107,11 +109,13 @@ static const struct file_kind pool_files[] = {
 /* A pool's directory carries the pool's owner and mode, which chmod and chown change. */
 static const struct file_kind pool_dir_kind = {NULL, N_DIR, 0, OWN_POOL, .chown = pool_chown};
 
+/* The pool's record, for its files. */
 static int load_pool(const struct node *n, union object_info *o)
 {
 	return rsm_pool_info(fs_global.eng, n->obj, &o->pool) ? -ENOENT : 0;
 }
 
+/* pools/<p> (with the pool's owner and mode), its files, and media/<m> links. */
 static int resolve_pool(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	struct rsm_pool_info pi;
@@ -140,6 +144,7 @@ static int resolve_pool(struct node *n, char c[][COMPONENT_MAX], int k)
 	return -ENOENT;
 }
 
+/* A pool's directory, and media/. */
 static int list_pool(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	if (strcmp(last, "media") == 0)

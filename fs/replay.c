@@ -53,6 +53,7 @@ static struct {
 
 /* ---- the cache of what was last seen ---- */
 
+/* djb2 of a path. */
 static unsigned hash(const char *s)
 {
 	unsigned h = 5381;
@@ -61,11 +62,13 @@ static unsigned hash(const char *s)
 	return h;
 }
 
+/* The cache bucket of hash h. */
 static struct seen **bucket_of(unsigned h)
 {
 	return &rp.cache[h & (rp.buckets - 1)];
 }
 
+/* What was last seen of path, or NULL. */
 static struct seen *seen_find(const char *path)
 {
 	if (!rp.cache)
@@ -203,6 +206,7 @@ static void replay_remove(const char *path, mode_t type)
 
 /* ---- poll on attribute files ---- */
 
+/* Lists an attribute file with a poll handle for the comparisons to wake (one reference). */
 void replay_poll_add(struct fh *fh)
 {
 	pthread_mutex_lock(&rp.polled_lock);
@@ -217,6 +221,7 @@ void replay_poll_add(struct fh *fh)
 	pthread_mutex_unlock(&rp.polled_lock);
 }
 
+/* Unlists a released file. */
 void replay_poll_forget(struct fh *fh)
 {
 	bool listed = false;
@@ -259,6 +264,7 @@ static void poll_check(const char *path, const char *now, size_t len)
 
 /* ---- comparing ---- */
 
+/* Compares an attribute file with what was seen: wakes its pollers and replays IN_MODIFY. */
 static void check_file(const char *path, const struct node *n)
 {
 	char *text;
@@ -273,6 +279,7 @@ static void check_file(const char *path, const struct node *n)
 		hands_modify(path);
 }
 
+/* qsort order of directory lines, by name. */
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
@@ -415,6 +422,7 @@ static void check_sessions(const char *sub)
 	rsm_names_free(&names);
 }
 
+/* Every pool's media/ (a medium changed pools). */
 static void check_pool_media(void)
 {
 	struct rsm_names names;
@@ -544,6 +552,7 @@ static void drop_covered(const struct queued_event *q)
 		rp.tail = last;
 }
 
+/* The thread: the baseline, then one engine event at a time. */
 static void *replay_main(void *arg)
 {
 	(void)arg;
@@ -598,6 +607,7 @@ static void replay_observe(void *ctx, const struct rsm_event *ev)
 	pthread_mutex_unlock(&rp.lock);
 }
 
+/* Starts the child and the thread, and takes the baseline before the first event. */
 int replay_start(void)
 {
 	if (hands_start() < 0)

@@ -45,6 +45,7 @@ static int request_error(const union object_info *o, const struct node *n, FILE 
 
 /* ---- requests/<n>/ctl ---- */
 
+/* cancel: the request, unless it can no longer be stopped. */
 static int request_cancel(struct batch *b, char **tok, int n, struct outcome *o)
 {
 	uint64_t number = strtoull(b->fh->node.obj, NULL, 10);
@@ -95,6 +96,7 @@ static const struct file_kind request_files[] = {
     {0},
 };
 
+/* The request's record, for its files. */
 static int load_request(const struct node *n, union object_info *o)
 {
 	uint64_t number = strtoull(n->obj, NULL, 10);
@@ -102,6 +104,7 @@ static int load_request(const struct node *n, union object_info *o)
 	return rsm_request_info(fs_global.eng, number, &o->request) ? -ENOENT : 0;
 }
 
+/* requests/<n>[/<file>]. */
 static int resolve_request(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	struct rsm_request_info ri;
@@ -119,6 +122,7 @@ static int resolve_request(struct node *n, char c[][COMPONENT_MAX], int k)
 	return -ENOENT;
 }
 
+/* A request's directory. */
 static int list_request(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	(void)last, (void)dir;

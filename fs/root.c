@@ -47,6 +47,7 @@ static void printable(const char *in, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/* Adds a refused command to error_log; the oldest line goes past FS_ERROR_LOG_LINES. */
 void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, const char *why)
 {
 	char when[32], clean[256], *line = NULL;
@@ -134,6 +135,7 @@ const struct subtree root_tree = {
 
 /* ---- by-id/<guid>: a link to the object ---- */
 
+/* by-id/<guid>: a link to the object's directory. */
 static int resolve_byid(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	char path[256];
@@ -143,6 +145,7 @@ static int resolve_byid(struct node *n, char c[][COMPONENT_MAX], int k)
 	return node_link(n, "../%s", path);
 }
 
+/* by-id/: every GUID. */
 static int list_guids(struct dirent_list *out)
 {
 	struct rsm_names g AUTO_NAMES = {0};

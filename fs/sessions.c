@@ -14,6 +14,7 @@ RENDER_TEXT(session_id, session.guid)
 RENDER_TEXT(session_created, session.created)
 RENDER_TEXT(session_error, session.error)
 
+/* owner: the opener's uid. */
 static int session_owner(const union object_info *o, const struct node *n, FILE *f)
 {
 	(void)n;
@@ -267,6 +268,7 @@ static const struct file_kind session_files[] = {
 static const struct file_kind channel_kind = {NULL, N_CHANNEL, 0400, OWN_SESSION,
 					      .open = channel_open};
 
+/* The session's record, for its files. */
 static int load_session(const struct node *n, union object_info *o)
 {
 	return rsm_session_info(fs_global.eng, n->obj, &o->session) ? -ENOENT : 0;
@@ -318,6 +320,7 @@ static int resolve_session_entry(struct node *n, const struct rsm_session_info *
 	return -ENOENT;
 }
 
+/* sessions/<s>[/<file>], its last link, and what is in notify/, mounts/ and requests/. */
 static int resolve_session(struct node *n, char c[][COMPONENT_MAX], int k)
 {
 	struct rsm_session_info si;
@@ -368,6 +371,7 @@ static int list_channels(struct dirent_list *out)
 	return 0;
 }
 
+/* A session's directory (last only once it made a request), notify/, requests/, mounts/. */
 static int list_session(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	struct rsm_session_info si;

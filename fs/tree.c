@@ -24,6 +24,7 @@ const struct file_kind link_kind = ENTRY(NULL, N_LINK, 0777, OWN_DAEMON);
 
 /* ---- credentials ---- */
 
+/* Whether the caller is an administrator: root, the daemon's user or the admin group (primary). */
 bool cred_is_admin(const struct fuse_ctx *ctx)
 {
 	if (ctx->uid == 0 || ctx->uid == fs_global.daemon_uid)
@@ -33,6 +34,7 @@ bool cred_is_admin(const struct fuse_ctx *ctx)
 	return ctx->gid == fs_global.admin_gid;
 }
 
+/* The caller's credentials for the engine, supplementary groups included. */
 struct rsm_cred cred_of(fuse_req_t req)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -157,6 +159,7 @@ static const struct subtree *subtree_named(const char *name)
 	return NULL;
 }
 
+/* Resolves path to its node; 0 or -errno (-ENOENT for what does not exist). */
 int tree_resolve(const char *path, struct node *n)
 {
 	char c[DEPTH_MAX][COMPONENT_MAX];
@@ -186,6 +189,7 @@ int tree_resolve(const char *path, struct node *n)
 
 /* ---- listing ---- */
 
+/* Appends an entry to a listing. */
 int list_add(struct dirent_list *l, const char *name, mode_t type)
 {
 	struct dir_item *v = realloc(l->items, (l->count + 1) * sizeof(*v));
@@ -258,6 +262,8 @@ static int render_into(const struct node *n, FILE *f)
 	return rc ? rc : n->kind->render(&o, n, f);
 }
 
+/* Renders a file node into a malloc'd *out; directories and links are -EISDIR, ctl files and
+ * channels empty. */
 int render_node(const struct node *n, char **out, size_t *len)
 {
 	*out = NULL;
