@@ -346,10 +346,14 @@ static const struct {
 	bool by_handle; /* known by its open file's handle, not by its pid */
 	void (*answer)(fuse_req_t req, const struct replay_call *call);
 } answers[] = {
-    [REPLAY_LOOKUP] = {false, answer_lookup},	  [REPLAY_MKDIR] = {false, answer_new_entry},
-    [REPLAY_SYMLINK] = {false, answer_new_entry}, [REPLAY_RMDIR] = {false, answer_done},
-    [REPLAY_UNLINK] = {false, answer_done},	  [REPLAY_OPEN] = {false, answer_open},
-    [REPLAY_WRITE] = {true, answer_write},	  [REPLAY_RELEASE] = {true, answer_done},
+    [REPLAY_LOOKUP] = {false, answer_lookup},	  /* as the call about to come needs */
+    [REPLAY_MKDIR] = {false, answer_new_entry},	  /* the entry the engine made */
+    [REPLAY_SYMLINK] = {false, answer_new_entry}, /* the link the engine made */
+    [REPLAY_RMDIR] = {false, answer_done},	  /* the engine removed it already */
+    [REPLAY_UNLINK] = {false, answer_done},	  /* the engine removed it already */
+    [REPLAY_OPEN] = {false, answer_open},	  /* a handle for the one-byte write */
+    [REPLAY_WRITE] = {true, answer_write},	  /* taken whole, without effect */
+    [REPLAY_RELEASE] = {true, answer_done},	  /* nothing was opened in the tree */
 };
 
 /* The one recogniser: the hands' path calls by pid, their open files by handle. */
