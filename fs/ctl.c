@@ -1,4 +1,6 @@
-/* ctl.c - control files: the command parser, the command tables, and the reply stream.
+/* ctl.c - control files (rsmfs(5), COMMANDS AND ERRORS): a write's lines run as a batch
+ * against the command table of the file's row, the reply stream read back from the same open
+ * file, and writes of writable values.
  *
  * A write holds one or more lines; they run in order and the write fails with the errno of
  * the first line that fails (lines before it keep their effect).  A blocking mount parks the
@@ -7,16 +9,15 @@
  * the mount.  Every outcome is also queued as a reply line that a read on the same open file
  * returns.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 
+/* Drops a reference on the batch; the last frees it and its open file's reference. */
 static void batch_put(struct batch *b)
 {
 	pthread_mutex_lock(&b->lock);
@@ -32,6 +33,8 @@ static void batch_put(struct batch *b)
 
 #define REPLIES_MAX 65536 /* unread reply bytes kept per open ctl */
 
+/* Queues a reply line for readers of the open ctl; a writer that never reads loses the oldest
+ * lines. */
 void reply_queue_add(struct fh *fh, const char *line)
 {
 	size_t n = strlen(line);
@@ -62,34 +65,7 @@ void reply_queue_add(struct fh *fh, const char *line)
 	pthread_mutex_unlock(&fh->lock);
 }
 
-/* Makes a command printable for the log: control bytes become '?', at most 200 bytes. */
-static void printable(const char *in, char *out, size_t len)
-{
-	size_t i = 0;
-	for (; in[i] && i + 1 < len && i < 200; i++)
-		out[i] = isprint((unsigned char)in[i]) ? in[i] : '?';
-	out[i] = '\0';
-}
-
-void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, const char *why)
-{
-	char when[32], clean[256], *line = NULL;
-	rsm_format_time((int64_t)time(NULL), when, sizeof(when));
-	printable(cmd, clean, sizeof(clean));
-	if (asprintf(&line, "%s uid=%u %s \"%s\" %s\n", when, ctx ? (unsigned)ctx->uid : 0, file,
-		     clean, why) < 0)
-		return;
-	pthread_mutex_lock(&fs_global.log_lock);
-	if (fs_global.error_log_count == FS_ERROR_LOG_LINES) {
-		free(fs_global.error_log[0]);
-		memmove(fs_global.error_log, fs_global.error_log + 1,
-			sizeof(char *) * (FS_ERROR_LOG_LINES - 1));
-		fs_global.error_log_count--;
-	}
-	fs_global.error_log[fs_global.error_log_count++] = line;
-	pthread_mutex_unlock(&fs_global.log_lock);
-}
-
+/* "NAME number text[: why]", as error files and reply lines show an RSM error. */
 void error_text(rsm_err err, const char *why, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s %u %s%s%s", rsm_error_name(err), err, rsm_error_text(err),
@@ -111,6 +87,7 @@ static void record_failure(struct batch *b, const char *file, const char *cmd,
 	error_log_add(&ctx, file, cmd, text);
 }
 
+/* Sets o to a failure with RSM error err and a reason; returns o->rc (-errno). */
 int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *arg)
 {
 	o->err = err;
@@ -121,6 +98,7 @@ int outcome_fail(struct outcome *o, rsm_err err, const char *fmt, const char *ar
 
 /* ---- tokens and options ---- */
 
+/* options_parse with the failure as an ERROR_INVALID_PARAMETER outcome. */
 int outcome_options(struct outcome *o, const char *verb, const struct option_spec *spec, int nspec,
 		    char **tok, int first, int n, struct option_value *values)
 {
@@ -131,6 +109,36 @@ int outcome_options(struct outcome *o, const char *verb, const struct option_spe
 	return outcome_fail(o, ERROR_INVALID_PARAMETER, "%s", why);
 }
 
+/* Fails a command that takes no arguments but was given some. */
+int no_arguments(char **tok, int n, struct outcome *o)
+{
+	if (n > 1)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "unexpected argument '%s'", tok[1]);
+	return 0;
+}
+
+/* Reads the optional "port=<n>" argument from tok[first..n); -1 when none was given. */
+int port_option(char **tok, int n, int first, int *port, struct outcome *o)
+{
+	struct option_value v[PORT_NOPTIONS];
+
+	*port = -1;
+	if (outcome_options(o, tok[0], port_options, PORT_NOPTIONS, tok, first, n, v))
+		return o->rc;
+	if (v[PORT_PORT].given)
+		*port = (int)v[PORT_PORT].number;
+	return 0;
+}
+
+/* The tail shared by most commands: an engine error, or "ok [request <n>]". */
+int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o, const char *what)
+{
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", what);
+	return reply_ok(b, request);
+}
+
+/* The usual tail of a command that made a request: "ok request <n>" or "ok". */
 int reply_ok(struct batch *b, uint64_t request)
 {
 	char line[96];
@@ -143,23 +151,22 @@ int reply_ok(struct batch *b, uint64_t request)
 	return 0;
 }
 
-/* ---- session commands ---- */
+/* ---- commands that park ---- */
 
-static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive);
 static void batch_run(struct batch *b);
 
-/* Before a call that may complete later through mount_done: the callback's reference. */
-static void park_prepare(struct batch *b, bool allocate)
+/* Before a call that may complete later through batch_mount_done: the callback's reference. */
+void batch_park_prepare(struct batch *b, bool allocate)
 {
 	pthread_mutex_lock(&b->lock);
-	b->refs++; /* for mount_done */
+	b->refs++; /* for batch_mount_done */
 	b->pending_allocate = allocate;
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* After it: true when the write is parked on request (unless it completed meanwhile);
- * otherwise the callback's reference goes, since it will not run. */
-static bool park_settle(struct batch *b, rsm_err e, uint64_t request)
+/* The write is parked on request unless the call completed meanwhile; when the call did not
+ * park, the callback's reference goes, since it will not run. */
+bool batch_park_settle(struct batch *b, rsm_err e, uint64_t request)
 {
 	if (e == ERROR_IO_PENDING) {
 		pthread_mutex_lock(&b->lock);
@@ -172,215 +179,11 @@ static bool park_settle(struct batch *b, rsm_err e, uint64_t request)
 	return false;
 }
 
-/* The RSM_MOUNT_* bit each flag option sets. */
-static const unsigned mount_flag_bits[MOUNT_NOPTIONS] = {
-    [MOUNT_READ] = RSM_MOUNT_READ,
-    [MOUNT_WRITE] = RSM_MOUNT_WRITE,
-    [MOUNT_NOWAIT] = RSM_MOUNT_NOWAIT,
-    [MOUNT_OFFLINE_ERROR] = RSM_MOUNT_ERROR_OFFLINE,
-    [MOUNT_UNAVAILABLE_ERROR] = RSM_MOUNT_ERROR_NOT_AVAILABLE,
-};
-
-/* mount <medium>[/<side>] [options]: parks until the medium is in a drive. */
-static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	struct rsm_mount_args a = {.timeout_ms = RSM_WAIT_INFINITE};
-	struct option_value v[MOUNT_NOPTIONS];
-	char medium[RSM_NAME_MAX + 16];
-	uint64_t request = 0;
-	rsm_err e;
-
-	if (n < 2)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
-	if (strlen(tok[1]) >= sizeof(medium))
-		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
-	if (parse_medium_side(tok[1], medium, sizeof(medium), &a.side, false))
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side in '%s'", tok[1]);
-	if (outcome_options(o, "mount", mount_options, MOUNT_NOPTIONS, tok, 2, n, v))
-		return o->rc;
-	for (int k = 0; k < MOUNT_NOPTIONS; k++)
-		if (v[k].given)
-			a.options |= mount_flag_bits[k];
-	if (v[MOUNT_DRIVE].given) {
-		const char *drive = v[MOUNT_DRIVE].text;
-		if (!*drive || strlen(drive) > RSM_NAME_MAX)
-			return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", drive);
-		a.drive = drive;
-		a.options |= RSM_MOUNT_SPECIFIC_DRIVE;
-	}
-	if (v[MOUNT_TIMEOUT].given)
-		a.timeout_ms = v[MOUNT_TIMEOUT].number;
-	if (v[MOUNT_PRIORITY].given)
-		a.priority = (int)v[MOUNT_PRIORITY].number;
-	a.medium = medium;
-	park_prepare(b, false);
-	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, mount_done, b, &request);
-	if (park_settle(b, e, request))
-		return 1;
-	if (e != ERROR_SUCCESS) {
-		const char *what = e == ERROR_INVALID_MEDIA   ? medium
-				   : e == ERROR_INVALID_DRIVE ? a.drive
-							      : "";
-		return outcome_fail(o, e, "%s", what);
-	}
-	return reply_ok(b, request);
-}
-
-/* dismount <medium> [deferred|immediate]: returns once queued. */
-static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	struct option_value v[DISMOUNT_NOPTIONS];
-	unsigned options = 0;
-	uint64_t request = 0;
-	rsm_err e;
-
-	if (n < 2)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
-	if (outcome_options(o, "dismount", dismount_options, DISMOUNT_NOPTIONS, tok, 2, n, v))
-		return o->rc;
-	if (v[DISMOUNT_DEFERRED].given && v[DISMOUNT_IMMEDIATE].given)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER,
-				    "dismount: deferred and immediate exclude each other%s", NULL);
-	options |= v[DISMOUNT_DEFERRED].given ? RSM_DISMOUNT_DEFERRED : 0;
-	options |= v[DISMOUNT_IMMEDIATE].given ? RSM_DISMOUNT_IMMEDIATE : 0;
-	if (strlen(tok[1]) > RSM_NAME_MAX)
-		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
-	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
-	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
-	return reply_ok(b, request);
-}
-
-/* allocate <pool> [new] [timeout=<s>]: parks like a mount while no medium is available. */
-static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	struct option_value v[ALLOCATE_NOPTIONS];
-	uint64_t request = 0;
-	char result[RSM_NAME_MAX + 8] = "";
-	rsm_err e;
-
-	if (n < 2)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "allocate: missing pool%s", NULL);
-	if (outcome_options(o, "allocate", allocate_options, ALLOCATE_NOPTIONS, tok, 2, n, v))
-		return o->rc;
-	unsigned options = v[ALLOCATE_NEW].given ? RSM_ALLOCATE_NEW : 0;
-	int64_t timeout_ms =
-	    v[ALLOCATE_TIMEOUT].given ? v[ALLOCATE_TIMEOUT].number : RSM_WAIT_INFINITE;
-	if (strlen(tok[1]) > RSM_NAME_MAX)
-		return outcome_fail(o, ERROR_INVALID_MEDIA_POOL, "no such pool %s", tok[1]);
-	park_prepare(b, true);
-	e = rsm_allocate(fs_global.eng, b->session, &b->cred, tok[1], options, timeout_ms,
-			 mount_done, b, &request, result);
-	if (park_settle(b, e, request))
-		return 1;
-	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA_POOL ? tok[1] : "");
-	char line[160];
-	snprintf(line, sizeof(line), "ok request %llu %s", (unsigned long long)request, result);
-	reply_queue_add(b->fh, line);
-	return 0;
-}
-
-/* deallocate <medium>/<side> */
-static int cmd_deallocate(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	char medium[RSM_NAME_MAX + 16];
-	int side;
-
-	if (n != 2)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER,
-				    n < 2 ? "deallocate: missing <medium>/<side>%s"
-					  : "deallocate: unexpected argument '%s'",
-				    n < 2 ? NULL : tok[2]);
-	if (strlen(tok[1]) >= sizeof(medium))
-		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
-	if (parse_medium_side(tok[1], medium, sizeof(medium), &side, true))
-		return outcome_fail(o, ERROR_INVALID_PARAMETER,
-				    "deallocate: '%s' is not <medium>/<side> (side 0 or 1)", tok[1]);
-	rsm_err e = rsm_deallocate(fs_global.eng, b->session, &b->cred, medium, side);
-	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
-	return reply_ok(b, 0);
-}
-
-/* message <text>: the rest of the line, as written, goes to the operator. */
-static int cmd_message(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	const char *text = b->line;
-	uint64_t number = 0;
-
-	(void)tok;
-	if (n < 2)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "message: missing text%s", NULL);
-	while (*text == ' ' || *text == '\t')
-		text++;
-	text += strlen("message");
-	while (*text == ' ' || *text == '\t')
-		text++;
-	char copy[FS_MAX_WRITE + 1];
-	snprintf(copy, sizeof(copy), "%s", text);
-	for (size_t len = strlen(copy); len && (copy[len - 1] == ' ' || copy[len - 1] == '\r');)
-		copy[--len] = '\0';
-	rsm_err e = rsm_opreq_submit(fs_global.eng, b->session, &b->cred, copy, &number);
-	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", "");
-	char line[64];
-	snprintf(line, sizeof(line), "ok opreq %llu", (unsigned long long)number);
-	reply_queue_add(b->fh, line);
-	return 0;
-}
-
-/* requests/<n>/ctl */
-static int cmd_cancel(struct batch *b, char **tok, int n, struct outcome *o)
-{
-	uint64_t number = strtoull(b->fh->node.obj, NULL, 10);
-	rsm_err e;
-
-	if (n != 1)
-		return outcome_fail(o, ERROR_INVALID_PARAMETER, "cancel: unexpected argument '%s'",
-				    tok[1]);
-	e = rsm_request_cancel(fs_global.eng, &b->cred, number);
-	if (e == ERROR_ACCESS_DENIED && b->cred.admin) {
-		/* an administrator was refused because the request can no longer be stopped */
-		outcome_fail(o, e, "the request is being handled and can no longer be stopped%s",
-			     NULL);
-		o->rc = -EBUSY;
-		return o->rc;
-	}
-	if (e == ERROR_OBJECT_NOT_FOUND)
-		return outcome_fail(o, e, "request %s has already finished", b->fh->node.obj);
-	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", "");
-	char line[96];
-	snprintf(line, sizeof(line), "ok request %s", b->fh->node.obj);
-	reply_queue_add(b->fh, line);
-	return 0;
-}
-
-static const struct command session_commands[] = {
-    {"mount", cmd_mount},	    {"dismount", cmd_dismount}, {"allocate", cmd_allocate},
-    {"deallocate", cmd_deallocate}, {"message", cmd_message},	{NULL, NULL},
-};
-
-static const struct command request_commands[] = {
-    {"cancel", cmd_cancel},
-    {NULL, NULL},
-};
-
-static const struct command *commands_for(const struct node *n)
-{
-	if (n->area == AREA_SESSIONS)
-		return session_commands;
-	if (n->area == AREA_REQUESTS)
-		return request_commands;
-	return object_commands(n);
-}
-
 /* Runs b->line; returns 0, 1 (parked) or -errno.  The line is split in a copy, so that
  * b->line still reads as written when a parked mount's failure is logged. */
 static int run_line(struct batch *b, struct outcome *o)
 {
-	const struct command *table = commands_for(&b->fh->node);
+	const struct command *table = b->fh->node.kind->commands;
 	char work[FS_MAX_WRITE + 1];
 	char *tok[MAX_TOKENS];
 	int n;
@@ -449,6 +252,7 @@ static bool caller_really_interrupted(fuse_req_t req)
 	return pending != 0;
 }
 
+/* The caller of a parked write was interrupted: EINTR, and the mount is abandoned. */
 static void batch_interrupt(fuse_req_t req, void *data)
 {
 	struct batch *b = data;
@@ -469,7 +273,7 @@ static void batch_interrupt(fuse_req_t req, void *data)
 	if (!took)
 		return;
 	if (pending && rsm_mount_abandon(fs_global.eng, pending))
-		batch_put(b); /* mount_done will never run */
+		batch_put(b); /* batch_mount_done will never run */
 	fuse_reply_err(req, EINTR);
 	batch_put(b);
 }
@@ -500,6 +304,7 @@ static bool apply_completion(struct batch *b, rsm_err err, uint64_t request, con
 	return false;
 }
 
+/* Marks whether a thread is running the batch's lines. */
 static void set_running(struct batch *b, bool running)
 {
 	pthread_mutex_lock(&b->lock);
@@ -507,68 +312,98 @@ static void set_running(struct batch *b, bool running)
 	pthread_mutex_unlock(&b->lock);
 }
 
+/* Runs lines from b->pos until one parks or fails, or all are done: 1 when one parked,
+ * otherwise 0 or the -errno of the line that failed (recorded). */
+static int run_lines(struct batch *b)
+{
+	struct outcome o;
+	int rc = 0;
+
+	while (rc == 0 && b->pos < b->size) {
+		char *start = b->buf + b->pos;
+		char *nl = memchr(start, '\n', b->size - b->pos);
+		size_t len = nl ? (size_t)(nl - start) : b->size - b->pos;
+		b->pos += len + (nl ? 1 : 0);
+		if (len == 0 && b->pos >= b->size && b->pos > 1)
+			break; /* the newline that ends the last command */
+		memcpy(b->line, start, len);
+		b->line[len] = '\0';
+		rc = run_line(b, &o);
+		if (rc < 0)
+			record_failure(b, b->fh->path, b->line, &o);
+	}
+	return rc;
+}
+
+/* A parked write can be interrupted from now on (registered once), unless it is answered. */
+static void make_interruptible(struct batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	fuse_req_t req = b->req;
+	bool reg = req && !b->interrupt_registered;
+	b->interrupt_registered |= reg;
+	pthread_mutex_unlock(&b->lock);
+	if (reg)
+		fuse_req_interrupt_func(req, batch_interrupt, b);
+}
+
+/* After a line parked: applies the completion that arrived while the batch ran, and returns
+ * true to run the next lines; or stops running and returns false.  A mount whose write was
+ * interrupted before its request number was known is cancelled now. */
+static bool resume_parked(struct batch *b)
+{
+	char drive[RSM_NAME_MAX + 1];
+	uint64_t request = 0, abandoned = 0;
+	rsm_err err = ERROR_SUCCESS;
+	bool answered = false;
+
+	pthread_mutex_lock(&b->lock);
+	bool completed = b->has_completion;
+	if (completed) {
+		err = b->completion_err;
+		request = b->completion_request;
+		snprintf(drive, sizeof(drive), "%s", b->completion_drive);
+		b->has_completion = false;
+		answered = b->req == NULL;
+	} else {
+		abandoned = b->req ? 0 : b->pending;
+		if (abandoned)
+			b->pending = 0;
+		b->running = false;
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (!completed) {
+		if (abandoned && rsm_mount_abandon(fs_global.eng, abandoned))
+			batch_put(b);
+		return false;
+	}
+	if (answered || !apply_completion(b, err, request, drive)) {
+		set_running(b, false);
+		return false;
+	}
+	return true;
+}
+
 /* Runs lines from b->pos until one parks or fails, or all are done.  The caller set
  * b->running and holds a reference. */
 static void batch_run(struct batch *b)
 {
-	struct outcome o;
-
 	for (;;) {
-		int rc = 0;
-		while (rc == 0 && b->pos < b->size) {
-			char *start = b->buf + b->pos;
-			char *nl = memchr(start, '\n', b->size - b->pos);
-			size_t len = nl ? (size_t)(nl - start) : b->size - b->pos;
-			b->pos += len + (nl ? 1 : 0);
-			if (len == 0 && b->pos >= b->size && b->pos > 1)
-				break; /* the newline that ends the last command */
-			memcpy(b->line, start, len);
-			b->line[len] = '\0';
-			rc = run_line(b, &o);
-			if (rc < 0)
-				record_failure(b, b->fh->path, b->line, &o);
-		}
+		int rc = run_lines(b);
 		if (rc <= 0) {
 			set_running(b, false);
 			batch_finish(b, -rc);
 			return;
 		}
-		/* parked on a mount: make it interruptible, unless it finished meanwhile */
-		pthread_mutex_lock(&b->lock);
-		fuse_req_t req = b->req;
-		bool reg = req && !b->interrupt_registered;
-		b->interrupt_registered |= reg;
-		pthread_mutex_unlock(&b->lock);
-		if (reg)
-			fuse_req_interrupt_func(req, batch_interrupt, b);
-		pthread_mutex_lock(&b->lock);
-		if (b->has_completion) {
-			rsm_err err = b->completion_err;
-			uint64_t request = b->completion_request;
-			char drive[RSM_NAME_MAX + 1];
-			snprintf(drive, sizeof(drive), "%s", b->completion_drive);
-			b->has_completion = false;
-			bool answered = b->req == NULL;
-			pthread_mutex_unlock(&b->lock);
-			if (answered || !apply_completion(b, err, request, drive)) {
-				set_running(b, false);
-				return;
-			}
-			continue;
-		}
-		uint64_t abandoned = b->req ? 0 : b->pending;
-		if (abandoned)
-			b->pending = 0;
-		b->running = false;
-		pthread_mutex_unlock(&b->lock);
-		/* interrupted before the request number was known: cancel it now */
-		if (abandoned && rsm_mount_abandon(fs_global.eng, abandoned))
-			batch_put(b);
-		return;
+		make_interruptible(b);
+		if (!resume_parked(b))
+			return;
 	}
 }
 
-static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
+/* The engine's completion of a parked mount or allocation (engine thread): applied by the thread
+ * running the batch, or here, which then runs the remaining lines. */
+void batch_mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
 {
 	struct batch *b = ctx;
 
@@ -595,66 +430,46 @@ static void mount_done(void *ctx, rsm_err err, uint64_t request, const char *dri
 	batch_put(b);
 }
 
-/* error_log: any write empties it (the file's mode admits administrators only). */
-static void error_log_clear(void)
+/* ---- writes ---- */
+
+/* Refuses a write longer than a command may be (E2BIG, logged); true when it did. */
+static bool write_too_long(fuse_req_t req, struct fh *fh, size_t size)
 {
-	pthread_mutex_lock(&fs_global.log_lock);
-	for (int i = 0; i < fs_global.error_log_count; i++)
-		free(fs_global.error_log[i]);
-	fs_global.error_log_count = 0;
-	pthread_mutex_unlock(&fs_global.log_lock);
+	if (size <= FS_MAX_WRITE)
+		return false;
+	error_log_add(fuse_req_ctx(req), fh->path, "(write longer than 4096 bytes)",
+		      "E2BIG the command is longer than 4096 bytes");
+	fuse_reply_err(req, E2BIG);
+	return true;
 }
 
-void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+/* Refuses bytes that cannot be a command (EINVAL): logged, queued as a reply line, and set as
+ * the session's error.  True when it did. */
+static bool write_not_text(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	struct batch *b;
-
-	if (fh->node.type == N_FILE && fh->node.area == AREA_ROOT &&
-	    strcmp(root_files[fh->node.file].name, "error_log") == 0) {
-		if (!cred_is_admin(ctx)) {
-			fuse_reply_err(req, EACCES);
-			return;
-		}
-		error_log_clear();
-		fuse_reply_write(req, size);
-		return;
-	}
-	if (size > FS_MAX_WRITE) {
-		error_log_add(ctx, fh->path, "(write longer than 4096 bytes)",
-			      "E2BIG the command is longer than 4096 bytes");
-		fuse_reply_err(req, E2BIG);
-		return;
-	}
-	if (fh->node.type == N_FILE && attr_writable(&fh->node)) {
-		attr_write(req, fh, buf, size);
-		return;
-	}
-	if (fh->node.type != N_CTL) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	if (size == 0) {
-		fuse_reply_write(req, 0);
-		return;
-	}
 	const char *problem = command_text_problem(buf, size);
-	if (problem) {
-		char text[160], line[200];
-		error_text(ERROR_INVALID_PARAMETER, problem, text, sizeof(text));
-		error_log_add(ctx, fh->path, "(binary data)", text);
-		snprintf(line, sizeof(line), "error %s", text);
-		reply_queue_add(fh, line);
-		if (fh->session)
-			rsm_session_set_error(fs_global.eng, fh->session, text);
-		fuse_reply_err(req, EINVAL);
-		return;
-	}
-	b = calloc(1, sizeof(*b));
+	char text[160], line[200];
+
+	if (!problem)
+		return false;
+	error_text(ERROR_INVALID_PARAMETER, problem, text, sizeof(text));
+	error_log_add(fuse_req_ctx(req), fh->path, "(binary data)", text);
+	snprintf(line, sizeof(line), "error %s", text);
+	reply_queue_add(fh, line);
+	if (fh->session)
+		rsm_session_set_error(fs_global.eng, fh->session, text);
+	fuse_reply_err(req, EINVAL);
+	return true;
+}
+
+/* A new batch for the write of buf to fh, holding a reference on fh; NULL without memory. */
+static struct batch *batch_new(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
 	if (!b || !(b->buf = malloc(size))) {
 		free(b);
-		fuse_reply_err(req, ENOMEM);
-		return;
+		return NULL;
 	}
 	pthread_mutex_init(&b->lock, NULL);
 	b->refs = 1;
@@ -662,13 +477,80 @@ void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 	b->cred = cred_of(req);
 	memcpy(b->buf, buf, size);
 	b->size = size;
-	pthread_mutex_lock(&fh->lock);
-	fh->refs++;
-	pthread_mutex_unlock(&fh->lock);
+	fh_get(fh);
 	b->fh = fh;
 	b->session = fh->session;
+	return b;
+}
+
+/* A write to a ctl file: its lines run as a batch (the row's commands). */
+void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+{
+	struct batch *b;
+
+	if (write_too_long(req, fh, size))
+		return;
+	if (size == 0) {
+		fuse_reply_write(req, 0);
+		return;
+	}
+	if (write_not_text(req, fh, buf, size))
+		return;
+	b = batch_new(req, fh, buf, size);
+	if (!b) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 	b->refs++; /* the running thread's own reference */
 	b->running = true;
 	batch_run(b);
 	batch_put(b);
+}
+
+/* A write to a writable value (door, draw, return): the row's set, with the value trimmed of
+ * its line end; a refusal is logged in error_log. */
+void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
+{
+	struct rsm_cred cred = cred_of(req);
+	char value[64], text[320];
+	size_t len = size;
+	rsm_err e = ERROR_INVALID_PARAMETER;
+
+	if (write_too_long(req, fh, size))
+		return;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' ' || buf[len - 1] == '\r'))
+		len--;
+	if (len < sizeof(value) && !memchr(buf, '\0', len)) {
+		memcpy(value, buf, len);
+		value[len] = '\0';
+		e = fh->node.kind->set(&fh->node, &cred, value);
+	}
+	if (e == ERROR_SUCCESS) {
+		fuse_reply_write(req, size);
+		return;
+	}
+	snprintf(value, sizeof(value), "%.*s", (int)(len < 60 ? len : 60), buf);
+	value[strcspn(value, "\n")] = '\0';
+	error_text(e, NULL, text, sizeof(text));
+	error_log_add(fuse_req_ctx(req), fh->path, value, text);
+	fuse_reply_err(req, rsm_error_errno(e));
+}
+
+/* A read of a ctl file: the reply lines queued so far, a stream (the offset does not
+ * matter). */
+void ctl_read(fuse_req_t req, struct fh *fh, size_t size, off_t off)
+{
+	(void)off;
+	pthread_mutex_lock(&fh->lock);
+	size_t avail = fh->replies_len - fh->replies_off;
+	size_t n = avail < size ? avail : size;
+	char *copy AUTO_FREE = malloc(n ? n : 1);
+	if (copy && n)
+		memcpy(copy, fh->replies + fh->replies_off, n);
+	fh->replies_off += copy ? n : 0;
+	pthread_mutex_unlock(&fh->lock);
+	if (copy)
+		fuse_reply_buf(req, copy, n);
+	else
+		fuse_reply_err(req, ENOMEM);
 }

@@ -1,5 +1,6 @@
-/* ctl.h - control files: the batch a write runs as, command outcomes, and the parsing helpers
- * shared by the session commands (ctl.c) and the object commands (commands.c). */
+/* ctl.h - control files: the batch a write runs as, command outcomes, and the helpers the
+ * command tables of the subtree files share (libraries.c, drives.c, media.c, requests.c,
+ * opreqs.c, sessions.c). */
 #ifndef RSMFS_CTL_H
 #define RSMFS_CTL_H
 
@@ -52,15 +53,21 @@ int outcome_options(struct outcome *o, const char *verb, const struct option_spe
 /* The usual tail of a command that made a request: "ok request <n>" or "ok". */
 int reply_ok(struct batch *b, uint64_t request);
 
-/* commands.c: the command tables of the object control files */
-const struct command *object_commands(const struct node *n);
+/* Fails a command that takes no arguments but was given some; 0 when it was given none. */
+int no_arguments(char **tok, int n, struct outcome *o);
+/* Reads the optional "port=<n>" argument from tok[first..n); -1 when none was given. */
+int port_option(char **tok, int n, int first, int *port, struct outcome *o);
+/* The tail shared by most commands: an engine error (why: what), or "ok [request <n>]". */
+int finish(struct batch *b, rsm_err e, uint64_t request, struct outcome *o, const char *what);
+
+/* A command that may park (mount, allocate): batch_park_prepare before the engine call, which
+ * is given batch_mount_done and b; batch_park_settle after it, true when the write is parked
+ * (the command then returns 1). */
+void batch_park_prepare(struct batch *b, bool allocate);
+bool batch_park_settle(struct batch *b, rsm_err e, uint64_t request);
+void batch_mount_done(void *ctx, rsm_err err, uint64_t request, const char *drive);
 
 /* "NAME number text[: why]", as error files and reply lines show an RSM error. */
 void error_text(rsm_err err, const char *why, char *buf, size_t len);
-
-/* Writable attribute files (door, draw, return): whether a node is one, and a write to it,
- * answered here (a refusal is logged in error_log). */
-bool attr_writable(const struct node *n);
-void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
 
 #endif

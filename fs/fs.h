@@ -1,9 +1,14 @@
 /* fs.h - the FUSE front end of rsmfs: shared declarations.
  *
  * The tree is path-based: every inode remembers its path, and each operation resolves the
- * path against the engine's current state (tree.c).  File contents are rendered from engine
- * snapshots (render.c); writes to ctl files are parsed into engine calls (ctl.c); channel
- * reads and blocked mounts are parked and answered from engine completions (park.c).
+ * path against the engine's current state (tree.c and one file per subtree: root.c,
+ * libraries.c, drives.c, media.c, pools.c, requests.c, opreqs.c, sessions.c).  A resolved
+ * path is a node, and a node carries its kind: the row of a table (tree.h) that says what the
+ * file is and what reading, writing and the replay do with it.  Open files (files.c) keep the
+ * node; writes to ctl files are parsed into engine calls (ctl.c); channel reads and blocked
+ * mounts are parked and answered from engine completions (park.c, ctl.c).  ops.c routes the
+ * FUSE operations; the replay of the engine's changes (replay.c) makes its calls through the
+ * mount, and hands.c recognises and answers them.
  */
 #ifndef RSMFS_FS_H
 #define RSMFS_FS_H
@@ -15,21 +20,39 @@
 #include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "rsm.h"
 
 #define FS_MAX_WRITE 4096
 #define FS_ERROR_LOG_LINES 64
+#define FS_PATH_MAX 512 /* a path inside the mount: six components at most */
+/* How long the kernel may keep an entry: getattr re-checks it, and answers ENOENT for an
+ * object that has gone. */
+#define ENTRY_TIMEOUT 0.5
+
+/* Frees what a pointer variable points to when it goes out of scope. */
+static inline void free_ptr(void *p)
+{
+	free(*(void **)p);
+}
+#define AUTO_FREE __attribute__((cleanup(free_ptr)))
+/* Frees a name list (zeroed or filled by the engine) when it goes out of scope. */
+#define AUTO_NAMES __attribute__((cleanup(rsm_names_free)))
 
 enum node_type { N_DIR, N_FILE, N_CTL, N_CHANNEL, N_LINK };
 
+struct subtree;
+struct file_kind;
+
 /* What a path names.  obj is the object's name (library, drive, medium, pool, request number,
- * session); sub is a second name (side number, medium in a session's mounts, channel type). */
+ * session); sub is a second name (side number, channel type). */
 struct node {
 	enum node_type type;
-	int area;   /* enum area in tree.c */
-	int file;   /* index into the area's file table, -1 for the object directory */
+	const struct subtree *area;   /* the subtree it is in (tree.h) */
+	const struct file_kind *kind; /* what it is and does (tree.h) */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -46,6 +69,7 @@ struct fs {
 	gid_t admin_gid;
 	bool have_admin_group;
 	volatile bool shutting_down;
+	time_t start_time; /* every node's times */
 	pthread_mutex_t log_lock;
 	char *error_log[FS_ERROR_LOG_LINES];
 	int error_log_count;
@@ -59,41 +83,51 @@ struct fs {
 
 extern struct fs fs_global;
 
-/* inode.c: path <-> inode number */
+/* inode.c: path <-> inode number, and what the kernel is told of a node */
 fuse_ino_t inode_get(const char *path, bool count_lookup);
 bool inode_path(fuse_ino_t ino, char *buf, size_t len);
 void inode_forget(fuse_ino_t ino, uint64_t n);
 fuse_ino_t inode_peek(const char *path);
+/* parent's path joined with name; 0 or -errno */
+int inode_child_path(fuse_ino_t parent, const char *name, char *out, size_t len);
+void node_stat(fuse_ino_t ino, const struct node *n, struct stat *st);
+/* Answers a lookup (or mkdir, symlink) of path with its node; 0, or -errno unanswered. */
+int reply_entry(fuse_req_t req, const char *path, const struct node *n, double entry_timeout,
+		double attr_timeout);
+/* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
+int reply_new_entry(fuse_req_t req, const char *path);
 
-/* tree.c: resolution and listing */
+/* tree.c: resolution, listing and rendering */
 int tree_resolve(const char *path, struct node *n);
 struct dirent_list {
 	size_t count;
 	struct dir_item {
 		char name[RSM_GUID_LEN + 8];
 		mode_t type;
-	} *items;
+	} * items;
 };
 int tree_list(const char *path, const struct node *dir, struct dirent_list *out);
+/* The text of a file node; *out is malloc'd.  0 or -errno. */
+int render_node(const struct node *n, char **out, size_t *len);
 bool cred_is_admin(const struct fuse_ctx *ctx);
 struct rsm_cred cred_of(fuse_req_t req);
 
-/* render.c: the text of a file node; *out is malloc'd */
-int render_node(const struct node *n, char **out, size_t *len);
+/* root.c: error_log */
+void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd, const char *why);
 
-/* ctl.c: control files */
+/* ctl.c: writes to ctl files and writable values */
 struct fh;
 void ctl_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
-void error_log_add(const struct fuse_ctx *ctx, const char *file, const char *cmd,
-		   const char *why);
+void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
 void reply_queue_add(struct fh *fh, const char *line);
+void ctl_read(fuse_req_t req, struct fh *fh, size_t size, off_t off);
 
 /* An open file. */
 struct fh {
 	pthread_mutex_t lock;
 	int refs;
-	struct node node;
-	char path[512];
+	struct node node; /* resolved once, at open: node.kind is what this file does */
+	char path[FS_PATH_MAX];
 	int flags;
 	/* attribute files: the snapshot served to one sequential read */
 	char *snap;
@@ -119,12 +153,23 @@ struct fh {
 	bool released;
 };
 
+/* files.c: open files and directories */
+int file_open(fuse_req_t req, const char *path, const struct node *n, struct fuse_file_info *fi);
+void file_read(fuse_req_t req, struct fh *fh, size_t size, off_t off);
+void file_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
+void file_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
+/* The kernel's RELEASE of an open file. */
+void file_release(struct fh *fh);
+void fh_get(struct fh *fh);
 void fh_put(struct fh *fh);
+int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi);
+void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void dir_release(struct fuse_file_info *fi);
 /* Releases the files still open when the mount is gone: no RELEASE will come for them. */
 void fs_release_open_files(void);
 
 /* park.c: channel reads and the poll notifier */
-void channel_read(fuse_req_t req, struct fh *fh, size_t size);
+void channel_read(fuse_req_t req, struct fh *fh, size_t size, off_t off);
 void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 void channel_release(struct fh *fh);
 int notifier_start(void);
@@ -133,13 +178,33 @@ void notifier_stop(void);
 /* replay.c: inotify events and attribute polls for the engine's own changes */
 int replay_start(void);
 void replay_stop(void);
-/* Whether a request comes from the replay thread, and what it is doing to path: 0 nothing,
- * 1 creating it, 2 deleting it as a directory, 3 deleting it as a symlink. */
-bool replay_is_self(fuse_req_t req);
-int replay_pending(const char *path);
 void replay_poll_add(struct fh *fh);
 /* The open file is released: it is no longer polled. */
 void replay_poll_forget(struct fh *fh);
+
+/* hands.c: the child process that makes the replay's calls, and their recognition */
+enum replay_op {
+	REPLAY_LOOKUP,
+	REPLAY_MKDIR,
+	REPLAY_SYMLINK,
+	REPLAY_RMDIR,
+	REPLAY_UNLINK,
+	REPLAY_OPEN,
+	REPLAY_WRITE,
+	REPLAY_RELEASE,
+};
+/* A request as the replay's recogniser sees it: what it does (op), to what (path: lookup,
+ * mkdir, symlink, open), through which open file (fi: open, write, release), and how much
+ * (size: write). */
+struct replay_call {
+	enum replay_op op;
+	const char *path;
+	struct fuse_file_info *fi;
+	size_t size;
+};
+/* When req is one of the replay's own calls, answers it as the replay needs, without effect
+ * on the engine, and returns true; returns false for everyone else's requests. */
+bool replay_intercept(fuse_req_t req, const struct replay_call *call);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops rsmfs_ops;

@@ -1,9 +1,11 @@
-/* inode.c - inode numbers for paths.
+/* inode.c - inode numbers for paths, and what the kernel is told of a node.
  *
  * The kernel knows a node by its inode number; the tree knows it by path.  This table maps
  * one to the other, counts the kernel's lookups, and drops an entry when the kernel forgets
  * it.  Inode numbers are never reused within a run.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +26,7 @@ static struct inode **by_ino;
 static size_t by_ino_cap;
 static fuse_ino_t next_ino = 2; /* 1 is the root */
 
+/* FNV-1a of a path. */
 static uint64_t path_hash(const char *p)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -32,6 +35,7 @@ static uint64_t path_hash(const char *p)
 	return h;
 }
 
+/* The inode of path, or NULL (inode_lock held). */
 static struct inode *find(const char *path)
 {
 	for (struct inode *i = buckets[path_hash(path) % HASH_BUCKETS]; i; i = i->next_hash)
@@ -40,44 +44,54 @@ static struct inode *find(const char *path)
 	return NULL;
 }
 
+/* Makes room in by_ino for the next inode number (inode_lock held); false without memory. */
+static bool by_ino_room(void)
+{
+	if ((size_t)next_ino < by_ino_cap)
+		return true;
+	size_t cap = by_ino_cap ? by_ino_cap * 2 : 4096;
+	struct inode **n = realloc(by_ino, cap * sizeof(*n));
+	if (!n)
+		return false;
+	memset(n + by_ino_cap, 0, (cap - by_ino_cap) * sizeof(*n));
+	by_ino = n;
+	by_ino_cap = cap;
+	return true;
+}
+
+/* A new inode for path, numbered and filed (inode_lock held); NULL without memory. */
+static struct inode *inode_new(const char *path)
+{
+	size_t len = strlen(path);
+	struct inode *i;
+
+	if (!by_ino_room() || !(i = malloc(sizeof(*i) + len + 1)))
+		return NULL;
+	memcpy(i->path, path, len + 1);
+	i->ino = next_ino++;
+	i->nlookup = 0;
+	uint64_t b = path_hash(path) % HASH_BUCKETS;
+	i->next_hash = buckets[b];
+	buckets[b] = i;
+	by_ino[i->ino] = i;
+	return i;
+}
+
 /* The inode number of a path, created if needed; count_lookup adds one kernel lookup. */
 fuse_ino_t inode_get(const char *path, bool count_lookup)
 {
-	struct inode *i;
 	fuse_ino_t ino = 0;
 
 	if (path[0] == '\0')
 		return FUSE_ROOT_ID;
 	pthread_mutex_lock(&inode_lock);
-	i = find(path);
-	if (!i) {
-		size_t len = strlen(path);
-		i = malloc(sizeof(*i) + len + 1);
-		if (!i)
-			goto out;
-		if ((size_t)next_ino >= by_ino_cap) {
-			size_t cap = by_ino_cap ? by_ino_cap * 2 : 4096;
-			struct inode **n = realloc(by_ino, cap * sizeof(*n));
-			if (!n) {
-				free(i);
-				goto out;
-			}
-			memset(n + by_ino_cap, 0, (cap - by_ino_cap) * sizeof(*n));
-			by_ino = n;
-			by_ino_cap = cap;
-		}
-		memcpy(i->path, path, len + 1);
-		i->ino = next_ino++;
-		i->nlookup = 0;
-		uint64_t b = path_hash(path) % HASH_BUCKETS;
-		i->next_hash = buckets[b];
-		buckets[b] = i;
-		by_ino[i->ino] = i;
+	struct inode *i = find(path);
+	if (!i)
+		i = inode_new(path);
+	if (i) {
+		i->nlookup += count_lookup;
+		ino = i->ino;
 	}
-	if (count_lookup)
-		i->nlookup++;
-	ino = i->ino;
-out:
 	pthread_mutex_unlock(&inode_lock);
 	return ino;
 }
@@ -97,6 +111,7 @@ fuse_ino_t inode_peek(const char *path)
 	return ino;
 }
 
+/* The path of inode ino into buf; false for an inode the kernel forgot. */
 bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 {
 	bool ok = false;
@@ -117,6 +132,7 @@ bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 	return ok;
 }
 
+/* The kernel forgets n lookups of ino; the last drops the inode. */
 void inode_forget(fuse_ino_t ino, uint64_t n)
 {
 	pthread_mutex_lock(&inode_lock);
@@ -133,4 +149,75 @@ void inode_forget(fuse_ino_t ino, uint64_t n)
 		}
 	}
 	pthread_mutex_unlock(&inode_lock);
+}
+
+/* The path of name in directory parent; 0 or -errno. */
+int inode_child_path(fuse_ino_t parent, const char *name, char *out, size_t len)
+{
+	char p[FS_PATH_MAX];
+
+	if (!inode_path(parent, p, sizeof(p)))
+		return -ESTALE;
+	if (strlen(name) > 255)
+		return -ENAMETOOLONG;
+	if (snprintf(out, len, "%s%s%s", p, p[0] ? "/" : "", name) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Real owners and modes; the size of an attribute file is the length of its rendering. */
+void node_stat(fuse_ino_t ino, const struct node *n, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_atime = st->st_mtime = st->st_ctime = fs_global.start_time;
+	switch (n->type) {
+	case N_DIR:
+		st->st_mode = S_IFDIR | n->mode;
+		st->st_nlink = 2;
+		break;
+	case N_LINK:
+		st->st_mode = S_IFLNK | 0777;
+		st->st_nlink = 1;
+		st->st_size = (off_t)strlen(n->target);
+		break;
+	default:
+		st->st_mode = S_IFREG | n->mode;
+		st->st_nlink = 1;
+		if (n->type == N_FILE) {
+			char *text AUTO_FREE = NULL;
+			size_t len;
+			if (render_node(n, &text, &len) == 0)
+				st->st_size = (off_t)len;
+		}
+	}
+}
+
+/* Answers req with path's entry and n's attributes (a lookup counted); 0, or -errno unanswered. */
+int reply_entry(fuse_req_t req, const char *path, const struct node *n, double entry_timeout,
+		double attr_timeout)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	e.ino = inode_get(path, true);
+	if (!e.ino)
+		return -ENOMEM;
+	e.entry_timeout = entry_timeout;
+	e.attr_timeout = attr_timeout;
+	node_stat(e.ino, n, &e.attr);
+	fuse_reply_entry(req, &e);
+	return 0;
+}
+
+/* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
+int reply_new_entry(fuse_req_t req, const char *path)
+{
+	struct node n;
+
+	if (tree_resolve(path, &n) != 0)
+		return -EIO;
+	return reply_entry(req, path, &n, ENTRY_TIMEOUT, 0);
 }

@@ -18,6 +18,7 @@ struct poll_note {
 	struct poll_note *next;
 };
 
+/* Hands a poll notification to the notifier thread. */
 static void notify_poll_later(struct fuse_pollhandle *ph)
 {
 	struct poll_note *n = malloc(sizeof(*n));
@@ -56,6 +57,7 @@ static void *notifier_main(void *arg)
 	return NULL;
 }
 
+/* Starts the thread that sends poll notifications. */
 int notifier_start(void)
 {
 	fs_global.notifier_running = true;
@@ -66,6 +68,7 @@ int notifier_start(void)
 	return 0;
 }
 
+/* Sends what is queued, then ends the thread. */
 void notifier_stop(void)
 {
 	pthread_mutex_lock(&fs_global.notify_lock);
@@ -104,6 +107,7 @@ static bool channel_arm(struct fh *fh)
 	return now;
 }
 
+/* A parked read's caller was interrupted: EINTR, unless the read is answered already. */
 static void read_interrupt(fuse_req_t req, void *data)
 {
 	struct fh *fh = data;
@@ -121,16 +125,54 @@ static void read_interrupt(fuse_req_t req, void *data)
 		fuse_reply_err(req, EINTR);
 }
 
-void channel_read(fuse_req_t req, struct fh *fh, size_t size)
+/* Parks req in fh until the channel is readable.  False when req is answered (interrupted, or
+ * a second reader) or parked; true when the channel is readable already and req is still the
+ * caller's to answer. */
+static bool read_park(fuse_req_t req, struct fh *fh, size_t size)
 {
-	char *buf = malloc(size ? size : 1);
+	pthread_mutex_lock(&fh->lock);
+	if (fh->pending_interrupt == req || fuse_req_interrupted(req)) {
+		fh->pending_interrupt = NULL;
+		pthread_mutex_unlock(&fh->lock);
+		fuse_req_interrupt_func(req, NULL, NULL);
+		fuse_reply_err(req, EINTR);
+		return false;
+	}
+	if (fh->parked_read) {
+		/* one parked read per open file; a second concurrent reader waits its turn by
+		 * polling */
+		pthread_mutex_unlock(&fh->lock);
+		fuse_req_interrupt_func(req, NULL, NULL);
+		fuse_reply_err(req, EAGAIN);
+		return false;
+	}
+	fh->parked_read = req;
+	fh->parked_size = size;
+	pthread_mutex_unlock(&fh->lock);
+	if (!channel_arm(fh))
+		return false; /* parked: channel_ready answers it */
+	/* readable already: take the request back, unless someone else did */
+	pthread_mutex_lock(&fh->lock);
+	bool ours = fh->parked_read == req;
+	if (ours)
+		fh->parked_read = NULL;
+	pthread_mutex_unlock(&fh->lock);
+	return ours;
+}
+
+/* A read of a channel, a stream (the offset does not matter): what is there, or parked until
+ * the engine has something (channel_ready), or EAGAIN for a non-blocking reader. */
+void channel_read(fuse_req_t req, struct fh *fh, size_t size, off_t off)
+{
+	char *buf AUTO_FREE = malloc(size ? size : 1);
 	bool registered = false;
 
+	(void)off;
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (;;) {
+	do {
 		size_t used = 0;
 		bool ended = false;
 		rsm_err e = rsm_notify_read(fs_global.eng, fh->channel, buf, size, &used, &ended);
@@ -139,47 +181,17 @@ void channel_read(fuse_req_t req, struct fh *fh, size_t size)
 			if (registered)
 				fuse_req_interrupt_func(req, NULL, NULL);
 			fuse_reply_buf(req, buf, used);
-			break;
+			return;
 		}
 		if (fh->flags & O_NONBLOCK) {
 			fuse_reply_err(req, EAGAIN);
-			break;
+			return;
 		}
 		if (!registered) {
 			fuse_req_interrupt_func(req, read_interrupt, fh);
 			registered = true;
 		}
-		pthread_mutex_lock(&fh->lock);
-		if (fh->pending_interrupt == req || fuse_req_interrupted(req)) {
-			fh->pending_interrupt = NULL;
-			pthread_mutex_unlock(&fh->lock);
-			fuse_req_interrupt_func(req, NULL, NULL);
-			fuse_reply_err(req, EINTR);
-			break;
-		}
-		if (fh->parked_read) {
-			/* one parked read per open file; a second concurrent reader waits its turn
-			 * by polling */
-			pthread_mutex_unlock(&fh->lock);
-			fuse_req_interrupt_func(req, NULL, NULL);
-			fuse_reply_err(req, EAGAIN);
-			break;
-		}
-		fh->parked_read = req;
-		fh->parked_size = size;
-		pthread_mutex_unlock(&fh->lock);
-		if (!channel_arm(fh))
-			break; /* parked: channel_ready answers it */
-		/* readable already: take the request back, unless someone else did */
-		pthread_mutex_lock(&fh->lock);
-		bool ours = fh->parked_read == req;
-		if (ours)
-			fh->parked_read = NULL;
-		pthread_mutex_unlock(&fh->lock);
-		if (!ours)
-			break;
-	}
-	free(buf);
+	} while (read_park(req, fh, size));
 }
 
 /* The engine says the channel is readable (or ended): answer the parked read and poller. */
@@ -202,11 +214,12 @@ static void channel_ready(void *ctx)
 		notify_poll_later(ph);
 	if (req) {
 		fuse_req_interrupt_func(req, NULL, NULL);
-		channel_read(req, fh, size);
+		channel_read(req, fh, size, 0);
 	}
 	fh_put(fh);
 }
 
+/* A poll of a channel: readable now, or the handle is kept for channel_ready. */
 void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
 	if (rsm_notify_readable(fs_global.eng, fh->channel)) {
@@ -236,6 +249,7 @@ void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 	fuse_reply_poll(req, 0);
 }
 
+/* The channel's end: its callback disarmed and the channel closed. */
 void channel_release(struct fh *fh)
 {
 	if (rsm_notify_disarm(fs_global.eng, fh->channel)) {

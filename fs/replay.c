@@ -3,26 +3,20 @@
  * The kernel sends inotify events for FUSE only when a change comes through the VFS.  The
  * engine's changes do not, so this thread replays each one through the mount: a one-byte
  * write to an attribute file whose value changed (IN_MODIFY), mkdir/symlink of an entry that
- * appeared (IN_CREATE), rmdir/unlink of one that went (IN_DELETE).  The file system knows
- * the thread by its thread id and lets these calls pass without effect (ops.c).  To know what
- * changed, the thread keeps the last rendering of every file and directory it has seen and
- * compares after each engine event.  The same comparison wakes poll() on attribute files
- * (POLLPRI|POLLERR, sysfs style).  Kernel notifications go out from this thread only, never
- * from a request handler.
+ * appeared (IN_CREATE), rmdir/unlink of one that went (IN_DELETE) (rsmfs(5), WATCHERS).  A
+ * child process makes the calls, and the file system knows them and lets them pass without
+ * effect (hands.c).  To know what changed, the thread keeps the last rendering of every file and
+ * directory it has seen and compares after each engine event.  The same comparison wakes poll() on
+ * attribute files (POLLPRI|POLLERR, sysfs style).  Kernel notifications go out from this thread
+ * only, never from a request handler.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "fs.h"
+#include "hands.h"
 #include "tree.h"
 
 #define CACHE_MIN_BUCKETS 4096
@@ -41,36 +35,25 @@ struct queued_event {
 	struct queued_event *next;
 };
 
-/* What the replay thread is doing to a path right now, so that lookup answers it as the
- * replayed operation needs (ENOENT before a mkdir; an entry before an rmdir). */
-struct pending_op {
-	char path[512];
-	int kind; /* 0 none, 1 creating, 2 deleting a directory, 3 deleting a symlink */
-};
-
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_t thread;
 	bool running, quit, exited;
-	pid_t hands; /* the child that makes the calls */
-	int cmd_fd, ack_fd;
 	struct queued_event *head, *tail;
 	struct seen **cache; /* chained, grown to keep chains short */
 	size_t buckets, cached;
-	pthread_mutex_t pending_lock;
-	struct pending_op pending;
 	pthread_mutex_t polled_lock;
 	struct fh *polled; /* attribute files with a poll handle, linked by poll_next */
 } rp = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .cond = PTHREAD_COND_INITIALIZER,
-    .pending_lock = PTHREAD_MUTEX_INITIALIZER,
     .polled_lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
 /* ---- the cache of what was last seen ---- */
 
+/* djb2 of a path. */
 static unsigned hash(const char *s)
 {
 	unsigned h = 5381;
@@ -79,11 +62,13 @@ static unsigned hash(const char *s)
 	return h;
 }
 
+/* The cache bucket of hash h. */
 static struct seen **bucket_of(unsigned h)
 {
 	return &rp.cache[h & (rp.buckets - 1)];
 }
 
+/* What was last seen of path, or NULL. */
 static struct seen *seen_find(const char *path)
 {
 	if (!rp.cache)
@@ -192,166 +177,6 @@ static void seen_forget(const char *path)
 	seen_free(s);
 }
 
-/* ---- the thread's own calls, recognised by the file system ---- */
-
-bool replay_is_self(fuse_req_t req)
-{
-	return rp.running && rp.hands > 0 && fuse_req_ctx(req)->pid == rp.hands;
-}
-
-int replay_pending(const char *path)
-{
-	int kind = 0;
-	pthread_mutex_lock(&rp.pending_lock);
-	if (rp.pending.kind && strcmp(rp.pending.path, path) == 0)
-		kind = rp.pending.kind;
-	pthread_mutex_unlock(&rp.pending_lock);
-	return kind;
-}
-
-static void set_pending(const char *path, int kind)
-{
-	pthread_mutex_lock(&rp.pending_lock);
-	snprintf(rp.pending.path, sizeof(rp.pending.path), "%s", path);
-	rp.pending.kind = kind;
-	pthread_mutex_unlock(&rp.pending_lock);
-}
-
-/* ---- the hands: a child process that makes the calls ----
- *
- * The calls go through a child process, not this thread: a process with a file open on its
- * own mount cannot always die (its exit closes the file and waits for a FLUSH that nobody
- * will answer), and kill -9 of the daemon must always work.  The child holds no descriptor
- * of the FUSE device, so the daemon's death closes the connection, and the kernel fails any
- * call the child still has under way.  One command at a time: the thread sends it and waits
- * for the child's one-byte acknowledgement.
- */
-
-static void hands_main(int cmd, int ack)
-{
-	static char buf[8192];
-	size_t used = 0;
-
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	for (;;) {
-		char *nl = memchr(buf, '\n', used);
-		if (!nl) {
-			ssize_t n =
-			    used < sizeof(buf) ? read(cmd, buf + used, sizeof(buf) - used) : -1;
-			if (n <= 0)
-				_exit(0);
-			used += (size_t)n;
-			continue;
-		}
-		*nl = '\0';
-		/* "<op> <path>[\t<target>]": m modify, d mkdir, l symlink, D rmdir, L unlink */
-		char *path = buf + 2, *target = strchr(path, '\t');
-		if (target)
-			*target++ = '\0';
-		int fd;
-		switch (buf[0]) {
-		case 'm':
-			fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-			if (fd >= 0) {
-				if (write(fd, "\n", 1) < 0) {
-					/* the event is lost; the state itself is right */
-				}
-				close(fd);
-			}
-			break;
-		case 'd':
-			mkdir(path, 0755);
-			break;
-		case 'l':
-			if (symlink(target ? target : ".", path) < 0) {
-				/* already there: nothing to announce */
-			}
-			break;
-		case 'D':
-			rmdir(path);
-			break;
-		case 'L':
-			unlink(path);
-			break;
-		}
-		used -= (size_t)(nl + 1 - buf);
-		memmove(buf, nl + 1, used);
-		if (write(ack, "k", 1) != 1)
-			_exit(0);
-	}
-}
-
-/* Starts the child; returns its pid or -1. */
-static pid_t hands_start(void)
-{
-	int cmd[2], ack[2];
-
-	if (pipe2(cmd, O_CLOEXEC) < 0)
-		return -1;
-	if (pipe2(ack, O_CLOEXEC) < 0) {
-		close(cmd[0]);
-		close(cmd[1]);
-		return -1;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* only the two pipes: above all, no FUSE device descriptor, and none of the
-		 * daemon's standard streams, which whoever started it may be waiting on */
-		int c = fcntl(cmd[0], F_DUPFD, 10), a = fcntl(ack[1], F_DUPFD, 10);
-		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		dup2(c, 3);
-		dup2(a, 4);
-		close_range(5, ~0U, 0);
-		hands_main(3, 4);
-	}
-	close(cmd[0]);
-	close(ack[1]);
-	if (pid < 0) {
-		close(cmd[1]);
-		close(ack[0]);
-		return -1;
-	}
-	rp.cmd_fd = cmd[1];
-	rp.ack_fd = ack[0];
-	return pid;
-}
-
-/* Waits for the child's acknowledgement; false when the child is gone, or when the daemon is
- * stopping and the call is still unanswered.  A call that a worker took off the device just as
- * the session loop cancelled it is never answered, and the child cannot die while the call
- * waits, which it does until the mount goes; the mount goes after this thread has ended. */
-static bool ack_wait(void)
-{
-	struct pollfd p = {.fd = rp.ack_fd, .events = POLLIN};
-	char ack;
-
-	for (;;) {
-		int n = poll(&p, 1, 50);
-		if (n > 0)
-			return read(rp.ack_fd, &ack, 1) == 1;
-		if ((n < 0 && errno != EINTR) || rp.quit)
-			return false;
-	}
-}
-
-/* Has the child do one call on path (relative to the mount) and waits until it is done. */
-static void hands_do(char op, const char *path, const char *target)
-{
-	char line[1200];
-	int n = snprintf(line, sizeof(line), "%c %s/%s%s%s\n", op, fs_global.mountpoint, path,
-			 target ? "\t" : "", target ? target : "");
-
-	if (rp.cmd_fd < 0 || rp.quit || n <= 0 || (size_t)n >= sizeof(line))
-		return;
-	if (write(rp.cmd_fd, line, (size_t)n) != n || !ack_wait()) {
-		close(rp.cmd_fd);
-		rp.cmd_fd = -1; /* the child is gone or stuck: no more replays */
-	}
-}
-
 /* Drops a cached entry so that the next lookup asks the file system again. */
 static void invalidate_entry(const char *path)
 {
@@ -364,29 +189,24 @@ static void invalidate_entry(const char *path)
 		fuse_lowlevel_notify_inval_entry(fs_global.se, pino, name, strlen(name));
 }
 
-static void replay_modify(const char *path)
-{
-	hands_do('m', path, NULL);
-}
-
+/* An entry the engine made: the kernel forgets what it cached of the name, then the hands
+ * make it. */
 static void replay_create(const char *path, mode_t type, const char *target)
 {
 	invalidate_entry(path);
-	set_pending(path, 1);
-	hands_do(type == S_IFDIR ? 'd' : 'l', path, type == S_IFDIR ? NULL : target);
-	set_pending("", 0);
+	hands_create(path, type, target);
 }
 
+/* An entry the engine removed, and everything seen under it. */
 static void replay_remove(const char *path, mode_t type)
 {
-	set_pending(path, type == S_IFDIR ? 2 : 3);
-	hands_do(type == S_IFDIR ? 'D' : 'L', path, NULL);
-	set_pending("", 0);
+	hands_remove(path, type);
 	seen_forget(path);
 }
 
 /* ---- poll on attribute files ---- */
 
+/* Lists an attribute file with a poll handle for the comparisons to wake (one reference). */
 void replay_poll_add(struct fh *fh)
 {
 	pthread_mutex_lock(&rp.polled_lock);
@@ -401,6 +221,7 @@ void replay_poll_add(struct fh *fh)
 	pthread_mutex_unlock(&rp.polled_lock);
 }
 
+/* Unlists a released file. */
 void replay_poll_forget(struct fh *fh)
 {
 	bool listed = false;
@@ -443,42 +264,22 @@ static void poll_check(const char *path, const char *now, size_t len)
 
 /* ---- comparing ---- */
 
-/* Files whose value never changes while their object lives: there is nothing to compare, and
- * a site with 100,000 media would otherwise keep half a million renderings of them. */
-static const struct {
-	int area;
-	const char *name;
-} fixed_files[] = {
-    {AREA_LIBRARIES, "id"},  {AREA_LIBRARIES, "name"},	   {AREA_DRIVES, "id"},
-    {AREA_DRIVES, "name"},   {AREA_MEDIA, "id"},	   {AREA_MEDIA, "name"},
-    {AREA_MEDIA, "barcode"}, {AREA_MEDIA, "type"},	   {AREA_SIDE, "id"},
-    {AREA_REQUESTS, "id"},   {AREA_REQUESTS, "operation"}, {AREA_REQUESTS, "submitted"},
-};
-
-static bool file_fixed(const struct node *n)
-{
-	const struct file_entry *t = table_of(n->area);
-
-	for (size_t i = 0; t && n->file >= 0 && i < sizeof(fixed_files) / sizeof(fixed_files[0]);
-	     i++)
-		if (fixed_files[i].area == (int)n->area &&
-		    !strcmp(fixed_files[i].name, t[n->file].name))
-			return true;
-	return false;
-}
-
+/* Compares an attribute file with what was seen: wakes its pollers and replays IN_MODIFY. */
 static void check_file(const char *path, const struct node *n)
 {
 	char *text;
 	size_t len;
 
-	if (n->type != N_FILE || file_fixed(n) || render_node(n, &text, &len) != 0)
+	/* a value that never changes while its object lives has nothing to compare, and a site
+	 * with 100,000 media would otherwise keep half a million renderings of them */
+	if (n->type != N_FILE || n->kind->fixed || render_node(n, &text, &len) != 0)
 		return;
 	poll_check(path, text, len);
 	if (seen_update(path, text, false) == 1)
-		replay_modify(path);
+		hands_modify(path);
 }
 
+/* qsort order of directory lines, by name. */
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
@@ -538,6 +339,26 @@ static void replay_entry_changes(const char *dir, char *was, char *now)
 	free(n);
 }
 
+/* A directory's rendering: one line "<type><name>" per entry, type d, l or f; malloc'd. */
+static char *listing_text(const struct dirent_list *l)
+{
+	size_t cap = 1;
+
+	for (size_t i = 0; i < l->count; i++)
+		cap += strlen(l->items[i].name) + 3;
+	char *text = malloc(cap), *p = text;
+	if (!text)
+		return NULL;
+	for (size_t i = 0; i < l->count; i++)
+		p += sprintf(p, "%c%s\n",
+			     l->items[i].type == S_IFDIR   ? 'd'
+			     : l->items[i].type == S_IFLNK ? 'l'
+							   : 'f',
+			     l->items[i].name);
+	*p = '\0';
+	return text;
+}
+
 /* Compares a directory's entries (and, with files, its attribute files) with what was
  * seen, and replays the differences. */
 static void check_dir(const char *path, bool files)
@@ -548,24 +369,13 @@ static void check_dir(const char *path, bool files)
 
 	if (tree_resolve(path, &n) != 0 || n.type != N_DIR || tree_list(path, &n, &l) != 0)
 		return;
-	size_t cap = 1;
-	for (size_t i = 0; i < l.count; i++)
-		cap += strlen(l.items[i].name) + 3;
-	char *text = malloc(cap), *p = text;
-	for (size_t i = 0; text && i < l.count; i++)
-		p += sprintf(p, "%c%s\n",
-			     l.items[i].type == S_IFDIR	  ? 'd'
-			     : l.items[i].type == S_IFLNK ? 'l'
-							  : 'f',
-			     l.items[i].name);
+	char *text = listing_text(&l);
 	if (text) {
-		*p = '\0';
 		struct seen *old = seen_find(path);
-		char *was = old ? strdup(old->text) : NULL, *now = strdup(text);
+		char *was AUTO_FREE = old ? strdup(old->text) : NULL;
+		char *now AUTO_FREE = strdup(text);
 		if (seen_update(path, text, true) == 1 && was && now)
 			replay_entry_changes(path, was, now);
-		free(was);
-		free(now);
 	}
 	for (size_t i = 0; files && i < l.count; i++) {
 		struct node cn;
@@ -612,6 +422,7 @@ static void check_sessions(const char *sub)
 	rsm_names_free(&names);
 }
 
+/* Every pool's media/ (a medium changed pools). */
 static void check_pool_media(void)
 {
 	struct rsm_names names;
@@ -741,6 +552,7 @@ static void drop_covered(const struct queued_event *q)
 		rp.tail = last;
 }
 
+/* The thread: the baseline, then one engine event at a time. */
 static void *replay_main(void *arg)
 {
 	(void)arg;
@@ -795,11 +607,10 @@ static void replay_observe(void *ctx, const struct rsm_event *ev)
 	pthread_mutex_unlock(&rp.lock);
 }
 
+/* Starts the child and the thread, and takes the baseline before the first event. */
 int replay_start(void)
 {
-	rp.cmd_fd = rp.ack_fd = -1;
-	rp.hands = hands_start();
-	if (rp.hands < 0)
+	if (hands_start() < 0)
 		return -1;
 	if (pthread_create(&rp.thread, NULL, replay_main, NULL) != 0)
 		return -1;
@@ -811,30 +622,16 @@ int replay_start(void)
 	return 0;
 }
 
-/* Waits up to ms for the child to exit; true when it has. */
-static bool hands_exited(int ms)
-{
-	for (int i = 0; i < ms / 10; i++) {
-		if (waitpid(rp.hands, NULL, WNOHANG) == rp.hands)
-			return true;
-		usleep(10000);
-	}
-	return false;
-}
-
-/* Stops the thread and the child.  The thread stops waiting for the child's acknowledgement
- * (ack_wait); a child caught in a call that the daemon will no longer answer (the session loop
- * has ended) is killed, and dies when the unmount fails that call. */
-void replay_stop(void)
+/* Asks the thread to stop and waits up to 300 ms for it; true when it has ended its loop.
+ * The hands stop waiting for the child's acknowledgement (ack_wait). */
+static bool thread_quit(void)
 {
 	struct timespec ts;
 	bool exited;
 
-	if (!rp.running)
-		return;
-	rsm_set_observer(fs_global.eng, NULL, NULL);
 	pthread_mutex_lock(&rp.lock);
 	rp.quit = true;
+	hands_quit();
 	pthread_cond_broadcast(&rp.cond);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_nsec += 300 * 1000000L;
@@ -847,16 +644,12 @@ void replay_stop(void)
 			break;
 	exited = rp.exited;
 	pthread_mutex_unlock(&rp.lock);
-	if (!exited)
-		kill(rp.hands, SIGKILL);
-	pthread_join(rp.thread, NULL);
-	if (rp.cmd_fd >= 0)
-		close(rp.cmd_fd); /* the child's end of work */
-	if (!hands_exited(500)) {
-		kill(rp.hands, SIGKILL);
-		hands_exited(100);
-	}
-	close(rp.ack_fd);
+	return exited;
+}
+
+/* Frees the events still queued and lets go of the polled files. */
+static void drop_queues(void)
+{
 	pthread_mutex_lock(&rp.lock);
 	while (rp.head) {
 		struct queued_event *q = rp.head;
@@ -875,4 +668,18 @@ void replay_stop(void)
 		pthread_mutex_lock(&rp.polled_lock);
 	}
 	pthread_mutex_unlock(&rp.polled_lock);
+}
+
+/* Stops the thread and the child.  A child caught in a call that the daemon will no longer
+ * answer (the session loop has ended) is killed, and dies when the unmount fails that call. */
+void replay_stop(void)
+{
+	if (!rp.running)
+		return;
+	rsm_set_observer(fs_global.eng, NULL, NULL);
+	if (!thread_quit())
+		hands_kill();
+	pthread_join(rp.thread, NULL);
+	hands_stop();
+	drop_queues();
 }

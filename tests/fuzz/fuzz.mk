@@ -19,6 +19,8 @@ TARGETS = fuzz_command fuzz_config fuzz_path fuzz_element_status
 BINS = $(addprefix $(OUT)/,$(TARGETS))
 
 ENGINE_OBJS = $(patsubst $(SRCDIR)/%.c,$(OUT)/%.o,$(wildcard $(SRCDIR)/engine/*.c))
+# the tree of fs/ without its FUSE operations (ops.c, which defines fs_global as the target does)
+TREE_OBJS = $(patsubst $(SRCDIR)/%.c,$(OUT)/%.o,$(filter-out %/ops.c,$(wildcard $(SRCDIR)/fs/*.c)))
 HEADERS = $(wildcard $(SRCDIR)/engine/*.h $(SRCDIR)/fs/*.h $(SRCDIR)/src/*.h)
 
 all: $(BINS)
@@ -33,8 +35,7 @@ $(OUT)/libengine.a: $(ENGINE_OBJS)
 $(OUT)/fuzz_command: $(OUT)/tests/fuzz/fuzz_command.o $(OUT)/fs/options.o
 $(OUT)/fuzz_config: $(OUT)/tests/fuzz/fuzz_config.o $(OUT)/src/conf.o $(OUT)/libengine.a
 $(OUT)/fuzz_element_status: $(OUT)/tests/fuzz/fuzz_element_status.o $(OUT)/libengine.a
-$(OUT)/fuzz_path: $(OUT)/tests/fuzz/fuzz_path.o $(OUT)/fs/tree.o $(OUT)/fs/render.o \
-	$(OUT)/libengine.a
+$(OUT)/fuzz_path: $(OUT)/tests/fuzz/fuzz_path.o $(TREE_OBJS) $(OUT)/libengine.a
 
 $(BINS):
 	$(CC) $(SAN) -fsanitize=fuzzer $^ $(LDLIBS) -o $@

@@ -2,7 +2,7 @@
  *
  * The input is what a process writes to a ctl file.  Each line is tokenized and its options
  * parsed against the real table of the verb it names (every table for an unknown verb), as
- * ctl.c and commands.c do; the target then checks what a command would receive: at most
+ * the fs/ command tables do; the target then checks what a command would receive: at most
  * MAX_TOKENS tokens without blanks, seconds within a year, priorities within -15..15, ports
  * within 0..4096, and a medium/side split that fits its buffer.
  */

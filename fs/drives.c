@@ -1,0 +1,120 @@
+/* drives.c - drives/<drive>/ (rsmfs(5), drives/drive/): its files and its ctl commands. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* ---- the files ---- */
+
+RENDER_TEXT(drive_id, drive.guid)
+RENDER_TEXT(drive_name, drive.name)
+RENDER_TEXT(drive_state, drive.state)
+RENDER_TEXT(drive_session, drive.session)
+RENDER_TEXT(drive_device, drive.device)
+
+/* Counters, one "name value" per line. */
+static int drive_stats(const union object_info *o, const struct node *n, FILE *f)
+{
+	const struct rsm_drive_info *di = &o->drive;
+
+	(void)n;
+	fprintf(f, "mounts %llu\ncleanings %llu\nerrors %llu\nlast_cleaned %s\n",
+		(unsigned long long)di->mounts, (unsigned long long)di->cleanings,
+		(unsigned long long)di->errors, di->last_cleaned[0] ? di->last_cleaned : "-");
+	return 0;
+}
+
+/* ---- drives/<d>/ctl ---- */
+
+/* clean: a cleaning cartridge through the drive. */
+static int drive_clean(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	uint64_t request = 0;
+
+	if (no_arguments(tok, n, o))
+		return o->rc;
+	rsm_err e = rsm_drive_clean(fs_global.eng, &b->cred, b->fh->node.obj, &request);
+	return finish(b, e, request, o, "");
+}
+
+/* enable | disable */
+static int drive_enable(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	uint64_t request = 0;
+
+	if (no_arguments(tok, n, o))
+		return o->rc;
+	rsm_err e =
+	    rsm_drive_enable(fs_global.eng, &b->cred, b->fh->node.obj, tok[0][0] == 'e', &request);
+	return finish(b, e, request, o, "");
+}
+
+static const struct command drive_commands[] = {
+    {"clean", drive_clean},
+    {"enable", drive_enable},
+    {"disable", drive_enable},
+    {NULL, NULL},
+};
+
+/* ---- the tree ---- */
+
+static const struct file_kind drive_files[] = {
+    {"id", N_FILE, 0444, OWN_DAEMON, .render = drive_id, .fixed = true},
+    {"name", N_FILE, 0444, OWN_DAEMON, .render = drive_name, .fixed = true},
+    ENTRY("library", N_LINK, 0777, OWN_DAEMON),
+    {"state", N_FILE, 0444, OWN_DAEMON, .render = drive_state},
+    ENTRY("medium", N_LINK, 0777, OWN_DAEMON),
+    {"session", N_FILE, 0444, OWN_DAEMON, .render = drive_session},
+    {"device", N_FILE, 0444, OWN_DAEMON, .render = drive_device},
+    {"stats", N_FILE, 0444, OWN_DAEMON, .render = drive_stats},
+    {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = drive_commands},
+    {0},
+};
+
+/* The drive's record, for its files. */
+static int load_drive(const struct node *n, union object_info *o)
+{
+	return rsm_drive_info(fs_global.eng, n->obj, &o->drive) ? -ENOENT : 0;
+}
+
+/* The links library and medium lead to the drive's library and the medium it holds. */
+static int resolve_drive(struct node *n, char c[][COMPONENT_MAX], int k)
+{
+	struct rsm_drive_info di;
+
+	if (rsm_drive_info(fs_global.eng, c[1], &di) != ERROR_SUCCESS)
+		return -ENOENT;
+	snprintf(n->obj, sizeof(n->obj), "%s", c[1]);
+	if (k == 2) {
+		node_dir(n, &object_dir_kind, 0755);
+		return 0;
+	}
+	if (k != 3)
+		return -ENOENT;
+	if (strcmp(c[2], "library") == 0)
+		return node_link(n, "../../libraries/%s", di.library);
+	if (strcmp(c[2], "medium") == 0)
+		return di.medium[0] ? node_link(n, "../../media/%s", di.medium) : -ENOENT;
+	return node_from_table(n, drive_files, c[2], NULL);
+}
+
+/* A drive's directory: its table, without medium while it holds none. */
+static int list_drive(const char *last, const struct node *dir, struct dirent_list *out)
+{
+	struct rsm_drive_info di;
+
+	(void)last;
+	if (rsm_drive_info(fs_global.eng, dir->obj, &di))
+		return -ENOENT;
+	return list_table(out, drive_files, di.medium[0] ? NULL : "medium");
+}
+
+const struct subtree drive_tree = {
+    .name = "drives",
+    .objects = RSM_KIND_DRIVE,
+    .files = drive_files,
+    .load = load_drive,
+    .resolve = resolve_drive,
+    .list = list_drive,
+};

@@ -1,0 +1,397 @@
+/* sessions.c - sessions/ and sessions/<name>/ (rsmfs(5), sessions/name/, SESSION COMMANDS and
+ * CHANNELS): mkdir opens a session and rmdir closes it; its ctl takes mount, dismount,
+ * allocate, deallocate and message; notify/<type> are its notification channels.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+
+/* ---- the files ---- */
+
+RENDER_TEXT(session_id, session.guid)
+RENDER_TEXT(session_created, session.created)
+RENDER_TEXT(session_error, session.error)
+
+/* owner: the opener's uid. */
+static int session_owner(const union object_info *o, const struct node *n, FILE *f)
+{
+	(void)n;
+	fprintf(f, "%u\n", (unsigned)o->session.uid);
+	return 0;
+}
+
+/* At open of the ctl: the session it commands, for as long as it is open. */
+static int session_ctl_open(fuse_req_t req, struct fh *fh)
+{
+	(void)req;
+	rsm_err e = rsm_session_find(fs_global.eng, fh->node.obj, &fh->session);
+	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* At open of notify/<type>: a channel of the session for that type of object. */
+static int channel_open(fuse_req_t req, struct fh *fh)
+{
+	struct rsm_cred cred = cred_of(req);
+	rsm_err e = rsm_session_find(fs_global.eng, fh->node.obj, &fh->session);
+
+	if (e == ERROR_SUCCESS)
+		e = rsm_notify_open(fs_global.eng, fh->session, &cred,
+				    rsm_object_type_from_name(fh->node.sub), &fh->channel);
+	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* ---- the directories ---- */
+
+/* mkdir sessions/<name>: a session owned by the caller. */
+int session_mkdir(fuse_req_t req, const char *name, mode_t mode)
+{
+	struct rsm_cred cred = cred_of(req);
+	rsm_handle h;
+
+	(void)mode;
+	rsm_err e = rsm_session_open(fs_global.eng, name, "rsmfs", &cred, &h);
+	if (e == ERROR_INVALID_NAME)
+		return -EINVAL;
+	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* rmdir sessions/<name>: its opener or an administrator closes it. */
+int session_rmdir(fuse_req_t req, const char *name)
+{
+	struct rsm_cred cred = cred_of(req);
+	struct rsm_session_info si;
+	rsm_handle h;
+
+	if (rsm_session_info(fs_global.eng, name, &si) != ERROR_SUCCESS ||
+	    rsm_session_find(fs_global.eng, name, &h) != ERROR_SUCCESS)
+		return -ENOENT;
+	if (!cred.admin && cred.uid != si.uid)
+		return -EACCES;
+	rsm_err e = rsm_session_close(fs_global.eng, h);
+	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* ---- session commands ---- */
+
+/* The RSM_MOUNT_* bit each flag option sets. */
+static const unsigned mount_flag_bits[MOUNT_NOPTIONS] = {
+    [MOUNT_READ] = RSM_MOUNT_READ,
+    [MOUNT_WRITE] = RSM_MOUNT_WRITE,
+    [MOUNT_NOWAIT] = RSM_MOUNT_NOWAIT,
+    [MOUNT_OFFLINE_ERROR] = RSM_MOUNT_ERROR_OFFLINE,
+    [MOUNT_UNAVAILABLE_ERROR] = RSM_MOUNT_ERROR_NOT_AVAILABLE,
+};
+
+/* The mount options of tok[2..n) into a; 0 or o's failure. */
+static int mount_arguments(char **tok, int n, struct rsm_mount_args *a, struct outcome *o)
+{
+	struct option_value v[MOUNT_NOPTIONS];
+
+	if (outcome_options(o, "mount", mount_options, MOUNT_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	for (int k = 0; k < MOUNT_NOPTIONS; k++)
+		if (v[k].given)
+			a->options |= mount_flag_bits[k];
+	if (v[MOUNT_DRIVE].given) {
+		const char *drive = v[MOUNT_DRIVE].text;
+		if (!*drive || strlen(drive) > RSM_NAME_MAX)
+			return outcome_fail(o, ERROR_INVALID_DRIVE, "no such drive '%s'", drive);
+		a->drive = drive;
+		a->options |= RSM_MOUNT_SPECIFIC_DRIVE;
+	}
+	if (v[MOUNT_TIMEOUT].given)
+		a->timeout_ms = v[MOUNT_TIMEOUT].number;
+	if (v[MOUNT_PRIORITY].given)
+		a->priority = (int)v[MOUNT_PRIORITY].number;
+	return 0;
+}
+
+/* mount <medium>[/<side>] [options]: parks until the medium is in a drive. */
+static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	struct rsm_mount_args a = {.timeout_ms = RSM_WAIT_INFINITE};
+	char medium[RSM_NAME_MAX + 16];
+	uint64_t request = 0;
+	rsm_err e;
+
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: missing medium%s", NULL);
+	if (strlen(tok[1]) >= sizeof(medium))
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	if (parse_medium_side(tok[1], medium, sizeof(medium), &a.side, false))
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "mount: bad side in '%s'", tok[1]);
+	if (mount_arguments(tok, n, &a, o))
+		return o->rc;
+	a.medium = medium;
+	batch_park_prepare(b, false);
+	e = rsm_mount(fs_global.eng, b->session, &b->cred, &a, batch_mount_done, b, &request);
+	if (batch_park_settle(b, e, request))
+		return 1;
+	if (e != ERROR_SUCCESS) {
+		const char *what = e == ERROR_INVALID_MEDIA   ? medium
+				   : e == ERROR_INVALID_DRIVE ? a.drive
+							      : "";
+		return outcome_fail(o, e, "%s", what);
+	}
+	return reply_ok(b, request);
+}
+
+/* dismount <medium> [deferred|immediate]: returns once queued. */
+static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	struct option_value v[DISMOUNT_NOPTIONS];
+	unsigned options = 0;
+	uint64_t request = 0;
+	rsm_err e;
+
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "dismount: missing medium%s", NULL);
+	if (outcome_options(o, "dismount", dismount_options, DISMOUNT_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	if (v[DISMOUNT_DEFERRED].given && v[DISMOUNT_IMMEDIATE].given)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    "dismount: deferred and immediate exclude each other%s", NULL);
+	options |= v[DISMOUNT_DEFERRED].given ? RSM_DISMOUNT_DEFERRED : 0;
+	options |= v[DISMOUNT_IMMEDIATE].given ? RSM_DISMOUNT_IMMEDIATE : 0;
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+	return reply_ok(b, request);
+}
+
+/* allocate <pool> [new] [timeout=<s>]: parks like a mount while no medium is available. */
+static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	struct option_value v[ALLOCATE_NOPTIONS];
+	uint64_t request = 0;
+	char result[RSM_NAME_MAX + 8] = "";
+	rsm_err e;
+
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "allocate: missing pool%s", NULL);
+	if (outcome_options(o, "allocate", allocate_options, ALLOCATE_NOPTIONS, tok, 2, n, v))
+		return o->rc;
+	unsigned options = v[ALLOCATE_NEW].given ? RSM_ALLOCATE_NEW : 0;
+	int64_t timeout_ms =
+	    v[ALLOCATE_TIMEOUT].given ? v[ALLOCATE_TIMEOUT].number : RSM_WAIT_INFINITE;
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return outcome_fail(o, ERROR_INVALID_MEDIA_POOL, "no such pool %s", tok[1]);
+	batch_park_prepare(b, true);
+	e = rsm_allocate(fs_global.eng, b->session, &b->cred, tok[1], options, timeout_ms,
+			 batch_mount_done, b, &request, result);
+	if (batch_park_settle(b, e, request))
+		return 1;
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA_POOL ? tok[1] : "");
+	char line[160];
+	snprintf(line, sizeof(line), "ok request %llu %s", (unsigned long long)request, result);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+/* deallocate <medium>/<side> */
+static int cmd_deallocate(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	char medium[RSM_NAME_MAX + 16];
+	int side;
+
+	if (n != 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    n < 2 ? "deallocate: missing <medium>/<side>%s"
+					  : "deallocate: unexpected argument '%s'",
+				    n < 2 ? NULL : tok[2]);
+	if (strlen(tok[1]) >= sizeof(medium))
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	if (parse_medium_side(tok[1], medium, sizeof(medium), &side, true))
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    "deallocate: '%s' is not <medium>/<side> (side 0 or 1)",
+				    tok[1]);
+	rsm_err e = rsm_deallocate(fs_global.eng, b->session, &b->cred, medium, side);
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+	return reply_ok(b, 0);
+}
+
+/* message <text>: the rest of the line, as written, goes to the operator. */
+static int cmd_message(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	const char *text = b->line;
+	uint64_t number = 0;
+
+	(void)tok;
+	if (n < 2)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "message: missing text%s", NULL);
+	while (*text == ' ' || *text == '\t')
+		text++;
+	text += strlen("message");
+	while (*text == ' ' || *text == '\t')
+		text++;
+	char copy[FS_MAX_WRITE + 1];
+	snprintf(copy, sizeof(copy), "%s", text);
+	for (size_t len = strlen(copy); len && (copy[len - 1] == ' ' || copy[len - 1] == '\r');)
+		copy[--len] = '\0';
+	rsm_err e = rsm_opreq_submit(fs_global.eng, b->session, &b->cred, copy, &number);
+	if (e != ERROR_SUCCESS)
+		return outcome_fail(o, e, "%s", "");
+	char line[64];
+	snprintf(line, sizeof(line), "ok opreq %llu", (unsigned long long)number);
+	reply_queue_add(b->fh, line);
+	return 0;
+}
+
+static const struct command session_commands[] = {
+    {"mount", cmd_mount},	    {"dismount", cmd_dismount}, {"allocate", cmd_allocate},
+    {"deallocate", cmd_deallocate}, {"message", cmd_message},	{NULL, NULL},
+};
+
+/* ---- the tree ---- */
+
+static const struct file_kind session_files[] = {
+    {"id", N_FILE, 0444, OWN_SESSION, .render = session_id},
+    {"owner", N_FILE, 0444, OWN_SESSION, .render = session_owner},
+    {"created", N_FILE, 0444, OWN_SESSION, .render = session_created},
+    {"ctl", N_CTL, 0600, OWN_SESSION, .write = ctl_write, .commands = session_commands,
+     .open = session_ctl_open},
+    {"error", N_FILE, 0444, OWN_SESSION, .render = session_error},
+    ENTRY("last", N_LINK, 0777, OWN_SESSION),
+    ENTRY("mounts", N_DIR, 0755, OWN_SESSION),
+    ENTRY("requests", N_DIR, 0755, OWN_SESSION),
+    ENTRY("notify", N_DIR, 0755, OWN_SESSION),
+    {0},
+};
+
+/* notify/<type>: a channel, named by an object type. */
+static const struct file_kind channel_kind = {NULL, N_CHANNEL, 0400, OWN_SESSION,
+					      .open = channel_open};
+
+/* The session's record, for its files. */
+static int load_session(const struct node *n, union object_info *o)
+{
+	return rsm_session_info(fs_global.eng, n->obj, &o->session) ? -ENOENT : 0;
+}
+
+/* mounts/<medium>: a link to the drive that holds the medium for the session. */
+static int resolve_mount(struct node *n, const char *session, const char *medium)
+{
+	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0};
+	int rc = -ENOENT;
+
+	if (rsm_session_mounts(fs_global.eng, session, &media, &drives) != ERROR_SUCCESS)
+		return -ENOMEM;
+	for (size_t i = 0; i < media.count; i++)
+		if (strcmp(media.names[i], medium) == 0)
+			rc = node_link(n, "../../../drives/%s", drives.names[i]);
+	return rc;
+}
+
+/* requests/<n>: a link to one of the session's requests. */
+static int resolve_session_request(struct node *n, const char *session, const char *number)
+{
+	struct rsm_names mine AUTO_NAMES = {0};
+	int rc = -ENOENT;
+
+	if (rsm_list(fs_global.eng, RSM_KIND_REQUEST, session, &mine) != ERROR_SUCCESS)
+		return -ENOMEM;
+	for (size_t i = 0; i < mine.count; i++)
+		if (strcmp(mine.names[i], number) == 0)
+			rc = node_link(n, "../../../requests/%s", number);
+	return rc;
+}
+
+/* sessions/<s>/notify/<type>, sessions/<s>/mounts/<m> and sessions/<s>/requests/<n>. */
+static int resolve_session_entry(struct node *n, const struct rsm_session_info *si,
+				 char c[][COMPONENT_MAX])
+{
+	if (strcmp(c[2], "notify") == 0) {
+		if (rsm_object_type_from_name(c[3]) < 0)
+			return -ENOENT;
+		node_set_kind(n, &channel_kind, &(struct owner_of){si->uid, 0, 0});
+		snprintf(n->sub, sizeof(n->sub), "%s", c[3]);
+		return 0;
+	}
+	if (strcmp(c[2], "mounts") == 0)
+		return resolve_mount(n, c[1], c[3]);
+	if (strcmp(c[2], "requests") == 0)
+		return resolve_session_request(n, c[1], c[3]);
+	return -ENOENT;
+}
+
+/* sessions/<s>[/<file>], its last link, and what is in notify/, mounts/ and requests/. */
+static int resolve_session(struct node *n, char c[][COMPONENT_MAX], int k)
+{
+	struct rsm_session_info si;
+
+	if (rsm_session_info(fs_global.eng, c[1], &si) != ERROR_SUCCESS)
+		return -ENOENT;
+	snprintf(n->obj, sizeof(n->obj), "%s", c[1]);
+	if (k == 2) {
+		node_dir(n, &object_dir_kind, 0755);
+		n->uid = si.uid;
+		return 0;
+	}
+	if (k == 3 && strcmp(c[2], "last") == 0) {
+		char num[32];
+		if (!si.last_request)
+			return -ENOENT;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)si.last_request);
+		node_link(n, "../../requests/%s", num);
+		n->uid = si.uid;
+		return 0;
+	}
+	if (k == 3)
+		return node_from_table(n, session_files, c[2], &(struct owner_of){si.uid, 0, 0});
+	if (k != 4)
+		return -ENOENT;
+	return resolve_session_entry(n, &si, c);
+}
+
+/* mounts/: the session's mounted media. */
+static int list_mounts(const char *session, struct dirent_list *out)
+{
+	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0};
+	int rc = 0;
+
+	if (rsm_session_mounts(fs_global.eng, session, &media, &drives))
+		return -ENOMEM;
+	for (size_t i = 0; !rc && i < media.count; i++)
+		rc = list_add(out, media.names[i], S_IFLNK);
+	return rc;
+}
+
+/* notify/: a channel for every object type. */
+static int list_channels(struct dirent_list *out)
+{
+	for (int t = 0; t < RSM_OBJ_COUNT; t++)
+		if (list_add(out, rsm_object_type_name(t), S_IFREG))
+			return -ENOMEM;
+	return 0;
+}
+
+/* A session's directory (last only once it made a request), notify/, requests/, mounts/. */
+static int list_session(const char *last, const struct node *dir, struct dirent_list *out)
+{
+	struct rsm_session_info si;
+
+	if (rsm_session_info(fs_global.eng, dir->obj, &si))
+		return -ENOENT;
+	if (strcmp(last, "notify") == 0)
+		return list_channels(out);
+	if (strcmp(last, "requests") == 0)
+		return list_names(out, RSM_KIND_REQUEST, dir->obj, S_IFLNK);
+	if (strcmp(last, "mounts") == 0)
+		return list_mounts(dir->obj, out);
+	return list_table(out, session_files, si.last_request ? NULL : "last");
+}
+
+const struct subtree session_tree = {
+    .name = "sessions",
+    .objects = RSM_KIND_SESSION,
+    .files = session_files,
+    .load = load_session,
+    .resolve = resolve_session,
+    .list = list_session,
+};
