@@ -265,7 +265,7 @@ static int by_double(const void *a, const void *b)
 
 static void medium_name(int m, char *buf, size_t len)
 {
-	snprintf(buf, len, "T%05dL6", m + 1); /* the sim's names (DESIGN §5) */
+	snprintf(buf, len, "T%05dL6", m + 1); /* the sim's names (rsmfs.conf(5)) */
 }
 
 /* Replays the trace through a fresh engine: each request's session mounts, holds the medium,

@@ -222,8 +222,13 @@ int main(int argc, char **argv)
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(loop, 0);
 	fuse_loop_cfg_set_max_threads(loop, 64);
-	rc = fuse_session_loop_mt(fs_global.se, loop) == 0 ? 0 : 1;
+	int res = fuse_session_loop_mt(fs_global.se, loop);
 	fuse_loop_cfg_destroy(loop);
+	/* libfuse ends the loop with the number of the signal that stopped it: a stop that was
+	 * asked for (rsmfs(8), SIGNALS); anything else is the loop's own failure */
+	rc = res == 0 || res == SIGTERM || res == SIGINT || res == SIGHUP ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "rsmfs: the FUSE loop failed: %s\n", strerror(res < 0 ? -res : res));
 
 	/* Shutdown: answer every parked request while the connection still exists (reads get
 	 * end of file, blocked mounts ESHUTDOWN), then take the mount away. */
@@ -233,7 +238,6 @@ int main(int argc, char **argv)
 	rsm_engine_stop(fs_global.eng);
 	fuse_session_unmount(fs_global.se);
 	fs_release_open_files();
-	rc = 0;
 out_notifier:
 	notifier_stop();
 out_signals:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Notification channels (DESIGN §4): sessions/<s>/notify/<type>.
+# Notification channels (rsmfs(5), CHANNELS): sessions/<s>/notify/<type>.
 
 load helper
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Bad commands and failing resources: the documented errno, the RSM error kept in full, and
-# nothing changed (DESIGN §3, §7).
+# nothing changed (rsmfs(5), COMMANDS AND ERRORS).
 
 load helper
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Library and drive control through the mount: libraries/<l>/ctl, door, drives/<d>/ctl, and
-# the sim's operator hands and faults in libraries/<l>/sim/ctl (DESIGN §1).
+# the sim's operator hands and faults in libraries/<l>/sim/ctl (rsmfs(5), libraries/).
 
 load helper
 

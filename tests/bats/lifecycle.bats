@@ -149,7 +149,7 @@ teardown() { teardown_rsmfs; }
 	! mountpoint -q "$MNT"
 }
 
-@test "DESIGN's example configuration starts; a scsi library it cannot reach is offline" {
+@test "the example configuration of rsmfs.conf(5) starts; a scsi library it cannot reach is offline" {
 	stop_rsmfs
 	cat >>"$TESTDIR/rsmfs.conf" <<-CONF
 

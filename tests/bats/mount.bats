@@ -142,6 +142,37 @@ teardown() { teardown_rsmfs; }
 	[ "$(cat "$MNT/requests/2/priority")" = -3 ]
 }
 
+@test "drive= is strict: the medium ends in that drive or the mount fails" {
+	mkdir "$MNT/sessions/s"
+	exec 5<>"$MNT/sessions/s/ctl"
+	# mounted by this session in d0: drive=d1 fails, it never answers d0
+	echo "mount T00005L6 drive=d0" >&5
+	read -r reply <&5
+	[ "$reply" = "ok request 1 drive=d0" ]
+	run $PROBE write "$MNT/sessions/s/ctl" 'mount T00005L6 drive=d1\n'
+	assert_output EBUSY
+	[[ "$(cat "$MNT/sessions/s/error")" == "ERROR_BUSY 170 "* ]]
+	[ "$(cat "$MNT/media/T00005L6/location")" = "drive d0" ]
+	n=$(ls "$MNT/requests" | sort -n | tail -1)
+	[ "$(cat "$MNT/requests/$n/state")" = failed ]
+	[[ "$(cat "$MNT/requests/$n/error")" == "ERROR_BUSY 170 "*"mounted in drive d0" ]]
+	# the same drive is answered as before
+	echo "mount T00005L6 drive=d0" >&5
+	read -r reply <&5
+	[[ "$reply" == "ok request "*" drive=d0" ]]
+	# dismountable in d0: drive=d1 moves it there
+	echo "dismount T00005L6 deferred" >&5
+	read -r reply <&5
+	wait_for "$MNT/drives/d0/state" dismountable
+	echo "mount T00005L6 drive=d1" >&5
+	read -r reply <&5
+	exec 5>&-
+	[[ "$reply" == "ok request "*" drive=d1" ]]
+	[ "$(cat "$MNT/media/T00005L6/location")" = "drive d1" ]
+	[ "$(cat "$MNT/drives/d1/state")" = mounted ]
+	[ "$(cat "$MNT/drives/d0/state")" = empty ]
+}
+
 @test "a multi-line write failing on line 2 fails with line 2's errno; line 1 keeps its effect" {
 	mkdir "$MNT/sessions/s"
 	run $PROBE write "$MNT/sessions/s/ctl" 'mount T00009L6\nmount NOSUCH\nmount T00010L6\n'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Operator requests (DESIGN §1 opreqs/): raised for an offline medium, submitted by a session
+# Operator requests (rsmfs(5), opreqs/): raised for an offline medium, submitted by a session
 # with `message`, satisfied or cancelled through opreqs/<n>/ctl.
 
 load helper

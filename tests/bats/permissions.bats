@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# DESIGN §2: the daemon mounts with default_permissions and reports real owners and modes;
+# rsmfs(5), PERMISSIONS: the daemon mounts with default_permissions and reports real owners and modes;
 # the kernel and the engine refuse what a user may not do.  Mounted as root with allow_other;
 # the unprivileged users act through setpriv with numeric ids.
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Media pools and the media life cycle through the mount: mkdir/rmdir of application pools,
 # allocate and deallocate, draw and return policies, pool moves, decommission and complete
-# (DESIGN §1 pools/, media/<m>/ctl, sessions allocate/deallocate).
+# (rsmfs(5): pools/, media/<m>/ctl, the allocate and deallocate session commands).
 
 load helper
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The tree of DESIGN §1 on a fresh sim library: what exists, what it reads, its links.
+# The tree of rsmfs(5) on a fresh sim library: what exists, what it reads, its links.
 
 load helper
 

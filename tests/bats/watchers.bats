@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Ordinary watchers (DESIGN §4): inotify sees the engine's own changes as IN_MODIFY on the
+# Ordinary watchers (rsmfs(5), WATCHERS): inotify sees the engine's own changes as IN_MODIFY on the
 # attribute files whose value changed and IN_CREATE/IN_DELETE where entries come and go;
 # poll() on an attribute file reports POLLPRI|POLLERR when its value changes.
 
