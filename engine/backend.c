@@ -178,8 +178,8 @@ rsm_err rsm_sim_medium_fault(struct rsm_engine *eng, const struct rsm_cred *cred
 
 	engine_lock(eng);
 	const struct sim_hands_ops *h = hands_of(eng, cred, library, &li, &e);
-	if (h && (!medium || (mi = medium_find(eng, medium)) < 0 ||
-		  eng->media[mi].library != li || eng->media[mi].loc == LOC_OFFLINE))
+	if (h && (!medium || (mi = medium_find(eng, medium)) < 0 || eng->media[mi].library != li ||
+		  eng->media[mi].loc == LOC_OFFLINE))
 		e = ERROR_INVALID_MEDIA;
 	else if (h)
 		e = h->medium_fault(eng, li, mi, fault);

@@ -27,17 +27,17 @@ enum step_kind {
 struct step {
 	enum step_kind kind;
 	int library;
-	int medium;		/* the cartridge moved or loaded; NO_INDEX for a scan */
-	struct place from, to;	/* a move (drives by engine index) */
-	int drive;		/* a load, unload or cleaning: the drive (engine index) */
-	bool full;		/* a scan: every element in turn, not barcodes only */
-	bool by_operator;	/* the operator has done it already (a satisfied request) */
-	uint64_t request;	/* the request the step serves */
+	int medium;	       /* the cartridge moved or loaded; NO_INDEX for a scan */
+	struct place from, to; /* a move (drives by engine index) */
+	int drive;	       /* a load, unload or cleaning: the drive (engine index) */
+	bool full;	       /* a scan: every element in turn, not barcodes only */
+	bool by_operator;      /* the operator has done it already (a satisfied request) */
+	uint64_t request;      /* the request the step serves */
 	/* the outcome, filled by the backend before step_done() */
-	rsm_err err;		/* ERROR_SUCCESS: it happened; else nothing moved */
-	char detail[200];	/* why not, for the request's error */
-	bool source_empty;	/* the robot found no cartridge where the catalog has one */
-	int corrections;	/* a scan: locations corrected in the catalog, -1: unreadable */
+	rsm_err err;	   /* ERROR_SUCCESS: it happened; else nothing moved */
+	char detail[200];  /* why not, for the request's error */
+	bool source_empty; /* the robot found no cartridge where the catalog has one */
+	int corrections;   /* a scan: locations corrected in the catalog, -1: unreadable */
 };
 
 /* What a backend may add to the tree's sim/ctl: the operator's hands and fault injection. */
@@ -50,8 +50,7 @@ struct sim_hands_ops {
 	rsm_err (*medium_fault)(struct rsm_engine *eng, int li, int mi,
 				enum rsm_sim_medium_fault fault);
 	rsm_err (*jam)(struct rsm_engine *eng, int li, bool jammed);
-	rsm_err (*timing)(struct rsm_engine *eng, int li, double move, double load,
-			  double unload);
+	rsm_err (*timing)(struct rsm_engine *eng, int li, double move, double load, double unload);
 };
 
 struct library_ops {
@@ -74,8 +73,7 @@ struct library_ops {
 	/* The door was opened for the operator, or closed (NULL: nothing to tell the device). */
 	void (*door)(struct rsm_engine *eng, int li, bool open);
 	/* Where a drive's I/O goes: the OS device, or the sim's cartridge image; "" for none. */
-	void (*drive_device)(struct rsm_engine *eng, const struct drive *d, char *buf,
-			     size_t len);
+	void (*drive_device)(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len);
 	const struct sim_hands_ops *hands; /* NULL: no sim/ctl */
 };
 

@@ -381,6 +381,68 @@ static int wait_seconds(struct scsi_library *sl, int secs)
 	return pthread_cond_timedwait(&sl->cond, &sl->eng->rt.lock, &ts);
 }
 
+/* Drops a connection the device broke (unlocked). */
+static void drop_if_offline(struct scsi_library *sl, const struct scsi_outcome *o)
+{
+	if (o->offline && sl->connected) {
+		changer_close(&sl->dev);
+		sl->connected = false;
+	}
+}
+
+/* Takes the next work item and carries it out: unlocked for the device, locked for its
+ * outcome. */
+static void do_next_work(struct scsi_library *sl, const char *libname)
+{
+	struct work *w = sl->queue;
+
+	sl->queue = w->next;
+	if (!sl->queue)
+		sl->tail = NULL;
+	engine_unlock(sl->eng);
+	run_work(sl, w, libname);
+	engine_lock(sl->eng);
+	finish_work(sl, w);
+}
+
+/* An offline library: one attempt to reach the changer again and scan it; between attempts
+ * the thread waits RECONNECT_SECS. */
+static void try_reconnect(struct scsi_library *sl, const char *libname)
+{
+	struct scsi_outcome o;
+	struct scan sc;
+
+	engine_unlock(sl->eng);
+	bool ok = ensure_connected(sl, &o) && scan_all(sl, &sc, libname, &o) == 0;
+	if (!ok)
+		drop_if_offline(sl, &o);
+	engine_lock(sl->eng);
+	if (ok) {
+		came_back(sl, &sc, false);
+		scan_free(&sc);
+	} else if (!sl->quit && !sl->queue) {
+		wait_seconds(sl, RECONNECT_SECS);
+	}
+}
+
+/* Idle: waits for work, and now and then makes sure the changer is still there, so that a
+ * dead library shows offline before anyone asks it to move. */
+static void idle_and_check(struct scsi_library *sl)
+{
+	struct rsm_engine *eng = sl->eng;
+	struct scsi_outcome o;
+
+	if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue || eng->stopping)
+		return;
+	engine_unlock(eng);
+	if (ensure_connected(sl, &o))
+		changer_test_ready(&sl->dev, &o);
+	drop_if_offline(sl, &o);
+	engine_lock(eng);
+	if (o.offline)
+		went_offline(sl, o.text);
+}
+
 static void *changer_thread(void *arg)
 {
 	struct scsi_library *sl = arg;
@@ -390,54 +452,12 @@ static void *changer_thread(void *arg)
 	engine_lock(eng);
 	snprintf(libname, sizeof(libname), "%s", eng->libraries[sl->li].name);
 	while (!sl->quit) {
-		struct library *l = &eng->libraries[sl->li];
-		struct work *w = sl->queue;
-
-		if (w) {
-			sl->queue = w->next;
-			if (!sl->queue)
-				sl->tail = NULL;
-			engine_unlock(eng);
-			run_work(sl, w, libname);
-			engine_lock(eng);
-			finish_work(sl, w);
-			continue;
-		}
-		if (!l->reachable && !eng->stopping) {
-			struct scsi_outcome o;
-			struct scan sc;
-			bool ok;
-			engine_unlock(eng);
-			ok = ensure_connected(sl, &o) && scan_all(sl, &sc, libname, &o) == 0;
-			if (!ok && sl->connected && o.offline) {
-				changer_close(&sl->dev);
-				sl->connected = false;
-			}
-			engine_lock(eng);
-			if (ok) {
-				came_back(sl, &sc, false);
-				scan_free(&sc);
-			} else if (!sl->quit && !sl->queue) {
-				wait_seconds(sl, RECONNECT_SECS);
-			}
-			continue;
-		}
-		/* idle: wait for work, and now and then make sure the changer is still there, so
-		 * that a dead library shows offline before anyone asks it to move */
-		if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue ||
-		    eng->stopping)
-			continue;
-		struct scsi_outcome o;
-		engine_unlock(eng);
-		if (ensure_connected(sl, &o))
-			changer_test_ready(&sl->dev, &o);
-		if (o.offline && sl->connected) {
-			changer_close(&sl->dev);
-			sl->connected = false;
-		}
-		engine_lock(eng);
-		if (o.offline)
-			went_offline(sl, o.text);
+		if (sl->queue)
+			do_next_work(sl, libname);
+		else if (!eng->libraries[sl->li].reachable && !eng->stopping)
+			try_reconnect(sl, libname);
+		else
+			idle_and_check(sl);
 	}
 	engine_unlock(eng);
 	if (sl->connected) {
@@ -566,8 +586,7 @@ static void scsi_door(struct rsm_engine *eng, int li, bool open)
 	queue_work(sl, w);
 }
 
-static void scsi_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf,
-			      size_t len)
+static void scsi_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len)
 {
 	(void)eng;
 	snprintf(buf, len, "%s", d->device);
@@ -697,12 +716,12 @@ static void scsi_stop(struct rsm_engine *eng, int li)
 }
 
 const struct library_ops scsi_library_ops = {
-	.name = "scsi",
-	.attach = scsi_attach,
-	.reconcile = scsi_reconcile,
-	.start = scsi_start,
-	.stop = scsi_stop,
-	.step = scsi_step,
-	.door = scsi_door,
-	.drive_device = scsi_drive_device,
+    .name = "scsi",
+    .attach = scsi_attach,
+    .reconcile = scsi_reconcile,
+    .start = scsi_start,
+    .stop = scsi_stop,
+    .step = scsi_step,
+    .door = scsi_door,
+    .drive_device = scsi_drive_device,
 };

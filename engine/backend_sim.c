@@ -363,22 +363,22 @@ static rsm_err sim_timing(struct rsm_engine *eng, int li, double move, double lo
 }
 
 static const struct sim_hands_ops sim_hands = {
-	.insert = sim_insert,
-	.remove = sim_remove,
-	.drive_fault = sim_drive_fault,
-	.medium_fault = sim_medium_fault,
-	.jam = sim_jam,
-	.timing = sim_timing,
+    .insert = sim_insert,
+    .remove = sim_remove,
+    .drive_fault = sim_drive_fault,
+    .medium_fault = sim_medium_fault,
+    .jam = sim_jam,
+    .timing = sim_timing,
 };
 
 const struct library_ops sim_library_ops = {
-	.name = "sim",
-	.attach = sim_attach,
-	.reconcile = sim_reconcile,
-	.stop = sim_stop,
-	.step = sim_step,
-	.drive_device = sim_drive_device,
-	.hands = &sim_hands,
+    .name = "sim",
+    .attach = sim_attach,
+    .reconcile = sim_reconcile,
+    .stop = sim_stop,
+    .step = sim_step,
+    .drive_device = sim_drive_device,
+    .hands = &sim_hands,
 };
 
 void rsm_library_config_default(struct rsm_library_config *l, const char *name)

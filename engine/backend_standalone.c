@@ -451,21 +451,21 @@ static rsm_err sa_timing(struct rsm_engine *eng, int li, double move, double loa
 }
 
 static const struct sim_hands_ops standalone_hands = {
-	.insert = sa_insert,
-	.remove = sa_remove,
-	.drive_fault = sa_drive_fault,
-	.medium_fault = sa_medium_fault,
-	.jam = sa_no_robot,
-	.timing = sa_timing,
+    .insert = sa_insert,
+    .remove = sa_remove,
+    .drive_fault = sa_drive_fault,
+    .medium_fault = sa_medium_fault,
+    .jam = sa_no_robot,
+    .timing = sa_timing,
 };
 
 const struct library_ops standalone_library_ops = {
-	.name = "standalone",
-	.attach = sa_attach,
-	.reconcile = sa_reconcile,
-	.start = sa_start,
-	.stop = sa_stop,
-	.step = sa_step,
-	.drive_device = sa_drive_device,
-	.hands = &standalone_hands,
+    .name = "standalone",
+    .attach = sa_attach,
+    .reconcile = sa_reconcile,
+    .start = sa_start,
+    .stop = sa_stop,
+    .step = sa_step,
+    .drive_device = sa_drive_device,
+    .hands = &standalone_hands,
 };

@@ -17,47 +17,47 @@
 #define SCHEMA_VERSION 1
 
 static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS libraries(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" type TEXT NOT NULL, enabled INTEGER NOT NULL, backend TEXT NOT NULL, changer TEXT,"
-	" door TEXT NOT NULL, nslots INTEGER NOT NULL, nports INTEGER NOT NULL,"
-	" moves INTEGER NOT NULL, mounts INTEGER NOT NULL, failures INTEGER NOT NULL,"
-	" mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS pools(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" type TEXT NOT NULL, media_type TEXT NOT NULL, draw INTEGER NOT NULL,"
-	" ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
-	" position INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS drives(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" library TEXT NOT NULL REFERENCES libraries(name), number INTEGER NOT NULL,"
-	" state TEXT NOT NULL, enabled INTEGER NOT NULL, medium TEXT, last_used INTEGER NOT NULL,"
-	" mounts INTEGER NOT NULL, cleanings INTEGER NOT NULL, errors INTEGER NOT NULL,"
-	" last_cleaned TEXT NOT NULL, position INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS media(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" barcode TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, enabled INTEGER NOT NULL,"
-	" library TEXT NOT NULL REFERENCES libraries(name), pool TEXT NOT NULL REFERENCES"
-	" pools(name), loc TEXT NOT NULL, loc_addr INTEGER NOT NULL, home_slot INTEGER NOT NULL,"
-	" position INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS sides(guid TEXT PRIMARY KEY, medium TEXT NOT NULL REFERENCES"
-	" media(name) ON DELETE CASCADE, side INTEGER NOT NULL, state TEXT NOT NULL,"
-	" owner TEXT NOT NULL, UNIQUE(medium, side));"
-	"CREATE TABLE IF NOT EXISTS requests(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" operation TEXT NOT NULL, state TEXT NOT NULL, session TEXT NOT NULL, medium TEXT,"
-	" drive TEXT, library TEXT, priority INTEGER NOT NULL, options INTEGER NOT NULL,"
-	" submitted INTEGER NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,"
-	" error INTEGER NOT NULL, error_detail TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS sessions(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" application TEXT NOT NULL, uid INTEGER NOT NULL, created INTEGER NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS channels(id INTEGER PRIMARY KEY, session TEXT NOT NULL"
-	" REFERENCES sessions(name) ON DELETE CASCADE, type TEXT NOT NULL);"
-	"CREATE TABLE IF NOT EXISTS opreqs(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
-	" type TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, request INTEGER NOT NULL,"
-	" library TEXT NOT NULL, drive TEXT NOT NULL, submitted INTEGER NOT NULL,"
-	" finished INTEGER NOT NULL);"
-	/* a robot move of a real changer, written before the move is sent and removed once
-	 * its outcome is recorded: one left behind means the daemon died during that move */
-	"CREATE TABLE IF NOT EXISTS intents(library TEXT PRIMARY KEY, medium TEXT NOT NULL,"
-	" source INTEGER NOT NULL, destination INTEGER NOT NULL, request INTEGER NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS libraries(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL, enabled INTEGER NOT NULL, backend TEXT NOT NULL, changer TEXT,"
+    " door TEXT NOT NULL, nslots INTEGER NOT NULL, nports INTEGER NOT NULL,"
+    " moves INTEGER NOT NULL, mounts INTEGER NOT NULL, failures INTEGER NOT NULL,"
+    " mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS pools(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL, media_type TEXT NOT NULL, draw INTEGER NOT NULL,"
+    " ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
+    " position INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS drives(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " library TEXT NOT NULL REFERENCES libraries(name), number INTEGER NOT NULL,"
+    " state TEXT NOT NULL, enabled INTEGER NOT NULL, medium TEXT, last_used INTEGER NOT NULL,"
+    " mounts INTEGER NOT NULL, cleanings INTEGER NOT NULL, errors INTEGER NOT NULL,"
+    " last_cleaned TEXT NOT NULL, position INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS media(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " barcode TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, enabled INTEGER NOT NULL,"
+    " library TEXT NOT NULL REFERENCES libraries(name), pool TEXT NOT NULL REFERENCES"
+    " pools(name), loc TEXT NOT NULL, loc_addr INTEGER NOT NULL, home_slot INTEGER NOT NULL,"
+    " position INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sides(guid TEXT PRIMARY KEY, medium TEXT NOT NULL REFERENCES"
+    " media(name) ON DELETE CASCADE, side INTEGER NOT NULL, state TEXT NOT NULL,"
+    " owner TEXT NOT NULL, UNIQUE(medium, side));"
+    "CREATE TABLE IF NOT EXISTS requests(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " operation TEXT NOT NULL, state TEXT NOT NULL, session TEXT NOT NULL, medium TEXT,"
+    " drive TEXT, library TEXT, priority INTEGER NOT NULL, options INTEGER NOT NULL,"
+    " submitted INTEGER NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL,"
+    " error INTEGER NOT NULL, error_detail TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sessions(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " application TEXT NOT NULL, uid INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS channels(id INTEGER PRIMARY KEY, session TEXT NOT NULL"
+    " REFERENCES sessions(name) ON DELETE CASCADE, type TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS opreqs(number INTEGER PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
+    " type TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL, request INTEGER NOT NULL,"
+    " library TEXT NOT NULL, drive TEXT NOT NULL, submitted INTEGER NOT NULL,"
+    " finished INTEGER NOT NULL);"
+    /* a robot move of a real changer, written before the move is sent and removed once
+     * its outcome is recorded: one left behind means the daemon died during that move */
+    "CREATE TABLE IF NOT EXISTS intents(library TEXT PRIMARY KEY, medium TEXT NOT NULL,"
+    " source INTEGER NOT NULL, destination INTEGER NOT NULL, request INTEGER NOT NULL);";
 
 /* Maps an SQLite result code to the RSM error a caller sees. */
 static rsm_err sql_error(int rc)
@@ -98,8 +98,7 @@ static struct sqlite_catalog *sq(struct catalog *c)
 /* The prepared statement for sql, from the cache: preparing (parsing and planning) costs more
  * than running most of them.  *cached says whether it stays in the cache (else the caller
  * finalizes it: the cache is full).  NULL with *rc set when it cannot be prepared. */
-static sqlite3_stmt *statement_for(struct sqlite_catalog *c, const char *sql, int *rc,
-				   bool *cached)
+static sqlite3_stmt *statement_for(struct sqlite_catalog *c, const char *sql, int *rc, bool *cached)
 {
 	int free_slot = -1;
 
@@ -113,8 +112,8 @@ static sqlite3_stmt *statement_for(struct sqlite_catalog *c, const char *sql, in
 	}
 	sqlite3_stmt *st = NULL;
 	*cached = free_slot >= 0;
-	*rc = sqlite3_prepare_v3(c->db, sql, -1, *cached ? SQLITE_PREPARE_PERSISTENT : 0, &st,
-				 NULL);
+	*rc =
+	    sqlite3_prepare_v3(c->db, sql, -1, *cached ? SQLITE_PREPARE_PERSISTENT : 0, &st, NULL);
 	if (*rc != SQLITE_OK)
 		return NULL;
 	if (*cached) {
@@ -140,7 +139,8 @@ static rsm_err exec_args(struct sqlite_catalog *c, const char *sql, const char *
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 's') {
 			const char *v = va_arg(ap, const char *);
-			sqlite3_bind_text(st, i + 1, v, -1, SQLITE_STATIC); /* stepped before return */
+			sqlite3_bind_text(st, i + 1, v, -1,
+					  SQLITE_STATIC); /* stepped before return */
 		} else if (types[i] == 'i') {
 			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
 		} else {
@@ -220,7 +220,8 @@ static int prepare_schema(struct sqlite_catalog *c, const struct rsm_config *cfg
 	if (cfg->database_max_size > 0) {
 		char pragma[96];
 		long long pages = cfg->database_max_size / 4096;
-		snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count=%lld", pages > 1 ? pages : 1);
+		snprintf(pragma, sizeof(pragma), "PRAGMA max_page_count=%lld",
+			 pages > 1 ? pages : 1);
 		sqlite3_exec(c->db, pragma, NULL, NULL, NULL);
 	}
 	if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -351,10 +352,9 @@ static rsm_err save_drive(struct catalog *c, struct rsm_engine *eng, const struc
 			 ",cleanings=excluded.cleanings,errors=excluded.errors"
 			 ",last_cleaned=excluded.last_cleaned",
 			 "sssisisiiiisi", d->name, d->guid, eng->libraries[d->library].name,
-			 (int64_t)d->number, name_of(&drive_states, d->state),
-			 (int64_t)d->enabled, medium, (int64_t)d->last_used, (int64_t)d->mounts,
-			 (int64_t)d->cleanings, (int64_t)d->errors, d->last_cleaned,
-			 (int64_t)(d - eng->drives));
+			 (int64_t)d->number, name_of(&drive_states, d->state), (int64_t)d->enabled,
+			 medium, (int64_t)d->last_used, (int64_t)d->mounts, (int64_t)d->cleanings,
+			 (int64_t)d->errors, d->last_cleaned, (int64_t)(d - eng->drives));
 }
 
 static rsm_err save_medium(struct catalog *c, struct rsm_engine *eng, const struct medium *m)
@@ -419,8 +419,8 @@ static rsm_err save_opreq(struct catalog *c, struct rsm_engine *eng, const struc
 
 static rsm_err save_session(struct catalog *c, const struct session *s)
 {
-	return exec_args(sq(c), "INSERT INTO sessions VALUES(?,?,?,?,?)", "sssii", s->name,
-			 s->guid, s->application, (int64_t)s->uid, s->created);
+	return exec_args(sq(c), "INSERT INTO sessions VALUES(?,?,?,?,?)", "sssii", s->name, s->guid,
+			 s->application, (int64_t)s->uid, s->created);
 }
 
 static rsm_err delete_pool(struct catalog *c, const char *name)
@@ -471,8 +471,8 @@ static rsm_err set_meta(struct catalog *c, const char *key, uint64_t value)
 			 (int64_t)value);
 }
 
-static rsm_err save_intent(struct catalog *c, const char *library, const char *medium,
-			   int source, int destination, uint64_t request)
+static rsm_err save_intent(struct catalog *c, const char *library, const char *medium, int source,
+			   int destination, uint64_t request)
 {
 	return exec_args(sq(c), "INSERT OR REPLACE INTO intents VALUES(?,?,?,?,?)", "ssiii",
 			 library, medium, (int64_t)source, (int64_t)destination, (int64_t)request);
@@ -491,8 +491,8 @@ static int load_intent(struct catalog *c, const char *library, char *medium, siz
 
 	if (!sq(c)->db ||
 	    sqlite3_prepare_v2(sq(c)->db,
-			       "SELECT medium, source, destination FROM intents WHERE library=?", -1,
-			       &st, NULL) != SQLITE_OK)
+			       "SELECT medium, source, destination FROM intents WHERE library=?",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(st, 1, library, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW) {
@@ -695,9 +695,9 @@ static int meta_row(struct rsm_engine *eng, sqlite3_stmt *st)
 		const char *key;
 		size_t offset;
 	} counters[] = {
-		{"next_request", offsetof(struct rsm_engine, next_request)},
-		{"next_opreq", offsetof(struct rsm_engine, next_opreq)},
-		{"next_unlabeled", offsetof(struct rsm_engine, next_unlabeled)},
+	    {"next_request", offsetof(struct rsm_engine, next_request)},
+	    {"next_opreq", offsetof(struct rsm_engine, next_opreq)},
+	    {"next_unlabeled", offsetof(struct rsm_engine, next_unlabeled)},
 	};
 	uint64_t v = (uint64_t)sqlite3_column_int64(st, 1);
 
@@ -727,9 +727,9 @@ static int drop_excess_history(struct sqlite_catalog *c, int keep_max)
 
 	if (c->base.readonly)
 		return 0; /* the excess stays in the file but not in memory */
-	if (sqlite3_prepare_v2(c->db,
-			       "DELETE FROM requests WHERE NOT " UNFINISHED " AND NOT " KEPT_FINISHED,
-			       -1, &st, NULL))
+	if (sqlite3_prepare_v2(
+		c->db, "DELETE FROM requests WHERE NOT " UNFINISHED " AND NOT " KEPT_FINISHED, -1,
+		&st, NULL))
 		return -1;
 	sqlite3_bind_int(st, 1, keep_max);
 	rc = sqlite3_step(st);
@@ -769,31 +769,31 @@ static rsm_err sqlite_load(struct catalog *base, struct rsm_engine *eng)
 }
 
 const struct catalog_ops catalog_sqlite_ops = {
-	.name = "sqlite",
-	.open = sqlite_open,
-	.close = sqlite_close,
-	.last_error = sqlite_last_error,
-	.in_transaction = sqlite_in_transaction,
-	.begin = sqlite_begin,
-	.commit = sqlite_commit,
-	.rollback = sqlite_rollback,
-	.load = sqlite_load,
-	.clear_sessions = clear_sessions,
-	.save_library = save_library,
-	.save_drive = save_drive,
-	.save_medium = save_medium,
-	.save_pool = save_pool,
-	.save_request = save_request,
-	.save_opreq = save_opreq,
-	.save_session = save_session,
-	.delete_pool = delete_pool,
-	.delete_request = delete_request,
-	.delete_opreq = delete_opreq,
-	.delete_session = delete_session,
-	.add_channel = add_channel,
-	.delete_channel = delete_channel,
-	.set_meta = set_meta,
-	.save_intent = save_intent,
-	.clear_intent = clear_intent,
-	.load_intent = load_intent,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .last_error = sqlite_last_error,
+    .in_transaction = sqlite_in_transaction,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .load = sqlite_load,
+    .clear_sessions = clear_sessions,
+    .save_library = save_library,
+    .save_drive = save_drive,
+    .save_medium = save_medium,
+    .save_pool = save_pool,
+    .save_request = save_request,
+    .save_opreq = save_opreq,
+    .save_session = save_session,
+    .delete_pool = delete_pool,
+    .delete_request = delete_request,
+    .delete_opreq = delete_opreq,
+    .delete_session = delete_session,
+    .add_channel = add_channel,
+    .delete_channel = delete_channel,
+    .set_meta = set_meta,
+    .save_intent = save_intent,
+    .clear_intent = clear_intent,
+    .load_intent = load_intent,
 };

@@ -167,7 +167,8 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	rt_init(&eng->rt, eng, engine_settle);
 	eng->next_request = 1;
 	eng->next_opreq = 1;
-	if (prepare_data_dir(cfg, err, errlen) < 0 || catalog_open(eng, err, errlen) != ERROR_SUCCESS)
+	if (prepare_data_dir(cfg, err, errlen) < 0 ||
+	    catalog_open(eng, err, errlen) != ERROR_SUCCESS)
 		goto fail;
 	engine_lock(eng);
 	int rc = engine_start(eng, err, errlen);

@@ -31,70 +31,118 @@ void rsm_names_free(struct rsm_names *names)
 	names->count = 0;
 }
 
+/* The listers of rsm_list, one per kind: names of every object of the kind that filter
+ * (NULL: all) lets through; 0 or -1 when out of memory. */
+static int list_libraries(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	(void)filter;
+	for (int i = 0; i < eng->nlibraries; i++)
+		if (names_add(out, eng->libraries[i].name))
+			return -1;
+	return 0;
+}
+
+/* filter: a library */
+static int list_drives(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	for (int i = 0; i < eng->ndrives; i++)
+		if ((!filter || strcmp(eng->libraries[eng->drives[i].library].name, filter) == 0) &&
+		    names_add(out, eng->drives[i].name))
+			return -1;
+	return 0;
+}
+
+/* filter: a pool */
+static int list_media(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	for (int i = 0; i < eng->nmedia; i++)
+		if ((!filter || strcmp(eng->pools[eng->media[i].pool].name, filter) == 0) &&
+		    names_add(out, eng->media[i].name))
+			return -1;
+	return 0;
+}
+
+static int list_pools(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	(void)filter;
+	for (int i = 0; i < eng->npools; i++)
+		if (names_add(out, eng->pools[i].name))
+			return -1;
+	return 0;
+}
+
+static int names_add_number(struct rsm_names *out, uint64_t n)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)n);
+	return names_add(out, num);
+}
+
+/* filter: a session; its requests are those of the open session of that name, not of an
+ * earlier session that had the same name */
+static int list_requests(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	int slot = NO_INDEX;
+
+	for (int k = 0; filter && k < eng->nsessions; k++)
+		if (eng->sessions[k].used && strcmp(eng->sessions[k].name, filter) == 0)
+			slot = k;
+	for (size_t i = 0; i < eng->nrequests; i++) {
+		if (filter && (slot == NO_INDEX || eng->requests[i]->session != slot))
+			continue;
+		if (names_add_number(out, eng->requests[i]->number))
+			return -1;
+	}
+	return 0;
+}
+
+static int list_sessions(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	(void)filter;
+	for (int i = 0; i < eng->nsessions; i++)
+		if (eng->sessions[i].used && names_add(out, eng->sessions[i].name))
+			return -1;
+	return 0;
+}
+
+/* filter: a medium */
+static int list_sides(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	int mi = medium_find(eng, filter);
+
+	for (int s = 0; mi >= 0 && s < eng->media[mi].nsides; s++)
+		if (names_add_number(out, (uint64_t)s))
+			return -1;
+	return 0;
+}
+
+static int list_opreqs(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
+{
+	(void)filter;
+	for (size_t i = 0; i < eng->nopreqs; i++)
+		if (names_add_number(out, eng->opreqs[i]->number))
+			return -1;
+	return 0;
+}
+
+static int (*const listers[])(struct rsm_engine *, const char *, struct rsm_names *) = {
+    [RSM_KIND_LIBRARY] = list_libraries, [RSM_KIND_DRIVE] = list_drives,
+    [RSM_KIND_MEDIUM] = list_media,	 [RSM_KIND_POOL] = list_pools,
+    [RSM_KIND_REQUEST] = list_requests,	 [RSM_KIND_SESSION] = list_sessions,
+    [RSM_KIND_SIDE] = list_sides,	 [RSM_KIND_OPREQ] = list_opreqs,
+};
+
 rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 		 struct rsm_names *out)
 {
-	char num[32];
-	int rc = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((unsigned)kind >= ARRAY_SIZE(listers))
+		return ERROR_INVALID_PARAMETER;
 	engine_lock(eng);
-	switch (kind) {
-	case RSM_KIND_LIBRARY:
-		for (int i = 0; !rc && i < eng->nlibraries; i++)
-			rc = names_add(out, eng->libraries[i].name);
-		break;
-	case RSM_KIND_DRIVE:
-		for (int i = 0; !rc && i < eng->ndrives; i++)
-			if (!filter || strcmp(eng->libraries[eng->drives[i].library].name, filter) == 0)
-				rc = names_add(out, eng->drives[i].name);
-		break;
-	case RSM_KIND_MEDIUM:
-		for (int i = 0; !rc && i < eng->nmedia; i++)
-			if (!filter || strcmp(eng->pools[eng->media[i].pool].name, filter) == 0)
-				rc = names_add(out, eng->media[i].name);
-		break;
-	case RSM_KIND_POOL:
-		for (int i = 0; !rc && i < eng->npools; i++)
-			rc = names_add(out, eng->pools[i].name);
-		break;
-	case RSM_KIND_REQUEST: {
-		/* a session's requests are those of the open session of that name, not of an
-		 * earlier session that had the same name */
-		int slot = NO_INDEX;
-		for (int k = 0; filter && k < eng->nsessions; k++)
-			if (eng->sessions[k].used && strcmp(eng->sessions[k].name, filter) == 0)
-				slot = k;
-		for (size_t i = 0; !rc && i < eng->nrequests; i++) {
-			if (filter && (slot == NO_INDEX || eng->requests[i]->session != slot))
-				continue;
-			snprintf(num, sizeof(num), "%llu",
-				 (unsigned long long)eng->requests[i]->number);
-			rc = names_add(out, num);
-		}
-		break;
-	}
-	case RSM_KIND_SESSION:
-		for (int i = 0; !rc && i < eng->nsessions; i++)
-			if (eng->sessions[i].used)
-				rc = names_add(out, eng->sessions[i].name);
-		break;
-	case RSM_KIND_OPREQ:
-		for (size_t i = 0; !rc && i < eng->nopreqs; i++) {
-			snprintf(num, sizeof(num), "%llu",
-				 (unsigned long long)eng->opreqs[i]->number);
-			rc = names_add(out, num);
-		}
-		break;
-	case RSM_KIND_SIDE: {
-		int mi = medium_find(eng, filter);
-		for (int s = 0; mi >= 0 && !rc && s < eng->media[mi].nsides; s++) {
-			snprintf(num, sizeof(num), "%d", s);
-			rc = names_add(out, num);
-		}
-		break;
-	}
-	}
+	rc = listers[kind](eng, filter, out);
 	engine_unlock(eng);
 	if (rc) {
 		rsm_names_free(out);

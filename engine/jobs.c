@@ -40,16 +40,16 @@ static const struct phase_info {
 	bool robot; /* a robot step: through the library's robot queue */
 	int next;   /* PH_DONE: the job ends with it */
 } phases[] = {
-	[PH_EVICT_UNLOAD] = {STEP_UNLOAD, false, PH_EVICT_MOVE},
-	[PH_EVICT_MOVE] = {STEP_MOVE, true, PH_MOVE_IN},
-	[PH_MOVE_IN] = {STEP_MOVE, true, PH_LOAD}, /* a cleaning: PH_CLEAN */
-	[PH_LOAD] = {STEP_LOAD, false, PH_DONE},
-	[PH_UNLOAD] = {STEP_UNLOAD, false, PH_MOVE_HOME},
-	[PH_CLEAN] = {STEP_CLEAN, false, PH_MOVE_HOME},
-	[PH_MOVE_HOME] = {STEP_MOVE, true, PH_DONE},
-	[PH_EJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
-	[PH_INJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
-	[PH_INVENTORY] = {STEP_SCAN, true, PH_DONE},
+    [PH_EVICT_UNLOAD] = {STEP_UNLOAD, false, PH_EVICT_MOVE},
+    [PH_EVICT_MOVE] = {STEP_MOVE, true, PH_MOVE_IN},
+    [PH_MOVE_IN] = {STEP_MOVE, true, PH_LOAD}, /* a cleaning: PH_CLEAN */
+    [PH_LOAD] = {STEP_LOAD, false, PH_DONE},
+    [PH_UNLOAD] = {STEP_UNLOAD, false, PH_MOVE_HOME},
+    [PH_CLEAN] = {STEP_CLEAN, false, PH_MOVE_HOME},
+    [PH_MOVE_HOME] = {STEP_MOVE, true, PH_DONE},
+    [PH_EJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
+    [PH_INJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
+    [PH_INVENTORY] = {STEP_SCAN, true, PH_DONE},
 };
 
 static struct library *job_library(struct rsm_engine *eng, struct job *job)
@@ -448,10 +448,10 @@ static void scanned(struct rsm_engine *eng, struct job *job)
 }
 
 static void (*const phase_done[])(struct rsm_engine *, struct job *) = {
-	[PH_EVICT_UNLOAD] = NULL, [PH_EVICT_MOVE] = evicted, [PH_MOVE_IN] = moved_in,
-	[PH_LOAD] = loaded,	  [PH_UNLOAD] = unloaded,    [PH_CLEAN] = unloaded,
-	[PH_MOVE_HOME] = home,	  [PH_EJECT_MOVE] = port_moved, [PH_INJECT_MOVE] = port_moved,
-	[PH_INVENTORY] = scanned,
+    [PH_EVICT_UNLOAD] = NULL, [PH_EVICT_MOVE] = evicted,    [PH_MOVE_IN] = moved_in,
+    [PH_LOAD] = loaded,	      [PH_UNLOAD] = unloaded,	    [PH_CLEAN] = unloaded,
+    [PH_MOVE_HOME] = home,    [PH_EJECT_MOVE] = port_moved, [PH_INJECT_MOVE] = port_moved,
+    [PH_INVENTORY] = scanned,
 };
 
 /* ---- steps ---- */
@@ -471,8 +471,8 @@ static bool home_place(struct rsm_engine *eng, int mi, struct place *to)
 static bool step_prepare(struct rsm_engine *eng, struct job *job)
 {
 	struct step *s = &job->step;
-	int carried = job->phase == PH_EVICT_MOVE || job->phase == PH_EVICT_UNLOAD ? job->evict
-										   : job->medium;
+	int carried =
+	    job->phase == PH_EVICT_MOVE || job->phase == PH_EVICT_UNLOAD ? job->evict : job->medium;
 
 	memset(s, 0, sizeof(*s));
 	s->kind = phases[job->phase].kind;

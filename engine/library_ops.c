@@ -56,8 +56,11 @@ rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 		e = ERROR_BUSY;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_EJECT, .session = slot,
-				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+	struct request_spec spec = {.op = OP_EJECT,
+				    .session = slot,
+				    .medium = mi,
+				    .drive = NO_INDEX,
+				    .library = NO_INDEX,
 				    .port = port};
 	e = request_submit(eng, &spec, request);
 out:
@@ -84,8 +87,11 @@ rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_
 	e = port_library_check(&eng->libraries[li], port);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_INJECT, .session = slot,
-				    .medium = NO_INDEX, .drive = NO_INDEX, .library = li,
+	struct request_spec spec = {.op = OP_INJECT,
+				    .session = slot,
+				    .medium = NO_INDEX,
+				    .drive = NO_INDEX,
+				    .library = li,
 				    .port = port};
 	e = request_submit(eng, &spec, request);
 out:
@@ -95,8 +101,8 @@ out:
 
 /* ---- library control ---- */
 
-rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
-			   const char *library, bool enabled, uint64_t *request)
+rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+			   bool enabled, uint64_t *request)
 {
 	rsm_err e;
 
@@ -106,9 +112,12 @@ rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
 		goto out;
 	bool was = l->enabled;
 	l->enabled = enabled;
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = NO_INDEX, .drive = NO_INDEX,
-				    .library = (int)(l - eng->libraries), .port = -1};
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE,
+				    .session = NO_INDEX,
+				    .medium = NO_INDEX,
+				    .drive = NO_INDEX,
+				    .library = (int)(l - eng->libraries),
+				    .port = -1};
 	e = request_record(eng, &spec, l, NULL, NULL, request);
 	if (e != ERROR_SUCCESS)
 		l->enabled = was;
@@ -129,9 +138,12 @@ rsm_err rsm_library_inventory(struct rsm_engine *eng, const struct rsm_cred *cre
 	else if (l && !l->enabled)
 		e = ERROR_RESOURCE_DISABLED;
 	if (l && e == ERROR_SUCCESS) {
-		struct request_spec spec = {.op = OP_INVENTORY, .session = NO_INDEX,
-					    .medium = NO_INDEX, .drive = NO_INDEX,
-					    .library = (int)(l - eng->libraries), .port = -1,
+		struct request_spec spec = {.op = OP_INVENTORY,
+					    .session = NO_INDEX,
+					    .medium = NO_INDEX,
+					    .drive = NO_INDEX,
+					    .library = (int)(l - eng->libraries),
+					    .port = -1,
 					    .options = full};
 		e = request_submit(eng, &spec, request);
 	}
@@ -149,8 +161,11 @@ rsm_err rsm_library_door_open(struct rsm_engine *eng, const struct rsm_cred *cre
 	if (l && (!l->present || !l->reachable))
 		e = ERROR_LIBRARY_OFFLINE;
 	if (l && e == ERROR_SUCCESS) {
-		struct request_spec spec = {.op = OP_DOOR, .session = NO_INDEX, .medium = NO_INDEX,
-					    .drive = NO_INDEX, .library = (int)(l - eng->libraries),
+		struct request_spec spec = {.op = OP_DOOR,
+					    .session = NO_INDEX,
+					    .medium = NO_INDEX,
+					    .drive = NO_INDEX,
+					    .library = (int)(l - eng->libraries),
 					    .port = -1};
 		e = request_submit(eng, &spec, request);
 	}
@@ -216,8 +231,11 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	d->enabled = enabled;
 	if (!d->job)
 		settle_drive_state(d);
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = NO_INDEX, .drive = di, .library = NO_INDEX,
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE,
+				    .session = NO_INDEX,
+				    .medium = NO_INDEX,
+				    .drive = di,
+				    .library = NO_INDEX,
 				    .port = -1};
 	e = request_record(eng, &spec, NULL, d, NULL, request);
 	if (e != ERROR_SUCCESS)
@@ -245,8 +263,11 @@ rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 	struct medium *m = &eng->media[mi];
 	bool was = m->enabled;
 	m->enabled = enabled;
-	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE, .session = NO_INDEX,
-				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
+	struct request_spec spec = {.op = enabled ? OP_ENABLE : OP_DISABLE,
+				    .session = NO_INDEX,
+				    .medium = mi,
+				    .drive = NO_INDEX,
+				    .library = NO_INDEX,
 				    .port = -1};
 	e = request_record(eng, &spec, NULL, NULL, m, request);
 	if (e != ERROR_SUCCESS)
@@ -275,8 +296,12 @@ rsm_err rsm_drive_clean(struct rsm_engine *eng, const struct rsm_cred *cred, con
 		e = ERROR_RESOURCE_DISABLED;
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_CLEAN, .session = NO_INDEX, .medium = NO_INDEX,
-				    .drive = di, .library = NO_INDEX, .port = -1};
+	struct request_spec spec = {.op = OP_CLEAN,
+				    .session = NO_INDEX,
+				    .medium = NO_INDEX,
+				    .drive = di,
+				    .library = NO_INDEX,
+				    .port = -1};
 	e = request_submit(eng, &spec, request);
 out:
 	engine_unlock(eng);

@@ -14,9 +14,8 @@
 #include "requests.h"
 
 /* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
-static rsm_err mount_check(struct rsm_engine *eng, struct session *s,
-			   const struct rsm_cred *cred, const struct rsm_mount_args *a, int *mi,
-			   int *di)
+static rsm_err mount_check(struct rsm_engine *eng, struct session *s, const struct rsm_cred *cred,
+			   const struct rsm_mount_args *a, int *mi, int *di)
 {
 	struct medium *m;
 	struct library *l;
@@ -82,9 +81,14 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	e = mount_check(eng, s, cred, a, &mi, &di);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_MOUNT, .session = (int)(s - eng->sessions),
-				    .medium = mi, .drive = di, .library = NO_INDEX, .port = -1,
-				    .priority = a->priority, .options = a->options,
+	struct request_spec spec = {.op = OP_MOUNT,
+				    .session = (int)(s - eng->sessions),
+				    .medium = mi,
+				    .drive = di,
+				    .library = NO_INDEX,
+				    .port = -1,
+				    .priority = a->priority,
+				    .options = a->options,
 				    .specific_drive = di != NO_INDEX};
 	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
@@ -169,9 +173,13 @@ rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rs
 	e = dismount_check(eng, s, mi);
 	if (e != ERROR_SUCCESS)
 		goto out;
-	struct request_spec spec = {.op = OP_DISMOUNT, .session = (int)(s - eng->sessions),
-				    .medium = mi, .drive = NO_INDEX, .library = NO_INDEX,
-				    .port = -1, .options = options};
+	struct request_spec spec = {.op = OP_DISMOUNT,
+				    .session = (int)(s - eng->sessions),
+				    .medium = mi,
+				    .drive = NO_INDEX,
+				    .library = NO_INDEX,
+				    .port = -1,
+				    .options = options};
 	e = request_submit(eng, &spec, request);
 out:
 	engine_unlock(eng);
@@ -191,7 +199,8 @@ rsm_err rsm_request_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, 
 	else if (!(r = request_find(eng, number)) || request_finished(r))
 		e = ERROR_OBJECT_NOT_FOUND;
 	else if (r->state == REQ_INPROCESS)
-		e = ERROR_ACCESS_DENIED; /* the cartridge is travelling: a move cannot be taken back */
+		e = ERROR_ACCESS_DENIED; /* the cartridge is travelling: a move cannot be taken back
+					  */
 	else
 		e = request_cancel(eng, r, "cancelled by an administrator");
 	engine_unlock(eng);

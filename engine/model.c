@@ -15,8 +15,8 @@ NAME_TABLE(drive_states, "empty", "loading", "mounted", "dismountable", "unloadi
 	   "disabled", "failed");
 NAME_TABLE(media_states, "idle", "loading", "mounted", "dismountable", "unloading", "in-port",
 	   "offline", "disabled");
-NAME_TABLE(req_states, "queued", "waiting", "inprocess", "passed", "failed", "cancelled",
-	   "stopped", "invalid");
+NAME_TABLE(req_states, "queued", "waiting", "inprocess", "passed", "failed", "cancelled", "stopped",
+	   "invalid");
 NAME_TABLE(req_ops, "mount", "dismount", "inject", "eject", "clean", "inventory", "door",
 	   "allocate", "enable", "disable");
 NAME_TABLE(side_states, "unprepared", "available", "allocated", "complete", "decommissioned",
@@ -65,7 +65,7 @@ void *array_grow(void **array, int *count, size_t sz)
 	do {                                                                                       \
 		if ((count) < (cap))                                                               \
 			return 0;                                                                  \
-		size_t n = (cap) ? (cap) * 2 : 256;                                                \
+		size_t n = (cap) ? (cap)*2 : 256;                                                  \
 		void *grown = realloc((array), n * sizeof(*(array)));                              \
 		if (!grown)                                                                        \
 			return -1;                                                                 \
@@ -212,7 +212,7 @@ bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 			*slot = (int)(s - eng->sessions);
 		return s != NULL;
 	}
-	*e = eng->stopping		 ? ERROR_NOT_CONNECTED
+	*e = eng->stopping	     ? ERROR_NOT_CONNECTED
 	     : !cred || !cred->admin ? ERROR_ACCESS_DENIED
 				     : ERROR_SUCCESS;
 	return *e == ERROR_SUCCESS;
@@ -266,8 +266,8 @@ void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *
 		/* a standalone drive's cartridges wait on the operator's shelf */
 		snprintf(buf, len, "%s",
 			 m->library >= 0 && library_standalone(&eng->libraries[m->library])
-				 ? "shelf"
-				 : "offline");
+			     ? "shelf"
+			     : "offline");
 	}
 }
 

@@ -94,7 +94,7 @@ struct name_table {
 	int count;
 };
 extern const struct name_table drive_states, media_states, req_states, req_ops, side_states,
-	opreq_types, opreq_states, loc_kinds;
+    opreq_types, opreq_states, loc_kinds;
 /* The index of s in a table; 0 when it is not there. */
 int name_lookup(const struct name_table *t, const char *s);
 static inline const char *name_of(const struct name_table *t, int i)
@@ -111,7 +111,7 @@ struct job;
 struct library {
 	char name[RSM_NAME_MAX + 1];
 	char guid[RSM_GUID_LEN + 1];
-	char type[16]; /* changer, standalone */
+	char type[16];	/* changer, standalone */
 	bool present;	/* configured in this run */
 	bool reachable; /* its changer answers */
 	bool enabled;

@@ -20,6 +20,12 @@ void emit_side(struct rsm_engine *eng, struct medium *m, int side);
 void emit_opreq(struct rsm_engine *eng, struct opreq *o, enum rsm_event_op op);
 void emit_session(struct rsm_engine *eng, struct session *s, enum rsm_event_op op);
 
+/* A channel's side (channel_ops.c): a line is freed with its last reader; an armed reader
+ * is told once that something changed; a closed channel's ring is freed. */
+void event_line_unref(struct event_line *l);
+void channel_wake(struct rsm_engine *eng, struct channel *c);
+void channel_free_ring(struct channel *c);
+
 /* The session is closing: its channels deliver what they hold, then end. */
 void channels_end_session(struct rsm_engine *eng, int session);
 /* The service is stopping: every channel ends. */

@@ -14,7 +14,6 @@
 #include "inventory.h"
 #include "requests.h"
 
-
 rsm_err rsm_opreq_submit(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 			 const char *message, uint64_t *number)
 {

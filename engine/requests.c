@@ -34,8 +34,7 @@ static void run_completion(void *ctx, const void *data)
 }
 
 /* Answers r's blocked caller (if any) with err and what it learns; it is answered once. */
-static void request_answer(struct rsm_engine *eng, struct request *r, rsm_err err,
-			   const char *what)
+static void request_answer(struct rsm_engine *eng, struct request *r, rsm_err err, const char *what)
 {
 	struct completion c = {.done = r->done, .err = err, .request = r->number};
 
@@ -70,7 +69,7 @@ static rsm_err request_build(struct rsm_engine *eng, const struct request_spec *
 			 eng->sessions[spec->session].name);
 	r->medium = spec->medium;
 	r->drive = spec->drive;
-	r->library = spec->library >= 0 ? spec->library
+	r->library = spec->library >= 0	 ? spec->library
 		     : spec->medium >= 0 ? eng->media[spec->medium].library
 		     : spec->drive >= 0	 ? eng->drives[spec->drive].library
 					 : NO_INDEX;
@@ -136,8 +135,8 @@ rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, 
 /* The changed object and the request are written in one transaction: a catalog that refuses
  * it keeps neither, and the caller, told so, undoes its change in memory.  On success the
  * object's event goes out, then the request's. */
-rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec,
-		       struct library *l, struct drive *d, struct medium *m, uint64_t *number)
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, struct library *l,
+		       struct drive *d, struct medium *m, uint64_t *number)
 {
 	struct request *r;
 	rsm_err e = request_build(eng, spec, &r);
@@ -188,8 +187,8 @@ void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state
 
 static void opreq_request_ended(struct rsm_engine *eng, uint64_t number, bool passed);
 
-void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state,
-		    rsm_err error, const char *detail)
+void request_finish(struct rsm_engine *eng, struct request *r, enum req_state state, rsm_err error,
+		    const char *detail)
 {
 	r->state = state;
 	r->error = error;
@@ -205,7 +204,7 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 	if (r->opreq)
 		opreq_request_ended(eng, r->opreq, state == REQ_PASSED);
 	/* what the caller learns: the drive of a mount, the side an allocation took */
-	const char *what = state != REQ_PASSED	 ? NULL
+	const char *what = state != REQ_PASSED	  ? NULL
 			   : r->op == OP_ALLOCATE ? r->result
 			   : r->drive >= 0	  ? eng->drives[r->drive].name
 						  : NULL;
@@ -220,8 +219,8 @@ static void request_timeout(struct rsm_engine *eng, void *arg)
 	if (request_pending(r))
 		request_finish(eng, r, REQ_CANCELLED, ERROR_TIMEOUT,
 			       r->op == OP_ALLOCATE
-				       ? "no medium became available before the time-out"
-				       : "the time-out expired before the medium was mounted");
+				   ? "no medium became available before the time-out"
+				   : "the time-out expired before the medium was mounted");
 }
 
 void request_await(struct rsm_engine *eng, struct request *r, rsm_done_fn done, void *ctx,
@@ -437,9 +436,8 @@ bool opreq_open(const struct opreq *o)
 }
 
 /* Creates, commits and announces an operator request; NULL with *err set on failure. */
-static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type,
-				  const char *message, uint64_t request, int library, int drive,
-				  rsm_err *err)
+static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type, const char *message,
+				  uint64_t request, int library, int drive, rsm_err *err)
 {
 	struct opreq *o = calloc(1, sizeof(*o));
 	rsm_err e = o && opreq_array_reserve(eng) == 0 ? ERROR_SUCCESS : ERROR_NOT_ENOUGH_MEMORY;
@@ -465,8 +463,7 @@ static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type,
 	*err = e;
 	if (e != ERROR_SUCCESS) {
 		fprintf(stderr, "rsmfs: cannot record operator request %llu: %s (%s)\n",
-			(unsigned long long)eng->next_opreq, rsm_error_name(e),
-			catalog_error(eng));
+			(unsigned long long)eng->next_opreq, rsm_error_name(e), catalog_error(eng));
 		free(o);
 		return NULL;
 	}
@@ -503,8 +500,8 @@ uint64_t opreq_for_step(struct rsm_engine *eng, struct step *s, uint64_t request
 }
 
 /* The text an operator reads for what request r is waiting on. */
-static void opreq_message_for(struct rsm_engine *eng, const struct request *r,
-			      enum opreq_type type, char *buf, size_t len)
+static void opreq_message_for(struct rsm_engine *eng, const struct request *r, enum opreq_type type,
+			      char *buf, size_t len)
 {
 	const struct library *l = r->library >= 0 ? &eng->libraries[r->library] : NULL;
 	const char *lib = l ? l->name : "?";

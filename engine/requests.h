@@ -26,8 +26,8 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 rsm_err request_submit(struct rsm_engine *eng, const struct request_spec *spec, uint64_t *number);
 /* A change made in place (enable, disable) and its passed request, committed together; the
  * library, drive or medium given (NULL: none) are saved and their events sent. */
-rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec,
-		       struct library *l, struct drive *d, struct medium *m, uint64_t *number);
+rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, struct library *l,
+		       struct drive *d, struct medium *m, uint64_t *number);
 void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state state,
 		       rsm_err error);
 /* Ends a request: records the outcome, and answers a waiting caller. */

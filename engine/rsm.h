@@ -47,15 +47,15 @@ struct rsm_library_config {
 };
 
 struct rsm_config {
-	char database[4096];  /* catalog file */
-	char data_dir[4096];  /* cartridge images live in <data_dir>/images */
+	char database[4096]; /* catalog file */
+	char data_dir[4096]; /* cartridge images live in <data_dir>/images */
 	/* The default location is created on first use; a configured one must exist, so a typo
 	 * in rsmfs.conf cannot start an empty catalog somewhere unexpected. */
 	bool create_data_dir;
 	char admin_group[64]; /* informational; the front end resolves it */
 	int64_t request_retention_s;
 	int request_keep_max;
-	int busy_timeout_ms;      /* how long a catalog write waits for a lock */
+	int busy_timeout_ms;	   /* how long a catalog write waits for a lock */
 	int64_t database_max_size; /* bytes, 0 = unlimited */
 	/* A tool's engine (bench/replay): no worker thread; the tool fires the timers itself
 	 * with rsm_run_timers, on the clock it gave rsm_set_clock. */
@@ -116,10 +116,10 @@ enum rsm_dismount_options {
 
 struct rsm_mount_args {
 	const char *medium; /* medium name (barcode) */
-	int side;           /* side number, 0 for tapes */
+	int side;	    /* side number, 0 for tapes */
 	const char *drive;  /* with RSM_MOUNT_SPECIFIC_DRIVE */
 	unsigned options;
-	int priority;       /* -15..15 */
+	int priority;	    /* -15..15 */
 	int64_t timeout_ms; /* RSM_WAIT_INFINITE or >= 0 */
 };
 
@@ -130,7 +130,8 @@ typedef void (*rsm_done_fn)(void *ctx, rsm_err err, uint64_t request, const char
  * number is in *request); with RSM_MOUNT_NOWAIT returns ERROR_SUCCESS once queued; any other
  * value is the final outcome and done() is not called. */
 rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
-		  const struct rsm_mount_args *args, rsm_done_fn done, void *ctx, uint64_t *request);
+		  const struct rsm_mount_args *args, rsm_done_fn done, void *ctx,
+		  uint64_t *request);
 
 /* The caller of a pending mount gave up (its write was interrupted): the request is cancelled
  * if it has not started.  Returns true when done() was still pending and now never runs;
@@ -153,21 +154,20 @@ rsm_err rsm_pool_create(struct rsm_engine *eng, const struct rsm_cred *cred, con
 /* DeleteNtmsMediaPool: only an empty application pool (ERROR_NOT_EMPTY otherwise). */
 rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name);
 /* Changes a pool's owner, group and mode (chown/chmod); -1 leaves a value as it is. */
-rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *name, int64_t uid, int64_t gid, int64_t mode);
+rsm_err rsm_pool_set_access(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name,
+			    int64_t uid, int64_t gid, int64_t mode);
 /* Sets a pool's allocation (draw from free) and deallocation (return to free) policy; -1
  * leaves a value as it is. */
-rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *name, int draw, int ret);
+rsm_err rsm_pool_set_policy(struct rsm_engine *eng, const struct rsm_cred *cred, const char *name,
+			    int draw, int ret);
 /* MoveToNtmsMediaPool. */
-rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred,
-			    const char *medium, const char *pool);
+rsm_err rsm_media_move_pool(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			    const char *pool);
 /* DecommissionNtmsMedia (every side available -> decommissioned) and SetNtmsMediaComplete
  * (allocated sides -> complete). */
 rsm_err rsm_media_decommission(struct rsm_engine *eng, const struct rsm_cred *cred,
 			       const char *medium);
-rsm_err rsm_media_complete(struct rsm_engine *eng, const struct rsm_cred *cred,
-			   const char *medium);
+rsm_err rsm_media_complete(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium);
 
 enum rsm_allocate_options {
 	RSM_ALLOCATE_NEW = 0x1, /* a medium no other side of which is allocated; reserves them */
@@ -194,8 +194,8 @@ rsm_err rsm_drive_enable(struct rsm_engine *eng, const struct rsm_cred *cred, co
 			 bool enabled, uint64_t *request);
 rsm_err rsm_media_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
 			 bool enabled, uint64_t *request);
-rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred,
-			   const char *library, bool enabled, uint64_t *request);
+rsm_err rsm_library_enable(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
+			   bool enabled, uint64_t *request);
 /* CleanNtmsDrive: a cleaner from the cleaner pool; none there raises an operator request. */
 rsm_err rsm_drive_clean(struct rsm_engine *eng, const struct rsm_cred *cred, const char *drive,
 			uint64_t *request);

@@ -14,7 +14,7 @@ struct rsm_error_entry {
 
 static const struct rsm_error_entry error_table[] = {
 #define RSM_ERROR_ROW(name, value, errno_value, text) {value, errno_value, #name, text},
-	RSM_ERRORS(RSM_ERROR_ROW)
+    RSM_ERRORS(RSM_ERROR_ROW)
 #undef RSM_ERROR_ROW
 };
 

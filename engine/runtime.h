@@ -35,7 +35,7 @@ struct runtime {
 	pthread_cond_t worker_cond;
 	pthread_t worker;
 	bool worker_started;
-	bool quit; /* the worker must exit */
+	bool quit;		  /* the worker must exit */
 	struct rsm_engine *owner; /* handed to timers and the settle hook */
 	/* Brings the owner to rest under the lock before the lock is released (and before a
 	 * thread waits on a condition): run until the deferred queue stops growing. */

@@ -40,8 +40,7 @@ static int choose_drive(struct rsm_engine *eng, struct library *l)
 	return best;
 }
 
-enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait,
-		   const char *why)
+enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait, const char *why)
 {
 	if (r->options & RSM_MOUNT_ERROR_NOT_AVAILABLE) {
 		request_finish(eng, r, REQ_FAILED, if_no_wait, why);
@@ -89,7 +88,8 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 		return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
 	if (d->state == DRIVE_MOUNTED) {
 		if (d->session != r->session)
-			return block(eng, r, ERROR_BUSY, "the medium is mounted by another session");
+			return block(eng, r, ERROR_BUSY,
+				     "the medium is mounted by another session");
 		if (elsewhere) {
 			/* drive= is strict: the session must dismount it from the other drive */
 			char why[128];
@@ -149,11 +149,13 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 	if (m->busy)
 		return block(eng, r, ERROR_BUSY, "the medium is being moved");
 	if (!m->enabled) {
-		request_finish(eng, r, REQ_FAILED, ERROR_RESOURCE_DISABLED, "the medium is disabled");
+		request_finish(eng, r, REQ_FAILED, ERROR_RESOURCE_DISABLED,
+			       "the medium is disabled");
 		return FINISHED;
 	}
 	if (!l->enabled) {
-		request_finish(eng, r, REQ_FAILED, ERROR_RESOURCE_DISABLED, "the library is disabled");
+		request_finish(eng, r, REQ_FAILED, ERROR_RESOURCE_DISABLED,
+			       "the library is disabled");
 		return FINISHED;
 	}
 	if (m->loc == LOC_OFFLINE || (m->loc == LOC_PORT && !r->opreq_satisfied)) {
@@ -204,7 +206,8 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	if (m->busy || m->loc != LOC_DRIVE) {
 		if (m->busy)
 			return BLOCKED; /* its own mount is still travelling; wait for it */
-		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE, "the medium is not in a drive");
+		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE,
+			       "the medium is not in a drive");
 		return FINISHED;
 	}
 	d = &eng->drives[m->loc_addr];
@@ -258,7 +261,8 @@ static enum attempt try_eject(struct rsm_engine *eng, struct request *r)
 		if (d->job)
 			return BLOCKED;
 	} else if (m->loc != LOC_SLOT) {
-		request_finish(eng, r, REQ_FAILED, ERROR_MEDIA_OFFLINE, "the medium is not in a slot");
+		request_finish(eng, r, REQ_FAILED, ERROR_MEDIA_OFFLINE,
+			       "the medium is not in a slot");
 		return FINISHED;
 	}
 	if (!robot_can_move(l))
@@ -417,14 +421,9 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 
 /* What each kind of pending request tries; enable and disable finish when submitted. */
 static enum attempt (*const attempts[])(struct rsm_engine *, struct request *) = {
-	[OP_MOUNT] = try_mount,
-	[OP_DISMOUNT] = try_dismount,
-	[OP_INJECT] = try_inject,
-	[OP_EJECT] = try_eject,
-	[OP_CLEAN] = try_clean,
-	[OP_INVENTORY] = try_inventory,
-	[OP_DOOR] = try_door,
-	[OP_ALLOCATE] = try_allocate,
+    [OP_MOUNT] = try_mount, [OP_DISMOUNT] = try_dismount, [OP_INJECT] = try_inject,
+    [OP_EJECT] = try_eject, [OP_CLEAN] = try_clean,	  [OP_INVENTORY] = try_inventory,
+    [OP_DOOR] = try_door,   [OP_ALLOCATE] = try_allocate,
 };
 
 static int pending_order(const void *a, const void *b)

@@ -38,7 +38,8 @@ rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *a
 			slot = i;
 	}
 	if (slot < 0) {
-		struct session *n = realloc(eng->sessions, sizeof(*n) * (size_t)(eng->nsessions + 1));
+		struct session *n =
+		    realloc(eng->sessions, sizeof(*n) * (size_t)(eng->nsessions + 1));
 		if (!n) {
 			e = ERROR_NOT_ENOUGH_MEMORY;
 			goto out;

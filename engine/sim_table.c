@@ -72,8 +72,8 @@ static void table_clear(struct sim_table *t)
 static struct sim_cart *parse_line(struct sim_table *t, const char *line, char *name,
 				   bool *unreadable)
 {
-	static const char *const kinds[] = {[LOC_SLOT] = "slot", [LOC_DRIVE] = "drive",
-					    [LOC_PORT] = "port"};
+	static const char *const kinds[] = {
+	    [LOC_SLOT] = "slot", [LOC_DRIVE] = "drive", [LOC_PORT] = "port"};
 	char kind[16], flag[16] = "";
 	int addr;
 	int n = sscanf(line, "%15s %d %64s %15s", kind, &addr, name, flag);
@@ -251,8 +251,9 @@ int sim_table_inventory(struct sim_table *t, struct rsm_engine *eng, int li)
 			int mi = places[k][i].name[0] ? medium_find(eng, places[k][i].name) : -1;
 			if (mi < 0 || (locs[k] == LOC_DRIVE && i >= l->ndrives))
 				continue;
-			p[mi] = (struct place){locs[k], locs[k] == LOC_DRIVE ? l->drive_index[i] : i,
-					       places[k][i].unreadable};
+			p[mi] =
+			    (struct place){locs[k], locs[k] == LOC_DRIVE ? l->drive_index[i] : i,
+					   places[k][i].unreadable};
 		}
 	}
 	int changes = inventory_apply(eng, li, p);

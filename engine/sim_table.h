@@ -22,9 +22,9 @@ struct sim_cart {
 struct sim_table {
 	int nslots, nports, ndrives;
 	struct sim_cart *slot, *port, *drive;
-	char path[4200];	 /* the record */
-	char images[4200];	 /* the cartridges' image files */
-	char *written;		 /* the record as last written, NULL when unknown */
+	char path[4200];   /* the record */
+	char images[4200]; /* the cartridges' image files */
+	char *written;	   /* the record as last written, NULL when unknown */
 	size_t written_len;
 };
 

@@ -226,8 +226,8 @@ static int configure_libraries(struct rsm_engine *eng, char *err, size_t errlen)
 
 	if (writable && (catalog_begin(eng) != ERROR_SUCCESS || create_system_pools(eng) < 0)) {
 		catalog_rollback(eng);
-		snprintf(err, errlen, "cannot create the system pools in %s: %s",
-			 eng->cfg.database, catalog_error(eng));
+		snprintf(err, errlen, "cannot create the system pools in %s: %s", eng->cfg.database,
+			 catalog_error(eng));
 		return -1;
 	}
 	for (int i = 0; i < eng->cfg.nlibraries; i++) {

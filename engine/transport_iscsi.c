@@ -2,10 +2,11 @@
  * iscsi://<host>[:port]/<target-iqn>/<lun>.
  *
  * libiscsi's synchronous calls reconnect on their own when the target goes away, and can
- * then wait for as long as the target stays down (its automatic reconnection is turned off).  A changer thread must instead learn at
- * once that its library is offline, so this file drives libiscsi's asynchronous interface
- * with its own poll loop and deadline: a connection that breaks (the peer hangs up, an error
- * on the socket, the deadline passes) ends the session, and the next command opens a new one.
+ * then wait for as long as the target stays down (its automatic reconnection is turned off).  A
+ * changer thread must instead learn at once that its library is offline, so this file drives
+ * libiscsi's asynchronous interface with its own poll loop and deadline: a connection that breaks
+ * (the peer hangs up, an error on the socket, the deadline passes) ends the session, and the next
+ * command opens a new one.
  */
 #include <errno.h>
 #include <iscsi/iscsi.h>
@@ -203,8 +204,9 @@ static int iscsi_execute(struct scsi_transport *t, struct scsi_io *io, char *err
 	    task->status == SCSI_STATUS_TIMEOUT) {
 		/* libiscsi's last error text may belong to an earlier command: say it ourselves */
 		snprintf(err, errlen, "%s: %s", t->address,
-			 task->status == SCSI_STATUS_TIMEOUT ? "no answer in time"
-							      : "the connection to the target broke");
+			 task->status == SCSI_STATUS_TIMEOUT
+			     ? "no answer in time"
+			     : "the connection to the target broke");
 		scsi_free_scsi_task(task);
 		drop_session(it);
 		return -ECONNRESET;

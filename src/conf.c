@@ -189,7 +189,7 @@ enum { GIVEN_DRIVES = 1, GIVEN_SLOTS = 2, GIVEN_PORTS = 4 };
 
 static unsigned given_flag(const char *key)
 {
-	return !strcmp(key, "drives") ? GIVEN_DRIVES
+	return !strcmp(key, "drives")  ? GIVEN_DRIVES
 	       : !strcmp(key, "slots") ? GIVEN_SLOTS
 	       : !strcmp(key, "ports") ? GIVEN_PORTS
 				       : 0;
@@ -219,8 +219,8 @@ static int check_standalone(struct rsm_library_config *l, unsigned given, const 
 }
 
 /* What a library section must hold together, once it is read. */
-static int check_library(struct rsm_library_config *l, unsigned given, const char *path,
-			 char *err, size_t errlen)
+static int check_library(struct rsm_library_config *l, unsigned given, const char *path, char *err,
+			 size_t errlen)
 {
 	if (strcmp(l->type, "standalone") == 0)
 		return check_standalone(l, given, path, err, errlen);
@@ -274,7 +274,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 		if (*s == '[') {
 			char *close = strchr(s, ']');
 			if (!close || trim(close + 1)[0]) {
-				snprintf(err, errlen, "%s:%d: malformed section header", path, lineno);
+				snprintf(err, errlen, "%s:%d: malformed section header", path,
+					 lineno);
 				return -1;
 			}
 			*close = '\0';
@@ -284,14 +285,17 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 			if (in_rsmfs)
 				continue;
 			if (strncmp(name, "library", 7) != 0 || !isspace((unsigned char)name[7])) {
-				snprintf(err, errlen, "%s:%d: unknown section [%s]", path, lineno, name);
+				snprintf(err, errlen, "%s:%d: unknown section [%s]", path, lineno,
+					 name);
 				return -1;
 			}
 			name = trim(name + 7);
-			if (!*name || strlen(name) > RSM_NAME_MAX || strspn(name,
-				"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-				strlen(name) || name[0] == '.') {
-				snprintf(err, errlen, "%s:%d: bad library name '%s'", path, lineno, name);
+			if (!*name || strlen(name) > RSM_NAME_MAX ||
+			    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234"
+					 "56789._-") != strlen(name) ||
+			    name[0] == '.') {
+				snprintf(err, errlen, "%s:%d: bad library name '%s'", path, lineno,
+					 name);
 				return -1;
 			}
 			for (int i = 0; i < cfg->nlibraries; i++)
@@ -300,7 +304,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 						 path, lineno, name);
 					return -1;
 				}
-			if (cfg->nlibraries == (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
+			if (cfg->nlibraries ==
+			    (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
 				snprintf(err, errlen, "%s:%d: too many libraries", path, lineno);
 				return -1;
 			}
@@ -324,7 +329,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 			if (rc == 0)
 				given[lib - cfg->libraries] |= given_flag(key);
 		} else {
-			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno, key);
+			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno,
+				 key);
 			return -1;
 		}
 		if (rc == -2) {
@@ -332,7 +338,8 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 			return -1;
 		}
 		if (rc < 0) {
-			snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, val, key);
+			snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, val,
+				 key);
 			return -1;
 		}
 	}

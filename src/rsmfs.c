@@ -30,14 +30,13 @@ struct options {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: rsmfs [options] MOUNTPOINT\n"
-		"  -f               stay in the foreground\n"
-		"  -c FILE          read the configuration from FILE (rsmfs.conf(5))\n"
-		"  -o OPT[,OPT]     FUSE mount options (allow_other, auto_unmount, ...)\n"
-		"  --ready-fd N     write one byte to descriptor N once the tree is mounted\n"
-		"  -V, --version    print the version\n"
-		"  -h, --help       this text\n");
+	fprintf(out, "usage: rsmfs [options] MOUNTPOINT\n"
+		     "  -f               stay in the foreground\n"
+		     "  -c FILE          read the configuration from FILE (rsmfs.conf(5))\n"
+		     "  -o OPT[,OPT]     FUSE mount options (allow_other, auto_unmount, ...)\n"
+		     "  --ready-fd N     write one byte to descriptor N once the tree is mounted\n"
+		     "  -V, --version    print the version\n"
+		     "  -h, --help       this text\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -62,7 +61,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 			char *end;
 			long fd = strtol(argv[++i], &end, 10);
 			if (*end || fd < 0 || fd > 65535 || fcntl((int)fd, F_GETFD) < 0) {
-				fprintf(stderr, "rsmfs: --ready-fd: '%s' is not an open descriptor\n",
+				fprintf(stderr,
+					"rsmfs: --ready-fd: '%s' is not an open descriptor\n",
 					argv[i]);
 				return -1;
 			}
@@ -204,7 +204,8 @@ int main(int argc, char **argv)
 	if (replay_start() < 0)
 		fprintf(stderr, "rsmfs: no inotify replay: cannot start its thread\n");
 	if (unmount_watch_start(fs_global.mountpoint) < 0)
-		fprintf(stderr, "rsmfs: a lazy unmount will not be noticed: no mount table watch\n");
+		fprintf(stderr,
+			"rsmfs: a lazy unmount will not be noticed: no mount table watch\n");
 	if (o.ready_fd >= 0) {
 		char c = 'r';
 		if (write(o.ready_fd, &c, 1) != 1)
@@ -228,7 +229,8 @@ int main(int argc, char **argv)
 	 * asked for (rsmfs(8), SIGNALS); anything else is the loop's own failure */
 	rc = res == 0 || res == SIGTERM || res == SIGINT || res == SIGHUP ? 0 : 1;
 	if (rc)
-		fprintf(stderr, "rsmfs: the FUSE loop failed: %s\n", strerror(res < 0 ? -res : res));
+		fprintf(stderr, "rsmfs: the FUSE loop failed: %s\n",
+			strerror(res < 0 ? -res : res));
 
 	/* Shutdown: answer every parked request while the connection still exists (reads get
 	 * end of file, blocked mounts ESHUTDOWN), then take the mount away. */

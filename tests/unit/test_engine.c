@@ -231,9 +231,8 @@ static rsm_err channel_wait(struct world *w, rsm_handle ch, struct rsm_event *ev
 		return ended ? ERROR_NO_DATA : ERROR_TIMEOUT;
 	line[len + 1] = '\0';
 	memset(ev, 0, sizeof(*ev));
-	assert_int_equal(sscanf(line, "%lu %15s %15s %159s %36s", &ev->seq, op, type, ev->path,
-				ev->guid),
-			 5);
+	assert_int_equal(
+	    sscanf(line, "%lu %15s %15s %159s %36s", &ev->seq, op, type, ev->path, ev->guid), 5);
 	static const char *const ops[] = {"", "update", "insert", "delete", "signal", "complete"};
 	for (int i = 1; i < 6; i++)
 		if (strcmp(op, ops[i]) == 0)
