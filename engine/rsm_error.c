@@ -43,14 +43,3 @@ int rsm_error_errno(rsm_err err)
 	const struct rsm_error_entry *e = error_find(err);
 	return e ? e->errno_value : EIO;
 }
-
-int rsm_error_from_name(const char *name, rsm_err *out)
-{
-	for (size_t i = 0; i < sizeof(error_table) / sizeof(error_table[0]); i++) {
-		if (strcmp(error_table[i].name, name) == 0) {
-			*out = error_table[i].value;
-			return 0;
-		}
-	}
-	return -1;
-}

@@ -90,10 +90,8 @@ const char *rsm_error_name(rsm_err err);
 /* A one-line lower-case description of the error. */
 const char *rsm_error_text(rsm_err err);
 
-/* The errno a file operation answers for this error (rsmfs(5), COMMANDS AND ERRORS); EIO for unknown codes. */
+/* The errno a file operation answers for this error (rsmfs(5), COMMANDS AND ERRORS); EIO for
+ * unknown codes. */
 int rsm_error_errno(rsm_err err);
-
-/* Looks a code up by its name; returns 0 and sets *out, or -1 when the name is unknown. */
-int rsm_error_from_name(const char *name, rsm_err *out);
 
 #endif

@@ -139,11 +139,6 @@ size_t ssc_cdb_unload(uint8_t cdb[16])
 
 /* ---- READ ELEMENT STATUS ---- */
 
-uint32_t smc_element_status_size(const uint8_t *buf, size_t len)
-{
-	return len >= 8 ? 8 + be24(buf + 5) : 0;
-}
-
 /* Fills e from one descriptor of which n bytes arrived; d_len is what the page says. */
 static void parse_descriptor(const uint8_t *p, size_t n, size_t d_len, uint8_t type, bool pvol,
 			     bool avol, struct smc_element *e)

@@ -98,9 +98,6 @@ size_t ssc_cdb_unload(uint8_t cdb[16]);
  * fields that arrived. */
 int smc_parse_element_status(const uint8_t *buf, size_t len, struct smc_element *out, size_t max);
 
-/* The byte count the reply's header says the whole report needs (so a caller can ask again
- * with a large enough buffer); 0 when the header did not arrive. */
-uint32_t smc_element_status_size(const uint8_t *buf, size_t len);
 
 /* Where the elements of one type start and how many there are, from the layout. */
 void smc_layout_range(const struct smc_layout *lay, uint8_t type, uint16_t *first, uint16_t *count);
