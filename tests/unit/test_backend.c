@@ -930,6 +930,83 @@ static void test_source_empty_waits_for_operator(void **state)
 	assert_int_equal(count_steps(STEP_MOVE, 0), 1);
 }
 
+/* The robot goes for the cartridge it must put away to make room in the only drive, and the
+ * drive is empty (taken by hand): that cartridge is offline and the drive empty, while the
+ * mount's own cartridge, untouched in its slot, goes on into the drive. */
+static void test_source_empty_evicting(void **state)
+{
+	struct world *w = *state;
+	struct mount m;
+
+	w->cfg.libraries[0].drives = 1;
+	world_open(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	assert_int_equal(mount_wait(w, s, "SCR001", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "SCR001", RSM_DISMOUNT_DEFERRED, NULL),
+			 ERROR_SUCCESS);
+	hand_move("SCR001", (struct place){LOC_OFFLINE, 0, false});
+	mount_start(w, s, "SCR002", &m);
+	assert_int_equal(waiter_wait(&m.wt, 60000), ERROR_SUCCESS);
+	struct call *evict = nth_step(STEP_MOVE, m.req, 0);
+	assert_string_equal(evict->medium, "SCR001");
+	assert_true(evict->end_seq > 0);
+	/* the mount's own move and load followed, into the drive now empty */
+	struct call *in = nth_step(STEP_MOVE, m.req, 1);
+	assert_non_null(in);
+	assert_string_equal(in->medium, "SCR002");
+	assert_place(&in->from, LOC_SLOT, 1);
+	assert_place(&in->to, LOC_DRIVE, 0);
+	assert_true(in->seq > evict->end_seq);
+	medium_is(w, "SCR001", "offline", "offline");
+	medium_is(w, "SCR002", "drive d0", "mounted");
+	drive_is(w, "d0", "mounted", "SCR002");
+	slot_is(w, false, 0, "0 empty -");
+	slot_is(w, false, 1, "1 empty -");
+}
+
+/* The robot goes to take a dismounted cartridge out of its drive and finds the drive empty:
+ * the dismount fails (the medium is offline), and the drive no longer holds it. */
+static void test_source_empty_moving_home(void **state)
+{
+	struct world *w = *state;
+	uint64_t r;
+	char st[32];
+
+	world_open(w);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	assert_int_equal(mount_wait(w, s, "SCR003", NULL, 0), ERROR_SUCCESS);
+	hand_move("SCR003", (struct place){LOC_OFFLINE, 0, false});
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "SCR003", 0, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	request_is(w, r, "failed", ERROR_MEDIA_OFFLINE,
+		   "drive d0 is empty: SCR003 is not where the catalog has it");
+	medium_is(w, "SCR003", "offline", "offline");
+	drive_is(w, "d0", "empty", "");
+	slot_is(w, false, 2, "2 empty -");
+	/* the drive takes the next mount */
+	assert_int_equal(mount_wait(w, s, "SCR004", "d0", 0), ERROR_SUCCESS);
+}
+
+/* An inject whose cartridge was taken back out of the port before the robot came: the
+ * cartridge is offline, the port empty, the slot promised to it free again. */
+static void test_source_empty_injecting(void **state)
+{
+	struct world *w = *state;
+	uint64_t r;
+	char st[32];
+
+	script.port_barcode = "IMP001";
+	world_open(w);
+	hand_move("IMP001", (struct place){LOC_OFFLINE, 0, false});
+	assert_int_equal(rsm_inject(w->eng, 0, &w->admin, "robo", -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	request_is(w, r, "failed", ERROR_MEDIA_OFFLINE,
+		   "port 0 is empty: IMP001 is not where the catalog has it");
+	medium_is(w, "IMP001", "offline", "offline");
+	slot_is(w, true, 0, "0 empty -");
+	slot_is(w, false, 4, "4 empty -");
+}
+
 /* The other phases through the ports and a cleaning: an inject (MOVE port -> free slot), a
  * cleaning (MOVE slot -> drive, CLEAN, MOVE drive -> slot), an eject (MOVE slot -> port). */
 static void test_inject_clean_eject(void **state)
@@ -1238,21 +1315,15 @@ static void test_robot_steps_serialised(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_attach_creates_library),
-	    T(test_attach_failure_stops_open),
-	    T(test_reconcile_corrects_location),
-	    T(test_mount_moves_then_loads),
-	    T(test_dismount_unloads_then_moves_home),
-	    T(test_inject_clean_eject),
-	    T(test_mount_evicts_dismountable),
-	    T(test_move_error_fails_request),
-	    T(test_source_empty_waits_for_operator),
-	    T(test_scan_reports_corrections),
-	    T(test_door_reaches_backend),
-	    T(test_drive_device_reaches_backend),
-	    T(test_sim_calls_without_hands),
-	    T(test_drive_fault_during_load),
-	    T(test_unreachable_fails_queued_robot_steps),
+	    T(test_attach_creates_library),	      T(test_attach_failure_stops_open),
+	    T(test_reconcile_corrects_location),      T(test_mount_moves_then_loads),
+	    T(test_dismount_unloads_then_moves_home), T(test_inject_clean_eject),
+	    T(test_mount_evicts_dismountable),	      T(test_move_error_fails_request),
+	    T(test_source_empty_waits_for_operator),  T(test_source_empty_evicting),
+	    T(test_source_empty_moving_home),	      T(test_source_empty_injecting),
+	    T(test_scan_reports_corrections),	      T(test_door_reaches_backend),
+	    T(test_drive_device_reaches_backend),     T(test_sim_calls_without_hands),
+	    T(test_drive_fault_during_load),	      T(test_unreachable_fails_queued_robot_steps),
 	    T(test_robot_steps_serialised),
 	};
 
