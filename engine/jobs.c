@@ -485,7 +485,7 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 	s->drive = job->drive;
 	s->request = job->req->number;
 	s->by_operator = job->req->opreq_satisfied;
-	s->full = job->req->options != 0;
+	s->full = s->kind == STEP_SCAN && job->req->options != 0; /* an inventory's option */
 	if (s->kind != STEP_MOVE)
 		return true;
 	s->from = place_of(&eng->media[carried]);

@@ -87,6 +87,7 @@ static struct script {
 	bool fail_attach;
 	/* reconcile: the changer has grown to this many slots and drives (0: as it is) */
 	int grown_slots, grown_drives;
+	int full_not_scan; /* steps other than a scan handed over with full set */
 } script;
 
 static void script_reset(void)
@@ -296,6 +297,8 @@ static void script_step(struct rsm_engine *eng, struct step *s)
 		snprintf(c->medium, sizeof(c->medium), "%s", eng->media[s->medium].name);
 	c->request = s->request;
 	c->full = s->full;
+	if (s->full && s->kind != STEP_SCAN)
+		script.full_not_scan++;
 	c->step = s;
 	if (robot_kind(s->kind) && ++script.robot_busy[s->library] > script.robot_max[s->library])
 		script.robot_max[s->library] = script.robot_busy[s->library];
@@ -587,6 +590,7 @@ static int teardown(void **state)
 		assert_true(script.robot_max[i] <= 1);
 	assert_int_equal(script.ended_inside_step, 0);
 	assert_int_equal(script.handed_twice, 0);
+	assert_int_equal(script.full_not_scan, 0);
 	return 0;
 }
 
