@@ -19,8 +19,10 @@
  *   inventory  INVENTORY --> (passed: the catalog took what the scan found)
  *
  * The bracketed phases run when the drive holds a dismountable medium that must make room.
- * A mount whose robot finds the source slot empty goes back to the queue (its medium is
- * offline from then on); MOVE_IN of a cleaning goes on to CLEAN instead of LOAD.
+ * A move whose robot finds its source empty makes that medium offline and empties the place it
+ * was in; a mount missing its own cartridge, or a mount or cleaning whose evicted cartridge is
+ * missing, goes back to the queue, any other job fails.  MOVE_IN of a cleaning goes on to
+ * CLEAN instead of LOAD.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -268,29 +270,31 @@ static void job_fail(struct rsm_engine *eng, struct job *job, rsm_err err, const
 	job_free(eng, job);
 }
 
-/* The robot reached a slot the catalog says holds the job's cartridge and found it empty (the
- * cartridge was taken by hand).  The medium is offline from now on; a mount goes back to the
- * queue, where it waits for the operator to bring it (movemedia, or ERROR_MEDIA_OFFLINE with
- * offline-error) like any mount of an offline medium. */
+/* The robot went for the step's cartridge where the catalog has it (a slot, a port, a drive)
+ * and found nothing there: it was taken by hand.  That medium is offline from now on, and the
+ * place it was in holds nothing.  A mount whose own cartridge is missing goes back to the queue,
+ * where it waits for the operator to bring it (movemedia, or ERROR_MEDIA_OFFLINE with
+ * offline-error) like any mount of an offline medium; a mount or cleaning whose drive was being
+ * cleared of another cartridge goes back to the queue too (the drive is empty now, and its own
+ * cartridge untouched).  Any other job fails with ERROR_MEDIA_OFFLINE. */
 static void job_source_missing(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
-	struct medium *m = &eng->media[job->medium];
-	bool mount = job->phase == PH_MOVE_IN && !job->clean;
-	char why[160];
+	struct medium *m = &eng->media[job->step.medium];
+	bool requeue = job->phase == PH_EVICT_MOVE || (job->phase == PH_MOVE_IN && !job->clean);
+	char where[96], why[160];
 
-	snprintf(why, sizeof(why), "slot %d is empty: %s is not where the catalog has it",
-		 m->loc_addr, m->name);
+	medium_location_text(eng, m, where, sizeof(where));
+	snprintf(why, sizeof(why), "%s is empty: %s is not where the catalog has it", where,
+		 m->name);
 	fprintf(stderr, "rsmfs: library %s: %s\n", l->name, why);
 	job_abandon(eng, job);
-	if (m->loc == LOC_SLOT && l->slot_medium[m->loc_addr] == job->medium)
-		l->slot_medium[m->loc_addr] = NO_INDEX;
+	lift(eng, l, m); /* its slot, port or drive */
 	m->loc = LOC_OFFLINE;
 	m->loc_addr = 0;
 	settle_medium_state(eng, m);
 	save_and_emit(eng, NULL, m);
-	emit_slots(eng, l, false);
-	if (mount)
+	if (requeue)
 		request_set_state(eng, job->req, REQ_QUEUED, ERROR_SUCCESS);
 	else
 		request_finish(eng, job->req, REQ_FAILED, ERROR_MEDIA_OFFLINE, why);
@@ -481,7 +485,7 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 	s->drive = job->drive;
 	s->request = job->req->number;
 	s->by_operator = job->req->opreq_satisfied;
-	s->full = job->req->options != 0;
+	s->full = s->kind == STEP_SCAN && job->req->options != 0; /* an inventory's option */
 	if (s->kind != STEP_MOVE)
 		return true;
 	s->from = place_of(&eng->media[carried]);

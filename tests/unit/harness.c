@@ -12,9 +12,26 @@
 
 #include "harness.h"
 
+/* The virtual clock: written by the test's thread as it lets time pass, read by the engine
+ * (mono_now) on whatever thread holds the engine lock. */
+static _Atomic double virtual_now;
+/* The virtual-time world last opened: what waiter_wait lets time pass in. */
+static struct world *virtual_world;
+
+static double virtual_clock(void)
+{
+	return virtual_now;
+}
+
+double world_now(void)
+{
+	return virtual_now;
+}
+
 void world_init(struct world *w)
 {
 	memset(w, 0, sizeof(*w));
+	virtual_now = 0;
 	snprintf(w->dir, sizeof(w->dir), "/tmp/rsm-unit-XXXXXX");
 	assert_non_null(mkdtemp(w->dir));
 	rsm_config_default(&w->cfg);
@@ -43,6 +60,9 @@ void world_add_library(struct world *w, const char *name, int drives, int media)
 void world_open(struct world *w)
 {
 	char err[512] = "";
+	w->cfg.manual_timers = !w->real_time;
+	rsm_set_clock(w->real_time ? NULL : virtual_clock);
+	virtual_world = w->real_time ? NULL : w;
 	w->eng = rsm_engine_open(&w->cfg, err, sizeof(err));
 	if (!w->eng)
 		fail_msg("engine did not open: %s", err);
@@ -60,9 +80,51 @@ void world_free(struct world *w)
 	catalog_unblock();
 	rsm_engine_close(w->eng);
 	w->eng = NULL;
+	if (virtual_world == w)
+		virtual_world = NULL;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", w->dir);
+}
+
+/* Fires every timer due, then moves the clock to the next one (at most to `until`), until
+ * done() holds or the clock reaches `until`. */
+bool world_run_until(struct world *w, bool (*done)(void *arg), void *arg, int ms)
+{
+	if (w->real_time) {
+		for (int waited = 0;; waited += 10) {
+			if (done(arg))
+				return true;
+			if (waited >= ms)
+				return false;
+			usleep(10000);
+		}
+	}
+	double until = virtual_now + ms / 1000.0;
+	/* a bound on the timers fired at one instant: a timer that re-arms itself at once forever
+	 * is a bug, not a wait */
+	for (int fired = 0; fired < 1000000; fired++) {
+		double next = rsm_run_timers(w->eng);
+		if (done(arg))
+			return true;
+		if (virtual_now >= until)
+			return false;
+		virtual_now =
+		    next >= 0 && next < until ? (next > virtual_now ? next : virtual_now) : until;
+	}
+	fail_msg("the engine's timers keep firing at %.3f s", (double)virtual_now);
+	return false;
+}
+
+static bool never(void *arg)
+{
+	(void)arg;
+	return false;
+}
+
+void world_run_for(struct world *w, int ms)
+{
+	world_run_until(w, never, NULL, ms);
 }
 
 rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c)
@@ -92,9 +154,23 @@ void waiter_done(void *ctx, rsm_err err, uint64_t request, const char *drive)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static bool waiter_is_done(void *arg)
+{
+	struct waiter *w = arg;
+	pthread_mutex_lock(&w->lock);
+	bool done = w->done;
+	pthread_mutex_unlock(&w->lock);
+	return done;
+}
+
 rsm_err waiter_wait(struct waiter *w, int ms)
 {
 	struct timespec ts;
+	if (virtual_world) {
+		if (!world_run_until(virtual_world, waiter_is_done, w, ms))
+			fail_msg("completion did not come within %d ms", ms);
+		return w->err;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += ms / 1000;
 	ts.tv_nsec += (ms % 1000) * 1000000L;
@@ -130,15 +206,26 @@ rsm_err mount_wait(struct world *w, rsm_handle s, const char *medium, const char
 	return waiter_wait(&wt, 5000);
 }
 
+struct poll {
+	bool (*done)(struct world *, const char *, const char *, char *, size_t);
+	struct world *w;
+	const char *a, *b;
+	char *out;
+	size_t len;
+};
+
+static bool poll_done(void *arg)
+{
+	struct poll *p = arg;
+	return p->done(p->w, p->a, p->b, p->out, p->len);
+}
+
 static void poll_until(bool (*done)(struct world *, const char *, const char *, char *, size_t),
 		       struct world *w, const char *a, const char *b, char *out, size_t len)
 {
-	for (int i = 0; i < 500; i++) {
-		if (done(w, a, b, out, len))
-			return;
-		usleep(10000);
-	}
-	fail_msg("waited 5 s for %s to become %s (it is %s)", a, b ? b : "final", out);
+	struct poll p = {done, w, a, b, out, len};
+	if (!world_run_until(w, poll_done, &p, 5000))
+		fail_msg("waited 5 s for %s to become %s (it is %s)", a, b ? b : "final", out);
 }
 
 static bool request_is_final(struct world *w, const char *num, const char *unused, char *out,

@@ -1,5 +1,11 @@
 /* harness.h - helpers for the engine unit tests: a fresh catalog in a temporary directory,
- * sessions, blocking waits for completions, and ways to make the catalog fail for real. */
+ * sessions, waits for completions, and ways to make the catalog fail for real.
+ *
+ * Time: a world runs on a virtual clock (rsm_set_clock, manual_timers) unless it asks for real
+ * time.  Nothing fires the engine's timers (robot moves, loads, time-outs) but the test's own
+ * thread, as it lets virtual time pass (world_run_for, world_run_until, and every wait below),
+ * so a test never sleeps and never depends on how fast the machine is.  A world with real_time
+ * set (the soak, whose 32 threads need the engine's worker) keeps CLOCK_MONOTONIC. */
 #ifndef RSM_TEST_HARNESS_H
 #define RSM_TEST_HARNESS_H
 
@@ -16,6 +22,7 @@ struct world {
 	struct rsm_config cfg;
 	struct rsm_engine *eng;
 	struct rsm_cred admin, user;
+	bool real_time; /* set before world_open: the engine's worker and CLOCK_MONOTONIC */
 };
 
 /* A fresh temporary catalog with one sim library "vtl0" (2 drives, 8 slots, 1 port, 6 media,
@@ -27,10 +34,21 @@ void world_open(struct world *w);
 void world_reopen(struct world *w);
 void world_free(struct world *w);
 
+/* The virtual clock, in seconds (0 at world_init). */
+double world_now(void);
+/* Lets ms of virtual time pass, firing the engine's timers as they fall due. */
+void world_run_for(struct world *w, int ms);
+/* Lets virtual time pass, up to ms, until done(arg) holds (checked after every timer that
+ * fires); whether it holds.  The clock stops where done() became true, or at the limit.  In a
+ * real-time world it polls for up to ms of real time. */
+bool world_run_until(struct world *w, bool (*done)(void *arg), void *arg, int ms);
+
 /* Opens a session as c; fails the test if it cannot. */
 rsm_handle open_session(struct world *w, const char *name, const struct rsm_cred *c);
 
-/* Waits for a mount's completion; returns the RSM error it finished with. */
+/* Waits for a mount's completion; returns the RSM error it finished with.  In a virtual-time
+ * world, waiter_wait lets up to ms of virtual time pass (the world last opened); otherwise it
+ * waits up to ms of real time. */
 struct waiter {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -47,7 +65,8 @@ rsm_err waiter_wait(struct waiter *w, int ms);
 rsm_err mount_wait(struct world *w, rsm_handle s, const char *medium, const char *drive,
 		   unsigned options);
 
-/* Waits until a request reaches a final state; returns its state name in buf. */
+/* Waits (virtual time passing, in a virtual-time world) until a request reaches a final state;
+ * returns its state name in buf. */
 void wait_request_final(struct world *w, uint64_t request, char *state, size_t len);
 /* Waits until a drive's state is `want` (or fails the test after 5 s). */
 void wait_drive_state(struct world *w, const char *drive, const char *want);

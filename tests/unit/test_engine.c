@@ -186,11 +186,25 @@ static void channel_ready(void *ctx)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* Sleeps until r is ready or timeout_ms pass; whether it is ready. */
-static bool readiness_wait(struct readiness *r, int timeout_ms)
+static bool is_ready(void *arg)
+{
+	struct readiness *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	bool ready = r->ready;
+	pthread_mutex_unlock(&r->lock);
+	return ready;
+}
+
+/* Waits until r is ready or timeout_ms pass; whether it is ready.  On the test's thread (w
+ * given) the engine's timers fire as virtual time passes; another thread (w NULL) waits in real
+ * time for what the test's thread does. */
+static bool readiness_wait(struct world *w, struct readiness *r, int timeout_ms)
 {
 	struct timespec ts;
 
+	if (w)
+		return world_run_until(w, is_ready, r, timeout_ms);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += timeout_ms / 1000;
 	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -207,21 +221,26 @@ static bool readiness_wait(struct readiness *r, int timeout_ms)
 }
 
 /* The next event of channel ch into ev, waiting up to timeout_ms: ERROR_SUCCESS, ERROR_TIMEOUT,
- * ERROR_NO_DATA once the channel ended, or the engine's error for a dead handle. */
-static rsm_err channel_wait(struct world *w, rsm_handle ch, struct rsm_event *ev, int timeout_ms)
+ * ERROR_NO_DATA once the channel ended, or the engine's error for a dead handle.  armed: the
+ * wait runs on a thread of its own, and says so through armed once its callback is armed. */
+static rsm_err channel_wait_armed(struct world *w, rsm_handle ch, struct rsm_event *ev,
+				  int timeout_ms, struct readiness *armed)
 {
 	struct readiness r = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false};
+	struct world *pump = armed ? NULL : w;
 	char line[256], op[16], type[16];
 	size_t len = 0, used;
 	bool now, ended;
 	rsm_err e = rsm_notify_arm(w->eng, ch, channel_ready, &r, &now);
 
+	if (armed)
+		channel_ready(armed);
 	if (e != ERROR_SUCCESS)
 		return e;
-	if (!now && !readiness_wait(&r, timeout_ms)) {
+	if (!now && !readiness_wait(pump, &r, timeout_ms)) {
 		if (rsm_notify_disarm(w->eng, ch))
 			return ERROR_TIMEOUT;
-		readiness_wait(&r, 60000); /* the callback is on its way */
+		readiness_wait(pump, &r, 60000); /* the callback is on its way */
 	}
 	/* one line, byte by byte: a short buffer gets the rest of the line next time */
 	while ((e = rsm_notify_read(w->eng, ch, line + len, 1, &used, &ended)) == ERROR_SUCCESS &&
@@ -243,17 +262,23 @@ static rsm_err channel_wait(struct world *w, rsm_handle ch, struct rsm_event *ev
 	return ERROR_SUCCESS;
 }
 
+static rsm_err channel_wait(struct world *w, rsm_handle ch, struct rsm_event *ev, int timeout_ms)
+{
+	return channel_wait_armed(w, ch, ev, timeout_ms, NULL);
+}
+
 struct wait_arg {
 	struct world *w;
 	rsm_handle ch;
 	rsm_err result;
+	struct readiness armed; /* the wait is outstanding */
 };
 
 static void *wait_thread(void *p)
 {
 	struct wait_arg *a = p;
 	struct rsm_event ev;
-	a->result = channel_wait(a->w, a->ch, &ev, 5000);
+	a->result = channel_wait_armed(a->w, a->ch, &ev, 5000, &a->armed);
 	return NULL;
 }
 
@@ -261,13 +286,15 @@ static void test_close_notification_with_outstanding_wait(void **state)
 {
 	struct world *w = *state;
 	rsm_handle s = open_session(w, "a", &w->admin);
-	struct wait_arg a = {.w = w};
+	struct wait_arg a = {.w = w,
+			     .armed = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false}};
 	pthread_t t;
 
 	assert_int_equal(rsm_notify_open(w->eng, s, &w->admin, RSM_OBJ_OPREQ, &a.ch),
 			 ERROR_SUCCESS);
 	assert_int_equal(pthread_create(&t, NULL, wait_thread, &a), 0);
-	usleep(100000);
+	/* the close comes once the wait is armed, however slowly the thread starts */
+	assert_true(readiness_wait(NULL, &a.armed, 60000));
 	/* Close succeeds; the outstanding wait returns an error (rsm-reference §7 #17) */
 	assert_int_equal(rsm_notify_close(w->eng, a.ch), ERROR_SUCCESS);
 	pthread_join(t, NULL);
@@ -679,7 +706,7 @@ static void test_mount_waits_for_other_session(void **state)
 	waiter_init(&wt);
 	assert_int_equal(rsm_mount(w->eng, b, &w->admin, &a, waiter_done, &wt, &r),
 			 ERROR_IO_PENDING);
-	usleep(100000);
+	world_run_for(w, 100);
 	assert_false(wt.done);
 	assert_int_equal(
 	    rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, NULL),
@@ -787,16 +814,15 @@ static void test_robot_serialised_loads_overlap(void **state)
 	w->cfg.libraries[0].load_time = 2.0;
 	world_open(w);
 	rsm_handle s = open_session(w, "a", &w->admin);
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	double t0 = world_now(), t1;
 	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &a, NULL, NULL, &r1), ERROR_SUCCESS);
 	assert_int_equal(rsm_mount(w->eng, s, &w->admin, &b, NULL, NULL, &r2), ERROR_SUCCESS);
 	wait_request_final(w, r1, st, sizeof(st));
 	assert_string_equal(st, "passed");
 	wait_request_final(w, r2, st, sizeof(st));
 	assert_string_equal(st, "passed");
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	t1 = world_now();
+	double took = t1 - t0; /* on the virtual clock: the engine's timings, not the machine's */
 	/* serial robot (2 x 0.2 s) then overlapping loads: 2.4 s; 4.4 s if nothing overlapped */
 	assert_true(took >= 2.35);
 	assert_true(took < 3.8);

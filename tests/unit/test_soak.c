@@ -195,6 +195,7 @@ static void test_soak_32_sessions(void **state)
 	(void)state;
 
 	world_init(&w);
+	w.real_time = true; /* 32 threads against the engine's own worker, on the real clock */
 	w.cfg.libraries[0].drives = DRIVES;
 	w.cfg.libraries[0].slots = 24;
 	w.cfg.libraries[0].media = MEDIA;
