@@ -88,8 +88,10 @@ bool backend_register(const struct library_ops *ops);
 /* A step ended: its outcome goes to its job (jobs.c). */
 void step_done(struct rsm_engine *eng, struct step *s);
 /* The changer stopped answering: the library is offline, the robot steps waiting for it fail
- * with ERROR_LIBRARY_OFFLINE (jobs.c). */
+ * with ERROR_LIBRARY_OFFLINE (jobs.c); and it answers again: what waited goes on.  (A backend
+ * whose library answers from the start says so in attach, setting reachable.) */
 void library_unreachable(struct rsm_engine *eng, int li, const char *why);
+void library_reachable(struct rsm_engine *eng, int li);
 /* Sets library li's slot and port counts, keeping what the occupancy tables hold (a
  * medium past a new end is placed by the inventory that follows); saved and announced. */
 int library_set_layout(struct rsm_engine *eng, int li, int nslots, int nports);

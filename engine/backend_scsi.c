@@ -13,8 +13,9 @@
  * The model numbers slots, ports and drives 0, 1, ... in ascending element address order;
  * this file keeps the element addresses.  A changer that stops answering makes the library
  * offline: the move under way and the moves waiting for the robot fail with
- * ERROR_LIBRARY_OFFLINE, new work waits, and the thread reconnects every two seconds; once back,
- * a full inventory reconciles the catalog (the device may have lost or changed its state).
+ * ERROR_LIBRARY_OFFLINE, requests already queued wait (new mounts are refused at once), and the
+ * thread reconnects every two seconds; once back, a full inventory reconciles the catalog (the
+ * device may have lost or changed its state).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -329,8 +330,7 @@ static void came_back(struct scsi_library *sl, struct scan *sc, bool at_start)
 
 	adopt_layout(sl, sc);
 	apply_scan(sl, sc);
-	l->reachable = true;
-	emit_library(eng, l); /* and the scheduler sees it */
+	library_reachable(eng, sl->li);
 	if (!at_start)
 		fprintf(stderr, "rsmfs: library %s: the changer answers again; online\n", l->name);
 }

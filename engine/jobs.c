@@ -301,6 +301,14 @@ static void job_source_missing(struct rsm_engine *eng, struct job *job)
 	job_free(eng, job);
 }
 
+void library_reachable(struct rsm_engine *eng, int li)
+{
+	struct library *l = &eng->libraries[li];
+
+	l->reachable = true;
+	emit_library(eng, l); /* and the scheduler starts what waited for it */
+}
+
 void library_unreachable(struct rsm_engine *eng, int li, const char *why)
 {
 	struct library *l = &eng->libraries[li];
