@@ -345,19 +345,27 @@ static void sa_drive_device(struct rsm_engine *eng, const struct drive *d, char 
 /* ---- the sim's hands: a cartridge into the drive, or out of it ---- */
 
 /* The open operator request of library li that the operator's hands answer: a mount waiting
- * for its cartridge (want_step false), or a step waiting for one to be taken out (true). */
-static struct opreq *waiting_opreq(struct rsm_engine *eng, int li, bool want_step)
+ * for its cartridge (want_step false; the mount of medium mi if one waits, else the oldest,
+ * which then finds the wrong cartridge), or a step waiting for one to be taken out (true). */
+static struct opreq *waiting_opreq(struct rsm_engine *eng, int li, bool want_step, int mi)
 {
+	struct opreq *first = NULL;
+
 	for (size_t i = 0; i < eng->nopreqs; i++) {
 		struct opreq *o = eng->opreqs[i];
 		struct request *r = o->request ? request_find(eng, o->request) : NULL;
 		if (!opreq_open(o) || o->type != OPREQ_MOVEMEDIA || o->library != li)
 			continue;
-		if (want_step ? o->step != NULL
-			      : !o->step && r && r->op == OP_MOUNT && request_pending(r))
+		if (want_step && o->step)
 			return o;
+		if (want_step || o->step || !r || r->op != OP_MOUNT || !request_pending(r))
+			continue;
+		if (r->medium == mi)
+			return o;
+		if (!first)
+			first = o;
 	}
-	return NULL;
+	return first;
 }
 
 static rsm_err sa_insert(struct rsm_engine *eng, int li, const char *barcode, int port)
@@ -381,7 +389,7 @@ static rsm_err sa_insert(struct rsm_engine *eng, int li, const char *barcode, in
 	sim_table_write(&sa->table, eng, eng->libraries[li].name);
 	sim_image_create(&sa->table, m->name);
 	/* a mount waiting for the operator goes on, and checks what the drive holds */
-	struct opreq *o = waiting_opreq(eng, li, false);
+	struct opreq *o = waiting_opreq(eng, li, false, mi);
 	if (o)
 		return opreq_answer(eng, o, true);
 	sa_follow(eng, li);
@@ -401,7 +409,7 @@ static rsm_err sa_remove(struct rsm_engine *eng, int li, int port)
 	if (!c->name[0])
 		return ERROR_EMPTY;
 	/* a dismount waiting for the cartridge to be taken out: this is the operator doing it */
-	struct opreq *o = waiting_opreq(eng, li, true);
+	struct opreq *o = waiting_opreq(eng, li, true, NO_INDEX);
 	if (o)
 		return opreq_answer(eng, o, true);
 	if (d && (d->job || d->state == DRIVE_MOUNTED))
