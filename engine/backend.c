@@ -66,8 +66,9 @@ int library_set_layout(struct rsm_engine *eng, int li, int nslots, int nports)
 	l->port_medium = ports;
 	l->nslots = nslots;
 	l->nports = nports;
-	if (catalog_batch_begin(eng) == ERROR_SUCCESS)
-		catalog_save_library(eng, l);
+	if (catalog_batch_begin(eng) != ERROR_SUCCESS ||
+	    catalog_save_library(eng, l) != ERROR_SUCCESS)
+		return -1;
 	emit_library(eng, l);
 	return 0;
 }
@@ -87,8 +88,10 @@ struct drive *library_add_drive(struct rsm_engine *eng, int li)
 	l->drive_index = idx;
 	struct drive *d = &eng->drives[eng->ndrives];
 	drive_init(d, eng->ndrives, li, l->ndrives);
+	if (catalog_batch_begin(eng) != ERROR_SUCCESS ||
+	    catalog_save_drive(eng, d) != ERROR_SUCCESS)
+		return NULL; /* not counted: it is not there */
 	l->drive_index[l->ndrives++] = eng->ndrives++;
-	catalog_save_drive(eng, d);
 	snprintf(path, sizeof(path), "drives/%s", d->name);
 	emit(eng, RSM_OBJ_DRIVE, RSM_EV_INSERT, path, d->guid);
 	return d;

@@ -357,9 +357,11 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 			memset(&w->scan, 0, sizeof(w->scan));
 			s->corrections = inventory_from_last_scan(sl);
 		}
-		step_done(eng, s);
-		if (w->kind == WORK_MOVE)
+		/* the intent goes in the batch that records the move's outcome, and before the
+		 * next move (which step_done may start) records its own */
+		if (w->kind == WORK_MOVE && catalog_batch_begin(eng) == ERROR_SUCCESS)
 			catalog_clear_intent(eng, l->name);
+		step_done(eng, s);
 	}
 	scan_free(&w->scan);
 	free(w);

@@ -78,11 +78,10 @@ static int sim_attach(struct rsm_engine *eng, int li, const struct rsm_library_c
 	if (sim_table_init(&sim->table, eng, l->name, l->nslots, l->nports, l->ndrives, err,
 			   errlen) < 0)
 		return -1;
-	if (sim_table_load(&sim->table) < 0) {
-		/* a changer with no record yet holds what the catalog knows */
+	/* a changer with no record yet holds what the catalog knows (written by the reconcile
+	 * that follows, once the catalog has committed it) */
+	if (sim_table_load(&sim->table) < 0)
 		sim_table_from_model(&sim->table, eng, li);
-		sim_table_write(&sim->table, eng, l->name);
-	}
 	return 0;
 }
 

@@ -110,10 +110,8 @@ static int sa_attach(struct rsm_engine *eng, int li, const struct rsm_library_co
 			snprintf(d->device, sizeof(d->device), "%s", sa->device);
 		return 0;
 	}
-	if (sim_table_load(&sa->table) < 0) {
-		sim_table_from_model(&sa->table, eng, li);
-		sim_table_write(&sa->table, eng, l->name);
-	}
+	if (sim_table_load(&sa->table) < 0)
+		sim_table_from_model(&sa->table, eng, li); /* written by the reconcile */
 	return 0;
 }
 
@@ -129,7 +127,7 @@ static void sa_reconcile(struct rsm_engine *eng, int li)
 
 /* Carries out a real drive's step without the lock: a readiness check before a mount, an
  * unload. */
-static void sa_drive_command(const char *device, struct step *s)
+static void sa_drive_command(const char *device, struct step *s, const bool *cancel)
 {
 	struct scsi_outcome o;
 
@@ -138,7 +136,7 @@ static void sa_drive_command(const char *device, struct step *s)
 			s->err = o.err;
 			snprintf(s->detail, sizeof(s->detail), "%s", o.text);
 		}
-	} else if (drive_test_ready(device, &o) < 0) {
+	} else if (drive_test_ready(device, &o, cancel) < 0) {
 		s->err = ERROR_INVALID_MEDIA;
 		snprintf(s->detail, sizeof(s->detail), "the drive holds no cartridge ready: %s",
 			 o.text);
@@ -163,7 +161,7 @@ static void *sa_thread(void *arg)
 		struct step *s = sa->queue[0];
 		memmove(sa->queue, sa->queue + 1, sizeof(*sa->queue) * (size_t)--sa->queued);
 		engine_unlock(eng);
-		sa_drive_command(device, s);
+		sa_drive_command(device, s, &sa->quit);
 		engine_lock(eng);
 		step_done(eng, s);
 	}
@@ -187,7 +185,7 @@ static void sa_stop(struct rsm_engine *eng, int li)
 		return;
 	if (sa->started) {
 		engine_lock(eng);
-		sa->quit = true;
+		__atomic_store_n(&sa->quit, true, __ATOMIC_RELAXED); /* a readiness wait stops */
 		pthread_cond_signal(&sa->cond);
 		engine_unlock(eng);
 		pthread_join(sa->thread, NULL);
@@ -275,6 +273,13 @@ static void sa_taken_out(struct rsm_engine *eng, struct step *s, rsm_err err)
 	step_done(eng, s);
 }
 
+/* The operator took it out as the mount's answered request said (ends from a timer, never
+ * inside the step call). */
+static void sa_taken_out_already(struct rsm_engine *eng, void *arg)
+{
+	sa_taken_out(eng, arg, ERROR_SUCCESS);
+}
+
 /* A cartridge leaves the drive for the shelf: done already when the operator answered the
  * mount that evicts it, else the operator is asked. */
 static void sa_move_out(struct rsm_engine *eng, struct standalone *sa, struct step *s)
@@ -284,7 +289,7 @@ static void sa_move_out(struct rsm_engine *eng, struct standalone *sa, struct st
 	char msg[256];
 
 	if (s->by_operator) {
-		sa_taken_out(eng, s, ERROR_SUCCESS);
+		timer_add(&eng->rt, 0, sa_taken_out_already, s);
 		return;
 	}
 	(void)sa;
@@ -321,11 +326,15 @@ static void sa_step(struct rsm_engine *eng, struct step *s)
 		sa_scan(eng, sa, s);
 		break;
 	case STEP_UNLOAD:
-		if (!sa->sim) {
+		if (s->by_operator) {
+			/* the operator has taken it out already (and may have put the next one in:
+			 * a real drive must not be told to unload that one) */
+			timer_add(&eng->rt, 0, sa_step_ends, s);
+		} else if (!sa->sim) {
 			sa_queue(eng, sa, s);
-			break;
+		} else {
+			timer_add(&eng->rt, sa->unload_time, sa_step_ends, s);
 		}
-		timer_add(&eng->rt, sa->unload_time, sa_step_ends, s);
 		break;
 	default:
 		timer_add(&eng->rt, sa->sim ? sa->load_time : 0, sa_step_ends, s);

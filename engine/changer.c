@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "changer.h"
 
@@ -53,6 +54,8 @@ void scsi_run(struct scsi_transport *t, struct scsi_io *io, const char *what,
 			continue;
 		out->unsupported = s.key == SCSI_KEY_ILLEGAL_REQUEST &&
 				   (s.asc == 0x20 || (s.asc == 0x24 && s.ascq == 0));
+		out->becoming_ready =
+		    s.key == SCSI_KEY_NOT_READY && s.asc == 0x04 && s.ascq == 0x01;
 		return;
 	}
 }
@@ -331,7 +334,7 @@ int drive_unload(const char *address, struct scsi_outcome *o)
 	return o->err == ERROR_SUCCESS ? 0 : -1;
 }
 
-int drive_test_ready(const char *address, struct scsi_outcome *o)
+int drive_test_ready(const char *address, struct scsi_outcome *o, const bool *cancel)
 {
 	uint8_t cdb[16];
 	struct scsi_io io;
@@ -339,8 +342,14 @@ int drive_test_ready(const char *address, struct scsi_outcome *o)
 
 	if (!t)
 		return -1;
-	run_in(t, cdb, scsi_cdb_test_unit_ready(cdb), NULL, 0, SCSI_TIMEOUT_SHORT,
-	       "TEST UNIT READY", &io, o);
+	for (int tries = 0; tries < 2 * DRIVE_READY_SECONDS; tries++) {
+		run_in(t, cdb, scsi_cdb_test_unit_ready(cdb), NULL, 0, SCSI_TIMEOUT_SHORT,
+		       "TEST UNIT READY", &io, o);
+		if (!o->becoming_ready || __atomic_load_n(cancel, __ATOMIC_RELAXED))
+			break;
+		/* the operator has just put the cartridge in: it is being threaded */
+		nanosleep(&(struct timespec){0, 500 * 1000 * 1000}, NULL);
+	}
 	scsi_transport_close(t);
 	return o->err == ERROR_SUCCESS ? 0 : -1;
 }

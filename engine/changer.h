@@ -11,10 +11,11 @@
 
 /* What one command came to. */
 struct scsi_outcome {
-	rsm_err err;	  /* ERROR_SUCCESS, a decoded sense, or ERROR_LIBRARY_OFFLINE */
-	bool offline;	  /* the device could not be reached at all */
-	bool unsupported; /* ILLEGAL REQUEST for the command itself: "not supported" */
-	char text[200];	  /* for the request's error text: the command and its sense */
+	rsm_err err;	     /* ERROR_SUCCESS, a decoded sense, or ERROR_LIBRARY_OFFLINE */
+	bool offline;	     /* the device could not be reached at all */
+	bool unsupported;    /* ILLEGAL REQUEST for the command itself: "not supported" */
+	bool becoming_ready; /* NOT READY, "in process of becoming ready": ask again shortly */
+	char text[200];	     /* for the request's error text: the command and its sense */
 };
 
 struct changer {
@@ -76,6 +77,9 @@ void map_drives(struct changer *c, const char *address, const char *drive_map, s
  * whether it holds a cartridge ready for use (TEST UNIT READY). */
 int drive_serial(const char *address, char *serial, size_t len, struct scsi_outcome *o);
 int drive_unload(const char *address, struct scsi_outcome *o);
-int drive_test_ready(const char *address, struct scsi_outcome *o);
+/* A drive that is still threading its cartridge is asked again, every half second, for up to
+ * DRIVE_READY_SECONDS, or until *cancel is set. */
+#define DRIVE_READY_SECONDS 60
+int drive_test_ready(const char *address, struct scsi_outcome *o, const bool *cancel);
 
 #endif

@@ -63,6 +63,12 @@ void rsm_config_default(struct rsm_config *cfg)
 	rsm_library_config_default(&cfg->libraries[0], "vtl0");
 }
 
+/* A timer that does nothing itself: the worker settles after it. */
+static void settle_again(struct rsm_engine *eng, void *arg)
+{
+	(void)eng, (void)arg;
+}
+
 /* The settle (runtime.h): before the lock is released, work that a change made possible is
  * started, the history is trimmed and the burst's transitions are committed, so that nobody
  * hears of a change the catalog does not hold.  The scheduler runs here and nowhere else:
@@ -77,6 +83,9 @@ static void engine_settle(struct rsm_engine *eng)
 		robots_kick(eng);
 		schedule(eng);
 	}
+	/* still changing after every pass: the worker settles again at once */
+	if (eng->scheduling && !eng->stopping && eng->event_seq != eng->scheduled_seq)
+		timer_add(&eng->rt, 0, settle_again, NULL);
 	requests_trim(eng);
 	catalog_batch_commit(eng);
 }
@@ -134,14 +143,15 @@ static int prepare_data_dir(const struct rsm_config *cfg, char *err, size_t errl
 	return 0;
 }
 
-/* Starts the libraries' threads, and the worker that fires the timers. */
+/* Starts the libraries' threads, and the worker that fires the timers.  A catalog that can
+ * only be read is a daemon that changes nothing: its backends touch no device. */
 static int start_threads(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	if (!eng->cfg.manual_timers && rt_start_worker(&eng->rt) < 0) {
 		snprintf(err, errlen, "cannot start the engine thread");
 		return -1;
 	}
-	for (int i = 0; i < eng->nlibraries; i++)
+	for (int i = 0; i < eng->nlibraries && !catalog_readonly(eng); i++)
 		if (eng->libraries[i].ops && eng->libraries[i].ops->start)
 			eng->libraries[i].ops->start(eng, i);
 	return 0;

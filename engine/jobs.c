@@ -83,6 +83,7 @@ struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int 
 	job->medium = medium;
 	job->evict = NO_INDEX;
 	job->port = -1;
+	job->promised_slot = -1;
 	job->phase = phase;
 	job->live_next = eng->jobs;
 	if (eng->jobs)
@@ -93,6 +94,13 @@ struct job *job_new(struct rsm_engine *eng, struct request *r, int library, int 
 
 static void job_free(struct rsm_engine *eng, struct job *job)
 {
+	/* an operator request its step waited on no longer has anyone to tell */
+	for (size_t i = 0; i < eng->nopreqs; i++) {
+		if (eng->opreqs[i]->step == &job->step) {
+			eng->opreqs[i]->step = NULL;
+			eng->opreqs[i]->answered = NULL;
+		}
+	}
 	if (job->live_prev)
 		job->live_prev->live_next = job->live_next;
 	else
@@ -238,6 +246,14 @@ static void job_abandon(struct rsm_engine *eng, struct job *job)
 	if (m && job->phase == PH_INJECT_MOVE && m->loc != LOC_SLOT &&
 	    l->slot_medium[job->slot] == job->medium)
 		l->slot_medium[job->slot] = NO_INDEX;
+	if (job->promised_slot >= 0) {
+		/* the home slot promised to the cartridge it carried, if it did not get there */
+		const struct medium *c = &eng->media[job->step.medium];
+		int slot = job->promised_slot;
+		if (l->slot_medium[slot] == job->step.medium &&
+		    !(c->loc == LOC_SLOT && c->loc_addr == slot))
+			l->slot_medium[slot] = NO_INDEX;
+	}
 	for (int i = 0; i < eng->ndrives; i++) {
 		struct drive *d = &eng->drives[i];
 		if (d->job != job)
@@ -487,6 +503,7 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 	    job->phase == PH_EVICT_MOVE || job->phase == PH_EVICT_UNLOAD ? job->evict : job->medium;
 
 	memset(s, 0, sizeof(*s));
+	job->promised_slot = -1; /* a promise is the step's own */
 	s->kind = phases[job->phase].kind;
 	s->library = job->library;
 	s->medium = carried;
@@ -503,6 +520,12 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 		if (!home_place(eng, carried, &s->to)) {
 			job_fail(eng, job, ERROR_LIBRARY_FULL, "no free slot for the medium");
 			return false;
+		}
+		/* promised to it from now on, as an inject promises its slot: no other cartridge
+		 * is sent there while it travels */
+		if (s->to.loc == LOC_SLOT) {
+			job_library(eng, job)->slot_medium[s->to.addr] = carried;
+			job->promised_slot = s->to.addr;
 		}
 		break;
 	case PH_MOVE_IN:
@@ -554,16 +577,15 @@ static const char *step_fault(struct rsm_engine *eng, struct job *job, char *buf
 	return NULL;
 }
 
-void step_done(struct rsm_engine *eng, struct step *s)
+/* The model takes what the job's step did, and the job goes on to its next phase or ends
+ * (the job may be freed when this returns). */
+static void step_apply(struct rsm_engine *eng, struct job *job)
 {
-	struct job *job = (struct job *)((char *)s - offsetof(struct job, step));
-	struct library *l = job_library(eng, job);
+	const struct step *s = &job->step;
 	const struct phase_info *ph = &phases[job->phase];
 	char why[96];
 	const char *fault = step_fault(eng, job, why, sizeof(why));
 
-	if (ph->robot)
-		robot_release(eng, l); /* the next job's move may start while this one goes on */
 	if (!fault && s->source_empty) {
 		job_source_missing(eng, job);
 		return;
@@ -574,7 +596,7 @@ void step_done(struct rsm_engine *eng, struct step *s)
 		return;
 	}
 	if (ph->robot && job->phase != PH_INVENTORY)
-		l->moves++;
+		job_library(eng, job)->moves++;
 	if (phase_done[job->phase])
 		phase_done[job->phase](eng, job);
 	int next = job->phase == PH_MOVE_IN && job->clean ? PH_CLEAN : ph->next;
@@ -584,4 +606,17 @@ void step_done(struct rsm_engine *eng, struct step *s)
 	}
 	job->phase = (enum job_phase)next;
 	job_advance(eng, job);
+}
+
+void step_done(struct rsm_engine *eng, struct step *s)
+{
+	struct job *job = (struct job *)((char *)s - offsetof(struct job, step));
+	struct library *l = job_library(eng, job);
+	bool robot = phases[job->phase].robot;
+
+	step_apply(eng, job);
+	/* only now is the robot free: the next move is planned on a model that holds what this
+	 * one did (the slot it filled is not offered again) */
+	if (robot)
+		robot_release(eng, l);
 }

@@ -29,8 +29,9 @@ struct job {
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;
-	bool clean;	  /* a cleaning: medium is the cleaner cartridge */
-	struct step step; /* the step in progress, handed to the backend */
+	bool clean;	   /* a cleaning: medium is the cleaner cartridge */
+	int promised_slot; /* the home slot promised to the cartridge going there; -1 */
+	struct step step;  /* the step in progress, handed to the backend */
 	struct job *next_robot;
 	struct job *live_prev, *live_next; /* every job in flight (freed at close) */
 };

@@ -188,7 +188,7 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 		if (e != ERROR_SUCCESS) {
 			snprintf(l->door, sizeof(l->door), "open");
 		} else {
-			if (l->ops->door)
+			if (l->ops && l->ops->door) /* a library no longer configured has none */
 				l->ops->door(eng, (int)(l - eng->libraries), false);
 			emit_door(eng, l);
 			emit_library(eng, l);

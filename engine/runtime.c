@@ -233,7 +233,8 @@ static void *worker_main(void *arg)
 			burst = 0;
 			continue;
 		}
-		worker_wait(rt, now);
+		/* the settle may have run deferred calls for a while: the clock moved on */
+		worker_wait(rt, mono_now());
 	}
 	rt_unlock(rt);
 	return NULL;

@@ -411,7 +411,7 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 		request_finish(eng, r, REQ_FAILED, ERROR_DATABASE_FAILURE, NULL);
 		return FINISHED;
 	}
-	if (l->ops->door)
+	if (l->ops && l->ops->door)
 		l->ops->door(eng, r->library, true);
 	emit_door(eng, l);
 	emit_library(eng, l);

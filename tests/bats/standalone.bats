@@ -122,6 +122,24 @@ opreq_request() { basename "$(readlink "$MNT/opreqs/$1/request")"; }
 	! mountpoint -q "$MNT"
 }
 
+@test "a library's type or backend cannot change under its catalog: refused, its record kept" {
+	ctl s "mount T00001L6"
+	stop_rsmfs
+	cp "$TESTDIR/data/sim/vtl0.state" "$TESTDIR/vtl0.state.before"
+	cp "$TESTDIR/rsmfs.conf" "$TESTDIR/good.conf"
+	sed -i '/^\[library vtl0\]/a type = standalone' "$TESTDIR/rsmfs.conf"
+	sed -i '/^\[library vtl0\]/,/^\[/{/^drives\|^slots\|^ports/d}' "$TESTDIR/rsmfs.conf"
+	run timeout 10 "$RSMFS" -f -c "$TESTDIR/rsmfs.conf" "$MNT"
+	echo "$output" >&2
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"library vtl0 is a changer library with backend sim in the catalog, not standalone with sim as configured"* ]]
+	! mountpoint -q "$MNT"
+	cmp "$TESTDIR/vtl0.state.before" "$TESTDIR/data/sim/vtl0.state"
+	cp "$TESTDIR/good.conf" "$TESTDIR/rsmfs.conf"
+	start_rsmfs
+	[ "$(cat "$MNT/media/T00001L6/location")" = "drive d0" ]
+}
+
 @test "a mount of a shelf cartridge asks the operator to insert it; satisfy mounts it" {
 	mount_bg s T00003L6
 	wait_for "$MNT/opreqs/1/type" movemedia

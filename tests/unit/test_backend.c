@@ -9,6 +9,10 @@
  * virtual clock: nothing here sleeps.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1116,6 +1120,44 @@ static void test_scan_reports_corrections(void **state)
 
 /* The door: opening it for the operator and closing it again reach ops->door; while it is
  * open the robot does not move. */
+/* Sets or clears a file's immutable attribute (chattr +i): a catalog nobody may write, root
+ * included; false where the file system or the caller cannot. */
+static bool immutable(const char *path, bool on)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0;
+	bool ok = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+
+	flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+	ok = ok && ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* A catalog that can only be read is a daemon that changes nothing: its library is attached
+ * (the tree is served) but neither reconciled nor started, so its backend touches no device. */
+static void test_readonly_catalog_starts_no_backend(void **state)
+{
+	struct world *w = *state;
+	struct rsm_library_info li;
+
+	world_open(w);
+	rsm_engine_close(w->eng);
+	w->eng = NULL;
+	if (!immutable(w->cfg.database, true))
+		skip(); /* needs root and a file system with chattr */
+	int attaches = count_calls(CALL_ATTACH), starts = count_calls(CALL_START),
+	    reconciles = count_calls(CALL_RECONCILE);
+	world_open(w);
+	assert_int_equal(rsm_library_info(w->eng, "robo", &li), ERROR_SUCCESS);
+	assert_int_equal(count_calls(CALL_ATTACH), attaches + 1);
+	assert_int_equal(count_calls(CALL_RECONCILE), reconciles);
+	assert_int_equal(count_calls(CALL_START), starts);
+	rsm_engine_close(w->eng);
+	w->eng = NULL;
+	assert_true(immutable(w->cfg.database, false));
+}
+
 static void test_door_reaches_backend(void **state)
 {
 	struct world *w = *state;
@@ -1328,7 +1370,7 @@ int main(void)
 	    T(test_scan_reports_corrections),	      T(test_door_reaches_backend),
 	    T(test_drive_device_reaches_backend),     T(test_sim_calls_without_hands),
 	    T(test_drive_fault_during_load),	      T(test_unreachable_fails_queued_robot_steps),
-	    T(test_robot_steps_serialised),
+	    T(test_robot_steps_serialised),	      T(test_readonly_catalog_starts_no_backend),
 	};
 
 	if (!backend_register(&script_ops)) {

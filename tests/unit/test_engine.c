@@ -861,6 +861,113 @@ static void test_request_committed_with_its_options(void **state)
 	sqlite3_close(db);
 }
 
+/* ---- a cartridge's way home: the slot it goes to is its own ---- */
+
+/* Puts cartridge barcode into the port and injects it; returns the slot it went to. */
+static int inject_one(struct world *w, const char *barcode)
+{
+	struct rsm_medium_info mi;
+	uint64_t r;
+	char st[32];
+	int slot = -1;
+
+	assert_int_equal(rsm_sim_insert(w->eng, &w->admin, "vtl0", barcode, -1), ERROR_SUCCESS);
+	assert_int_equal(rsm_inject(w->eng, 0, &w->admin, "vtl0", -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	assert_int_equal(rsm_medium_info(w->eng, barcode, &mi), ERROR_SUCCESS);
+	assert_int_equal(sscanf(mi.location, "slot %d", &slot), 1);
+	return slot;
+}
+
+static int slot_of(struct world *w, const char *medium)
+{
+	struct rsm_medium_info mi;
+	int slot = -1;
+
+	assert_int_equal(rsm_medium_info(w->eng, medium, &mi), ERROR_SUCCESS);
+	assert_int_equal(sscanf(mi.location, "slot %d", &slot), 1);
+	return slot;
+}
+
+/* Two cartridges going home at once, both home slots taken: each gets a free slot of its own
+ * (the second move is planned once the first one's slot is filled). */
+static void test_two_dismounts_get_two_slots(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	uint64_t r1, r2;
+	char st[32];
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d0", RSM_MOUNT_SPECIFIC_DRIVE),
+			 ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00002L6", "d1", RSM_MOUNT_SPECIFIC_DRIVE),
+			 ERROR_SUCCESS);
+	assert_int_equal(inject_one(w, "X00001L6"), 0); /* into T00001L6's home */
+	assert_int_equal(inject_one(w, "X00002L6"), 1); /* and T00002L6's */
+	assert_int_equal(rsm_sim_timing(w->eng, &w->admin, "vtl0", 1.0, -1, -1), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r1), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", 0, &r2), ERROR_SUCCESS);
+	wait_request_final(w, r1, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	wait_request_final(w, r2, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	int a = slot_of(w, "T00001L6"), b = slot_of(w, "T00002L6");
+	assert_true(a >= 6 && b >= 6 && a != b);
+}
+
+/* An inject while a cartridge travels home: the slot promised to it is not the inject's. */
+static void test_inject_while_moving_home(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	struct rsm_request_info ri;
+	uint64_t r1, r2;
+	char st[32];
+
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
+	assert_int_equal(inject_one(w, "X00001L6"), 0); /* T00001L6's home is taken */
+	assert_int_equal(rsm_sim_timing(w->eng, &w->admin, "vtl0", 1.0, -1, -1), ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r1), ERROR_SUCCESS);
+	/* once its move is under way, another cartridge comes in */
+	do {
+		world_run_for(w, 100);
+		assert_int_equal(rsm_request_info(w->eng, r1, &ri), ERROR_SUCCESS);
+	} while (strcmp(ri.state, "inprocess") != 0 && world_now() < 10);
+	assert_int_equal(rsm_sim_insert(w->eng, &w->admin, "vtl0", "X00002L6", -1), ERROR_SUCCESS);
+	assert_int_equal(rsm_inject(w->eng, 0, &w->admin, "vtl0", -1, &r2), ERROR_SUCCESS);
+	wait_request_final(w, r1, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	wait_request_final(w, r2, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	assert_int_not_equal(slot_of(w, "T00001L6"), slot_of(w, "X00002L6"));
+}
+
+/* A library the configuration no longer names is listed offline with its door as it was;
+ * the operator closing that door changes the catalog and reaches no backend (it has none). */
+static void test_door_of_unconfigured_library(void **state)
+{
+	struct world *w = *state;
+	struct rsm_library_info li;
+	uint64_t r;
+	char st[32];
+
+	rsm_engine_close(w->eng);
+	world_add_library(w, "vtl1", 1, 2);
+	world_open(w);
+	assert_int_equal(rsm_library_door_open(w->eng, &w->admin, "vtl1", &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	w->cfg.nlibraries = 1;
+	world_reopen(w);
+	assert_int_equal(rsm_library_info(w->eng, "vtl1", &li), ERROR_SUCCESS);
+	assert_string_equal(li.state, "offline");
+	assert_string_equal(li.door, "open");
+	assert_int_equal(rsm_library_door_close(w->eng, &w->admin, "vtl1"), ERROR_SUCCESS);
+	assert_int_equal(rsm_library_info(w->eng, "vtl1", &li), ERROR_SUCCESS);
+	assert_string_equal(li.door, "closed");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -898,6 +1005,9 @@ int main(void)
 	    T(test_request_numbers_never_reused_after_purge),
 	    T(test_robot_serialised_loads_overlap),
 	    T(test_request_committed_with_its_options),
+	    T(test_two_dismounts_get_two_slots),
+	    T(test_inject_while_moving_home),
+	    T(test_door_of_unconfigured_library),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
