@@ -22,6 +22,20 @@ const struct library_ops *backend_for(const struct rsm_library_config *c)
 	return NULL;
 }
 
+bool backend_matches(const struct library *l, const struct rsm_library_config *c, char *err,
+		     size_t errlen)
+{
+	const char *type = c->type[0] ? c->type : "changer";
+
+	if (strcmp(l->type, type) == 0 && strcmp(l->backend, c->backend) == 0)
+		return true;
+	snprintf(err, errlen,
+		 "library %s is a %s library with backend %s in the catalog, not %s with %s as "
+		 "configured (give the new library another name)",
+		 l->name, l->type, l->backend, type, c->backend);
+	return false;
+}
+
 bool backend_register(const struct library_ops *ops)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(backends); i++) {

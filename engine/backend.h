@@ -80,6 +80,10 @@ struct library_ops {
 /* The backend for a configured library: by its type (standalone) or its backend name; NULL
  * when there is none. */
 const struct library_ops *backend_for(const struct rsm_library_config *c);
+/* Whether a library of the catalog is the type and backend its configuration says (else its
+ * cartridges' places would be read by the wrong backend); false with a message. */
+bool backend_matches(const struct library *l, const struct rsm_library_config *c, char *err,
+		     size_t errlen);
 /* Adds a backend (the unit tests' scripted one); false when the table is full. */
 bool backend_register(const struct library_ops *ops);
 

@@ -218,22 +218,6 @@ static int create_library(struct rsm_engine *eng, const struct rsm_library_confi
 	return 0;
 }
 
-/* A library the catalog has as another type or backend than the configuration says: its
- * cartridges' places would be read by the wrong backend.  true with a message. */
-static bool library_changed(const struct library *l, const struct rsm_library_config *c, char *err,
-			    size_t errlen)
-{
-	const char *type = c->type[0] ? c->type : "changer";
-
-	if (strcmp(l->type, type) == 0 && strcmp(l->backend, c->backend) == 0)
-		return false;
-	snprintf(err, errlen,
-		 "library %s is a %s library with backend %s in the catalog, not %s with %s as "
-		 "configured (give the new library another name)",
-		 l->name, l->type, l->backend, type, c->backend);
-	return true;
-}
-
 /* Finds (or, in a catalog that can be written, creates) every configured library and
  * attaches its backend. */
 static int configure_libraries(struct rsm_engine *eng, char *err, size_t errlen)
@@ -256,7 +240,7 @@ static int configure_libraries(struct rsm_engine *eng, char *err, size_t errlen)
 			goto fail;
 		li = library_find(eng, c->name);
 		struct library *l = &eng->libraries[li];
-		if (!created && library_changed(l, c, err, errlen))
+		if (!created && !backend_matches(l, c, err, errlen))
 			goto fail;
 		l->present = true;
 		snprintf(l->media_type, sizeof(l->media_type), "%s", c->media_type);
