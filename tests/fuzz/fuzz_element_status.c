@@ -34,7 +34,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(memchr(el[i].voltag, '\0', sizeof(el[i].voltag)));
 		CHECK(memchr(el[i].ident, '\0', sizeof(el[i].ident)));
 	}
-	(void)smc_element_status_size(buf, size);
 
 	struct smc_layout lay;
 	if (smc_parse_layout(buf, size, &lay) == 0) {
