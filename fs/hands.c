@@ -354,6 +354,7 @@ static const struct {
     [REPLAY_OPEN] = {false, answer_open},	  /* a handle for the one-byte write */
     [REPLAY_WRITE] = {true, answer_write},	  /* taken whole, without effect */
     [REPLAY_RELEASE] = {true, answer_done},	  /* nothing was opened in the tree */
+    [REPLAY_FLUSH] = {true, answer_done},	  /* nor is anything owed at its close */
 };
 
 /* The one recogniser: the hands' path calls by pid, their open files by handle. */
