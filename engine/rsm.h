@@ -263,17 +263,17 @@ enum rsm_tape_open_flags {
 /* The st operations (MTIOCTOP); count as st takes it. */
 enum rsm_tape_op {
 	RSM_TAPE_REWIND,
-	RSM_TAPE_FSF,  /* forward over count filemarks, after the last */
-	RSM_TAPE_BSF,  /* backward over count filemarks, before the last */
-	RSM_TAPE_FSFM, /* forward over count filemarks, before the last */
-	RSM_TAPE_BSFM, /* backward over count filemarks, after the last */
-	RSM_TAPE_FSR,  /* forward over count records */
-	RSM_TAPE_BSR,  /* backward over count records */
-	RSM_TAPE_WEOF, /* count filemarks at the position */
-	RSM_TAPE_EOM,  /* to the end of data */
+	RSM_TAPE_FSF,	  /* forward over count filemarks, after the last */
+	RSM_TAPE_BSF,	  /* backward over count filemarks, before the last */
+	RSM_TAPE_FSFM,	  /* forward over count filemarks, before the last */
+	RSM_TAPE_BSFM,	  /* backward over count filemarks, after the last */
+	RSM_TAPE_FSR,	  /* forward over count records */
+	RSM_TAPE_BSR,	  /* backward over count records */
+	RSM_TAPE_WEOF,	  /* count filemarks at the position */
+	RSM_TAPE_EOM,	  /* to the end of data */
 	RSM_TAPE_OFFLINE, /* rewinds; not ready until RSM_TAPE_LOAD */
 	RSM_TAPE_LOAD,
-	RSM_TAPE_SEEK, /* to logical object count (records and filemarks from BOT) */
+	RSM_TAPE_SEEK,	 /* to logical object count (records and filemarks from BOT) */
 	RSM_TAPE_SETBLK, /* fixed records of count bytes; 0: variable */
 	RSM_TAPE_NOP,	 /* accepted, nothing to do: lock, unlock, drive buffer options */
 	RSM_TAPE_NOPS
@@ -294,8 +294,8 @@ rsm_err rsm_tape_read(struct rsm_engine *eng, const char *drive, uint64_t token,
 		      size_t size, size_t *got);
 rsm_err rsm_tape_write(struct rsm_engine *eng, const char *drive, uint64_t token, const void *buf,
 		       size_t size);
-rsm_err rsm_tape_op(struct rsm_engine *eng, const char *drive, uint64_t token,
-		    enum rsm_tape_op op, int32_t count);
+rsm_err rsm_tape_op(struct rsm_engine *eng, const char *drive, uint64_t token, enum rsm_tape_op op,
+		    int32_t count);
 rsm_err rsm_tape_status(struct rsm_engine *eng, const char *drive, struct rsm_tape_status *out);
 /* The file is closed: the filemark owed after writing is written. */
 rsm_err rsm_tape_flush(struct rsm_engine *eng, const char *drive, uint64_t token);

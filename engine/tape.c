@@ -79,6 +79,7 @@ static void crc_init(void)
 	}
 }
 
+/* The CRC-32 of len bytes. */
 static uint32_t crc32_of(const void *buf, size_t len)
 {
 	const unsigned char *p = buf;
@@ -90,6 +91,7 @@ static uint32_t crc32_of(const void *buf, size_t len)
 	return c ^ 0xffffffffu;
 }
 
+/* Little-endian 32-bit words, whatever the host. */
 static void put32(unsigned char *p, uint32_t v)
 {
 	for (int i = 0; i < 4; i++)
@@ -406,6 +408,7 @@ static void early_warning_after(struct tape *t)
 		t->ew = 1;
 }
 
+/* One record (fixed blocks: one per block), once the checks and the early warning let it. */
 rsm_err tape_write(struct tape *t, const void *buf, size_t size)
 {
 	if (!ready(t))
@@ -492,6 +495,7 @@ static rsm_err read_fixed(struct tape *t, void *buf, size_t size, size_t *got)
 	return *got ? ERROR_SUCCESS : read_variable(t, buf, 0, got);
 }
 
+/* A read, by the block mode. */
 rsm_err tape_read(struct tape *t, void *buf, size_t size, size_t *got)
 {
 	*got = 0;
@@ -573,6 +577,7 @@ static rsm_err op_bsr(struct tape *t, int32_t count)
 	return ERROR_SUCCESS;
 }
 
+/* count filemarks at the position, synced. */
 static rsm_err op_weof(struct tape *t, int32_t count)
 {
 	if (t->wrprot)
@@ -580,6 +585,7 @@ static rsm_err op_weof(struct tape *t, int32_t count)
 	return put_marks(t, count, true);
 }
 
+/* To BOT. */
 static rsm_err op_rewind(struct tape *t, int32_t count)
 {
 	(void)count;
@@ -587,6 +593,7 @@ static rsm_err op_rewind(struct tape *t, int32_t count)
 	return ERROR_SUCCESS;
 }
 
+/* To the end of data, ready to append. */
 static rsm_err op_eom(struct tape *t, int32_t count)
 {
 	(void)count;
@@ -604,6 +611,7 @@ static rsm_err op_offline(struct tape *t, int32_t count)
 	return ERROR_SUCCESS;
 }
 
+/* MTLOAD: threaded again, at BOT. */
 static rsm_err op_load(struct tape *t, int32_t count)
 {
 	(void)count;
@@ -619,6 +627,7 @@ static rsm_err op_seek(struct tape *t, int32_t count)
 	return (size_t)count <= t->n ? ERROR_SUCCESS : ERROR_NO_DATA_DETECTED;
 }
 
+/* MTSETBLK: fixed blocks of count bytes (at most a record), or variable (0). */
 static rsm_err op_setblk(struct tape *t, int32_t count)
 {
 	if ((uint32_t)count > RSM_TAPE_RECORD_MAX)
@@ -627,6 +636,7 @@ static rsm_err op_setblk(struct tape *t, int32_t count)
 	return ERROR_SUCCESS;
 }
 
+/* Settings with nothing to set in a simulated drive. */
 static rsm_err op_nop(struct tape *t, int32_t count)
 {
 	(void)t, (void)count;
@@ -661,6 +671,7 @@ static const struct tape_op_row {
     [RSM_TAPE_NOP] = {op_nop, OWED_KEEP, false, false, false},
 };
 
+/* An operation by its row: the drive's readiness, the filemark owed, then the move. */
 rsm_err tape_op(struct tape *t, enum rsm_tape_op op, int32_t count)
 {
 	if ((unsigned)op >= RSM_TAPE_NOPS)
@@ -688,6 +699,7 @@ rsm_err tape_op(struct tape *t, enum rsm_tape_op op, int32_t count)
 
 /* ---- status (MTIOCGET, MTIOCPOS) ---- */
 
+/* The status from the position: the numbers of the entry the head is before. */
 void tape_status(const struct tape *t, struct rsm_tape_status *s)
 {
 	uint32_t file, block;

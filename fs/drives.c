@@ -143,9 +143,9 @@ static int list_drive(const char *last, const struct node *dir, struct dirent_li
 		if ((strcmp(k->name, "medium") == 0 && !di.medium[0]) ||
 		    (tape && !di.tape && !di.device[0]))
 			continue;
-		mode_t type = k->type == N_DIR				  ? S_IFDIR
+		mode_t type = k->type == N_DIR				? S_IFDIR
 			      : k->type == N_LINK || (tape && !di.tape) ? S_IFLNK
-									  : S_IFREG;
+									: S_IFREG;
 		rc = list_add(out, k->name, type);
 	}
 	return rc;

@@ -221,6 +221,9 @@ int file_open(fuse_req_t req, const char *path, const struct node *n, struct fus
 	fi->direct_io = 1;
 	if (n->type != N_FILE)
 		fi->nonseekable = 1;
+	/* Only a row with a flush needs the kernel's FLUSH at close: for the others a close
+	 * after the daemon has gone (a channel's reader woken by the shutdown) must not fail */
+	fi->noflush = !n->kind->flush;
 	fuse_reply_open(req, fi);
 	return 0;
 }

@@ -164,8 +164,8 @@ void file_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 void file_release(struct fh *fh);
 /* FLUSH (a close of a descriptor) and ioctl: the row's, where it has one. */
 void file_flush(fuse_req_t req, struct fh *fh);
-void file_ioctl(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags,
-		const void *in, size_t in_size, size_t out_size);
+void file_ioctl(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags, const void *in,
+		size_t in_size, size_t out_size);
 void fh_get(struct fh *fh);
 void fh_put(struct fh *fh);
 int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi);

@@ -26,7 +26,7 @@ struct mtpos32 {
 #define MTIOCGET32 _IOR('m', 2, struct mtget32)
 #define MTIOCPOS32 _IOR('m', 3, struct mtpos32)
 
-/* Answers req with an engine error's errno, or with ok() on success. */
+/* Answers req with an engine error's errno (rsmfs(5), TAPE FILES). */
 static void reply_tape_error(fuse_req_t req, rsm_err e)
 {
 	fuse_reply_err(req, rsm_error_errno(e));
