@@ -319,18 +319,26 @@ void cmd_inventory(struct mtx_run *run)
 {
 	char rel[256], state[32];
 	struct mtx_place *p = &run->place;
+	struct mtx_reply r;
 
 	snprintf(rel, sizeof(rel), "libraries/%s/ctl", p->library);
-	if (mtx_write_file(p, rel, "inventory\n") < 0) {
-		if (errno == EACCES || errno == EPERM)
+	if (mtx_command(p, rel, "inventory\n", true, &r) < 0) {
+		if (r.err == EACCES || r.err == EPERM)
 			return;
-		fflush(stdout);
-		fprintf(stderr, "%s: inventory of %s: %s\n", run->argv0, p->library,
-			strerror(errno));
-		fprintf(stderr, "%s:inventory failed\n", short_name(run));
-		exit(1);
+		report(run, "inventory", &r);
+		goto failed;
 	}
-	/* the scan holds the library "inventorying" until it is done */
+	if (r.request) {
+		if (mtx_request_wait(p, r.request, p->timeout, state, sizeof(state)) == 0 &&
+		    strcmp(state, "passed") == 0)
+			return;
+		snprintf(rel, sizeof(rel), "requests/%lu/error", r.request);
+		if (mtx_read_attr(p, rel, r.line, sizeof(r.line)) < 0 || !r.line[0])
+			snprintf(r.line, sizeof(r.line), "request %lu is %s", r.request, state);
+		report(run, "inventory", &r);
+		goto failed;
+	}
+	/* written, not read back: the scan holds the library "inventorying" until it is done */
 	snprintf(rel, sizeof(rel), "libraries/%s/state", p->library);
 	for (int i = 0; i < (int)(p->timeout * 20); i++) {
 		if (mtx_read_attr(p, rel, state, sizeof(state)) < 0 ||
@@ -339,18 +347,23 @@ void cmd_inventory(struct mtx_run *run)
 		struct timespec t = {0, 50000000L};
 		nanosleep(&t, NULL);
 	}
+	return;
+failed:
+	fprintf(stderr, "%s:inventory failed\n", short_name(run));
+	exit(1);
 }
 
 /* eject: opens the library's door (AccessNtmsLibraryDoor; administrators). */
 void cmd_eject(struct mtx_run *run)
 {
 	char rel[256];
+	struct mtx_reply r;
 
 	snprintf(rel, sizeof(rel), "libraries/%s/door", run->place.library);
-	if (mtx_write_file(&run->place, rel, "open\n") < 0) {
-		fflush(stdout);
-		fprintf(stderr, "%s: eject: opening the door of %s: %s\n", run->argv0,
-			run->place.library, strerror(errno));
+	if (mtx_command(&run->place, rel, "open\n", false, &r) < 0) {
+		snprintf(rel, sizeof(rel), "eject: opening the door of %s", run->place.library);
+		r.line[0] = '\0';
+		report(run, rel, &r);
 		fprintf(stderr, "%s:eject failed\n", short_name(run));
 		exit(1);
 	}

@@ -444,6 +444,25 @@ static void read_reply(int fd, struct mtx_reply *r)
 	r->line[strcspn(r->line, "\n")] = '\0';
 }
 
+/* Writes cmd (n bytes, newline included) to fd and, when fd is readable, reads the reply. */
+static int exchange(int fd, bool readable, const char *cmd, size_t n, struct mtx_reply *r)
+{
+	ssize_t w;
+
+	do
+		w = write(fd, cmd, n);
+	while (w < 0 && errno == EINTR);
+	r->err = w < 0 ? errno : 0;
+	if (readable)
+		read_reply(fd, r);
+	if (r->err == 0 && readable && strncmp(r->line, "ok", 2) != 0)
+		r->err = EIO;
+	if (r->err)
+		return -1;
+	sscanf(r->line, "ok request %lu", &r->request);
+	return 0;
+}
+
 /*
  * Writes one command to the session's ctl (a mount blocks until it is done) and reads its reply
  * back on the same descriptor.  0 for "ok ...", -1 with r->err set otherwise.
@@ -475,18 +494,37 @@ int mtx_ctl(struct mtx_place *p, struct mtx_reply *r, const char *fmt, ...)
 			return -1;
 		}
 	}
-	ssize_t w;
-	do
-		w = write(p->ctl, cmd, (size_t)n);
-	while (w < 0 && errno == EINTR);
-	r->err = w < 0 ? errno : 0;
-	read_reply(p->ctl, r);
-	if (r->err == 0 && strncmp(r->line, "ok", 2) != 0)
-		r->err = EIO;
-	if (r->err)
+	return exchange(p->ctl, true, cmd, (size_t)n, r);
+}
+
+/*
+ * Writes the line text to the file rel (relative to the mount point).  With reply (a ctl file),
+ * reads its reply back when the caller may read the file (an administrator in the admin group
+ * may only write it: then r->request stays 0).  0, or -1 with r->err.
+ */
+int mtx_command(const struct mtx_place *p, const char *rel, const char *text, bool reply,
+		struct mtx_reply *r)
+{
+	char path[PATH_MAX];
+	bool readable = reply;
+
+	memset(r, 0, sizeof(*r));
+	if (path_of(p, path, sizeof(path), "%s", rel) < 0) {
+		r->err = ENAMETOOLONG;
 		return -1;
-	sscanf(r->line, "ok request %lu", &r->request);
-	return 0;
+	}
+	int fd = open(path, (reply ? O_RDWR : O_WRONLY) | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && reply) {
+		readable = false;
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		r->err = errno;
+		return -1;
+	}
+	int rc = exchange(fd, readable, text, strlen(text), r);
+	close(fd);
+	return rc;
 }
 
 /* Sleeps ms milliseconds. */
@@ -533,27 +571,4 @@ int mtx_request_wait(const struct mtx_place *p, unsigned long request, double se
 		}
 		nap(50);
 	}
-}
-
-/* Writes text to the file rel (relative to the mount point) in one write; -1 with errno. */
-int mtx_write_file(const struct mtx_place *p, const char *rel, const char *text)
-{
-	char path[PATH_MAX];
-
-	if (path_of(p, path, sizeof(path), "%s", rel) < 0) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t len = strlen(text);
-	ssize_t w;
-	do
-		w = write(fd, text, len);
-	while (w < 0 && errno == EINTR);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return w < 0 ? -1 : 0;
 }

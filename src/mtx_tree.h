@@ -62,7 +62,8 @@ int mtx_ctl(struct mtx_place *p, struct mtx_reply *r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int mtx_request_wait(const struct mtx_place *p, unsigned long request, double seconds, char *state,
 		     int state_len);
-int mtx_write_file(const struct mtx_place *p, const char *rel, const char *text);
+int mtx_command(const struct mtx_place *p, const char *rel, const char *text, bool reply,
+		struct mtx_reply *r);
 int mtx_read_attr(const struct mtx_place *p, const char *rel, char *buf, int len);
 
 #endif
