@@ -346,6 +346,15 @@ static bool held_here(const struct mtx_changer *c, const char *m)
 	return false;
 }
 
+/* The states of a medium out of its slot that keep it in the library for a load. */
+static const struct {
+	const char *state; /* media/<m>/state */
+	bool full;	   /* Full (loadable at once); else Empty, a load waits for it */
+} out_states[] = {
+    {"dismountable", true}, {"idle", true},	  {"mounted", false},
+    {"loading", false},	    {"unloading", false},
+};
+
 /*
  * An empty slot whose medium is out: Full when the medium waits in a drive dismountable (no
  * session holds it; a load takes it with no robot move) or is back home, Empty while another
@@ -364,15 +373,16 @@ static void settle_slot(const struct mtx_place *p, struct mtx_changer *c, struct
 		e->medium[0] = '\0';
 		return;
 	}
-	if (strcmp(state, "dismountable") == 0 || strcmp(state, "idle") == 0) {
-		e->full = true;
-		snprintf(e->tag, sizeof(e->tag), "%s", e->medium);
-	} else if (strcmp(state, "mounted") == 0 || strcmp(state, "loading") == 0 ||
-		   strcmp(state, "unloading") == 0) {
-		e->waitable = true;
-	} else {
-		e->medium[0] = '\0';
+	for (size_t i = 0; i < sizeof(out_states) / sizeof(out_states[0]); i++) {
+		if (strcmp(state, out_states[i].state) != 0)
+			continue;
+		e->full = out_states[i].full;
+		e->waitable = !e->full;
+		if (e->full)
+			snprintf(e->tag, sizeof(e->tag), "%s", e->medium);
+		return;
 	}
+	e->medium[0] = '\0';
 }
 
 /* Reads the changer the session sees now.  -1 with errno and why. */

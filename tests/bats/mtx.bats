@@ -4,6 +4,7 @@
 # its commands with mtx's messages and exit statuses.
 
 load helper
+bats_require_minimum_version 1.5.0
 
 MTX=${RSMFS_MTX_BIN:-$BATS_TEST_DIRNAME/../../rsmfs-mtx}
 GOLDEN=$BATS_TEST_DIRNAME/../mtx/status.golden
@@ -23,7 +24,8 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 
 @test "status prints mtx's format, line by line as the golden file" {
 	teardown_rsmfs
-	DRIVES=4 setup_rsmfs -o allow_other
+	DRIVES=4 setup_rsmfs
+	LIB=$MNT/libraries/vtl0
 	mkdir "$MNT/sessions/other"
 	ctl other "mount T00005L6"
 	ctl other "mount T00007L6"
