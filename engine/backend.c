@@ -67,16 +67,24 @@ int library_set_layout(struct rsm_engine *eng, int li, int nslots, int nports)
 	if (nslots == l->nslots && nports == l->nports)
 		return 0;
 	int *slots = resized(l->slot_medium, l->nslots, nslots);
+	int *homes = resized(l->slot_home, l->nslots, nslots);
 	int *ports = resized(l->port_medium, l->nports, nports);
-	if (!slots || !ports) {
+	if (!slots || !homes || !ports) {
 		free(slots);
+		free(homes);
 		free(ports);
 		return -1;
 	}
-	/* a medium recorded past the new end is placed by the inventory that follows */
+	/* a medium recorded past the new end is placed by the inventory that follows; one whose
+	 * home was past it has none */
+	for (int i = nslots; i < l->nslots; i++)
+		if (l->slot_home[i] != NO_INDEX)
+			eng->media[l->slot_home[i]].home_slot = -1;
 	free(l->slot_medium);
+	free(l->slot_home);
 	free(l->port_medium);
 	l->slot_medium = slots;
+	l->slot_home = homes;
 	l->port_medium = ports;
 	l->nslots = nslots;
 	l->nports = nports;

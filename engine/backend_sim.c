@@ -394,4 +394,5 @@ void rsm_library_config_default(struct rsm_library_config *l, const char *name)
 	l->move_time = 1.0;
 	l->load_time = 2.0;
 	l->unload_time = 2.0;
+	l->dismount_delay = -1; /* the catalog's */
 }

@@ -14,7 +14,7 @@
 
 #include "catalog.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
@@ -23,7 +23,8 @@ static const char schema_sql[] =
     " type TEXT NOT NULL, enabled INTEGER NOT NULL, backend TEXT NOT NULL, changer TEXT,"
     " door TEXT NOT NULL, nslots INTEGER NOT NULL, nports INTEGER NOT NULL,"
     " moves INTEGER NOT NULL, mounts INTEGER NOT NULL, failures INTEGER NOT NULL,"
-    " mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL);"
+    " mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL,"
+    " dismount_delay REAL NOT NULL DEFAULT 300);"
     "CREATE TABLE IF NOT EXISTS pools(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
     " type TEXT NOT NULL, media_type TEXT NOT NULL, draw INTEGER NOT NULL,"
     " ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
@@ -233,7 +234,36 @@ static int prepare_schema(struct sqlite_catalog *c, const struct rsm_config *cfg
 	return 0;
 }
 
-/* The schema version: recorded in a new catalog, and one this rsmfs reads in an old one. */
+/* What each version of the schema adds to the one before (index: the version it makes). */
+static const char *const upgrades[SCHEMA_VERSION + 1] = {
+    [2] = "ALTER TABLE libraries ADD COLUMN dismount_delay REAL NOT NULL DEFAULT 300;",
+};
+
+/* Brings a catalog of an older version up to this one, in one transaction. */
+static int upgrade(struct sqlite_catalog *c, int version, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+
+	for (int v = version + 1; rc == SQLITE_OK && v <= SCHEMA_VERSION; v++)
+		rc = sqlite3_exec(c->db, upgrades[v], NULL, NULL, &msg);
+	if (rc == SQLITE_OK && exec_args(c, "UPDATE schema_version SET version=?", "i",
+					 (int64_t)SCHEMA_VERSION) != ERROR_SUCCESS)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot upgrade catalog %s from schema version %d: %s",
+			 c->path, version, msg ? msg : sqlite3_errmsg(c->db));
+		sqlite3_free(msg);
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* The schema version: recorded in a new catalog, and an older one's upgraded (a catalog that
+ * can only be read is read as it is). */
 static int check_version(struct sqlite_catalog *c, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
@@ -255,7 +285,9 @@ static int check_version(struct sqlite_catalog *c, char *err, size_t errlen)
 				 sqlite3_errmsg(c->db));
 			return -1;
 		}
-	} else if (version != SCHEMA_VERSION && version >= 0) {
+	} else if (version >= 1 && version < SCHEMA_VERSION && !c->base.readonly) {
+		return upgrade(c, version, err, errlen);
+	} else if (version > SCHEMA_VERSION || version == 0) {
 		snprintf(err, errlen, "catalog %s has schema version %d; this rsmfs reads %d",
 			 c->path, version, SCHEMA_VERSION);
 		return -1;
@@ -332,12 +364,12 @@ static void sqlite_rollback(struct catalog *c)
 
 static rsm_err save_library(struct catalog *c, struct rsm_engine *eng, const struct library *l)
 {
-	return exec_args(sq(c),
-			 "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			 "sssisssiiiiiddi", l->name, l->guid, l->type, (int64_t)l->enabled,
-			 l->backend, l->changer, l->door, (int64_t)l->nslots, (int64_t)l->nports,
-			 (int64_t)l->moves, (int64_t)l->mounts, (int64_t)l->failures,
-			 l->mount_secs_total, l->mount_secs_max, (int64_t)(l - eng->libraries));
+	return exec_args(
+	    sq(c), "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "sssisssiiiiiddid", l->name, l->guid, l->type, (int64_t)l->enabled, l->backend,
+	    l->changer, l->door, (int64_t)l->nslots, (int64_t)l->nports, (int64_t)l->moves,
+	    (int64_t)l->mounts, (int64_t)l->failures, l->mount_secs_total, l->mount_secs_max,
+	    (int64_t)(l - eng->libraries), l->dismount_delay);
 }
 
 static rsm_err save_drive(struct catalog *c, struct rsm_engine *eng, const struct drive *d)
@@ -550,6 +582,8 @@ static int library_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	l->failures = (uint64_t)sqlite3_column_int64(st, 11);
 	l->mount_secs_total = sqlite3_column_double(st, 12);
 	l->mount_secs_max = sqlite3_column_double(st, 13);
+	/* a catalog of schema 1 read as it is (it could not be upgraded): RSM's default */
+	l->dismount_delay = sqlite3_column_count(st) > 15 ? sqlite3_column_double(st, 15) : 300;
 	return 0;
 }
 
@@ -585,7 +619,7 @@ static int drive_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	d->enabled = sqlite3_column_int(st, 5);
 	d->failed = d->state == DRIVE_FAILED;
 	d->medium = NO_INDEX; /* linked once media are loaded */
-	d->session = NO_INDEX;
+	d->session = d->vdrive = NO_INDEX;
 	d->last_used = (uint64_t)sqlite3_column_int64(st, 7);
 	d->mounts = (uint64_t)sqlite3_column_int64(st, 8);
 	d->cleanings = (uint64_t)sqlite3_column_int64(st, 9);
@@ -656,7 +690,7 @@ static int request_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	r->finished = sqlite3_column_int64(st, 12);
 	r->error = (rsm_err)sqlite3_column_int64(st, 13);
 	snprintf(r->error_detail, sizeof(r->error_detail), "%s", col(st, 14));
-	r->pool = NO_INDEX;
+	r->pool = r->vdrive = NO_INDEX;
 	eng->requests[eng->nrequests++] = r;
 	if (r->number >= eng->next_request)
 		eng->next_request = r->number + 1;

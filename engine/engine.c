@@ -76,6 +76,8 @@ static void settle_again(struct rsm_engine *eng, void *arg)
  * nothing new to schedule. */
 static void engine_settle(struct rsm_engine *eng)
 {
+	bool changed = eng->event_seq != eng->scheduled_seq;
+
 	for (int pass = 0; eng->scheduling && !eng->stopping && pass < SCHEDULE_PASSES &&
 			   eng->event_seq != eng->scheduled_seq;
 	     pass++) {
@@ -83,6 +85,8 @@ static void engine_settle(struct rsm_engine *eng)
 		robots_kick(eng);
 		schedule(eng);
 	}
+	if (changed && eng->scheduling && !eng->stopping)
+		dismount_delays_watch(eng);
 	/* still changing after every pass: the worker settles again at once */
 	if (eng->scheduling && !eng->stopping && eng->event_seq != eng->scheduled_seq)
 		timer_add(&eng->rt, 0, settle_again, NULL);
@@ -222,6 +226,7 @@ void rsm_engine_close(struct rsm_engine *eng)
 	catalog_close(eng);
 	for (int i = 0; i < eng->nlibraries; i++) {
 		free(eng->libraries[i].slot_medium);
+		free(eng->libraries[i].slot_home);
 		free(eng->libraries[i].port_medium);
 		free(eng->libraries[i].drive_index);
 	}

@@ -192,6 +192,7 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 		out->failures = l->failures;
 		out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
 		out->mount_secs_max = l->mount_secs_max;
+		out->dismount_delay = l->dismount_delay;
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);
@@ -217,6 +218,7 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 		if (d->session >= 0)
 			text_copy(out->session, sizeof(out->session),
 				  eng->sessions[d->session].name);
+		out->vdrive = d->session >= 0 ? d->vdrive : -1;
 		out->mounts = d->mounts;
 		out->cleanings = d->cleanings;
 		out->errors = d->errors;
@@ -247,6 +249,7 @@ rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_med
 		text_copy(out->pool, sizeof(out->pool), eng->pools[m->pool].name);
 		if (m->loc == LOC_DRIVE)
 			text_copy(out->drive, sizeof(out->drive), eng->drives[m->loc_addr].name);
+		out->home = m->home_slot;
 		out->nsides = m->nsides;
 		for (int s = 0; s < m->nsides; s++) {
 			text_copy(out->sides[s].guid, sizeof(out->sides[s].guid), m->sides[s].guid);
@@ -355,9 +358,15 @@ char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool i
 		struct library *l = &eng->libraries[li];
 		int n = is_port ? l->nports : l->nslots;
 		int *occ = is_port ? l->port_medium : l->slot_medium;
-		for (int i = 0; i < n; i++)
-			fprintf(f, "%d %s %s\n", i, occ[i] >= 0 ? "full" : "empty",
-				occ[i] >= 0 ? eng->media[occ[i]].name : "-");
+		for (int i = 0; i < n; i++) {
+			int home = is_port ? NO_INDEX : l->slot_home[i];
+			if (occ[i] >= 0)
+				fprintf(f, "%d full %s\n", i, eng->media[occ[i]].name);
+			else if (home >= 0) /* the medium that lives here is out */
+				fprintf(f, "%d empty - %s\n", i, eng->media[home].name);
+			else
+				fprintf(f, "%d empty -\n", i);
+		}
 	}
 	engine_unlock(eng);
 	fclose(f);
@@ -365,26 +374,27 @@ char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool i
 }
 
 rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
-			   struct rsm_names *drives)
+			   struct rsm_names *drives, struct rsm_names *vdrives)
 {
 	int rc = 0;
 
 	memset(media, 0, sizeof(*media));
 	memset(drives, 0, sizeof(*drives));
+	memset(vdrives, 0, sizeof(*vdrives));
 	engine_lock(eng);
 	for (int i = 0; !rc && i < eng->ndrives; i++) {
 		struct drive *d = &eng->drives[i];
 		if (d->session < 0 || d->medium < 0 ||
 		    strcmp(eng->sessions[d->session].name, session))
 			continue;
-		rc = names_add(media, eng->media[d->medium].name);
-		if (!rc)
-			rc = names_add(drives, d->name);
+		rc = names_add(media, eng->media[d->medium].name) || names_add(drives, d->name) ||
+		     names_add_number(vdrives, (uint64_t)d->vdrive);
 	}
 	engine_unlock(eng);
 	if (rc) {
 		rsm_names_free(media);
 		rsm_names_free(drives);
+		rsm_names_free(vdrives);
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}
 	return ERROR_SUCCESS;

@@ -38,18 +38,18 @@ static void relocate(struct rsm_engine *eng, struct library *l, int li, int mi,
 	m->loc_addr = to->addr;
 	if (m->loc == LOC_SLOT) {
 		l->slot_medium[m->loc_addr] = mi;
-		m->home_slot = m->loc_addr;
+		medium_take_home(eng, mi, m->loc_addr);
 	} else if (m->loc == LOC_PORT) {
 		l->port_medium[m->loc_addr] = mi;
 	} else if (m->loc == LOC_DRIVE) {
 		struct drive *d = &eng->drives[m->loc_addr];
 		d->medium = mi;
-		d->session = NO_INDEX;
+		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		settle_drive_state(d);
 	}
 	if (was && !was->job) {
 		if (was->medium < 0)
-			was->session = NO_INDEX;
+			drive_hold(eng, was, NO_INDEX, NO_INDEX);
 		settle_drive_state(was);
 		catalog_save_state(eng, was, NULL, NULL);
 		emit_drive(eng, was);
@@ -143,7 +143,7 @@ static void place_new(struct rsm_engine *eng, int li, int mi, struct place at)
 	m->loc_addr = at.addr;
 	if (at.loc == LOC_SLOT) {
 		l->slot_medium[at.addr] = mi;
-		m->home_slot = at.addr;
+		medium_set_home(eng, mi, at.addr); /* a new cartridge's slot: nobody else's */
 	} else if (at.loc == LOC_PORT) {
 		l->port_medium[at.addr] = mi;
 	} else if (at.loc == LOC_DRIVE) {
@@ -182,7 +182,8 @@ int medium_create(struct rsm_engine *eng, int li, const char *barcode, struct pl
 	if (catalog_save_medium(eng, m) != ERROR_SUCCESS) {
 		eng->nmedia--; /* nothing points at it yet but the tables place_new filled */
 		if (at.loc == LOC_SLOT)
-			eng->libraries[li].slot_medium[at.addr] = NO_INDEX;
+			eng->libraries[li].slot_medium[at.addr] =
+			    eng->libraries[li].slot_home[at.addr] = NO_INDEX;
 		else if (at.loc == LOC_PORT)
 			eng->libraries[li].port_medium[at.addr] = NO_INDEX;
 		else if (at.loc == LOC_DRIVE)
@@ -197,6 +198,21 @@ int medium_create(struct rsm_engine *eng, int li, const char *barcode, struct pl
 int medium_discover(struct rsm_engine *eng, int li, const char *barcode)
 {
 	return medium_create(eng, li, barcode, (struct place){LOC_OFFLINE, 0, false}, false);
+}
+
+/* Commits a medium changed as a side effect, and announces it. */
+static void save_medium_changed(struct rsm_engine *eng, struct medium *m)
+{
+	catalog_save_state(eng, NULL, m, NULL);
+	emit_medium(eng, m);
+}
+
+void medium_take_home(struct rsm_engine *eng, int mi, int slot)
+{
+	int displaced = medium_set_home(eng, mi, slot);
+
+	if (displaced != NO_INDEX)
+		save_medium_changed(eng, &eng->media[displaced]);
 }
 
 /* ---- device faults ---- */

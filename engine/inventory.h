@@ -28,6 +28,10 @@ int medium_create(struct rsm_engine *eng, int li, const char *barcode, struct pl
 /* A cartridge the catalog has never seen, found in library li (offline until placed). */
 int medium_discover(struct rsm_engine *eng, int li, const char *barcode);
 
+/* Medium mi's home is slot from now on (it was placed there): a medium whose home that slot
+ * was loses it, saved and announced. */
+void medium_take_home(struct rsm_engine *eng, int mi, int slot);
+
 /* A device fault comes or goes: drive di of library li (NO_INDEX: the library's robot).  A
  * fault raises a device-service operator request; a repair completes it. */
 void device_fault(struct rsm_engine *eng, int li, int di, bool on);

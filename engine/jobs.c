@@ -163,7 +163,7 @@ static void put_away(struct rsm_engine *eng, int mi, const struct place *to)
 	m->loc = to->loc;
 	m->loc_addr = to->loc == LOC_SLOT ? to->addr : 0;
 	if (to->loc == LOC_SLOT) {
-		m->home_slot = to->addr;
+		medium_take_home(eng, mi, to->addr);
 		l->slot_medium[to->addr] = mi;
 	}
 	settle_medium_state(eng, m);
@@ -389,7 +389,7 @@ static void loaded(struct rsm_engine *eng, struct job *job)
 	if (secs > l->mount_secs_max)
 		l->mount_secs_max = secs;
 	/* a session that closed while the cartridge travelled leaves it dismountable */
-	d->session = r->session >= 0 ? r->session : NO_INDEX;
+	drive_hold(eng, d, r->session >= 0 ? r->session : NO_INDEX, r->vdrive);
 	settle_drive_state(d);
 	settle_medium_state(eng, m);
 	/* the library's stats go with the drive and medium, in one transaction */
@@ -444,7 +444,7 @@ static void port_moved(struct rsm_engine *eng, struct job *job)
 	if (eject) {
 		l->port_medium[job->port] = job->medium;
 	} else {
-		m->home_slot = job->slot;
+		medium_take_home(eng, job->medium, job->slot);
 		l->slot_medium[job->slot] = job->medium;
 	}
 	settle_medium_state(eng, m);

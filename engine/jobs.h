@@ -67,6 +67,9 @@ enum attempt try_allocate(struct rsm_engine *eng, struct request *r);
 /* Starts every pending request that can start now.  Only the engine's settle calls it, once
  * per release of the lock that changed anything (engine.c). */
 void schedule(struct rsm_engine *eng);
+/* Notes the drives whose medium became dismountable, and sets the timer that sends each home
+ * once it outstays its library's dismount_delay (from the engine's settle). */
+void dismount_delays_watch(struct rsm_engine *eng);
 /* A closed session's mounted media stay in their drives, dismountable. */
 void session_release_media(struct rsm_engine *eng, int session);
 

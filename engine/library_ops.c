@@ -198,6 +198,31 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
 	return e;
 }
 
+rsm_err rsm_library_set_dismount_delay(struct rsm_engine *eng, const struct rsm_cred *cred,
+				       const char *library, double seconds)
+{
+	rsm_err e;
+
+	if (!(seconds >= 0 && seconds <= 365.0 * 86400))
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	struct library *l = control_library(eng, cred, library, &e);
+	if (l) {
+		double was = l->dismount_delay;
+		l->dismount_delay = seconds;
+		e = catalog_begin(eng);
+		if (e == ERROR_SUCCESS)
+			e = catalog_save_library(eng, l);
+		e = catalog_end(eng, e);
+		if (e != ERROR_SUCCESS)
+			l->dismount_delay = was;
+		else
+			emit_library(eng, l); /* the media waiting for it are looked at again */
+	}
+	engine_unlock(eng);
+	return e;
+}
+
 /* ---- drives and media ---- */
 
 /* Finds a drive an administrator controls; NO_INDEX with *e set otherwise. */

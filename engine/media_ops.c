@@ -48,6 +48,17 @@ static rsm_err mount_check(struct rsm_engine *eng, struct session *s, const stru
 		return ERROR_WRITE_PROTECT;
 	if ((m->loc == LOC_OFFLINE || m->loc == LOC_PORT) && (a->options & RSM_MOUNT_ERROR_OFFLINE))
 		return ERROR_MEDIA_OFFLINE;
+	if (a->options & RSM_MOUNT_VDRIVE) {
+		/* one of the session's virtual drives, one per drive of the library */
+		if (a->vdrive < 0 || a->vdrive >= l->ndrives)
+			return ERROR_INVALID_PARAMETER;
+		for (int i = 0; i < eng->ndrives; i++) {
+			struct drive *d = &eng->drives[i];
+			if (d->session == (int)(s - eng->sessions) && d->vdrive == a->vdrive &&
+			    d->medium != *mi)
+				return ERROR_BUSY; /* it holds another of the session's media */
+		}
+	}
 	if (a->options & RSM_MOUNT_ERROR_NOT_AVAILABLE) {
 		int slot = (int)(s - eng->sessions);
 		if (m->loc == LOC_DRIVE) {
@@ -95,6 +106,8 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 		goto out;
 	if (request)
 		*request = r->number;
+	if (a->options & RSM_MOUNT_VDRIVE)
+		r->vdrive = a->vdrive;
 	if (!(a->options & RSM_MOUNT_NOWAIT)) {
 		request_await(eng, r, done, ctx, a->timeout_ms);
 		e = ERROR_IO_PENDING;

@@ -313,6 +313,16 @@ int first_free(const int *occupant, int count)
 	return -1;
 }
 
+int free_slot(const struct library *l)
+{
+	/* a slot whose cartridge is out keeps it waiting: backup programs remember where each
+	 * cartridge lives */
+	for (int i = 0; i < l->nslots; i++)
+		if (l->slot_medium[i] == NO_INDEX && l->slot_home[i] == NO_INDEX)
+			return i;
+	return first_free(l->slot_medium, l->nslots);
+}
+
 int home_slot_for(struct rsm_engine *eng, int mi)
 {
 	struct medium *m = &eng->media[mi];
@@ -320,8 +330,48 @@ int home_slot_for(struct rsm_engine *eng, int mi)
 	int slot = m->home_slot;
 
 	if (slot < 0 || slot >= l->nslots || l->slot_medium[slot] != NO_INDEX)
-		slot = first_free(l->slot_medium, l->nslots);
+		slot = free_slot(l);
 	return slot;
+}
+
+int medium_set_home(struct rsm_engine *eng, int mi, int slot)
+{
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+	int displaced = NO_INDEX;
+
+	if (m->home_slot >= 0 && m->home_slot < l->nslots && l->slot_home[m->home_slot] == mi)
+		l->slot_home[m->home_slot] = NO_INDEX;
+	if (slot >= 0 && slot < l->nslots) {
+		displaced = l->slot_home[slot] != mi ? l->slot_home[slot] : NO_INDEX;
+		if (displaced != NO_INDEX)
+			eng->media[displaced].home_slot = -1;
+		l->slot_home[slot] = mi;
+	}
+	m->home_slot = slot;
+	return displaced;
+}
+
+/* Whether session already holds a drive as virtual drive v (other than d). */
+static bool vdrive_taken(struct rsm_engine *eng, const struct drive *d, int session, int v)
+{
+	for (int i = 0; i < eng->ndrives; i++)
+		if (&eng->drives[i] != d && eng->drives[i].session == session &&
+		    eng->drives[i].vdrive == v)
+			return true;
+	return false;
+}
+
+void drive_hold(struct rsm_engine *eng, struct drive *d, int session, int vdrive)
+{
+	d->session = session;
+	d->vdrive = NO_INDEX;
+	if (session == NO_INDEX)
+		return;
+	if (vdrive == NO_INDEX || vdrive_taken(eng, d, session, vdrive))
+		for (vdrive = 0; vdrive_taken(eng, d, session, vdrive); vdrive++)
+			;
+	d->vdrive = vdrive;
 }
 
 void drive_init(struct drive *d, int index, int library, int number)
@@ -335,4 +385,5 @@ void drive_init(struct drive *d, int index, int library, int number)
 	d->enabled = true;
 	d->medium = NO_INDEX;
 	d->session = NO_INDEX;
+	d->vdrive = NO_INDEX;
 }

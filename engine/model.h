@@ -122,9 +122,11 @@ struct library {
 	bool inventorying;
 	int nslots, nports;
 	int *slot_medium; /* medium index per slot, NO_INDEX when empty */
+	int *slot_home;	  /* the medium whose home each slot is, NO_INDEX for none */
 	int *port_medium;
 	int ndrives;
 	int *drive_index;
+	double dismount_delay; /* seconds a medium may stay dismountable before it goes home */
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
 	double mount_secs_total, mount_secs_max;
@@ -143,11 +145,14 @@ struct drive {
 	int number; /* its place among the library's drives */
 	enum drive_state state;
 	bool enabled;
-	bool failed;	    /* a device fault: nothing uses it until it is repaired */
-	int medium;	    /* medium index, NO_INDEX when empty */
-	int session;	    /* session slot that has it mounted, NO_INDEX when none */
-	struct job *job;    /* the job using the drive, NULL when idle */
-	uint64_t last_used; /* LRU stamp */
+	bool failed;		   /* a device fault: nothing uses it until it is repaired */
+	int medium;		   /* medium index, NO_INDEX when empty */
+	int session;		   /* session slot that has it mounted, NO_INDEX when none */
+	int vdrive;		   /* that session's virtual drive it is, NO_INDEX when none */
+	struct job *job;	   /* the job using the drive, NULL when idle */
+	uint64_t last_used;	   /* LRU stamp */
+	double dismountable_since; /* when its medium became dismountable; 0: it is not */
+	bool going_home;	   /* a dismount of its dismountable medium is queued */
 	uint64_t mounts, cleanings, errors;
 	char last_cleaned[32];
 	char device[256]; /* the OS device of a real drive; "" when unknown */
@@ -219,6 +224,7 @@ struct request {
 	rsm_done_fn done;
 	void *done_ctx;
 	bool specific_drive;
+	int vdrive; /* a mount: the session's virtual drive asked for, NO_INDEX: the lowest free */
 	/* the operator request this one waits on (0 = none), and whether the operator has
 	 * answered it: satisfied lets a mount take its medium from a port or shelf, a clean be
 	 * recorded as done by hand, an allocation search again */
@@ -320,6 +326,7 @@ struct rsm_engine {
 
 	uint64_t event_seq;
 	uint64_t scheduled_seq; /* event_seq when the scheduler last ran to rest */
+	double dismount_due;	/* when the next dismountable medium is due home; 0: none */
 	uint64_t lru_clock;
 	struct job *jobs; /* in flight */
 	rsm_observer_fn observer;
@@ -386,8 +393,16 @@ void settle_drive_state(struct drive *d);
 bool drive_usable(const struct drive *d);
 /* The first empty place (slot or port) in an occupancy table, or -1. */
 int first_free(const int *occupant, int count);
-/* The slot a cartridge going home is put in: its home slot, or the first empty one; -1. */
+/* The first empty slot that is no medium's home, else the first empty one; -1 when none. */
+int free_slot(const struct library *l);
+/* The slot a cartridge going home is put in: its home slot, or free_slot(); -1. */
 int home_slot_for(struct rsm_engine *eng, int mi);
+/* Makes slot (-1: none) medium mi's home, and nobody else's: returns the medium that had it
+ * (whose home is none from now on: it gets a new one when it next goes home), or NO_INDEX. */
+int medium_set_home(struct rsm_engine *eng, int mi, int slot);
+/* Gives drive d to session (NO_INDEX: to none, dismountable), as that session's virtual drive
+ * vdrive (NO_INDEX: the lowest the session has free). */
+void drive_hold(struct rsm_engine *eng, struct drive *d, int session, int vdrive);
 /* A new, empty, enabled drive d<index>: drive number `number` of library. */
 void drive_init(struct drive *d, int index, int library, int number);
 

@@ -77,6 +77,7 @@ static rsm_err request_build(struct rsm_engine *eng, const struct request_spec *
 	r->priority = spec->priority;
 	r->options = spec->options;
 	r->specific_drive = spec->specific_drive;
+	r->vdrive = NO_INDEX; /* a mount asking for one says so once it is made */
 	r->pool = NO_INDEX;
 	r->submitted = wall_now();
 	*out = r;

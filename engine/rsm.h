@@ -42,6 +42,9 @@ struct rsm_library_config {
 	int drives, slots, ports, media;
 	char media_type[32];
 	double move_time, load_time, unload_time; /* seconds */
+	/* seconds a deferred-dismounted medium may stay in its drive before it is put back home;
+	 * negative: not configured (what the catalog has; 300 for a new library) */
+	double dismount_delay;
 	/* scsi: OS devices of the drives, one "<n> <device>" line per configured drive.<n> */
 	char drive_devices[2048];
 };
@@ -107,6 +110,7 @@ enum rsm_mount_options {
 	RSM_MOUNT_ERROR_OFFLINE = 0x08,
 	RSM_MOUNT_SPECIFIC_DRIVE = 0x10,
 	RSM_MOUNT_NOWAIT = 0x20,
+	RSM_MOUNT_VDRIVE = 0x40, /* vdrive names the session's virtual drive */
 };
 
 enum rsm_dismount_options {
@@ -118,6 +122,8 @@ struct rsm_mount_args {
 	const char *medium; /* medium name (barcode) */
 	int side;	    /* side number, 0 for tapes */
 	const char *drive;  /* with RSM_MOUNT_SPECIFIC_DRIVE */
+	int vdrive;	    /* with RSM_MOUNT_VDRIVE: the session's virtual drive it is for;
+			     * without, the lowest one the session has free */
 	unsigned options;
 	int priority;	    /* -15..15 */
 	int64_t timeout_ms; /* RSM_WAIT_INFINITE or >= 0 */
@@ -205,6 +211,10 @@ rsm_err rsm_library_inventory(struct rsm_engine *eng, const struct rsm_cred *cre
 /* AccessNtmsLibraryDoor: unlocks the door once the robot is idle. */
 rsm_err rsm_library_door_open(struct rsm_engine *eng, const struct rsm_cred *cred,
 			      const char *library, uint64_t *request);
+/* RSM's deferred dismount delay (dwDeferDismountDelay) of a library, in seconds:
+ * administrators; 0 .. one year. */
+rsm_err rsm_library_set_dismount_delay(struct rsm_engine *eng, const struct rsm_cred *cred,
+				       const char *library, double seconds);
 /* The operator closed the door. */
 rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cred,
 			       const char *library);
@@ -355,6 +365,7 @@ struct rsm_library_info {
 	int nslots, nports, ndrives;
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts served by a medium already in a drive, since start */
+	double dismount_delay;
 	double mount_secs_mean, mount_secs_max;
 };
 
@@ -362,6 +373,7 @@ struct rsm_drive_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], library[RSM_NAME_MAX + 1];
 	char state[16], medium[RSM_NAME_MAX + 1], session[RSM_NAME_MAX + 1];
 	char device[4096];
+	int vdrive; /* the holding session's virtual drive, -1 when no session holds it */
 	uint64_t mounts, cleanings, errors;
 	char last_cleaned[32];
 };
@@ -374,6 +386,7 @@ struct rsm_medium_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], barcode[RSM_NAME_MAX + 1];
 	char type[32], state[16], location[96], library[RSM_NAME_MAX + 1], pool[RSM_NAME_MAX + 1];
 	char drive[RSM_NAME_MAX + 1]; /* drive holding it, "" when none */
+	int home;		      /* its home slot's address, -1 for none */
 	int nsides;
 	struct rsm_side_info sides[2];
 };
@@ -412,11 +425,12 @@ rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_
 rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out);
 rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out);
 
-/* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", malloc'd. */
+/* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", and for an
+ * empty slot that is a medium's home "<address> empty - <medium>\n"; malloc'd. */
 char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool is_port);
-/* For a session: its mounted media and the drive holding each. */
+/* For a session: its mounted media, the drive holding each and its virtual drive (decimal). */
 rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
-			   struct rsm_names *drives);
+			   struct rsm_names *drives, struct rsm_names *vdrives);
 /* Finds the object a GUID names: writes "<kind dir>/<name>" (sides: media/<m>/sides/<k>). */
 rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, size_t len);
 /* Every GUID known (for by-id listings). */

@@ -99,6 +99,10 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 			return FINISHED;
 		}
 		r->drive = m->loc_addr;
+		if (r->vdrive != NO_INDEX && r->vdrive != d->vdrive) {
+			drive_hold(eng, d, r->session, r->vdrive); /* the virtual drive asked for */
+			save_and_emit(eng, d, NULL);
+		}
 		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 		return FINISHED;
 	}
@@ -108,7 +112,7 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 		return STARTED; /* it moves to the drive asked for */
 	/* a deferred-dismounted medium: taken in place, no robot move */
 	d->state = DRIVE_MOUNTED;
-	d->session = r->session;
+	drive_hold(eng, d, r->session, r->vdrive);
 	d->mounts++;
 	d->last_used = ++eng->lru_clock;
 	m->state = MEDIA_MOUNTED;
@@ -216,7 +220,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	r->drive = m->loc_addr;
 	if (r->options & RSM_DISMOUNT_DEFERRED) {
 		d->state = DRIVE_DISMOUNTABLE;
-		d->session = NO_INDEX;
+		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		d->last_used = ++eng->lru_clock;
 		m->state = MEDIA_DISMOUNTABLE;
 		r->started = wall_now();
@@ -232,7 +236,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
 	d->job = job;
 	d->state = DRIVE_UNLOADING;
-	d->session = NO_INDEX;
+	drive_hold(eng, d, NO_INDEX, NO_INDEX);
 	m->busy = r;
 	m->state = MEDIA_UNLOADING;
 	save_and_emit(eng, d, m);
@@ -304,7 +308,7 @@ enum attempt try_inject(struct rsm_engine *eng, struct request *r)
 			continue;
 		if (eng->media[mi].busy)
 			return BLOCKED;
-		int slot = first_free(l->slot_medium, l->nslots);
+		int slot = free_slot(l);
 		if (slot < 0) {
 			request_finish(eng, r, REQ_FAILED, ERROR_LIBRARY_FULL, "no free slot");
 			return FINISHED;
@@ -486,7 +490,7 @@ void session_release_media(struct rsm_engine *eng, int session)
 		struct drive *d = &eng->drives[i];
 		if (d->session != session)
 			continue;
-		d->session = NO_INDEX;
+		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		if (d->state == DRIVE_MOUNTED && d->medium >= 0) {
 			struct medium *m = &eng->media[d->medium];
 			d->state = DRIVE_DISMOUNTABLE;
@@ -494,4 +498,77 @@ void session_release_media(struct rsm_engine *eng, int session)
 			save_and_emit(eng, d, m);
 		}
 	}
+}
+
+/* ---- deferred dismounts that outstay their library's delay ---- */
+
+/* Whether drive d holds a medium left dismountable that nothing else is doing anything with. */
+static bool idle_dismountable(const struct rsm_engine *eng, const struct drive *d)
+{
+	return d->state == DRIVE_DISMOUNTABLE && !d->job && d->medium >= 0 &&
+	       !eng->media[d->medium].busy;
+}
+
+/* The dismountable media past their library's dismount_delay go home: a dismount request
+ * each (no session's), which the scheduler runs like any other. */
+static void dismount_expired(struct rsm_engine *eng, void *arg)
+{
+	double now = mono_now();
+
+	(void)arg;
+	eng->dismount_due = 0;
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		const struct library *l = &eng->libraries[d->library];
+		if (!idle_dismountable(eng, d) || d->going_home || !d->dismountable_since ||
+		    d->dismountable_since + l->dismount_delay > now)
+			continue;
+		struct request_spec spec = {.op = OP_DISMOUNT,
+					    .session = NO_INDEX,
+					    .medium = d->medium,
+					    .drive = NO_INDEX,
+					    .library = NO_INDEX,
+					    .port = -1};
+		struct request *r;
+		d->going_home = request_new(eng, &spec, &r) == ERROR_SUCCESS;
+	}
+}
+
+/* Whether a dismount of medium mi waits in the queue. */
+static bool dismount_queued(const struct rsm_engine *eng, int mi)
+{
+	for (const struct request *r = eng->pending.head; r; r = r->list_next)
+		if (r->op == OP_DISMOUNT && r->medium == mi)
+			return true;
+	return false;
+}
+
+void dismount_delays_watch(struct rsm_engine *eng)
+{
+	double now = mono_now(), due = 0;
+
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		if (!idle_dismountable(eng, d)) {
+			d->dismountable_since = 0;
+			d->going_home = false;
+			continue;
+		}
+		if (d->going_home && !dismount_queued(eng, d->medium)) {
+			/* its dismount ended without it (refused, cancelled): a new delay */
+			d->going_home = false;
+			d->dismountable_since = 0;
+		}
+		if (!d->dismountable_since)
+			d->dismountable_since = now;
+		double at = d->dismountable_since + eng->libraries[d->library].dismount_delay;
+		if (!d->going_home && (!due || at < due))
+			due = at;
+	}
+	if (due == eng->dismount_due)
+		return;
+	timer_cancel_arg(&eng->rt, &eng->dismount_due);
+	eng->dismount_due = due;
+	if (due)
+		timer_add(&eng->rt, due - now, dismount_expired, &eng->dismount_due);
 }

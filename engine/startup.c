@@ -16,13 +16,15 @@ static void link_locations(struct rsm_engine *eng)
 	for (int i = 0; i < eng->nlibraries; i++) {
 		struct library *l = &eng->libraries[i];
 		free(l->slot_medium);
+		free(l->slot_home);
 		free(l->port_medium);
 		l->slot_medium = malloc(sizeof(int) * (size_t)(l->nslots ? l->nslots : 1));
+		l->slot_home = malloc(sizeof(int) * (size_t)(l->nslots ? l->nslots : 1));
 		l->port_medium = malloc(sizeof(int) * (size_t)(l->nports ? l->nports : 1));
-		if (!l->slot_medium || !l->port_medium)
+		if (!l->slot_medium || !l->slot_home || !l->port_medium)
 			abort();
 		for (int s = 0; s < l->nslots; s++)
-			l->slot_medium[s] = NO_INDEX;
+			l->slot_medium[s] = l->slot_home[s] = NO_INDEX;
 		for (int s = 0; s < l->nports; s++)
 			l->port_medium[s] = NO_INDEX;
 	}
@@ -33,6 +35,10 @@ static void link_locations(struct rsm_engine *eng)
 		struct library *l = m->library >= 0 ? &eng->libraries[m->library] : NULL;
 		if (!l)
 			continue;
+		if (m->home_slot >= 0 && m->home_slot < l->nslots && l->slot_home[m->home_slot] < 0)
+			l->slot_home[m->home_slot] = i;
+		else
+			m->home_slot = -1; /* a slot is one medium's home: the first one keeps it */
 		if (m->loc == LOC_SLOT && m->loc_addr >= 0 && m->loc_addr < l->nslots)
 			l->slot_medium[m->loc_addr] = i;
 		else if (m->loc == LOC_PORT && m->loc_addr >= 0 && m->loc_addr < l->nports)
@@ -139,7 +145,7 @@ static void settle_in_process(struct rsm_engine *eng)
 	for (int i = 0; i < eng->ndrives; i++) {
 		struct drive *d = &eng->drives[i];
 		enum drive_state was = d->state;
-		d->session = NO_INDEX;
+		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		settle_drive_state(d);
 		if (d->state != was)
 			catalog_save_drive(eng, d);
@@ -206,10 +212,12 @@ static int create_library(struct rsm_engine *eng, const struct rsm_library_confi
 	snprintf(l->backend, sizeof(l->backend), "%s", c->backend);
 	snprintf(l->changer, sizeof(l->changer), "%s", c->changer);
 	snprintf(l->door, sizeof(l->door), "closed");
+	l->dismount_delay = 300; /* RSM's default */
 	l->slot_medium = malloc(sizeof(int));
+	l->slot_home = malloc(sizeof(int));
 	l->port_medium = malloc(sizeof(int));
 	l->drive_index = malloc(sizeof(int));
-	if (!l->slot_medium || !l->port_medium || !l->drive_index ||
+	if (!l->slot_medium || !l->slot_home || !l->port_medium || !l->drive_index ||
 	    catalog_save_library(eng, l) != ERROR_SUCCESS) {
 		snprintf(err, errlen, "cannot write library %s to the catalog: %s", c->name,
 			 catalog_error(eng));
@@ -244,6 +252,11 @@ static int configure_libraries(struct rsm_engine *eng, char *err, size_t errlen)
 			goto fail;
 		l->present = true;
 		snprintf(l->media_type, sizeof(l->media_type), "%s", c->media_type);
+		if (c->dismount_delay >= 0 && c->dismount_delay != l->dismount_delay) {
+			l->dismount_delay = c->dismount_delay; /* the configuration says so */
+			if (writable && catalog_save_library(eng, l) != ERROR_SUCCESS)
+				goto fail;
+		}
 		l->ops = backend_for(c);
 		if (!l->ops) {
 			snprintf(err, errlen, "library %s: no backend %s", c->name, c->backend);

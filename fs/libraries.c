@@ -67,6 +67,25 @@ static rsm_err set_door(const struct node *n, const struct rsm_cred *cred, const
 	return ERROR_INVALID_PARAMETER;
 }
 
+/* dismount_delay: seconds, a whole number when it is one. */
+static int library_dismount_delay(const union object_info *o, const struct node *n, FILE *f)
+{
+	(void)n;
+	fprintf(f, "%.15g\n", o->library.dismount_delay);
+	return 0;
+}
+
+/* dismount_delay: "<seconds>", decimals allowed, 0 to one year. */
+static rsm_err set_dismount_delay(const struct node *n, const struct rsm_cred *cred, const char *v)
+{
+	char *end;
+	double secs = strtod(v, &end);
+
+	if (!*v || *end || !(secs >= 0))
+		return ERROR_INVALID_PARAMETER;
+	return rsm_library_set_dismount_delay(fs_global.eng, cred, n->obj, secs);
+}
+
 /* ---- libraries/<l>/ctl ---- */
 
 /* inventory [full|fast] */
@@ -143,8 +162,12 @@ static int lib_add(struct batch *b, char **tok, int n, struct outcome *o)
 }
 
 static const struct command library_commands[] = {
-    {"inventory", lib_inventory}, {"enable", lib_enable}, {"disable", lib_enable},
-    {"inject", lib_inject},	  {"eject", lib_eject},	  {"add", lib_add},
+    {"inventory", lib_inventory},
+    {"enable", lib_enable},
+    {"disable", lib_enable},
+    {"inject", lib_inject},
+    {"eject", lib_eject},
+    {"add", lib_add},
     {NULL, NULL},
 };
 
@@ -302,6 +325,8 @@ static const struct file_kind library_files[] = {
     {"ports", N_FILE, 0444, OWN_DAEMON, .render = library_ports},
     {"door", N_FILE, 0664, OWN_ADMIN_GROUP, .render = library_door, .write = attr_write,
      .set = set_door},
+    {"dismount_delay", N_FILE, 0664, OWN_ADMIN_GROUP, .render = library_dismount_delay,
+     .write = attr_write, .set = set_dismount_delay},
     {"stats", N_FILE, 0444, OWN_DAEMON, .render = library_stats},
     {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = library_commands},
     ENTRY("sim", N_DIR, 0755, OWN_DAEMON),

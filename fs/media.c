@@ -17,6 +17,15 @@ RENDER_TEXT(medium_type, medium.type)
 RENDER_TEXT(medium_state, medium.state)
 RENDER_TEXT(medium_location, medium.location)
 
+/* The home slot's address; empty for none. */
+static int medium_home(const union object_info *o, const struct node *n, FILE *f)
+{
+	(void)n;
+	if (o->medium.home >= 0)
+		fprintf(f, "%d\n", o->medium.home);
+	return 0;
+}
+
 /* The side a node of sides/<n>/ names (load_side checked that it exists). */
 static const struct rsm_side_info *side_of(const union object_info *o, const struct node *n)
 {
@@ -106,6 +115,7 @@ static const struct file_kind medium_files[] = {
     {"type", N_FILE, 0444, OWN_DAEMON, .render = medium_type, .fixed = true},
     {"state", N_FILE, 0444, OWN_DAEMON, .render = medium_state},
     {"location", N_FILE, 0444, OWN_DAEMON, .render = medium_location},
+    {"home", N_FILE, 0444, OWN_DAEMON, .render = medium_home},
     ENTRY("library", N_LINK, 0777, OWN_DAEMON),
     ENTRY("pool", N_LINK, 0777, OWN_DAEMON),
     ENTRY("sides", N_DIR, 0755, OWN_DAEMON),

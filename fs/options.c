@@ -20,6 +20,7 @@ const struct option_spec mount_options[MOUNT_NOPTIONS] = {
     [MOUNT_PRIORITY] = {"priority", OPT_PRIORITY},
     [MOUNT_OFFLINE_ERROR] = {"offline-error", OPT_FLAG},
     [MOUNT_UNAVAILABLE_ERROR] = {"unavailable-error", OPT_FLAG},
+    [MOUNT_VDRIVE] = {"vdrive", OPT_INDEX},
 };
 
 const struct option_spec dismount_options[DISMOUNT_NOPTIONS] = {
@@ -33,7 +34,7 @@ const struct option_spec allocate_options[ALLOCATE_NOPTIONS] = {
 };
 
 const struct option_spec port_options[PORT_NOPTIONS] = {
-    [PORT_PORT] = {"port", OPT_PORT},
+    [PORT_PORT] = {"port", OPT_INDEX},
 };
 
 const struct option_spec timing_options[TIMING_NOPTIONS] = {
@@ -182,7 +183,7 @@ static bool option_value_parse(enum option_kind kind, const char *v, struct opti
 			return false;
 		out->number = prio;
 		return true;
-	case OPT_PORT:
+	case OPT_INDEX:
 		return parse_port_number(v, &out->number);
 	case OPT_TEXT:
 		/* any text: what it names is the caller's to judge (drive=<none> is ENODEV) */

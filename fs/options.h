@@ -15,7 +15,7 @@ enum option_kind {
 	OPT_FLAG,     /* "read": present or not */
 	OPT_SECONDS,  /* "timeout=<s>": decimal seconds, 0 to one year, kept in milliseconds */
 	OPT_PRIORITY, /* "priority=<n>": -15..15 or lowest/low/normal/high/highest */
-	OPT_PORT,     /* "port=<n>": a port number 0..4096 */
+	OPT_INDEX,    /* "port=<n>", "vdrive=<n>": a place's number, 0..4096 */
 	OPT_TEXT,     /* "drive=<name>": any text, judged by the command */
 };
 
@@ -40,6 +40,7 @@ enum {
 	MOUNT_PRIORITY,
 	MOUNT_OFFLINE_ERROR,
 	MOUNT_UNAVAILABLE_ERROR,
+	MOUNT_VDRIVE,
 	MOUNT_NOPTIONS
 };
 enum { DISMOUNT_DEFERRED, DISMOUNT_IMMEDIATE, DISMOUNT_NOPTIONS };

@@ -506,9 +506,10 @@ static void replay_event(const struct rsm_event *ev)
 		else
 			check_file(ev->path, &n);
 	}
-	if (ev->type == RSM_OBJ_DRIVE)
+	if (ev->type == RSM_OBJ_DRIVE) {
 		check_sessions("mounts");
-	else if (ev->type == RSM_OBJ_MEDIA)
+		check_sessions("drives");
+	} else if (ev->type == RSM_OBJ_MEDIA)
 		check_pool_media();
 }
 

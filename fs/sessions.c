@@ -101,6 +101,10 @@ static int mount_arguments(char **tok, int n, struct rsm_mount_args *a, struct o
 		a->drive = drive;
 		a->options |= RSM_MOUNT_SPECIFIC_DRIVE;
 	}
+	if (v[MOUNT_VDRIVE].given) {
+		a->vdrive = (int)v[MOUNT_VDRIVE].number;
+		a->options |= RSM_MOUNT_VDRIVE;
+	}
 	if (v[MOUNT_TIMEOUT].given)
 		a->timeout_ms = v[MOUNT_TIMEOUT].number;
 	if (v[MOUNT_PRIORITY].given)
@@ -259,6 +263,7 @@ static const struct file_kind session_files[] = {
     {"error", N_FILE, 0444, OWN_SESSION, .render = session_error},
     ENTRY("last", N_LINK, 0777, OWN_SESSION),
     ENTRY("mounts", N_DIR, 0755, OWN_SESSION),
+    ENTRY("drives", N_DIR, 0755, OWN_SESSION),
     ENTRY("requests", N_DIR, 0755, OWN_SESSION),
     ENTRY("notify", N_DIR, 0755, OWN_SESSION),
     {0},
@@ -274,16 +279,17 @@ static int load_session(const struct node *n, union object_info *o)
 	return rsm_session_info(fs_global.eng, n->obj, &o->session) ? -ENOENT : 0;
 }
 
-/* mounts/<medium>: a link to the drive that holds the medium for the session. */
-static int resolve_mount(struct node *n, const char *session, const char *medium)
+/* mounts/<medium> (by_vdrive false) or drives/<i> (true): a link to the drive that holds the
+ * medium for the session, or that is the session's virtual drive i. */
+static int resolve_mount(struct node *n, const char *session, const char *name, bool by_vdrive)
 {
-	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0};
+	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0}, vdrives AUTO_NAMES = {0};
 	int rc = -ENOENT;
 
-	if (rsm_session_mounts(fs_global.eng, session, &media, &drives) != ERROR_SUCCESS)
+	if (rsm_session_mounts(fs_global.eng, session, &media, &drives, &vdrives) != ERROR_SUCCESS)
 		return -ENOMEM;
 	for (size_t i = 0; i < media.count; i++)
-		if (strcmp(media.names[i], medium) == 0)
+		if (strcmp(by_vdrive ? vdrives.names[i] : media.names[i], name) == 0)
 			rc = node_link(n, "../../../drives/%s", drives.names[i]);
 	return rc;
 }
@@ -313,8 +319,8 @@ static int resolve_session_entry(struct node *n, const struct rsm_session_info *
 		snprintf(n->sub, sizeof(n->sub), "%s", c[3]);
 		return 0;
 	}
-	if (strcmp(c[2], "mounts") == 0)
-		return resolve_mount(n, c[1], c[3]);
+	if (strcmp(c[2], "mounts") == 0 || strcmp(c[2], "drives") == 0)
+		return resolve_mount(n, c[1], c[3], c[2][0] == 'd');
 	if (strcmp(c[2], "requests") == 0)
 		return resolve_session_request(n, c[1], c[3]);
 	return -ENOENT;
@@ -349,16 +355,16 @@ static int resolve_session(struct node *n, char c[][COMPONENT_MAX], int k)
 	return resolve_session_entry(n, &si, c);
 }
 
-/* mounts/: the session's mounted media. */
-static int list_mounts(const char *session, struct dirent_list *out)
+/* mounts/ (by_vdrive false): the session's mounted media; drives/: its virtual drives. */
+static int list_mounts(const char *session, bool by_vdrive, struct dirent_list *out)
 {
-	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0};
+	struct rsm_names media AUTO_NAMES = {0}, drives AUTO_NAMES = {0}, vdrives AUTO_NAMES = {0};
 	int rc = 0;
 
-	if (rsm_session_mounts(fs_global.eng, session, &media, &drives))
+	if (rsm_session_mounts(fs_global.eng, session, &media, &drives, &vdrives))
 		return -ENOMEM;
 	for (size_t i = 0; !rc && i < media.count; i++)
-		rc = list_add(out, media.names[i], S_IFLNK);
+		rc = list_add(out, by_vdrive ? vdrives.names[i] : media.names[i], S_IFLNK);
 	return rc;
 }
 
@@ -382,8 +388,8 @@ static int list_session(const char *last, const struct node *dir, struct dirent_
 		return list_channels(out);
 	if (strcmp(last, "requests") == 0)
 		return list_names(out, RSM_KIND_REQUEST, dir->obj, S_IFLNK);
-	if (strcmp(last, "mounts") == 0)
-		return list_mounts(dir->obj, out);
+	if (strcmp(last, "mounts") == 0 || strcmp(last, "drives") == 0)
+		return list_mounts(dir->obj, last[0] == 'd', out);
 	return list_table(out, session_files, si.last_request ? NULL : "last");
 }
 

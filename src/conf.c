@@ -168,6 +168,11 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 			l->load_time = t;
 		else
 			l->unload_time = t;
+	} else if (strcmp(key, "dismount_delay") == 0) {
+		t = config_parse_duration(val);
+		if (t < 0 || t > 365.0 * 86400)
+			return -1;
+		l->dismount_delay = t;
 	} else if (strncmp(key, "drive.", 6) == 0) {
 		int n;
 		size_t used = strlen(l->drive_devices);

@@ -20,7 +20,7 @@ teardown() { teardown_rsmfs; }
 	[ "$(stat -c %s "$MNT/requests/1/error")" -eq 0 ]
 	[[ "$(cat "$MNT/requests/1/finished")" =~ ^20[0-9-]+T[0-9:]+Z$ ]]
 	run cat "$MNT/libraries/vtl0/slots"
-	assert_line --index 0 "0 empty -"
+	assert_line --index 0 "0 empty - T00001L6" # its home slot waits for it
 }
 
 @test "mount blocks for the robot and drive time; nowait returns once queued" {

@@ -105,3 +105,9 @@ as_user() { setpriv --reuid="$1" --regid="$1" --clear-groups -- "${@:2}"; }
 	[ "$before" = "$after" ]
 	[ "$(cat "$MNT/requests/$req/state")" = waiting ] || [ "$(cat "$MNT/requests/$req/state")" = queued ]
 }
+
+@test "a library's dismount_delay is the administrators' to write" {
+	run as_user 4242 $PROBE write "$MNT/libraries/vtl0/dismount_delay" '5\n'
+	[ "$output" = EACCES ]
+	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 300 ]
+}

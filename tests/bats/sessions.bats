@@ -136,3 +136,34 @@ teardown() { teardown_rsmfs; }
 	[ "$(cat "$MNT/requests/2/state")" = waiting ]
 	as_nobody rmdir "$MNT/sessions/mine"
 }
+
+@test "virtual drives: drives/<i> links the drive holding the session's medium as its drive i" {
+	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
+	[ "$(ls "$MNT/sessions/a/drives" | wc -l)" -eq 0 ]
+	ctl a "mount T00001L6 vdrive=1"
+	d=$(cat "$MNT/media/T00001L6/location" | cut -d' ' -f2)
+	[ "$(readlink "$MNT/sessions/a/drives/1")" = "../../../drives/$d" ]
+	[ "$(cat "$MNT/sessions/a/drives/1/medium/name")" = T00001L6 ]
+	# a virtual drive holds one medium; without vdrive= a mount takes the lowest free one
+	run $PROBE write "$MNT/sessions/a/ctl" 'mount T00002L6 vdrive=1\n'
+	assert_output EBUSY
+	run $PROBE write "$MNT/sessions/a/ctl" 'mount T00002L6 vdrive=2\n'
+	assert_output EINVAL
+	run $PROBE write "$MNT/sessions/a/ctl" 'mount T00002L6 vdrive=x\n'
+	assert_output EINVAL
+	ctl a "mount T00002L6"
+	[ "$(ls "$MNT/sessions/a/drives" | tr '\n' ' ')" = "0 1 " ]
+	# another session numbers its own
+	ctl a "dismount T00002L6"
+	wait_for "$MNT/media/T00002L6/state" idle
+	ctl b "mount T00002L6 vdrive=1"
+	[ "$(ls "$MNT/sessions/b/drives")" = 1 ]
+	[ "$(ls "$MNT/sessions/a/drives")" = 1 ]
+	# a deferred dismount gives the drive up: the link goes
+	ctl a "dismount T00001L6 deferred"
+	wait_for "$MNT/media/T00001L6/state" dismountable
+	[ "$(ls "$MNT/sessions/a/drives" | wc -l)" -eq 0 ]
+	# taken again in place, as the virtual drive asked for
+	ctl a "mount T00001L6 vdrive=0"
+	[ "$(ls "$MNT/sessions/a/drives")" = 0 ]
+}

@@ -47,7 +47,7 @@ static void check_values(const struct option_spec *spec, int nspec, const struct
 		case OPT_PRIORITY:
 			CHECK(v[k].number >= -15 && v[k].number <= 15);
 			break;
-		case OPT_PORT:
+		case OPT_INDEX:
 			CHECK(v[k].number >= 0 && v[k].number <= 4096);
 			break;
 		case OPT_TEXT:

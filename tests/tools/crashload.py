@@ -232,10 +232,13 @@ def listdir(path):
 
 
 def occupancy(text):
-    """{address: medium} of a slots or ports file."""
+    """{address: medium} of a slots or ports file: "<address> full <medium>", "<address> empty -"
+    or, for an empty slot that is the home of a medium that is out, "<address> empty - <medium>"."""
     out = {}
     for line in (text or "").splitlines():
-        addr, state, medium = line.split()
+        addr, state, medium, *home = line.split()
+        if len(home) > 1 or (home and state != "empty") or (state == "empty" and medium != "-"):
+            raise ValueError("bad slot line: %r" % line)
         if state == "full":
             out[int(addr)] = medium
     return out

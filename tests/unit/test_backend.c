@@ -521,6 +521,9 @@ static void slot_is(struct world *w, bool port, int addr, const char *want)
 		line = line ? line + 1 : NULL;
 	}
 	assert_non_null(line);
+	if (strncmp(line, want, strlen(want)) != 0 || line[strlen(want)] != '\n')
+		fprintf(stderr, "slot %d: want \"%s\", have \"%.*s\"\n", addr, want,
+			(int)strcspn(line, "\n"), line);
 	assert_memory_equal(line, want, strlen(want));
 	assert_int_equal(line[strlen(want)], '\n');
 	free(text);
@@ -768,7 +771,7 @@ static void test_mount_moves_then_loads(void **state)
 	assert_string_equal(ri.drive, "d0");
 	drive_is(w, "d0", "mounted", "SCR003");
 	medium_is(w, "SCR003", "drive d0", "mounted");
-	slot_is(w, false, 2, "2 empty -");
+	slot_is(w, false, 2, "2 empty - SCR003"); /* its home, waiting */
 	assert_int_equal(rsm_library_info(w->eng, "robo", &li), ERROR_SUCCESS);
 	assert_int_equal(li.moves, 1);
 	assert_int_equal(li.mounts, 1);
@@ -931,7 +934,7 @@ static void test_source_empty_waits_for_operator(void **state)
 	assert_false(m.wt.done);
 	request_is(w, m.req, "waiting", ERROR_SUCCESS, NULL);
 	medium_is(w, "SCR004", "offline", "offline");
-	slot_is(w, false, 3, "3 empty -");
+	slot_is(w, false, 3, "3 empty - SCR004"); /* its home, waiting */
 	drive_is(w, "d0", "empty", "");
 	opreq_waits_for(w, m.req, "movemedia");
 	assert_int_equal(count_steps(STEP_LOAD, 0), 0);
@@ -968,8 +971,8 @@ static void test_source_empty_evicting(void **state)
 	medium_is(w, "SCR001", "offline", "offline");
 	medium_is(w, "SCR002", "drive d0", "mounted");
 	drive_is(w, "d0", "mounted", "SCR002");
-	slot_is(w, false, 0, "0 empty -");
-	slot_is(w, false, 1, "1 empty -");
+	slot_is(w, false, 0, "0 empty - SCR001"); /* its home, waiting */
+	slot_is(w, false, 1, "1 empty - SCR002"); /* its home, waiting */
 }
 
 /* The robot goes to take a dismounted cartridge out of its drive and finds the drive empty:
@@ -990,7 +993,7 @@ static void test_source_empty_moving_home(void **state)
 		   "drive d0 is empty: SCR003 is not where the catalog has it");
 	medium_is(w, "SCR003", "offline", "offline");
 	drive_is(w, "d0", "empty", "");
-	slot_is(w, false, 2, "2 empty -");
+	slot_is(w, false, 2, "2 empty - SCR003"); /* its home, waiting */
 	/* the drive takes the next mount */
 	assert_int_equal(mount_wait(w, s, "SCR004", "d0", 0), ERROR_SUCCESS);
 }
@@ -1072,7 +1075,7 @@ static void test_inject_clean_eject(void **state)
 	assert_place(&c->to, LOC_PORT, 0);
 	medium_is(w, "SCR004", "port 0", "in-port");
 	slot_is(w, true, 0, "0 full SCR004");
-	slot_is(w, false, 3, "3 empty -");
+	slot_is(w, false, 3, "3 empty - SCR004"); /* its home, waiting */
 }
 
 /* A scan (InventoryNtmsLibrary): the backend applies what it found and the request reports

@@ -890,7 +890,33 @@ static int slot_of(struct world *w, const char *medium)
 	return slot;
 }
 
-/* Two cartridges going home at once, both home slots taken: each gets a free slot of its own
+/* Ejects a medium and takes it out of the port: the slot it leaves is empty, and its home
+ * still (it may come back). */
+static void eject_out(struct world *w, const char *medium)
+{
+	uint64_t r;
+	char st[32];
+
+	assert_int_equal(rsm_eject(w->eng, 0, &w->admin, medium, -1, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_string_equal(st, "passed");
+	assert_int_equal(rsm_sim_remove(w->eng, &w->admin, "vtl0", -1), ERROR_SUCCESS);
+}
+
+/* The library's free slots 6 and 7 taken by cartridges that then leave it, and the homes of the
+ * two mounted cartridges (slots 0 and 1) taken by two more: what is left for the mounted ones
+ * is slots 6 and 7, which are no one's own. */
+static void homes_taken(struct world *w)
+{
+	assert_int_equal(inject_one(w, "X00001L6"), 6); /* free slots first */
+	assert_int_equal(inject_one(w, "X00002L6"), 7);
+	assert_int_equal(inject_one(w, "X00003L6"), 0); /* then a home waiting for its medium */
+	assert_int_equal(inject_one(w, "X00004L6"), 1);
+	eject_out(w, "X00001L6");
+	eject_out(w, "X00002L6");
+}
+
+/* Two cartridges going home at once, their home slots taken: each gets a free slot of its own
  * (the second move is planned once the first one's slot is filled). */
 static void test_two_dismounts_get_two_slots(void **state)
 {
@@ -903,8 +929,7 @@ static void test_two_dismounts_get_two_slots(void **state)
 			 ERROR_SUCCESS);
 	assert_int_equal(mount_wait(w, s, "T00002L6", "d1", RSM_MOUNT_SPECIFIC_DRIVE),
 			 ERROR_SUCCESS);
-	assert_int_equal(inject_one(w, "X00001L6"), 0); /* into T00001L6's home */
-	assert_int_equal(inject_one(w, "X00002L6"), 1); /* and T00002L6's */
+	homes_taken(w);
 	assert_int_equal(rsm_sim_timing(w->eng, &w->admin, "vtl0", 1.0, -1, -1), ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r1), ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00002L6", 0, &r2), ERROR_SUCCESS);
@@ -916,7 +941,8 @@ static void test_two_dismounts_get_two_slots(void **state)
 	assert_true(a >= 6 && b >= 6 && a != b);
 }
 
-/* An inject while a cartridge travels home: the slot promised to it is not the inject's. */
+/* An inject while a cartridge travels to a free slot: the slot promised to it is not the
+ * inject's. */
 static void test_inject_while_moving_home(void **state)
 {
 	struct world *w = *state;
@@ -925,22 +951,25 @@ static void test_inject_while_moving_home(void **state)
 	uint64_t r1, r2;
 	char st[32];
 
-	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
-	assert_int_equal(inject_one(w, "X00001L6"), 0); /* T00001L6's home is taken */
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d0", RSM_MOUNT_SPECIFIC_DRIVE),
+			 ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00002L6", "d1", RSM_MOUNT_SPECIFIC_DRIVE),
+			 ERROR_SUCCESS);
+	homes_taken(w);
 	assert_int_equal(rsm_sim_timing(w->eng, &w->admin, "vtl0", 1.0, -1, -1), ERROR_SUCCESS);
 	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r1), ERROR_SUCCESS);
 	/* once its move is under way, another cartridge comes in */
 	do {
 		world_run_for(w, 100);
 		assert_int_equal(rsm_request_info(w->eng, r1, &ri), ERROR_SUCCESS);
-	} while (strcmp(ri.state, "inprocess") != 0 && world_now() < 10);
-	assert_int_equal(rsm_sim_insert(w->eng, &w->admin, "vtl0", "X00002L6", -1), ERROR_SUCCESS);
+	} while (strcmp(ri.state, "inprocess") != 0 && world_now() < 100);
+	assert_int_equal(rsm_sim_insert(w->eng, &w->admin, "vtl0", "X00005L6", -1), ERROR_SUCCESS);
 	assert_int_equal(rsm_inject(w->eng, 0, &w->admin, "vtl0", -1, &r2), ERROR_SUCCESS);
 	wait_request_final(w, r1, st, sizeof(st));
 	assert_string_equal(st, "passed");
 	wait_request_final(w, r2, st, sizeof(st));
 	assert_string_equal(st, "passed");
-	assert_int_not_equal(slot_of(w, "T00001L6"), slot_of(w, "X00002L6"));
+	assert_int_not_equal(slot_of(w, "T00001L6"), slot_of(w, "X00005L6"));
 }
 
 /* A library the configuration no longer names is listed offline with its door as it was;
@@ -966,6 +995,56 @@ static void test_door_of_unconfigured_library(void **state)
 	assert_int_equal(rsm_library_door_close(w->eng, &w->admin, "vtl1"), ERROR_SUCCESS);
 	assert_int_equal(rsm_library_info(w->eng, "vtl1", &li), ERROR_SUCCESS);
 	assert_string_equal(li.door, "closed");
+}
+
+/* The version a catalog file says it has. */
+static int schema_version_of(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A catalog of schema 1 (before libraries had a dismount delay) is upgraded at start, its
+ * libraries getting RSM's default delay; what it held is kept. */
+static void test_catalog_schema_upgrade(void **state)
+{
+	struct world *w = *state;
+	struct rsm_library_info li;
+	struct rsm_medium_info mi;
+	sqlite3 *db;
+
+	rsm_handle s = open_session(w, "a", &w->admin);
+	assert_int_equal(mount_wait(w, s, "T00002L6", NULL, 0), ERROR_SUCCESS);
+	rsm_engine_close(w->eng);
+	w->eng = NULL;
+	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "ALTER TABLE libraries DROP COLUMN dismount_delay;"
+				      "UPDATE schema_version SET version=1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	world_open(w);
+	assert_int_equal(schema_version_of(w->cfg.database), 2);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_true(li.dismount_delay == 300);
+	assert_int_equal(rsm_medium_info(w->eng, "T00002L6", &mi), ERROR_SUCCESS);
+	assert_string_equal(mi.state, "dismountable");
+	assert_int_equal(rsm_library_set_dismount_delay(w->eng, &w->admin, "vtl0", 7),
+			 ERROR_SUCCESS);
+	world_reopen(w);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_true(li.dismount_delay == 7);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1008,6 +1087,7 @@ int main(void)
 	    T(test_two_dismounts_get_two_slots),
 	    T(test_inject_while_moving_home),
 	    T(test_door_of_unconfigured_library),
+	    T(test_catalog_schema_upgrade),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
