@@ -290,6 +290,7 @@ static int read_table(const struct mtx_place *p, const char *table, bool port,
 			snprintf(el->medium, sizeof(el->medium), "%s", first);
 		} else if (f == 4) {
 			snprintf(el->medium, sizeof(el->medium), "%s", home);
+			el->homed = true;
 		}
 	}
 	free(text);
@@ -385,6 +386,36 @@ static void settle_slot(const struct mtx_place *p, struct mtx_changer *c, struct
 	e->medium[0] = '\0';
 }
 
+/* Whether another cartridge with no home goes back to slot i. */
+static bool claimed(const struct mtx_changer *c, int i)
+{
+	for (int d = 0; d < c->ndrives; d++)
+		if (c->drive[d].guessed && c->drive[d].source == i)
+			return true;
+	return false;
+}
+
+/*
+ * A cartridge with no home slot (another took it while the cartridge was out) goes back to
+ * the first empty slot that is no one's home, else to the first empty slot (even the home of a
+ * cartridge that is out): that is the slot its drive came from, as mtx gives a drive whose
+ * source it does not know an empty slot.
+ */
+static void place_homeless(struct mtx_changer *c)
+{
+	for (int d = 0; d < c->ndrives; d++) {
+		struct mtx_drive *drive = &c->drive[d];
+
+		for (int pass = 0; pass < 2 && drive->full && drive->source < 0; pass++)
+			for (int i = 0; i < c->nslots && drive->source < 0; i++)
+				if (!c->element[i].full && (pass || !c->element[i].homed) &&
+				    !claimed(c, i)) {
+					drive->source = i;
+					drive->guessed = true;
+				}
+	}
+}
+
 /* Reads the changer the session sees now.  -1 with errno and why. */
 int mtx_changer_read(const struct mtx_place *p, struct mtx_changer *c, char *why, int why_len)
 {
@@ -414,6 +445,7 @@ int mtx_changer_read(const struct mtx_place *p, struct mtx_changer *c, char *why
 		read_drive(p, c, i);
 	for (int i = 0; i < c->nslots; i++)
 		settle_slot(p, c, &c->element[i]);
+	place_homeless(c);
 	return 0;
 fail:;
 	int e = errno;

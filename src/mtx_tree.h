@@ -20,12 +20,14 @@ struct mtx_element {
 	char tag[MTX_NAME_MAX + 1];    /* volume tag shown when full */
 	char medium[MTX_NAME_MAX + 1]; /* the medium a load of it mounts; empty for none */
 	bool waitable;		       /* empty, but its medium is held elsewhere: a load waits */
+	bool homed;		       /* an empty slot that is a medium's home */
 };
 
 /* A data transfer element: one of the session's virtual drives. */
 struct mtx_drive {
 	bool full;
-	int source; /* storage element index (0-based) it came from, -1 unknown */
+	int source;   /* storage element index (0-based) it came from, -1 unknown */
+	bool guessed; /* source is the slot a cartridge with no home goes back to */
 	char medium[MTX_NAME_MAX + 1];	 /* the medium the session has mounted in it */
 	char physical[MTX_NAME_MAX + 1]; /* the library drive behind it */
 };

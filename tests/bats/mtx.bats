@@ -310,3 +310,34 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	run "$MTX" -f "$LIB" erase
 	[ "$status" -eq 1 ]
 }
+
+@test "a cartridge whose home another took: Loaded names the slot it goes back to, or Unknown" {
+	teardown_rsmfs
+	MEDIA=11 setup_rsmfs
+	LIB=$MNT/libraries/vtl0
+	run "$MTX" -f "$LIB" load 3 0 load 4 1
+	assert_success
+	# new cartridges fill the slots that are no one's home, then take T00003L6's
+	for i in 1 2 3 4 5 6; do
+		echo "insert N0000${i}L6 port=0" >"$LIB/sim/ctl"
+		echo "inject" >"$LIB/ctl"
+		wait_for "$LIB/ports" "0 empty -"
+	done
+	[ "$(cat "$MNT/media/N00006L6/home")" = 2 ]
+	[ -z "$(cat "$MNT/media/T00003L6/home")" ]
+	# T00003L6 goes back to the first empty slot, T00004L6's home (mtx's rule for a drive
+	# whose source it does not know, and rsmfs's when no slot is free of a home)
+	"$MTX" -f "$LIB" status >"$TESTDIR/st"
+	grep -qx 'Data Transfer Element 0:Full (Storage Element 4 Loaded):VolumeTag = T00003L6' "$TESTDIR/st"
+	grep -qx 'Data Transfer Element 1:Full (Storage Element 4 Loaded):VolumeTag = T00004L6' "$TESTDIR/st"
+	run "$MTX" -f "$LIB" unload
+	assert_success
+	assert_output "Unloading drive 0 into Storage Element 4...done"
+	[ "$(cat "$MNT/media/T00003L6/location")" = "slot 3" ]
+	# now T00004L6 has no home and no slot is empty: Unknown
+	run "$MTX" -f "$LIB" status
+	assert_line 'Data Transfer Element 1:Full (Unknown Storage Element Loaded):VolumeTag = T00004L6'
+	run --separate-stderr "$MTX" -f "$LIB" unload 1 1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "$MTX: Storage Element 1 is Already Full" ]
+}
