@@ -102,6 +102,27 @@ static void load(struct mtx_run *run, int slot, int drive)
 }
 
 /*
+ * Waits up to RSMFS_TIMEOUT for request n to pass.  When it does not, why says what became of
+ * it: its error, or its state at the time-out.
+ */
+static bool finished(const struct mtx_run *run, unsigned long n, char *why, int why_len)
+{
+	char state[32] = "", rel[64];
+
+	if (mtx_request_wait(&run->place, n, run->place.timeout, state, sizeof(state)) < 0) {
+		snprintf(why, (size_t)why_len, "request %lu is %s after %g s", n,
+			 state[0] ? state : "unknown", run->place.timeout);
+		return false;
+	}
+	if (strcmp(state, "passed") == 0)
+		return true;
+	snprintf(rel, sizeof(rel), "requests/%lu/error", n);
+	if (mtx_read_attr(&run->place, rel, why, why_len) < 0 || !why[0])
+		snprintf(why, (size_t)why_len, "request %lu %s", n, state);
+	return false;
+}
+
+/*
  * Unloads virtual drive drive into storage element slot (1-based; -1: the slot it came from):
  * mtx's Unload.  rsmfs puts every cartridge back in its home slot, so another slot is refused.
  */
@@ -109,7 +130,7 @@ static void unload(struct mtx_run *run, int slot, int drive)
 {
 	struct mtx_changer c;
 	struct mtx_reply r;
-	char what[128], state[32], error[512];
+	char what[128], state[512];
 
 	if (drive < 0)
 		drive = 0;
@@ -147,15 +168,9 @@ static void unload(struct mtx_run *run, int slot, int drive)
 		mtx_fatal(run, "MOVE MEDIUM from Element Address %d to %d Failed\n",
 			  drive_address(&c, drive), to + 1);
 	}
-	if (mtx_request_wait(&run->place, r.request, run->place.timeout, state, sizeof(state)) <
-		0 ||
-	    strcmp(state, "passed") != 0) {
-		snprintf(what, sizeof(what), "requests/%lu/error", r.request);
-		if (errno == ETIMEDOUT || mtx_read_attr(&run->place, what, error, sizeof(error)))
-			snprintf(error, sizeof(error), "request %lu is %s after %g s", r.request,
-				 state, run->place.timeout);
+	if (!finished(run, r.request, state, sizeof(state))) {
 		fflush(stdout);
-		fprintf(stderr, "%s: dismount %s: %s\n", run->argv0, d->medium, error);
+		fprintf(stderr, "%s: dismount %s: %s\n", run->argv0, d->medium, state);
 		mtx_fatal(run, "MOVE MEDIUM from Element Address %d to %d Failed\n",
 			  drive_address(&c, drive), to + 1);
 	}
@@ -329,12 +344,8 @@ void cmd_inventory(struct mtx_run *run)
 		goto failed;
 	}
 	if (r.request) {
-		if (mtx_request_wait(p, r.request, p->timeout, state, sizeof(state)) == 0 &&
-		    strcmp(state, "passed") == 0)
+		if (finished(run, r.request, r.line, sizeof(r.line)))
 			return;
-		snprintf(rel, sizeof(rel), "requests/%lu/error", r.request);
-		if (mtx_read_attr(p, rel, r.line, sizeof(r.line)) < 0 || !r.line[0])
-			snprintf(r.line, sizeof(r.line), "request %lu is %s", r.request, state);
 		report(run, "inventory", &r);
 		goto failed;
 	}

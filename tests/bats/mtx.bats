@@ -280,7 +280,7 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	run as_user 4242 "$MTX" -f "$LIB" eject
 	[ "$status" -eq 1 ]
 	assert_output --partial "Permission denied"
-	assert_line "rsmfs-mtx:eject failed"
+	assert_line "$(basename "$MTX"):eject failed"
 	[ "$(cat "$LIB/door")" = closed ]
 	# another user cannot act in this user's session
 	run as_user 4343 env RSMFS_SESSION=mtx-4242 "$MTX" -f "$LIB" unload 2 1
