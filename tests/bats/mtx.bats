@@ -341,3 +341,40 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "$MTX: Storage Element 1 is Already Full" ]
 }
+
+@test "Bacula's own mtx-changer with MTX= pointed at rsmfs-mtx (skipped without bacula-sd)" {
+	script=/etc/bacula/scripts/mtx-changer
+	[ -r "$script" ] && [ -r "$script.conf" ] || skip "bacula-sd is not installed"
+	# a copy whose MTX= line names rsmfs-mtx, its configuration and work files in TESTDIR,
+	# and an mt that reports the drive ready (the script waits after a load for "ONLINE", or
+	# "drive status" from an mt that is not mt-st)
+	mkdir "$TESTDIR/bacula" "$TESTDIR/bin"
+	cp "$script.conf" "$TESTDIR/bacula/mtx-changer.conf"
+	sed -e "s|^MTX=.*|MTX=$MTX|" -e "s|$script.conf|$TESTDIR/bacula/mtx-changer.conf|g" \
+		-e "s|/var/lib/bacula|$TESTDIR/bacula|g" "$script" >"$TESTDIR/bacula/mtx-changer"
+	chmod +x "$TESTDIR/bacula/mtx-changer"
+	printf '#!/bin/sh\necho "mt-st 1.4 ONLINE drive status"\n' >"$TESTDIR/bin/mt"
+	chmod +x "$TESTDIR/bin/mt"
+	chg() { PATH="$TESTDIR/bin:$PATH" "$TESTDIR/bacula/mtx-changer" "$LIB" "$@"; }
+	tape=$MNT/sessions/golden/drives/1/tape
+	run chg slots
+	assert_output 17
+	run chg load 5 "$tape" 1
+	assert_success
+	run chg loaded 0 "$tape" 1
+	assert_output 5
+	run chg listall
+	assert_line D:0:E
+	assert_line D:1:F:5:T00005L6
+	assert_line S:5:E
+	assert_line S:6:F:T00006L6
+	run chg list
+	assert_line 5:T00005L6
+	run chg unload 5 "$tape" 1
+	assert_success
+	run chg loaded 0 "$tape" 1
+	assert_output 0
+	[ "$(cat "$MNT/media/T00005L6/state")" = idle ]
+	run chg transfer 1 14
+	[ "$status" -eq 1 ]
+}
