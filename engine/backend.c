@@ -241,3 +241,10 @@ rsm_err rsm_sim_timing(struct rsm_engine *eng, const struct rsm_cred *cred, cons
 	engine_unlock(eng);
 	return e;
 }
+
+struct tape *backend_tape(struct rsm_engine *eng, const struct drive *d)
+{
+	const struct library *l = &eng->libraries[d->library];
+
+	return l->ops && l->ops->tape ? l->ops->tape(eng, d) : NULL;
+}

@@ -74,6 +74,10 @@ struct library_ops {
 	void (*door)(struct rsm_engine *eng, int li, bool open);
 	/* Where a drive's I/O goes: the OS device, or the sim's cartridge image; "" for none. */
 	void (*drive_device)(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len);
+	/* A simulated drive's tape (tape.h), whose I/O the engine serves (rsm_tape_*); NULL for
+	 * a real drive, or no hook.  Called under the lock; the tape lives as long as the
+	 * backend. */
+	struct tape *(*tape)(struct rsm_engine *eng, const struct drive *d);
 	const struct sim_hands_ops *hands; /* NULL: no sim/ctl */
 };
 
@@ -102,6 +106,8 @@ int library_set_layout(struct rsm_engine *eng, int li, int nslots, int nports);
 /* A new drive of library li, number n among its drives: saved and announced. */
 struct drive *library_add_drive(struct rsm_engine *eng, int li);
 void backend_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len);
+/* The drive's tape when the engine serves its I/O, else NULL (under the lock). */
+struct tape *backend_tape(struct rsm_engine *eng, const struct drive *d);
 
 extern const struct library_ops sim_library_ops, scsi_library_ops, standalone_library_ops;
 

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "notify.h"
 #include "sim_table.h"
+#include "tape.h"
 
 struct sim {
 	struct sim_table table;
@@ -82,6 +83,10 @@ static int sim_attach(struct rsm_engine *eng, int li, const struct rsm_library_c
 	 * that follows, once the catalog has committed it) */
 	if (sim_table_load(&sim->table) < 0)
 		sim_table_from_model(&sim->table, eng, li);
+	if (sim_table_tapes(&sim->table, c->capacity, c->media_type) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -142,6 +147,8 @@ static void sim_move(struct rsm_engine *eng, struct sim *sim, struct step *s)
 		*dst = *src;
 		memset(src, 0, sizeof(*src));
 		sim_table_write(&sim->table, eng, l->name);
+		if (s->from.loc == LOC_DRIVE) /* it was unloaded: this only makes sure */
+			sim_table_eject(&sim->table, eng->drives[s->from.addr].number);
 		if (s->to.loc == LOC_DRIVE)
 			sim_image_create(&sim->table, name);
 	}
@@ -166,6 +173,12 @@ static void sim_step_ends(struct rsm_engine *eng, void *arg)
 		 * behind the robot's back changed it, and the scan finds what it says */
 		sim_table_load(&sim->table);
 		s->corrections = sim_table_inventory(&sim->table, eng, s->library);
+		break;
+	case STEP_UNLOAD:
+		/* the drive rewinds and ejects: the filemark owed is written (at most one record
+		 * written in the meantime is waited for), and the cartridge starts at BOT when it
+		 * is loaded again */
+		sim_table_eject(&sim->table, eng->drives[s->drive].number);
 		break;
 	default:
 		break; /* a drive's load, unload or cleaning: only time passes */
@@ -205,6 +218,11 @@ static void sim_drive_device(struct rsm_engine *eng, const struct drive *d, char
 	if (d->medium >= 0)
 		sim_image_path(&sim_of(eng, d->library)->table, eng->media[d->medium].name, buf,
 			       len);
+}
+
+static struct tape *sim_tape(struct rsm_engine *eng, const struct drive *d)
+{
+	return sim_table_tape(&sim_of(eng, d->library)->table, d->number);
 }
 
 /* ---- the operator's hands ---- */
@@ -377,6 +395,7 @@ const struct library_ops sim_library_ops = {
     .stop = sim_stop,
     .step = sim_step,
     .drive_device = sim_drive_device,
+    .tape = sim_tape,
     .hands = &sim_hands,
 };
 

@@ -20,6 +20,7 @@
 #include "notify.h"
 #include "requests.h"
 #include "sim_table.h"
+#include "tape.h"
 
 #define QUEUE 8 /* the real drive's commands waiting for its thread */
 
@@ -112,6 +113,10 @@ static int sa_attach(struct rsm_engine *eng, int li, const struct rsm_library_co
 	}
 	if (sim_table_load(&sa->table) < 0)
 		sim_table_from_model(&sa->table, eng, li); /* written by the reconcile */
+	if (sim_table_tapes(&sa->table, c->capacity, c->media_type) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -204,6 +209,15 @@ static void sa_step_ends(struct rsm_engine *eng, void *arg)
 	step_done(eng, arg);
 }
 
+/* The sim drive's unload: it rewinds and ejects, the filemark owed written (tape_eject). */
+static void sa_unload_ends(struct rsm_engine *eng, void *arg)
+{
+	struct step *s = arg;
+
+	sim_table_eject(&sa_of(eng, s->library)->table, 0);
+	step_done(eng, s);
+}
+
 static void sa_queue(struct rsm_engine *eng, struct standalone *sa, struct step *s)
 {
 	if (sa->queued == QUEUE) {
@@ -267,6 +281,7 @@ static void sa_taken_out(struct rsm_engine *eng, struct step *s, rsm_err err)
 		snprintf(s->detail, sizeof(s->detail), "the operator did not take %s out",
 			 eng->media[s->medium].name);
 	} else if (sa->sim) {
+		sim_table_eject(&sa->table, 0);
 		memset(&sa->table.drive[0], 0, sizeof(sa->table.drive[0]));
 		sim_table_write(&sa->table, eng, eng->libraries[s->library].name);
 	}
@@ -333,7 +348,7 @@ static void sa_step(struct rsm_engine *eng, struct step *s)
 		} else if (!sa->sim) {
 			sa_queue(eng, sa, s);
 		} else {
-			timer_add(&eng->rt, sa->unload_time, sa_step_ends, s);
+			timer_add(&eng->rt, sa->unload_time, sa_unload_ends, s);
 		}
 		break;
 	default:
@@ -349,6 +364,13 @@ static void sa_drive_device(struct rsm_engine *eng, const struct drive *d, char 
 		snprintf(buf, len, "%s", d->device);
 	else if (d->medium >= 0)
 		sim_image_path(&sa->table, eng->media[d->medium].name, buf, len);
+}
+
+static struct tape *sa_tape(struct rsm_engine *eng, const struct drive *d)
+{
+	struct standalone *sa = sa_of(eng, d->library);
+
+	return sa->sim ? sim_table_tape(&sa->table, d->number) : NULL;
 }
 
 /* ---- the sim's hands: a cartridge into the drive, or out of it ---- */
@@ -423,6 +445,7 @@ static rsm_err sa_remove(struct rsm_engine *eng, int li, int port)
 		return opreq_answer(eng, o, true);
 	if (d && (d->job || d->state == DRIVE_MOUNTED))
 		return ERROR_BUSY; /* in use: it is not the operator's to take */
+	sim_table_eject(&sa->table, 0);
 	memset(c, 0, sizeof(*c));
 	sim_table_write(&sa->table, eng, eng->libraries[li].name);
 	sa_follow(eng, li);
@@ -484,5 +507,6 @@ const struct library_ops standalone_library_ops = {
     .stop = sa_stop,
     .step = sa_step,
     .drive_device = sa_drive_device,
+    .tape = sa_tape,
     .hands = &standalone_hands,
 };

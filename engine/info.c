@@ -215,9 +215,13 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 		if (d->medium >= 0)
 			text_copy(out->medium, sizeof(out->medium), eng->media[d->medium].name);
 		backend_drive_device(eng, d, out->device, sizeof(out->device));
-		if (d->session >= 0)
+		out->tape = backend_tape(eng, d) != NULL;
+		out->session_uid = -1;
+		if (d->session >= 0) {
 			text_copy(out->session, sizeof(out->session),
 				  eng->sessions[d->session].name);
+			out->session_uid = eng->sessions[d->session].uid;
+		}
 		out->vdrive = d->session >= 0 ? d->vdrive : -1;
 		out->mounts = d->mounts;
 		out->cleanings = d->cleanings;

@@ -45,6 +45,7 @@ struct rsm_library_config {
 	/* seconds a deferred-dismounted medium may stay in its drive before it is put back home;
 	 * negative: not configured (what the catalog has; 300 for a new library) */
 	double dismount_delay;
+	uint64_t capacity; /* sim: bytes of records a cartridge holds; 0: the media type's */
 	/* scsi: OS devices of the drives, one "<n> <device>" line per configured drive.<n> */
 	char drive_devices[2048];
 };
@@ -255,6 +256,60 @@ rsm_err rsm_sim_jam(struct rsm_engine *eng, const struct rsm_cred *cred, const c
 rsm_err rsm_sim_timing(struct rsm_engine *eng, const struct rsm_cred *cred, const char *library,
 		       double move, double load, double unload);
 
+/* ---- a simulated drive's tape (rsmfs(5), TAPE FILES) ---- */
+
+/* A simulated drive is a non-rewinding tape drive holding its cartridge: records (one write is
+ * one record, up to RSM_TAPE_RECORD_MAX bytes) and filemarks kept in the cartridge's image.
+ * The calls are keyed by drive name; a real drive's are ERROR_NOT_SUPPORTED.  token is what
+ * rsm_tape_open gave: once the cartridge it was opened on has left the drive, I/O through it
+ * fails with ERROR_NO_MEDIA_IN_DRIVE. */
+#define RSM_TAPE_RECORD_MAX (1u << 20)
+
+enum rsm_tape_open_flags {
+	RSM_TAPE_WRITE = 0x1,	 /* opened for writing: refused on a write-protected cartridge */
+	RSM_TAPE_NONBLOCK = 0x2, /* an empty drive opens (for its status) */
+};
+
+/* The st operations (MTIOCTOP); count as st takes it. */
+enum rsm_tape_op {
+	RSM_TAPE_REWIND,
+	RSM_TAPE_FSF,	  /* forward over count filemarks, after the last */
+	RSM_TAPE_BSF,	  /* backward over count filemarks, before the last */
+	RSM_TAPE_FSFM,	  /* forward over count filemarks, before the last */
+	RSM_TAPE_BSFM,	  /* backward over count filemarks, after the last */
+	RSM_TAPE_FSR,	  /* forward over count records */
+	RSM_TAPE_BSR,	  /* backward over count records */
+	RSM_TAPE_WEOF,	  /* count filemarks at the position */
+	RSM_TAPE_EOM,	  /* to the end of data */
+	RSM_TAPE_OFFLINE, /* rewinds; not ready until RSM_TAPE_LOAD */
+	RSM_TAPE_LOAD,
+	RSM_TAPE_SEEK,	 /* to logical object count (records and filemarks from BOT) */
+	RSM_TAPE_SETBLK, /* fixed records of count bytes; 0: variable */
+	RSM_TAPE_NOP,	 /* accepted, nothing to do: lock, unlock, drive buffer options */
+	RSM_TAPE_NOPS
+};
+
+struct rsm_tape_status {
+	bool loaded; /* a cartridge is in the drive and ready */
+	bool bot, eof, eod, eot, wr_prot;
+	int32_t file, block; /* -1 when empty */
+	uint64_t position;   /* logical object number (MTIOCPOS) */
+	uint32_t block_size; /* 0: variable */
+	uint8_t density;     /* SCSI density code of the media type */
+};
+
+rsm_err rsm_tape_open(struct rsm_engine *eng, const char *drive, unsigned flags, uint64_t *token);
+/* One record into buf (*got 0: a filemark, or the end of data the first time). */
+rsm_err rsm_tape_read(struct rsm_engine *eng, const char *drive, uint64_t token, void *buf,
+		      size_t size, size_t *got);
+rsm_err rsm_tape_write(struct rsm_engine *eng, const char *drive, uint64_t token, const void *buf,
+		       size_t size);
+rsm_err rsm_tape_op(struct rsm_engine *eng, const char *drive, uint64_t token, enum rsm_tape_op op,
+		    int32_t count);
+rsm_err rsm_tape_status(struct rsm_engine *eng, const char *drive, struct rsm_tape_status *out);
+/* The file is closed: the filemark owed after writing is written. */
+rsm_err rsm_tape_flush(struct rsm_engine *eng, const char *drive, uint64_t token);
+
 /* ---- operator requests ---- */
 
 /* SubmitNtmsOperatorRequest (a message for the operator). */
@@ -374,6 +429,8 @@ struct rsm_drive_info {
 	char state[16], medium[RSM_NAME_MAX + 1], session[RSM_NAME_MAX + 1];
 	char device[4096];
 	int vdrive; /* the holding session's virtual drive, -1 when no session holds it */
+	bool tape;	     /* its I/O is the engine's (rsm_tape_*): a simulated drive */
+	int64_t session_uid; /* the uid of the session that has its medium mounted, -1 */
 	uint64_t mounts, cleanings, errors;
 	char last_cleaned[32];
 };

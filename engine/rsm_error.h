@@ -28,7 +28,14 @@ typedef uint32_t rsm_err;
 	X(ERROR_BUSY, 170, EBUSY, "the requested resource is in use")                             \
 	X(ERROR_ALREADY_EXISTS, 183, EEXIST, "the object already exists")                         \
 	X(ERROR_NO_DATA, 232, EPIPE, "the notification channel is broken")                        \
+	X(ERROR_MORE_DATA, 234, ENOMEM, "the record is longer than the read buffer")              \
 	X(ERROR_IO_PENDING, 997, EINPROGRESS, "the operation is in progress")                     \
+	X(ERROR_END_OF_MEDIA, 1100, ENOSPC, "the end of the tape was reached")                    \
+	X(ERROR_FILEMARK_DETECTED, 1101, EIO, "a filemark was reached")                           \
+	X(ERROR_BEGINNING_OF_MEDIA, 1102, EIO, "the beginning of the tape was reached")           \
+	X(ERROR_NO_DATA_DETECTED, 1104, EIO, "the end of the data on the tape was reached")       \
+	X(ERROR_NO_MEDIA_IN_DRIVE, 1112, ENOMEDIUM, "no cartridge is loaded in the drive")        \
+	X(ERROR_IO_DEVICE, 1117, EIO, "the cartridge image could not be read or written")         \
 	X(ERROR_CONNECTION_UNAVAIL, 1201, ENOTCONN, "the connection to the service is not available") \
 	X(ERROR_CANCELLED, 1223, ECANCELED, "the operation was cancelled")                        \
 	X(ERROR_TIMEOUT, 1460, ETIMEDOUT, "the time-out expired")                                 \

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "sim_table.h"
+#include "tape.h"
 
 int sim_table_init(struct sim_table *t, const struct rsm_engine *eng, const char *library,
 		   int nslots, int nports, int ndrives, char *err, size_t errlen)
@@ -38,6 +39,9 @@ int sim_table_init(struct sim_table *t, const struct rsm_engine *eng, const char
 
 void sim_table_free(struct sim_table *t)
 {
+	for (int i = 0; t->tapes && i < t->ndrives; i++)
+		tape_destroy(&t->tapes[i]);
+	free(t->tapes);
 	free(t->slot);
 	free(t->port);
 	free(t->drive);
@@ -57,6 +61,29 @@ struct sim_cart *sim_table_at(struct sim_table *t, enum loc_kind loc, int addr)
 	default:
 		return NULL;
 	}
+}
+
+int sim_table_tapes(struct sim_table *t, uint64_t capacity, const char *media_type)
+{
+	t->tapes = calloc((size_t)(t->ndrives ? t->ndrives : 1), sizeof(*t->tapes));
+	if (!t->tapes)
+		return -1;
+	for (int i = 0; i < t->ndrives; i++)
+		tape_init(&t->tapes[i], capacity, media_type);
+	return 0;
+}
+
+struct tape *sim_table_tape(struct sim_table *t, int n)
+{
+	return t->tapes && n >= 0 && n < t->ndrives ? &t->tapes[n] : NULL;
+}
+
+void sim_table_eject(struct sim_table *t, int n)
+{
+	struct tape *tape = sim_table_tape(t, n);
+
+	if (tape)
+		tape_eject(tape);
 }
 
 static void table_clear(struct sim_table *t)

@@ -26,6 +26,7 @@ struct sim_table {
 	char images[4200]; /* the cartridges' image files */
 	char *written;	   /* the record as last written, NULL when unknown */
 	size_t written_len;
+	struct tape *tapes; /* each drive's tape (tape.h), once sim_table_tapes made them */
 };
 
 /* An empty table; its directories are made if need be.  -1 with a message on failure. */
@@ -48,6 +49,14 @@ int sim_table_inventory(struct sim_table *t, struct rsm_engine *eng, int li);
 /* A cartridge's image file: its path, and created (empty) if it is not there yet. */
 void sim_image_path(const struct sim_table *t, const char *name, char *buf, size_t len);
 int sim_image_create(const struct sim_table *t, const char *name);
+
+/* Makes each drive's tape, holding cartridges of capacity bytes (0: the media type's).  -1
+ * without memory. */
+int sim_table_tapes(struct sim_table *t, uint64_t capacity, const char *media_type);
+/* Drive number n's tape, or NULL. */
+struct tape *sim_table_tape(struct sim_table *t, int n);
+/* The cartridge leaves drive number n: its tape is put down (tape_eject). */
+void sim_table_eject(struct sim_table *t, int n);
 
 /* The barcode of the next scratch cartridge a sim comes with: T00001L6, ... (numbered across
  * every library of the catalog; the suffix follows the media type). */

@@ -11,7 +11,21 @@ RENDER_TEXT(drive_id, drive.guid)
 RENDER_TEXT(drive_name, drive.name)
 RENDER_TEXT(drive_state, drive.state)
 RENDER_TEXT(drive_session, drive.session)
-RENDER_TEXT(drive_device, drive.device)
+
+/* device: where to do I/O (rsmfs(5), drives/drive/): a simulated drive's tape file while it
+ * holds a cartridge, by its absolute path, so that tar cf "$(cat device)" works as on a real
+ * drive; a real drive's OS device. */
+static int drive_device(const union object_info *o, const struct node *n, FILE *f)
+{
+	const struct rsm_drive_info *di = &o->drive;
+
+	(void)n;
+	if (!di->tape)
+		return render_value(f, di->device);
+	if (di->medium[0])
+		fprintf(f, "%s/drives/%s/tape\n", fs_global.mountpoint, di->name);
+	return 0;
+}
 
 /* Counters, one "name value" per line. */
 static int drive_stats(const union object_info *o, const struct node *n, FILE *f)
@@ -67,6 +81,7 @@ static const struct file_kind drive_files[] = {
     ENTRY("medium", N_LINK, 0777, OWN_DAEMON),
     {"session", N_FILE, 0444, OWN_DAEMON, .render = drive_session},
     {"device", N_FILE, 0444, OWN_DAEMON, .render = drive_device},
+    ENTRY("tape", N_TAPE, 0600, OWN_SESSION), /* resolved by resolve_tape */
     {"stats", N_FILE, 0444, OWN_DAEMON, .render = drive_stats},
     {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = drive_commands},
     {0},
@@ -76,6 +91,18 @@ static const struct file_kind drive_files[] = {
 static int load_drive(const struct node *n, union object_info *o)
 {
 	return rsm_drive_info(fs_global.eng, n->obj, &o->drive) ? -ENOENT : 0;
+}
+
+/* tape: a simulated drive's tape file, its owner the session that has the medium mounted (the
+ * daemon's while none has); a real drive's OS device by a link, absent while it is unknown. */
+static int resolve_tape(struct node *n, const struct rsm_drive_info *di)
+{
+	struct owner_of o = {.uid = (uid_t)di->session_uid};
+
+	if (!di->tape)
+		return di->device[0] ? node_link(n, "%s", di->device) : -ENOENT;
+	node_set_kind(n, &tape_kind, di->session_uid >= 0 ? &o : NULL);
+	return 0;
 }
 
 /* The links library and medium lead to the drive's library and the medium it holds. */
@@ -96,18 +123,32 @@ static int resolve_drive(struct node *n, char c[][COMPONENT_MAX], int k)
 		return node_link(n, "../../libraries/%s", di.library);
 	if (strcmp(c[2], "medium") == 0)
 		return di.medium[0] ? node_link(n, "../../media/%s", di.medium) : -ENOENT;
+	if (strcmp(c[2], "tape") == 0)
+		return resolve_tape(n, &di);
 	return node_from_table(n, drive_files, c[2], NULL);
 }
 
-/* A drive's directory: its table, without medium while it holds none. */
+/* A drive's directory: its table, without medium while it holds none, and tape as
+ * resolve_tape makes it (a link for a real drive, absent while its device is unknown). */
 static int list_drive(const char *last, const struct node *dir, struct dirent_list *out)
 {
 	struct rsm_drive_info di;
+	int rc = 0;
 
 	(void)last;
 	if (rsm_drive_info(fs_global.eng, dir->obj, &di))
 		return -ENOENT;
-	return list_table(out, drive_files, di.medium[0] ? NULL : "medium");
+	for (const struct file_kind *k = drive_files; !rc && k->name; k++) {
+		bool tape = strcmp(k->name, "tape") == 0;
+		if ((strcmp(k->name, "medium") == 0 && !di.medium[0]) ||
+		    (tape && !di.tape && !di.device[0]))
+			continue;
+		mode_t type = k->type == N_DIR				? S_IFDIR
+			      : k->type == N_LINK || (tape && !di.tape) ? S_IFLNK
+									: S_IFREG;
+		rc = list_add(out, k->name, type);
+	}
+	return rc;
 }
 
 const struct subtree drive_tree = {

@@ -178,6 +178,8 @@ static const struct file_io {
     /* never opened (opendir and the kernel's symlink walk take them): read as files */
     [N_DIR] = {attr_read, stream_poll, NULL},
     [N_LINK] = {attr_read, stream_poll, NULL},
+    /* a tape is always ready: a read waits for its record, never for data to come */
+    [N_TAPE] = {tape_read_fh, stream_poll, NULL},
 };
 
 /* Whether an open with these flags may have n: values not written refuse writers, and so do
@@ -219,6 +221,9 @@ int file_open(fuse_req_t req, const char *path, const struct node *n, struct fus
 	fi->direct_io = 1;
 	if (n->type != N_FILE)
 		fi->nonseekable = 1;
+	/* Only a row with a flush needs the kernel's FLUSH at close: for the others a close
+	 * after the daemon has gone (a channel's reader woken by the shutdown) must not fail */
+	fi->noflush = !n->kind->flush;
 	fuse_reply_open(req, fi);
 	return 0;
 }
@@ -236,6 +241,24 @@ void file_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		fh->node.kind->write(req, fh, buf, size);
 	else
 		fuse_reply_err(req, EACCES);
+}
+
+/* FLUSH: the row's (a tape writes the filemark owed); nothing to do for the rest. */
+void file_flush(fuse_req_t req, struct fh *fh)
+{
+	int rc = fh->node.kind->flush ? fh->node.kind->flush(fh) : 0;
+
+	fuse_reply_err(req, -rc);
+}
+
+/* An ioctl: the row's; no other file has any. */
+void file_ioctl(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags, const void *in,
+		size_t in_size, size_t out_size)
+{
+	if (fh->node.kind->ioctl)
+		fh->node.kind->ioctl(req, fh, cmd, flags, in, in_size, out_size);
+	else
+		fuse_reply_err(req, ENOTTY);
 }
 
 /* A poll, by the node's type; never ENOSYS. */

@@ -42,7 +42,7 @@ static inline void free_ptr(void *p)
 /* Frees a name list (zeroed or filled by the engine) when it goes out of scope. */
 #define AUTO_NAMES __attribute__((cleanup(rsm_names_free)))
 
-enum node_type { N_DIR, N_FILE, N_CTL, N_CHANNEL, N_LINK };
+enum node_type { N_DIR, N_FILE, N_CTL, N_CHANNEL, N_LINK, N_TAPE };
 
 struct subtree;
 struct file_kind;
@@ -137,6 +137,8 @@ struct fh {
 	size_t replies_len, replies_off;
 	/* session ctl: the session it was opened on; a closed session answers EBADF */
 	rsm_handle session;
+	/* a drive's tape: the cartridge it was opened on (rsm_tape_open) */
+	uint64_t tape_token;
 	/* channels */
 	rsm_handle channel;
 	fuse_req_t parked_read;
@@ -160,6 +162,10 @@ void file_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size);
 void file_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 /* The kernel's RELEASE of an open file. */
 void file_release(struct fh *fh);
+/* FLUSH (a close of a descriptor) and ioctl: the row's, where it has one. */
+void file_flush(fuse_req_t req, struct fh *fh);
+void file_ioctl(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags, const void *in,
+		size_t in_size, size_t out_size);
 void fh_get(struct fh *fh);
 void fh_put(struct fh *fh);
 int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi);
@@ -167,6 +173,9 @@ void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 void dir_release(struct fuse_file_info *fi);
 /* Releases the files still open when the mount is gone: no RELEASE will come for them. */
 void fs_release_open_files(void);
+
+/* tape.c: drives/<d>/tape of a simulated drive (rsmfs(5), TAPE FILES) */
+void tape_read_fh(fuse_req_t req, struct fh *fh, size_t size, off_t off);
 
 /* park.c: channel reads and the poll notifier */
 void channel_read(fuse_req_t req, struct fh *fh, size_t size, off_t off);
@@ -192,6 +201,7 @@ enum replay_op {
 	REPLAY_OPEN,
 	REPLAY_WRITE,
 	REPLAY_RELEASE,
+	REPLAY_FLUSH,
 };
 /* A request as the replay's recogniser sees it: what it does (op), to what (path: lookup,
  * mkdir, symlink, open), through which open file (fi: open, write, release), and how much

@@ -331,6 +331,7 @@ static void answer_open(fuse_req_t req, const struct replay_call *call)
 	}
 	fi->fh = HANDS_FH;
 	fi->direct_io = 1;
+	fi->noflush = 1; /* nothing is owed at its close */
 	if (n.type != N_FILE)
 		fi->nonseekable = 1;
 	fuse_reply_open(req, fi);
@@ -354,6 +355,7 @@ static const struct {
     [REPLAY_OPEN] = {false, answer_open},	  /* a handle for the one-byte write */
     [REPLAY_WRITE] = {true, answer_write},	  /* taken whole, without effect */
     [REPLAY_RELEASE] = {true, answer_done},	  /* nothing was opened in the tree */
+    [REPLAY_FLUSH] = {true, answer_done},	  /* nor is anything owed at its close */
 };
 
 /* The one recogniser: the hands' path calls by pid, their open files by handle. */

@@ -349,6 +349,25 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	fuse_reply_err(req, 0);
 }
 
+/* FUSE flush (every close of a descriptor) and ioctl: through the open file. */
+static void op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	if (!replay_intercept(req, &(struct replay_call){.op = REPLAY_FLUSH, .fi = fi}))
+		file_flush(req, fh_of(fi));
+}
+
+static void op_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+		     struct fuse_file_info *fi, unsigned flags, const void *in_buf, size_t in_bufsz,
+		     size_t out_bufsz)
+{
+	(void)ino, (void)arg;
+	if (flags & FUSE_IOCTL_DIR)
+		fuse_reply_err(req, ENOTTY);
+	else
+		file_ioctl(req, fh_of(fi), cmd, flags, in_buf, in_bufsz, out_bufsz);
+}
+
 static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
@@ -404,6 +423,7 @@ const struct fuse_lowlevel_ops rsmfs_ops = {
     .open = op_open,
     .read = op_read,
     .write = op_write,
+    .flush = op_flush,
     .release = op_release,
     .opendir = op_opendir,
     .readdir = op_readdir,
@@ -413,4 +433,5 @@ const struct fuse_lowlevel_ops rsmfs_ops = {
     .listxattr = op_listxattr,
     .create = op_create,
     .poll = op_poll,
+    .ioctl = op_ioctl,
 };

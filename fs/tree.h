@@ -58,6 +58,11 @@ struct file_kind {
 	const struct command *commands;
 	/* at open: ties the handle to the engine (session ctl, channels); 0 or -errno */
 	int (*open)(fuse_req_t req, struct fh *fh);
+	/* FLUSH, at every close of a descriptor: 0 or -errno (NULL: 0) */
+	int (*flush)(struct fh *fh);
+	/* ioctl: answers req (NULL: ENOTTY) */
+	void (*ioctl)(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags,
+		      const void *in, size_t in_size, size_t out_size);
 	/* directories: mkdir and rmdir of an entry in them; chmod and chown of them */
 	int (*mkdir)(fuse_req_t req, const char *name, mode_t mode);
 	int (*rmdir)(fuse_req_t req, const char *name);
@@ -86,6 +91,9 @@ struct subtree {
 	{                                                                                          \
 		.name = name_, .type = type_, .mode = mode_, .owner = owner_                       \
 	}
+
+/* drives/<d>/tape of a simulated drive (tape.c). */
+extern const struct file_kind tape_kind;
 
 extern const struct subtree root_tree, library_tree, drive_tree, media_tree, side_tree, pool_tree,
     request_tree, opreq_tree, session_tree, byid_tree;

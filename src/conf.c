@@ -3,7 +3,7 @@
  *   [rsmfs]            database, data_dir, admin_group, request_retention, busy_timeout,
  *                      database_max_size
  *   [library <name>]   backend, changer, drives, slots, ports, media, media_type,
- *                      move_time, load_time, unload_time, drive.<n>
+ *                      move_time, load_time, unload_time, capacity, drive.<n>
  *
  * Unknown sections and keys, bad numbers and absurd values are errors: a typo must not turn
  * into a silently different library.
@@ -71,8 +71,15 @@ static int parse_int(const char *s, long min, long max, int *out)
 	return 0;
 }
 
-/* "64M", "1.5G", "4096": bytes, up to 1 TiB (strtod alone would take "inf" and "nan"). */
-static int parse_size(const char *s, int64_t *out)
+/* The multiples of the size suffixes (binary: 1K is 1024 bytes). */
+static const struct size_suffix {
+	char c;
+	double times;
+} size_suffixes[] = {
+    {'k', 1024.0}, {'K', 1024.0}, {'M', 1048576.0}, {'G', 1073741824.0}, {'T', 1099511627776.0},
+};
+
+int64_t config_parse_size(const char *s, double max)
 {
 	char *end;
 	double v;
@@ -80,18 +87,29 @@ static int parse_size(const char *s, int64_t *out)
 	if (!isdigit((unsigned char)*s) && *s != '.')
 		return -1;
 	errno = 0;
-	v = strtod(s, &end);
+	v = strtod(s, &end); /* strtod alone would take "inf" and "nan": the digit check */
 	if (errno || !(v >= 0))
 		return -1;
-	if (*end == 'k' || *end == 'K')
-		v *= 1024, end++;
-	else if (*end == 'M')
-		v *= 1024 * 1024, end++;
-	else if (*end == 'G')
-		v *= 1024.0 * 1024 * 1024, end++;
-	if (*end || v > 1024.0 * 1024 * 1024 * 1024)
+	for (size_t i = 0; *end && i < sizeof(size_suffixes) / sizeof(size_suffixes[0]); i++) {
+		if (*end == size_suffixes[i].c) {
+			v *= size_suffixes[i].times;
+			end++;
+			break;
+		}
+	}
+	if (*end || v > max)
 		return -1;
-	*out = (int64_t)v;
+	return (int64_t)v;
+}
+
+/* "64M", "1.5G", "4096": bytes, up to 1 TiB. */
+static int parse_size(const char *s, int64_t *out)
+{
+	int64_t v = config_parse_size(s, 1099511627776.0);
+
+	if (v < 0)
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -173,6 +191,13 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 		if (t < 0 || t > 365.0 * 86400)
 			return -1;
 		l->dismount_delay = t;
+	} else if (strcmp(key, "capacity") == 0) {
+		/* a sim cartridge's bytes of records (rsmfs.conf(5)): a record at least, 1 PiB at
+		 * most */
+		int64_t v = config_parse_size(val, 1125899906842624.0);
+		if (v < 1048576)
+			return -1;
+		l->capacity = (uint64_t)v;
 	} else if (strncmp(key, "drive.", 6) == 0) {
 		int n;
 		size_t used = strlen(l->drive_devices);
