@@ -345,22 +345,22 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 @test "Bacula's own mtx-changer with MTX= pointed at rsmfs-mtx (skipped without bacula-sd)" {
 	script=/etc/bacula/scripts/mtx-changer
 	[ -r "$script" ] && [ -r "$script.conf" ] || skip "bacula-sd is not installed"
-	# a copy whose MTX= line names rsmfs-mtx, its configuration and work files in TESTDIR,
-	# and an mt that reports the drive ready (the script waits after a load for "ONLINE", or
-	# "drive status" from an mt that is not mt-st)
-	mkdir "$TESTDIR/bacula" "$TESTDIR/bin"
+	# a copy whose MTX= line names rsmfs-mtx, its configuration and work files in TESTDIR;
+	# after a load it waits for mt-st's "mt -f <tape> status" to say ONLINE
+	mkdir "$TESTDIR/bacula"
 	cp "$script.conf" "$TESTDIR/bacula/mtx-changer.conf"
 	sed -e "s|^MTX=.*|MTX=$MTX|" -e "s|$script.conf|$TESTDIR/bacula/mtx-changer.conf|g" \
 		-e "s|/var/lib/bacula|$TESTDIR/bacula|g" "$script" >"$TESTDIR/bacula/mtx-changer"
 	chmod +x "$TESTDIR/bacula/mtx-changer"
-	printf '#!/bin/sh\necho "mt-st 1.4 ONLINE drive status"\n' >"$TESTDIR/bin/mt"
-	chmod +x "$TESTDIR/bin/mt"
-	chg() { PATH="$TESTDIR/bin:$PATH" "$TESTDIR/bacula/mtx-changer" "$LIB" "$@"; }
+	chg() { "$TESTDIR/bacula/mtx-changer" "$LIB" "$@"; }
 	tape=$MNT/sessions/golden/drives/1/tape
 	run chg slots
 	assert_output 17
+	start=$(date +%s)
 	run chg load 5 "$tape" 1
 	assert_success
+	[ $(($(date +%s) - start)) -lt 5 ]
+	mt -f "$tape" status | grep -q ONLINE
 	run chg loaded 0 "$tape" 1
 	assert_output 5
 	run chg listall
@@ -377,4 +377,17 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	[ "$(cat "$MNT/media/T00005L6/state")" = idle ]
 	run chg transfer 1 14
 	[ "$status" -eq 1 ]
+}
+
+@test "the session's drive i tape: tar through virtual drive 0, unload, reload into drive 1, read back" {
+	mkdir "$TESTDIR/payload"
+	echo "backup of $(date)" >"$TESTDIR/payload/file.txt"
+	run "$MTX" -f "$LIB" load 3 0
+	assert_success
+	tar cf "$MNT/sessions/golden/drives/0/tape" -C "$TESTDIR/payload" file.txt
+	run "$MTX" -f "$LIB" unload 3 0 load 3 1
+	assert_success
+	[ ! -e "$MNT/sessions/golden/drives/0" ]
+	run tar tf "$MNT/sessions/golden/drives/1/tape"
+	assert_output file.txt
 }
