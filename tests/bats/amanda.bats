@@ -4,7 +4,9 @@
 # drives is a virtual drive of the session mtx-backup (sessions/mtx-backup/drives/<i>/tape),
 # the session rsmfs-mtx uses for the user backup.  The mount has allow_other and every Amanda
 # command runs as backup, so the session and its tapes are backup's.  The backup is local
-# (auth "local", amgtar), without a holding disk.
+# (auth "local", amgtar), without a holding disk.  The last test runs amdump and Bacula's
+# btape (as the user bacula, in a session of its own) at once on the library's two drives,
+# with a third session waiting for btape's cartridge, and prints the library's robot moves.
 #
 # Each test writes its own configuration, /etc/amanda/rsmfs-bats-<n>, with all its state under
 # the test's directory; the client's amandates and GNU tar lists are there too, through the
@@ -323,4 +325,111 @@ vdrive() { basename "$(readlink "$MNT/sessions/mtx-backup/drives/$1")"; }
 	assert_success
 	run as_backup mt -f "$MNT/sessions/by-hand/drives/0/tape" status
 	assert_output --partial "File number=2, block number=0"
+}
+
+# as_bacula CMD... - CMD as the user bacula (group tape), as Debian runs bacula-sd, time-limited
+as_bacula() {
+	timeout -k 10 "$AM_TIMEOUT" setpriv --reuid=bacula --regid=bacula --init-groups -- \
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/bacula LANG=C "$@"
+}
+
+@test "amdump and btape at once on the 2-drive library, each in its session; a third session waits for btape's cartridge and gets it when released" {
+	[ -x /usr/sbin/btape ] && getent passwd bacula >/dev/null ||
+		skip "no /usr/sbin/btape or no user bacula: bacula-sd is not installed (scripts/install-deps)"
+	# a robot that takes its time: 1 s a move, 1 s a load, 1 s an unload
+	stop_rsmfs
+	rm -rf "$TESTDIR/data" && mkdir "$TESTDIR/data"
+	MOVE=1 LOAD=1 UNLOAD=1 write_config
+	start_rsmfs -o allow_other
+	# Amanda keeps to its virtual drive 0: the library's other drive is btape's
+	sed -i '/"tape-device" "1=/d' "/etc/amanda/$CONF/amanda.conf"
+	label_tapes 2
+	run as_backup amtape "$CONF" eject 0
+	assert_success
+	[ -z "$(ls "$MNT/sessions/mtx-backup/drives")" ]
+	# btape's session: bacula's, with T00006L6 mounted by hand as its virtual drive 0
+	BT=$MNT/sessions/btape
+	mkdir "$TESTDIR/bacula"
+	chown bacula:bacula "$TESTDIR/bacula"
+	cat >"$TESTDIR/bacula/sd.conf" <<-CONF
+	Storage {
+	  Name = rsmfs-sd
+	  Working Directory = "$TESTDIR/bacula"
+	  Pid Directory = "$TESTDIR/bacula"
+	}
+	Director {
+	  Name = rsmfs-dir
+	  Password = "unused"
+	}
+	Messages {
+	  Name = Standard
+	  Director = rsmfs-dir = all
+	}
+	Device {
+	  Name = btape0
+	  Device Type = Tape
+	  Media Type = LTO-6
+	  Archive Device = $BT/drives/0/tape
+	  AutomaticMount = yes
+	  AlwaysOpen = no
+	  RemovableMedia = yes
+	  RandomAccess = no
+	}
+	CONF
+	as_bacula mkdir "$BT"
+	as_bacula sh -c 'echo "mount T00006L6 vdrive=0" >"$1"' sh "$BT/ctl"
+	[ "$(stat -c %U:%a "$BT/drives/0/tape")" = bacula:600 ]
+	moves0=$(awk '$1 == "moves" {print $2}' "$MNT/libraries/vtl0/stats")
+	# btape test in the background
+	printf 'test\nquit\n' >"$TESTDIR/bacula/btape.in"
+	t0=$(date +%s.%N)
+	as_bacula /usr/sbin/btape -c "$TESTDIR/bacula/sd.conf" -w "$TESTDIR/bacula" btape0 \
+		<"$TESTDIR/bacula/btape.in" >"$TESTDIR/bacula/btape.out" 2>&1 &
+	btape_pid=$!
+	# the third session (root's) asks for btape's cartridge: its blocking mount waits
+	mkdir "$MNT/sessions/waiter"
+	timeout -k 5 "$AM_TIMEOUT" sh -c 'echo "mount T00006L6" >"$1"' sh "$MNT/sessions/waiter/ctl" &
+	waiter_pid=$!
+	wait_for "$MNT/sessions/waiter/last/state" waiting 10
+	# amdump meanwhile, through chg-robot, in the other drive
+	run as_backup amdump "$CONF"
+	t1=$(date +%s.%N)
+	echo "$output"
+	assert_success
+	kill -0 "$btape_pid" && btape_overlapped=yes || btape_overlapped=no
+	wait "$btape_pid" || { cat "$TESTDIR/bacula/btape.out"; false; }
+	t2=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v o="$btape_overlapped" 'BEGIN {
+		printf "# amdump %.1f s, btape test %.1f s, at once (btape still running when amdump ended: %s)\n", b - a, c - a, o }' >&3
+	cat "$TESTDIR/bacula/btape.out"
+	grep -q "=== End Forward space files test ===" "$TESTDIR/bacula/btape.out"
+	! grep -q "NOT correct" "$TESTDIR/bacula/btape.out"
+	run as_backup amreport "$CONF" --text
+	assert_output --regexp "taper: tape RSMFS-0[12] kb [0-9]+ fm 1 \[OK\]"
+	refute_output --partial FAILED
+	# btape is done but its session still holds T00006L6: the waiter waits
+	[ "$(cat "$MNT/sessions/waiter/last/state")" = waiting ]
+	kill -0 "$waiter_pid"
+	as_bacula sh -c 'echo "dismount T00006L6" >"$1"' sh "$BT/ctl"
+	wait "$waiter_pid"
+	[ "$(cat "$MNT/sessions/waiter/last/state")" = passed ]
+	[ "$(cat "$MNT/media/T00006L6/state")" = mounted ]
+	grep -qx "drive d[01]" "$MNT/media/T00006L6/location"
+	[ "$(cat "$MNT/drives/$(sed 's/^drive //' "$MNT/media/T00006L6/location")/session")" = waiter ]
+	# the dump reads back
+	as_backup amfetchdump -a -p "$CONF" localhost "$DATA" </dev/null >"$AW/dump.tar" 2>"$AW/fetch.err" ||
+		{ cat "$AW/fetch.err"; false; }
+	tar -xf "$AW/dump.tar" -C "$AW/restore"
+	diff -r "$DATA" "$AW/restore"
+	moves1=$(awk '$1 == "moves" {print $2}' "$MNT/libraries/vtl0/stats")
+	{
+		echo "# libraries/vtl0/stats (robot moves during the run: $((moves1 - moves0))):"
+		sed 's/^/#   /' "$MNT/libraries/vtl0/stats"
+		echo "# the library's requests (session operation medium drive state):"
+		for r in $(ls "$MNT/requests" | sort -n); do
+			printf '#   %s %s %s %s %s %s\n' "$r" "$(cat "$MNT/requests/$r/session")" \
+				"$(cat "$MNT/requests/$r/operation")" "$(cat "$MNT/requests/$r/medium")" \
+				"$(cat "$MNT/requests/$r/drive")" "$(cat "$MNT/requests/$r/state")"
+		done
+	} >&3
 }
