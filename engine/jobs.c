@@ -545,9 +545,10 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 static void step_issue(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
+	bool robot = phases[job->phase].robot; /* a failed step frees the job */
 
 	if (!step_prepare(eng, job)) {
-		if (phases[job->phase].robot)
+		if (robot)
 			robot_release(eng, l);
 		return;
 	}
