@@ -202,6 +202,15 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 	return start_into_drive(eng, r, job, d, m);
 }
 
+/* Whether a mount of medium mi waits in the queue. */
+static bool mount_waits_for(const struct rsm_engine *eng, int mi)
+{
+	for (const struct request *r = eng->pending.head; r; r = r->list_next)
+		if (r->op == OP_MOUNT && r->medium == mi)
+			return true;
+	return false;
+}
+
 static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 {
 	struct medium *m = &eng->media[r->medium];
@@ -218,7 +227,9 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 	if (d->job)
 		return BLOCKED;
 	r->drive = m->loc_addr;
-	if (r->options & RSM_DISMOUNT_DEFERRED) {
+	/* a mount waiting for the medium takes it where it is: sending it home and back would
+	 * cost two robot moves (and a standalone drive's operator two trips) for nothing */
+	if ((r->options & RSM_DISMOUNT_DEFERRED) || mount_waits_for(eng, r->medium)) {
 		d->state = DRIVE_DISMOUNTABLE;
 		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		d->last_used = ++eng->lru_clock;

@@ -110,6 +110,26 @@ teardown() { teardown_rsmfs; }
 	[ "$(cat "$MNT/drives/d0/session")" = b ]
 }
 
+@test "a dismount of a medium another session waits for hands it over in its drive" {
+	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
+	ctl a "mount T00001L6"
+	moves=$(awk '$1 == "moves" {print $2}' "$MNT/libraries/vtl0/stats")
+	$PROBE write "$MNT/sessions/b/ctl" 'mount T00001L6\n' >"$TESTDIR/out" &
+	writer=$!
+	wait_for "$MNT/requests/2/state" waiting
+	ctl a "dismount T00001L6"
+	wait "$writer"
+	[ "$(cat "$TESTDIR/out")" = OK ]
+	[ "$(cat "$MNT/requests/3/state")" = passed ]
+	[ "$(cat "$MNT/drives/d0/session")" = b ]
+	[ "$(cat "$MNT/media/T00001L6/location")" = "drive d0" ]
+	[ "$(awk '$1 == "moves" {print $2}' "$MNT/libraries/vtl0/stats")" -eq "$moves" ]
+	# with nobody waiting, it goes home
+	ctl b "dismount T00001L6"
+	wait_for "$MNT/media/T00001L6/state" idle
+	[ "$(cat "$MNT/media/T00001L6/location")" = "slot 0" ]
+}
+
 @test "timeout= cancels a mount still waiting: ETIMEDOUT" {
 	mkdir "$MNT/sessions/a" "$MNT/sessions/b"
 	ctl a "mount T00001L6"
