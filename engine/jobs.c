@@ -17,6 +17,7 @@
  *   eject      EJECT_MOVE --> (passed)
  *   inject     INJECT_MOVE --> (the next cartridge in a port: a new job; none: passed)
  *   inventory  INVENTORY --> (passed: the catalog took what the scan found)
+ *   move       SLOT_MOVE --> (passed: the new slot is its home)
  *
  * The bracketed phases run when the drive holds a dismountable medium that must make room.
  * A move whose robot finds its source empty makes that medium offline and empties the place it
@@ -52,6 +53,7 @@ static const struct phase_info {
     [PH_EJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
     [PH_INJECT_MOVE] = {STEP_MOVE, true, PH_DONE},
     [PH_INVENTORY] = {STEP_SCAN, true, PH_DONE},
+    [PH_SLOT_MOVE] = {STEP_MOVE, true, PH_DONE},
 };
 
 static struct library *job_library(struct rsm_engine *eng, struct job *job)
@@ -243,9 +245,10 @@ static void job_abandon(struct rsm_engine *eng, struct job *job)
 	if (m && job->phase == PH_EJECT_MOVE && m->loc != LOC_PORT &&
 	    l->port_medium[job->port] == job->medium)
 		l->port_medium[job->port] = NO_INDEX;
-	if (m && job->phase == PH_INJECT_MOVE && m->loc != LOC_SLOT &&
+	if (m && (job->phase == PH_INJECT_MOVE || job->phase == PH_SLOT_MOVE) &&
+	    !(m->loc == LOC_SLOT && m->loc_addr == job->slot) &&
 	    l->slot_medium[job->slot] == job->medium)
-		l->slot_medium[job->slot] = NO_INDEX;
+		l->slot_medium[job->slot] = NO_INDEX; /* the slot promised to it */
 	if (job->promised_slot >= 0) {
 		/* the home slot promised to the cartridge it carried, if it did not get there */
 		const struct medium *c = &eng->media[job->step.medium];
@@ -431,7 +434,7 @@ static void home(struct rsm_engine *eng, struct job *job)
 	request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
-/* EJECT_MOVE (to a port) or INJECT_MOVE (to a slot). */
+/* EJECT_MOVE (to a port), INJECT_MOVE or SLOT_MOVE (to a slot, its home from now on). */
 static void port_moved(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
@@ -451,10 +454,10 @@ static void port_moved(struct rsm_engine *eng, struct job *job)
 	m->busy = NULL;
 	save_and_emit(eng, NULL, m);
 	emit_slots(eng, l, eject);
-	if (eject)
-		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
-	else
+	if (job->phase == PH_INJECT_MOVE)
 		try_inject(eng, job->req); /* the next cartridge, or done */
+	else
+		request_finish(eng, job->req, REQ_PASSED, ERROR_SUCCESS, NULL);
 }
 
 /* INVENTORY: the backend has applied what the scan found. */
@@ -479,7 +482,7 @@ static void (*const phase_done[])(struct rsm_engine *, struct job *) = {
     [PH_EVICT_UNLOAD] = NULL, [PH_EVICT_MOVE] = evicted,    [PH_MOVE_IN] = moved_in,
     [PH_LOAD] = loaded,	      [PH_UNLOAD] = unloaded,	    [PH_CLEAN] = unloaded,
     [PH_MOVE_HOME] = home,    [PH_EJECT_MOVE] = port_moved, [PH_INJECT_MOVE] = port_moved,
-    [PH_INVENTORY] = scanned,
+    [PH_INVENTORY] = scanned, [PH_SLOT_MOVE] = port_moved,
 };
 
 /* ---- steps ---- */
@@ -534,7 +537,7 @@ static bool step_prepare(struct rsm_engine *eng, struct job *job)
 	case PH_EJECT_MOVE:
 		s->to = (struct place){LOC_PORT, job->port, false};
 		break;
-	default: /* PH_INJECT_MOVE */
+	default: /* PH_INJECT_MOVE, PH_SLOT_MOVE */
 		s->to = (struct place){LOC_SLOT, job->slot, false};
 		break;
 	}

@@ -18,6 +18,7 @@ enum job_phase {
 	PH_EJECT_MOVE,	 /* slot or drive -> port */
 	PH_INJECT_MOVE,	 /* port -> slot */
 	PH_INVENTORY,	 /* the robot scans the library */
+	PH_SLOT_MOVE,	 /* slot -> another slot, which becomes its home */
 };
 
 struct job {
@@ -25,7 +26,7 @@ struct job {
 	int library;
 	int drive; /* NO_INDEX for eject, inject and inventory */
 	int port;  /* eject and inject */
-	int slot;  /* inject: the destination slot */
+	int slot;  /* inject and move: the destination slot */
 	int medium;
 	int evict; /* medium evicted first, NO_INDEX when none */
 	enum job_phase phase;

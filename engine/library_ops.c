@@ -68,6 +68,39 @@ out:
 	return e;
 }
 
+rsm_err rsm_move_medium(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			int slot, uint64_t *request)
+{
+	rsm_err e;
+	int mi, admin;
+
+	if (!medium || slot < 0)
+		return ERROR_INVALID_PARAMETER;
+	engine_lock(eng);
+	if (!admin_caller(eng, 0, cred, &admin, &e))
+		goto out;
+	if ((mi = medium_find(eng, medium)) < 0) {
+		e = ERROR_INVALID_MEDIA;
+		goto out;
+	}
+	struct medium *m = &eng->media[mi];
+	struct library *l = &eng->libraries[m->library];
+	e = !l->present || !l->reachable ? ERROR_LIBRARY_OFFLINE
+	    : !l->enabled		 ? ERROR_DEVICE_NOT_AVAILABLE
+	    : slot >= l->nslots		 ? ERROR_INVALID_PARAMETER
+	    : m->loc != LOC_SLOT	 ? ERROR_INVALID_STATE
+	    : l->slot_medium[slot] >= 0 && slot != m->loc_addr ? ERROR_INVALID_STATE
+							      : ERROR_SUCCESS;
+	if (e != ERROR_SUCCESS)
+		goto out;
+	struct request_spec spec = {.op = OP_MOVE, .session = NO_INDEX, .medium = mi,
+				    .drive = NO_INDEX, .library = NO_INDEX, .port = slot};
+	e = request_submit(eng, &spec, request);
+out:
+	engine_unlock(eng);
+	return e;
+}
+
 rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		   const char *library, int port, uint64_t *request)
 {

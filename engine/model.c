@@ -18,7 +18,7 @@ NAME_TABLE(media_states, "idle", "loading", "mounted", "dismountable", "unloadin
 NAME_TABLE(req_states, "queued", "waiting", "inprocess", "passed", "failed", "cancelled", "stopped",
 	   "invalid");
 NAME_TABLE(req_ops, "mount", "dismount", "inject", "eject", "clean", "inventory", "door",
-	   "allocate", "enable", "disable");
+	   "allocate", "enable", "disable", "move");
 NAME_TABLE(side_states, "unprepared", "available", "allocated", "complete", "decommissioned",
 	   "foreign", "import", "incompatible", "reserved");
 NAME_TABLE(opreq_types, "newmedia", "cleaner", "deviceservice", "movemedia", "message");

@@ -65,6 +65,7 @@ enum req_op {
 	OP_ALLOCATE,
 	OP_ENABLE,
 	OP_DISABLE,
+	OP_MOVE, /* a cartridge to another slot (mtx's transfer) */
 };
 
 enum side_state {

@@ -225,6 +225,10 @@ rsm_err rsm_library_door_close(struct rsm_engine *eng, const struct rsm_cred *cr
  * session 0: an administrator's control file, no session. */
 rsm_err rsm_eject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		  const char *medium, int port, uint64_t *request);
+/* A cartridge at rest in a slot to another, empty slot of its library (mtx's transfer),
+ * which becomes its home: administrators; a request ("move"). */
+rsm_err rsm_move_medium(struct rsm_engine *eng, const struct rsm_cred *cred, const char *medium,
+			int slot, uint64_t *request);
 /* InjectNtmsMedia: queues moves of whatever is in the ports (port -1: all) to free slots. */
 rsm_err rsm_inject(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 		   const char *library, int port, uint64_t *request);

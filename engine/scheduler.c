@@ -434,11 +434,46 @@ static enum attempt try_door(struct rsm_engine *eng, struct request *r)
 	return FINISHED;
 }
 
+/* Move: a cartridge at rest in a slot goes to another, empty one (r->port holds the slot),
+ * which is its home from then on. */
+static enum attempt try_move(struct rsm_engine *eng, struct request *r)
+{
+	struct medium *m = &eng->media[r->medium];
+	struct library *l = &eng->libraries[m->library];
+	int slot = r->port;
+
+	if (m->busy)
+		return BLOCKED;
+	if (m->loc != LOC_SLOT) {
+		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE, "the medium is not in a slot");
+		return FINISHED;
+	}
+	if (m->loc_addr == slot) {
+		request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
+		return FINISHED;
+	}
+	if (l->slot_medium[slot] != NO_INDEX) {
+		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE, "the slot is not empty");
+		return FINISHED;
+	}
+	if (!robot_can_move(l))
+		return BLOCKED;
+	struct job *job = job_new(eng, r, m->library, NO_INDEX, r->medium, PH_SLOT_MOVE);
+	if (!job)
+		return FINISHED;
+	job->slot = slot;
+	l->slot_medium[slot] = r->medium; /* promised */
+	m->busy = r;
+	request_set_state(eng, r, REQ_INPROCESS, ERROR_SUCCESS);
+	job_advance(eng, job);
+	return STARTED;
+}
+
 /* What each kind of pending request tries; enable and disable finish when submitted. */
 static enum attempt (*const attempts[])(struct rsm_engine *, struct request *) = {
     [OP_MOUNT] = try_mount, [OP_DISMOUNT] = try_dismount, [OP_INJECT] = try_inject,
     [OP_EJECT] = try_eject, [OP_CLEAN] = try_clean,	  [OP_INVENTORY] = try_inventory,
-    [OP_DOOR] = try_door,   [OP_ALLOCATE] = try_allocate,
+    [OP_DOOR] = try_door,   [OP_ALLOCATE] = try_allocate, [OP_MOVE] = try_move,
 };
 
 static int pending_order(const void *a, const void *b)

@@ -148,6 +148,28 @@ static int lib_eject(struct batch *b, char **tok, int n, struct outcome *o)
 	return finish(b, e, request, o, "");
 }
 
+/* move <medium> <slot>: a cartridge at rest in a slot to another, empty one (its new home). */
+static int lib_move(struct batch *b, char **tok, int n, struct outcome *o)
+{
+	uint64_t request = 0;
+	char *end;
+	long slot;
+
+	if (n != 3)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER,
+				    "move: give a medium and a slot address%s", NULL);
+	slot = strtol(tok[2], &end, 10);
+	if (!*tok[2] || *end || slot < 0 || slot > 100000)
+		return outcome_fail(o, ERROR_INVALID_PARAMETER, "move: bad slot '%s'", tok[2]);
+	if (strlen(tok[1]) > RSM_NAME_MAX)
+		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
+	rsm_err e = rsm_move_medium(fs_global.eng, &b->cred, tok[1], (int)slot, &request);
+	return finish(b, e, request, o,
+		      e == ERROR_INVALID_MEDIA	 ? tok[1]
+		      : e == ERROR_INVALID_STATE ? "it is not at rest in a slot, or the slot is full"
+						 : "");
+}
+
 /* add <barcode>: a cartridge that is not in the library yet (a standalone drive's shelf). */
 static int lib_add(struct batch *b, char **tok, int n, struct outcome *o)
 {
@@ -168,6 +190,7 @@ static const struct command library_commands[] = {
     {"inject", lib_inject},
     {"eject", lib_eject},
     {"add", lib_add},
+    {"move", lib_move},
     {NULL, NULL},
 };
 

@@ -205,17 +205,41 @@ static void check_pair(struct mtx_run *run, struct mtx_changer *c)
 		mtx_fatal(run, "Invalid destination\n");
 }
 
-/* transfer <slot> <slot>: rsmfs has no slot-to-slot move. */
+/* transfer <slot> <slot>: a cartridge at rest in a slot to another, empty one, which becomes
+ * its home ("move" on the library's ctl: administrators).  Ports are the administrators'
+ * eject and inject. */
 void cmd_transfer(struct mtx_run *run)
 {
 	struct mtx_changer c;
+	struct mtx_reply r;
+	char rel[256], what[128];
+	int src = run->arg[0] - 1, dst = run->arg[1] - 1;
 
 	check_pair(run, &c);
-	mtx_fatal(run,
-		  "transfer: rsmfs keeps every cartridge in its home slot and has no "
-		  "slot-to-slot move (administrators eject to and inject from the ports "
-		  "through libraries/%s/ctl)\n",
-		  run->place.library);
+	const struct mtx_element *from = &c.element[src], *to = &c.element[dst];
+	if (from->port || to->port)
+		mtx_fatal(run,
+			  "transfer: to or from an import/export element is an administrator's "
+			  "eject or inject (libraries/%s/ctl)\n",
+			  run->place.library);
+	if (!from->full || !from->medium[0] || from->waitable)
+		mtx_fatal(run, "Source Element Address %d is Empty\n", src + 1);
+	if (to->full)
+		mtx_fatal(run, "Destination Element Address %d is Already Full\n", dst + 1);
+	if (to->homed)
+		mtx_fatal(run,
+			  "Storage Element %d waits for its own cartridge, which is out of the "
+			  "library or in a drive\n",
+			  dst + 1);
+	snprintf(rel, sizeof(rel), "libraries/%s/ctl", run->place.library);
+	snprintf(what, sizeof(what), "move %s %d\n", from->medium, to->address);
+	if (mtx_command(&run->place, rel, what, true, &r) < 0 || !r.request ||
+	    !finished(run, r.request, r.line, sizeof(r.line))) {
+		report(run, "transfer", &r);
+		mtx_fatal(run, "MOVE MEDIUM from Element Address %d to %d Failed\n", src + 1,
+			  dst + 1);
+	}
+	mtx_changer_free(&c);
 }
 
 /* exchange <slot> <slot> [<slot>]: no more possible than transfer. */

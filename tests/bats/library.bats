@@ -208,3 +208,29 @@ last_request() { ls "$MNT/requests" | sort -n | tail -1; }
 	wait_for "$MNT/requests/$(last_request)/state" passed
 	[ "$(cat "$MNT/media/T00002L6/location")" = "slot 14" ]
 }
+
+@test "move: an administrator sends a cartridge at rest to an empty slot, its new home" {
+	echo "move T00001L6 14" >"$MNT/libraries/vtl0/ctl"
+	n=$(last_request)
+	wait_for "$MNT/requests/$n/state" passed
+	[ "$(cat "$MNT/requests/$n/operation")" = move ]
+	[ "$(cat "$MNT/media/T00001L6/location")" = "slot 14" ]
+	[ "$(cat "$MNT/media/T00001L6/home")" = 14 ]
+	[ "$(head -1 "$MNT/libraries/vtl0/slots")" = "0 empty -" ]
+	[ "$(sed -n 15p "$MNT/libraries/vtl0/slots")" = "14 full T00001L6" ]
+	# a full slot, a slot past the end, a bad slot, a mounted medium, a missing argument
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move T00002L6 14\n'
+	assert_output EIO
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move T00002L6 16\n'
+	assert_output EINVAL
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move T00002L6 x\n'
+	assert_output EINVAL
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move T00002L6\n'
+	assert_output EINVAL
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move NOSUCH 3\n'
+	assert_output ENOENT
+	ctl s "mount T00002L6"
+	run $PROBE write "$MNT/libraries/vtl0/ctl" 'move T00002L6 15\n'
+	assert_output EIO
+	[ "$(cat "$MNT/media/T00002L6/location")" = "drive d0" ]
+}

@@ -132,10 +132,10 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	check "eepos requires argument between 0 and 3." eepos 7 status
 	run --separate-stderr "$MTX" -f "$LIB" load 13 1
 	assert_output "Loading media from Storage Element 13 into drive 1..."
-	# transfer: checked, then refused with the reason
-	run --separate-stderr "$MTX" -f "$LIB" transfer 1 14
-	[ "$status" -eq 1 ]
-	[[ "$stderr" == *"rsmfs keeps every cartridge in its home slot and has no slot-to-slot move"* ]]
+	# transfer: from an empty slot, into a full one, into a slot waiting for its cartridge
+	check "Source Element Address 13 is Empty" transfer 13 14
+	check "Destination Element Address 2 is Already Full" transfer 1 2
+	check "Storage Element 3 waits for its own cartridge, which is out of the library or in a drive" transfer 1 3
 	# not the cartridge's home slot
 	run --separate-stderr "$MTX" -f "$LIB" unload 14 0
 	[ "$status" -eq 1 ]
@@ -282,6 +282,11 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	assert_output --partial "Permission denied"
 	assert_line "$(basename "$MTX"):eject failed"
 	[ "$(cat "$LIB/door")" = closed ]
+	# so is transfer (a move on the library's ctl)
+	run as_user 4242 "$MTX" -f "$LIB" transfer 1 16
+	[ "$status" -eq 1 ]
+	assert_output --partial "Permission denied"
+	[ "$(cat "$MNT/media/T00001L6/location")" = "slot 0" ]
 	# another user cannot act in this user's session
 	run as_user 4343 env RSMFS_SESSION=mtx-4242 "$MTX" -f "$LIB" unload 2 1
 	[ "$status" -eq 1 ]
@@ -375,8 +380,30 @@ drive_of() { basename "$(readlink "$MNT/sessions/$1/drives/$2")"; }
 	run chg loaded 0 "$tape" 1
 	assert_output 0
 	[ "$(cat "$MNT/media/T00005L6/state")" = idle ]
+	# transfer: a slot-to-slot move, the cartridge's new home
 	run chg transfer 1 14
-	[ "$status" -eq 1 ]
+	assert_success
+	[ "$(cat "$MNT/media/T00001L6/location")" = "slot 13" ]
+	run chg list
+	assert_line 14:T00001L6
+}
+
+@test "transfer: a cartridge to another slot, its new home (administrators); others are refused" {
+	run "$MTX" -f "$LIB" transfer 2 16
+	assert_success
+	assert_output ""
+	[ "$(cat "$MNT/media/T00002L6/location")" = "slot 15" ]
+	[ "$(cat "$MNT/media/T00002L6/home")" = 15 ]
+	"$MTX" -f "$LIB" status >"$TESTDIR/st"
+	grep -qx '      Storage Element 16:Full :VolumeTag=T00002L6' "$TESTDIR/st"
+	grep -qx '      Storage Element 2:Empty' "$TESTDIR/st"
+	req=$(ls "$MNT/requests" | sort -n | tail -1)
+	[ "$(cat "$MNT/requests/$req/operation")" = move ]
+	[ "$(cat "$MNT/requests/$req/state")" = passed ]
+	# a load and unload of it use the new home
+	run "$MTX" -f "$LIB" load 16 0 unload
+	assert_success
+	assert_output $'Loading media from Storage Element 16 into drive 0...done\nUnloading drive 0 into Storage Element 16...done'
 }
 
 @test "the session's drive i tape: tar through virtual drive 0, unload, reload into drive 1, read back" {
