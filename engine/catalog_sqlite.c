@@ -206,14 +206,20 @@ static int open_file(struct sqlite_catalog *c)
 	return rc;
 }
 
-/* WAL, the size limit and the schema, on a catalog that can be written. */
+/* WAL, the durability asked for, the size limit and the schema, on a catalog that can be
+ * written.  In WAL mode synchronous=FULL syncs the log at every commit, so a change is on the
+ * disk before the caller is told it is done; NORMAL syncs it only at checkpoints, so a power
+ * loss may take back the changes since the last one (a crash of the daemon does not: they are
+ * in the log, in the kernel's hands). */
 static int prepare_schema(struct sqlite_catalog *c, const struct rsm_config *cfg, char *err,
 			  size_t errlen)
 {
 	char *msg = NULL;
+	const char *setup = cfg->synchronous_normal
+				? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+				: "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
 
-	if (sqlite3_exec(c->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-			 &msg) != SQLITE_OK) {
+	if (sqlite3_exec(c->db, setup, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "catalog %s is not usable: %s", c->path, msg ? msg : "?");
 		sqlite3_free(msg);
 		return -1;

@@ -51,6 +51,9 @@ rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct
 		e = ERROR_INVALID_PARAMETER;
 		goto out;
 	}
+	e = user_limit_check(eng, cred, LIMIT_CHANNELS);
+	if (e != ERROR_SUCCESS)
+		goto out;
 	for (int i = 0; i < eng->nchannels; i++)
 		if (!eng->channels[i].used) {
 			slot = i;
@@ -68,24 +71,17 @@ rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct
 		slot = eng->nchannels++;
 	}
 	struct channel *c = &eng->channels[slot];
-	struct event_line **ring = calloc(RSM_MAX_PENDING_EVENTS, sizeof(*ring));
-	if (!ring) {
-		e = ERROR_NOT_ENOUGH_MEMORY;
-		goto out;
-	}
 	e = catalog_add_channel(eng, s->name, type, &row);
-	if (e != ERROR_SUCCESS) {
-		free(ring);
+	if (e != ERROR_SUCCESS)
 		goto out;
-	}
 	uint32_t gen = c->generation + 1;
 	memset(c, 0, sizeof(*c));
 	c->used = true;
 	c->generation = gen;
 	c->session = (int)(s - eng->sessions);
+	c->uid = cred ? cred->uid : s->uid;
 	c->type = type;
 	c->row = row;
-	c->ring = ring;
 	*out = channel_handle(eng, slot);
 out:
 	engine_unlock(eng);
@@ -133,10 +129,9 @@ static void channel_pop_event(struct channel *c, struct rsm_event *ev)
 		snprintf(ev->guid, sizeof(ev->guid), "-");
 		c->overflow = false;
 	} else {
-		*ev = c->ring[c->head]->ev;
-		event_line_unref(c->ring[c->head]);
-		c->head = (c->head + 1) % RSM_MAX_PENDING_EVENTS;
-		c->count--;
+		struct event_line *l = channel_take_head(c);
+		*ev = l->ev;
+		event_line_unref(l);
 	}
 	c->head_off = 0;
 }

@@ -59,6 +59,10 @@ void rsm_config_default(struct rsm_config *cfg)
 	cfg->request_retention_s = 24 * 3600;
 	cfg->request_keep_max = 10000;
 	cfg->busy_timeout_ms = 5000;
+	cfg->max_sessions_per_user = 64;
+	cfg->max_channels_per_user = 1024;
+	cfg->max_requests_per_user = 1000;
+	cfg->max_opreqs_per_user = 100;
 	cfg->nlibraries = 1;
 	rsm_library_config_default(&cfg->libraries[0], "vtl0");
 }

@@ -90,6 +90,8 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	if (!s)
 		goto out;
 	e = mount_check(eng, s, cred, a, &mi, &di);
+	if (e == ERROR_SUCCESS)
+		e = user_limit_check(eng, cred, LIMIT_REQUESTS);
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct request_spec spec = {.op = OP_MOUNT,
@@ -184,6 +186,8 @@ rsm_err rsm_dismount(struct rsm_engine *eng, rsm_handle session, const struct rs
 		goto out;
 	}
 	e = dismount_check(eng, s, mi);
+	if (e == ERROR_SUCCESS)
+		e = user_limit_check(eng, cred, LIMIT_REQUESTS);
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct request_spec spec = {.op = OP_DISMOUNT,

@@ -248,6 +248,70 @@ bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_ri
 	return right == POOL_USE ? (bits & 5) == 5 : (bits & 2) != 0;
 }
 
+/* ---- per-user limits ---- */
+
+static int count_sessions(const struct rsm_engine *eng, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < eng->nsessions; i++)
+		n += eng->sessions[i].used && eng->sessions[i].uid == uid;
+	return n;
+}
+
+static int count_channels(const struct rsm_engine *eng, uid_t uid)
+{
+	int n = 0;
+
+	for (int i = 0; i < eng->nchannels; i++)
+		n += eng->channels[i].used && !eng->channels[i].closed &&
+		     eng->channels[i].uid == uid;
+	return n;
+}
+
+/* Requests waiting to start, of the user's open sessions. */
+static int count_requests(const struct rsm_engine *eng, uid_t uid)
+{
+	int n = 0;
+
+	for (const struct request *r = eng->pending.head; r; r = r->list_next)
+		n += r->session >= 0 && eng->sessions[r->session].uid == uid;
+	return n;
+}
+
+static int count_opreqs(const struct rsm_engine *eng, uid_t uid)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < eng->nopreqs; i++) {
+		const struct opreq *o = eng->opreqs[i];
+		n += o->by_user && o->uid == uid && o->state != OPREQ_COMPLETE &&
+		     o->state != OPREQ_REFUSED;
+	}
+	return n;
+}
+
+rsm_err user_limit_check(const struct rsm_engine *eng, const struct rsm_cred *cred,
+			 enum user_limit what)
+{
+	static int (*const counts[])(const struct rsm_engine *, uid_t) = {
+	    [LIMIT_SESSIONS] = count_sessions,
+	    [LIMIT_CHANNELS] = count_channels,
+	    [LIMIT_REQUESTS] = count_requests,
+	    [LIMIT_OPREQS] = count_opreqs,
+	};
+	const int limits[] = {
+	    [LIMIT_SESSIONS] = eng->cfg.max_sessions_per_user,
+	    [LIMIT_CHANNELS] = eng->cfg.max_channels_per_user,
+	    [LIMIT_REQUESTS] = eng->cfg.max_requests_per_user,
+	    [LIMIT_OPREQS] = eng->cfg.max_opreqs_per_user,
+	};
+
+	if (!cred || cred->admin || limits[what] <= 0)
+		return ERROR_SUCCESS;
+	return counts[what](eng, cred->uid) >= limits[what] ? RSM_ERROR_USER_LIMIT : ERROR_SUCCESS;
+}
+
 /* ---- states ---- */
 
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len)

@@ -250,6 +250,8 @@ struct opreq {
 	int library;	  /* the library concerned; NO_INDEX when none */
 	int drive;	  /* device service: the failed drive; NO_INDEX for the robot */
 	int64_t submitted, finished;
+	bool by_user; /* submitted by a session (message): counts toward its owner's limit */
+	uid_t uid;    /* that owner (not kept in the catalog: the limit is on what is open now) */
 	/* a job step the operator carries out (a standalone drive's cartridge moved by hand):
 	 * answered is told when the operator satisfies or refuses it (not kept in the catalog) */
 	struct step *step;
@@ -280,10 +282,13 @@ struct channel {
 	bool used;
 	uint32_t generation;
 	int session;
+	uid_t uid; /* who opened it: its session's owner */
 	int type;
 	int64_t row; /* catalog row id */
+	/* pending lines, oldest at head: grows by doubling up to RSM_MAX_PENDING_EVENTS, so a
+	 * channel nobody writes to costs no ring at all (notify.c) */
 	struct event_line **ring;
-	size_t head, count;
+	size_t cap, head, count;
 	size_t head_off; /* bytes of the head line already read */
 	bool overflow;
 	uint64_t overflow_seq;
@@ -384,6 +389,13 @@ bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
 				const char *name, rsm_err *e);
 bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
+
+/* What a user (not an administrator) may only have so many of at once (rsmfs(5), LIMITS). */
+enum user_limit { LIMIT_SESSIONS, LIMIT_CHANNELS, LIMIT_REQUESTS, LIMIT_OPREQS };
+/* RSM_ERROR_USER_LIMIT when cred already has as many as its limit allows, else
+ * ERROR_SUCCESS. */
+rsm_err user_limit_check(const struct rsm_engine *eng, const struct rsm_cred *cred,
+			 enum user_limit what);
 
 /* ---- states ---- */
 void medium_location_text(struct rsm_engine *eng, const struct medium *m, char *buf, size_t len);

@@ -40,13 +40,42 @@ void event_line_unref(struct event_line *l)
 
 void channel_free_ring(struct channel *c)
 {
-	while (c->count) {
-		event_line_unref(c->ring[c->head]);
-		c->head = (c->head + 1) % RSM_MAX_PENDING_EVENTS;
-		c->count--;
-	}
+	while (c->count)
+		event_line_unref(channel_take_head(c));
 	free(c->ring);
 	c->ring = NULL;
+	c->cap = 0;
+}
+
+struct event_line *channel_take_head(struct channel *c)
+{
+	struct event_line *l = c->ring[c->head];
+
+	c->head = (c->head + 1) % c->cap;
+	c->count--;
+	return l;
+}
+
+/* Doubles a full ring (up to RSM_MAX_PENDING_EVENTS), its lines moved to the start in order;
+ * false when it may not or cannot grow. */
+static bool channel_grow(struct channel *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 8;
+
+	if (c->cap >= RSM_MAX_PENDING_EVENTS)
+		return false;
+	if (cap > RSM_MAX_PENDING_EVENTS)
+		cap = RSM_MAX_PENDING_EVENTS;
+	struct event_line **ring = malloc(cap * sizeof(*ring));
+	if (!ring)
+		return false;
+	for (size_t i = 0; i < c->count; i++)
+		ring[i] = c->ring[(c->head + i) % c->cap];
+	free(c->ring);
+	c->ring = ring;
+	c->cap = cap;
+	c->head = 0;
+	return true;
 }
 
 /* A deferred readiness callback (runtime.h): the front end's parked read. */
@@ -81,20 +110,27 @@ static void run_observer(void *ctx, const void *data)
 	o->fn(o->ctx, &o->ev);
 }
 
+/* Appends a line; a channel at its limit (or out of memory) loses its oldest line, and its
+ * reader is told with an overflow line. */
 static void channel_push(struct channel *c, struct event_line *l)
 {
-	if (c->count == RSM_MAX_PENDING_EVENTS) {
-		struct event_line *old = c->ring[c->head];
+	if (c->count == c->cap && !channel_grow(c)) {
+		if (!c->count) {
+			/* no ring to keep even this line in: it is lost, and said to be */
+			if (!c->overflow)
+				c->overflow_seq = l->ev.seq;
+			c->overflow = true;
+			return;
+		}
+		struct event_line *old = channel_take_head(c);
 		if (!c->overflow || c->head_off == 0)
 			c->overflow_seq = old->ev.seq;
 		event_line_unref(old);
-		c->head = (c->head + 1) % RSM_MAX_PENDING_EVENTS;
-		c->count--;
 		if (!c->overflow)
 			c->head_off = 0;
 		c->overflow = true;
 	}
-	c->ring[(c->head + c->count) % RSM_MAX_PENDING_EVENTS] = l;
+	c->ring[(c->head + c->count) % c->cap] = l;
 	c->count++;
 	l->refs++;
 }

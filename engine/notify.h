@@ -25,6 +25,8 @@ void emit_session(struct rsm_engine *eng, struct session *s, enum rsm_event_op o
 void event_line_unref(struct event_line *l);
 void channel_wake(struct rsm_engine *eng, struct channel *c);
 void channel_free_ring(struct channel *c);
+/* Removes the oldest pending line of a channel that has one; the caller drops its reference. */
+struct event_line *channel_take_head(struct channel *c);
 
 /* The session is closing: its channels deliver what they hold, then end. */
 void channels_end_session(struct rsm_engine *eng, int session);

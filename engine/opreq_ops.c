@@ -26,8 +26,10 @@ rsm_err rsm_opreq_submit(struct rsm_engine *eng, rsm_handle session, const struc
 		return ERROR_MESSAGE_EXCEEDS_MAX_SIZE;
 	engine_lock(eng);
 	s = session_for(eng, session, cred, false, &e);
-	if (s) {
-		uint64_t n = opreq_raise(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX, &e);
+	if (s)
+		e = user_limit_check(eng, cred, LIMIT_OPREQS);
+	if (s && e == ERROR_SUCCESS) {
+		uint64_t n = opreq_raise_message(eng, message, cred->uid, &e);
 		if (number)
 			*number = n;
 	}

@@ -454,6 +454,9 @@ rsm_err rsm_allocate(struct rsm_engine *eng, rsm_handle session, const struct rs
 		e = ERROR_ACCESS_DENIED;
 		goto out;
 	}
+	e = user_limit_check(eng, cred, LIMIT_REQUESTS);
+	if (e != ERROR_SUCCESS)
+		goto out;
 	struct request_spec spec = {.op = OP_ALLOCATE,
 				    .session = (int)(s - eng->sessions),
 				    .medium = NO_INDEX,

@@ -485,6 +485,17 @@ uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *m
 	return o ? o->number : 0;
 }
 
+uint64_t opreq_raise_message(struct rsm_engine *eng, const char *message, uid_t uid, rsm_err *err)
+{
+	struct opreq *o = opreq_create(eng, OPREQ_MESSAGE, message, 0, NO_INDEX, NO_INDEX, err);
+
+	if (!o)
+		return 0;
+	o->by_user = true;
+	o->uid = uid;
+	return o->number;
+}
+
 uint64_t opreq_for_step(struct rsm_engine *eng, struct step *s, uint64_t request, int library,
 			const char *message,
 			void (*answered)(struct rsm_engine *eng, struct step *s, rsm_err err))

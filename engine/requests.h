@@ -63,6 +63,9 @@ void requests_free(struct rsm_engine *eng);
  * saying why not. */
 uint64_t opreq_raise(struct rsm_engine *eng, enum opreq_type type, const char *message,
 		     uint64_t request, int library, int drive, rsm_err *err);
+/* A message a session's owner uid submits: counts toward uid's limit of open operator requests
+ * (rsmfs(5), LIMITS).  Its number, or 0 with *err saying why not. */
+uint64_t opreq_raise_message(struct rsm_engine *eng, const char *message, uid_t uid, rsm_err *err);
 /* Raises (once) the operator request r waits for; r waits.  One satisfied in vain is
  * replaced by a new one. */
 void request_wait_for_operator(struct rsm_engine *eng, struct request *r, enum opreq_type type);

@@ -60,7 +60,15 @@ struct rsm_config {
 	int64_t request_retention_s;
 	int request_keep_max;
 	int busy_timeout_ms;	   /* how long a catalog write waits for a lock */
+	/* per-user limits (administrators are exempt; 0: none): open sessions, open channels,
+	 * pending requests, open operator requests submitted by message (rsmfs(5), LIMITS) */
+	int max_sessions_per_user, max_channels_per_user, max_requests_per_user,
+	    max_opreqs_per_user;
 	int64_t database_max_size; /* bytes, 0 = unlimited */
+	/* synchronous = normal: a commit reaches the disk at the next checkpoint, so a power loss
+	 * may take back the last changes acknowledged (a daemon crash does not); full (false):
+	 * each commit is on the disk before it is acknowledged (rsmfs.conf(5)) */
+	bool synchronous_normal;
 	/* A tool's engine (bench/replay): no worker thread; the tool fires the timers itself
 	 * with rsm_run_timers, on the clock it gave rsm_set_clock. */
 	bool manual_timers;

@@ -91,11 +91,19 @@ enum {
 #undef RSM_ERROR_ENUM
 };
 
+/* A per-user limit is reached (rsmfs(5), LIMITS): the error files say ERROR_NOT_ENOUGH_MEMORY,
+ * as RSM would, and the file operation fails with EDQUOT, so that the caller can tell it from
+ * a daemon out of memory.  Not a Win32 value: rsm_error_number() gives the one shown. */
+#define RSM_ERROR_USER_LIMIT 0x80000008u
+
 /* The symbolic name ("ERROR_MEDIA_OFFLINE"), or "ERROR_UNKNOWN" for a code not in the table. */
 const char *rsm_error_name(rsm_err err);
 
 /* A one-line lower-case description of the error. */
 const char *rsm_error_text(rsm_err err);
+
+/* The Win32 number shown with the name: err itself, but for RSM_ERROR_USER_LIMIT. */
+rsm_err rsm_error_number(rsm_err err);
 
 /* The errno a file operation answers for this error (rsmfs(5), COMMANDS AND ERRORS); EIO for
  * unknown codes. */

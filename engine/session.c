@@ -29,6 +29,9 @@ rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *a
 		e = ERROR_NOT_CONNECTED;
 		goto out;
 	}
+	e = user_limit_check(eng, cred, LIMIT_SESSIONS);
+	if (e != ERROR_SUCCESS)
+		goto out;
 	for (int i = 0; i < eng->nsessions; i++) {
 		if (eng->sessions[i].used && strcmp(eng->sessions[i].name, name) == 0) {
 			e = ERROR_ALREADY_EXISTS;

@@ -68,8 +68,8 @@ void reply_queue_add(struct fh *fh, const char *line)
 /* "NAME number text[: why]", as error files and reply lines show an RSM error. */
 void error_text(rsm_err err, const char *why, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s %u %s%s%s", rsm_error_name(err), err, rsm_error_text(err),
-		 why && *why ? ": " : "", why ? why : "");
+	snprintf(buf, len, "%s %u %s%s%s", rsm_error_name(err), rsm_error_number(err),
+		 rsm_error_text(err), why && *why ? ": " : "", why ? why : "");
 }
 
 /* Records a failed command: the reply line, the session's error file and error_log. */

@@ -36,7 +36,8 @@ static int request_error(const union object_info *o, const struct node *n, FILE 
 	(void)n;
 	if (ri->error == ERROR_SUCCESS)
 		return 0;
-	fprintf(f, "%s %u %s", rsm_error_name(ri->error), ri->error, rsm_error_text(ri->error));
+	fprintf(f, "%s %u %s", rsm_error_name(ri->error), rsm_error_number(ri->error),
+		rsm_error_text(ri->error));
 	if (ri->error_detail[0])
 		fprintf(f, ": %s", ri->error_detail);
 	fputc('\n', f);

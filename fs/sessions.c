@@ -30,6 +30,19 @@ static int session_ctl_open(fuse_req_t req, struct fh *fh)
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
 }
 
+/* A per-user limit refused what the caller did (rsmfs(5), LIMITS): the refusal goes to
+ * error_log, and to the session's error file when there is a session to blame. */
+static void limit_refusal(fuse_req_t req, rsm_handle session, const char *file, const char *what,
+			  const char *limit)
+{
+	char text[320];
+
+	error_text(RSM_ERROR_USER_LIMIT, limit, text, sizeof(text));
+	if (session)
+		rsm_session_set_error(fs_global.eng, session, text);
+	error_log_add(fuse_req_ctx(req), file, what, text);
+}
+
 /* At open of notify/<type>: a channel of the session for that type of object. */
 static int channel_open(fuse_req_t req, struct fh *fh)
 {
@@ -39,6 +52,8 @@ static int channel_open(fuse_req_t req, struct fh *fh)
 	if (e == ERROR_SUCCESS)
 		e = rsm_notify_open(fs_global.eng, fh->session, &cred,
 				    rsm_object_type_from_name(fh->node.sub), &fh->channel);
+	if (e == RSM_ERROR_USER_LIMIT)
+		limit_refusal(req, fh->session, fh->path, "open", "max_channels_per_user");
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
 }
 
@@ -54,6 +69,11 @@ int session_mkdir(fuse_req_t req, const char *name, mode_t mode)
 	rsm_err e = rsm_session_open(fs_global.eng, name, "rsmfs", &cred, &h);
 	if (e == ERROR_INVALID_NAME)
 		return -EINVAL;
+	if (e == RSM_ERROR_USER_LIMIT) {
+		char path[FS_PATH_MAX];
+		snprintf(path, sizeof(path), "sessions/%s", name);
+		limit_refusal(req, 0, path, "mkdir", "max_sessions_per_user");
+	}
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
 }
 
@@ -74,6 +94,9 @@ int session_rmdir(fuse_req_t req, const char *name)
 }
 
 /* ---- session commands ---- */
+
+/* The reason a command that makes a request gives when the caller has too many pending. */
+#define REQUESTS_LIMIT "max_requests_per_user"
 
 /* The RSM_MOUNT_* bit each flag option sets. */
 static const unsigned mount_flag_bits[MOUNT_NOPTIONS] = {
@@ -134,9 +157,10 @@ static int cmd_mount(struct batch *b, char **tok, int n, struct outcome *o)
 	if (batch_park_settle(b, e, request))
 		return 1;
 	if (e != ERROR_SUCCESS) {
-		const char *what = e == ERROR_INVALID_MEDIA   ? medium
-				   : e == ERROR_INVALID_DRIVE ? a.drive
-							      : "";
+		const char *what = e == ERROR_INVALID_MEDIA    ? medium
+				   : e == ERROR_INVALID_DRIVE  ? a.drive
+				   : e == RSM_ERROR_USER_LIMIT ? REQUESTS_LIMIT
+							       : "";
 		return outcome_fail(o, e, "%s", what);
 	}
 	return reply_ok(b, request);
@@ -163,7 +187,10 @@ static int cmd_dismount(struct batch *b, char **tok, int n, struct outcome *o)
 		return outcome_fail(o, ERROR_INVALID_MEDIA, "no such medium %s", tok[1]);
 	e = rsm_dismount(fs_global.eng, b->session, &b->cred, tok[1], options, &request);
 	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA ? tok[1] : "");
+		return outcome_fail(o, e, "%s",
+				    e == ERROR_INVALID_MEDIA	? tok[1]
+				    : e == RSM_ERROR_USER_LIMIT ? REQUESTS_LIMIT
+								: "");
 	return reply_ok(b, request);
 }
 
@@ -190,7 +217,10 @@ static int cmd_allocate(struct batch *b, char **tok, int n, struct outcome *o)
 	if (batch_park_settle(b, e, request))
 		return 1;
 	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", e == ERROR_INVALID_MEDIA_POOL ? tok[1] : "");
+		return outcome_fail(o, e, "%s",
+				    e == ERROR_INVALID_MEDIA_POOL ? tok[1]
+				    : e == RSM_ERROR_USER_LIMIT	  ? REQUESTS_LIMIT
+								  : "");
 	char line[160];
 	snprintf(line, sizeof(line), "ok request %llu %s", (unsigned long long)request, result);
 	reply_queue_add(b->fh, line);
@@ -240,7 +270,8 @@ static int cmd_message(struct batch *b, char **tok, int n, struct outcome *o)
 		copy[--len] = '\0';
 	rsm_err e = rsm_opreq_submit(fs_global.eng, b->session, &b->cred, copy, &number);
 	if (e != ERROR_SUCCESS)
-		return outcome_fail(o, e, "%s", "");
+		return outcome_fail(o, e, "%s",
+				    e == RSM_ERROR_USER_LIMIT ? "max_opreqs_per_user" : "");
 	char line[64];
 	snprintf(line, sizeof(line), "ok opreq %llu", (unsigned long long)number);
 	reply_queue_add(b->fh, line);

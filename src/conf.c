@@ -1,7 +1,8 @@
 /* config.c - the INI file of rsmfs.conf(5).
  *
  *   [rsmfs]            database, data_dir, admin_group, request_retention, busy_timeout,
- *                      database_max_size
+ *                      database_max_size, synchronous, max_sessions_per_user,
+ *                      max_channels_per_user, max_requests_per_user, max_opreqs_per_user
  *   [library <name>]   backend, changer, drives, slots, ports, media, media_type,
  *                      move_time, load_time, unload_time, capacity, drive.<n>
  *
@@ -11,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +115,33 @@ static int parse_size(const char *s, int64_t *out)
 	return 0;
 }
 
+/* The per-user limits of [rsmfs] (rsmfs.conf(5)): 0 means none. */
+static const struct {
+	const char *key;
+	size_t offset;
+} user_limit_keys[] = {
+    {"max_sessions_per_user", offsetof(struct rsm_config, max_sessions_per_user)},
+    {"max_channels_per_user", offsetof(struct rsm_config, max_channels_per_user)},
+    {"max_requests_per_user", offsetof(struct rsm_config, max_requests_per_user)},
+    {"max_opreqs_per_user", offsetof(struct rsm_config, max_opreqs_per_user)},
+};
+
+/* A per-user limit key: 0 set, -1 bad value, -2 not such a key. */
+static int set_user_limit(struct rsm_config *cfg, const char *key, const char *val)
+{
+	for (size_t i = 0; i < sizeof(user_limit_keys) / sizeof(user_limit_keys[0]); i++)
+		if (strcmp(key, user_limit_keys[i].key) == 0)
+			return parse_int(val, 0, 1000000,
+					 (int *)((char *)cfg + user_limit_keys[i].offset));
+	return -2;
+}
+
 static int set_rsmfs_key(struct rsm_config *cfg, const char *key, const char *val, bool *data_dir)
 {
+	int rc = set_user_limit(cfg, key, val);
+
+	if (rc != -2)
+		return rc;
 	if (strcmp(key, "database") == 0) {
 		if (!*val || strlen(val) >= sizeof(cfg->database))
 			return -1;
@@ -140,6 +167,13 @@ static int set_rsmfs_key(struct rsm_config *cfg, const char *key, const char *va
 		cfg->busy_timeout_ms = (int)(s * 1000);
 	} else if (strcmp(key, "database_max_size") == 0) {
 		if (parse_size(val, &cfg->database_max_size) < 0)
+			return -1;
+	} else if (strcmp(key, "synchronous") == 0) {
+		if (strcmp(val, "full") == 0)
+			cfg->synchronous_normal = false;
+		else if (strcmp(val, "normal") == 0)
+			cfg->synchronous_normal = true;
+		else
 			return -1;
 	} else {
 		return -2;

@@ -18,9 +18,16 @@
   fsprobe.py readers FILE COUNT              opens COUNT descriptors and blocks reading each in a
                                              thread; when all end prints how many readers
                                              ended and the fewest and most lines one got
+  fsprobe.py hold FILE COUNT                 opens FILE up to COUNT times and prints how many
+                                             opens succeeded and the errno name of the one that
+                                             failed (OK if none), then holds them until killed
+  fsprobe.py writes FILE COUNT TEXT          up to COUNT times: open, one write of TEXT, close
+                                             (as echo does); stops at the first failure and
+                                             prints how many succeeded and its errno name (OK)
 """
 import errno
 import os
+import resource
 import select
 import signal
 import sys
@@ -154,7 +161,41 @@ def readers(path, count):
     print(len(lines), min(lines), max(lines))
 
 
+def hold(path, count):
+    # the descriptors a user may hold are bounded by RLIMIT_NOFILE, not by 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fds, failure = [], "OK"
+    for _ in range(int(count)):
+        try:
+            fds.append(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        except OSError as e:
+            failure = name(e)
+            break
+    print(len(fds), failure, flush=True)
+    while True:
+        signal.pause()
+
+
+def writes(path, count, text):
+    data = text.encode().decode("unicode_escape").encode("latin-1")
+    done, failure = 0, "OK"
+    for _ in range(int(count)):
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            failure = name(e)
+            break
+        done += 1
+    print(done, failure)
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"write-eintr": write_eintr, "read-eintr": read_eintr, "read-nonblock": read_nonblock, "poll": poll,
-     "pread0": pread0, "write": write, "readers": readers, "pollpri": pollpri}[cmd](*args)
+     "pread0": pread0, "write": write, "readers": readers, "pollpri": pollpri, "hold": hold,
+     "writes": writes}[cmd](*args)
