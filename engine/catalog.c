@@ -18,6 +18,7 @@ void catalog_close(struct rsm_engine *eng)
 {
 	if (!eng->catalog)
 		return;
+	timer_cancel_arg(&eng->rt, eng->catalog);
 	catalog_batch_commit(eng);
 	OPS(eng)->close(CAT(eng));
 	eng->catalog = NULL;
@@ -51,12 +52,35 @@ rsm_err catalog_begin(struct rsm_engine *eng)
 	return OPS(eng)->begin(CAT(eng));
 }
 
+/* How long a commit may wait to reach the disk with synchronous = normal (rsmfs.conf(5)). */
+#define FLUSH_DELAY 1.0
+
+/* The timer a second after a commit: the batch under way and everything before it go to
+ * the disk. */
+static void flush_due(struct rsm_engine *eng, void *arg)
+{
+	(void)arg;
+	if (!eng->catalog)
+		return;
+	eng->catalog->flush_pending = false;
+	if (catalog_batch_commit(eng) == ERROR_SUCCESS)
+		OPS(eng)->flush(CAT(eng));
+}
+
 rsm_err catalog_commit(struct rsm_engine *eng)
 {
 	rsm_err e = OPS(eng)->commit(CAT(eng));
 
-	if (e != ERROR_SUCCESS)
+	if (e != ERROR_SUCCESS) {
 		catalog_rollback(eng);
+		return e;
+	}
+	/* synchronous = normal: the commit is in the log, not on the disk; it gets there within a
+	 * second, so that a power loss takes back no more than that */
+	if (eng->cfg.synchronous_normal && !CAT(eng)->flush_pending) {
+		CAT(eng)->flush_pending = true;
+		timer_add(&eng->rt, FLUSH_DELAY, flush_due, CAT(eng));
+	}
 	return e;
 }
 

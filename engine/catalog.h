@@ -30,6 +30,9 @@ struct catalog_ops {
 	rsm_err (*begin)(struct catalog *c);
 	rsm_err (*commit)(struct catalog *c);
 	void (*rollback)(struct catalog *c);
+	/* Puts what was committed on the disk, for a catalog that does not at every commit
+	 * (synchronous = normal). */
+	void (*flush)(struct catalog *c);
 
 	/* Start-up: reads every library, pool, drive, medium, request (the finished ones past
 	 * request_keep_max are dropped first), operator request and counter into the model. */
@@ -69,7 +72,8 @@ struct catalog_ops {
 struct catalog {
 	const struct catalog_ops *ops;
 	bool readonly;
-	bool batch_open; /* catalog_save_state's transaction is open */
+	bool batch_open;    /* catalog_save_state's transaction is open */
+	bool flush_pending; /* a flush is due a second after a commit (catalog.c) */
 };
 
 extern const struct catalog_ops catalog_sqlite_ops;

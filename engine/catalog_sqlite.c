@@ -208,9 +208,9 @@ static int open_file(struct sqlite_catalog *c)
 
 /* WAL, the durability asked for, the size limit and the schema, on a catalog that can be
  * written.  In WAL mode synchronous=FULL syncs the log at every commit, so a change is on the
- * disk before the caller is told it is done; NORMAL syncs it only at checkpoints, so a power
- * loss may take back the changes since the last one (a crash of the daemon does not: they are
- * in the log, in the kernel's hands). */
+ * disk before the caller is told it is done; NORMAL syncs it only at checkpoints (catalog.c
+ * asks for one a second after a commit), so a power loss may take back the changes since the
+ * last one (a crash of the daemon does not: they are in the log, in the kernel's hands). */
 static int prepare_schema(struct sqlite_catalog *c, const struct rsm_config *cfg, char *err,
 			  size_t errlen)
 {
@@ -364,6 +364,13 @@ static rsm_err sqlite_commit(struct catalog *c)
 static void sqlite_rollback(struct catalog *c)
 {
 	sqlite3_exec(sq(c)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* A passive checkpoint syncs the log before it copies it into the database (and the database
+ * after), which is all synchronous = NORMAL leaves undone at a commit. */
+static void sqlite_flush(struct catalog *c)
+{
+	sqlite3_wal_checkpoint_v2(sq(c)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 /* ---- rows ---- */
@@ -816,6 +823,7 @@ const struct catalog_ops catalog_sqlite_ops = {
     .in_transaction = sqlite_in_transaction,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
+    .flush = sqlite_flush,
     .rollback = sqlite_rollback,
     .load = sqlite_load,
     .clear_sessions = clear_sessions,

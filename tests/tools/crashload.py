@@ -14,6 +14,15 @@
       physical record (in place, or renamed into place when it is over a page), i.e. after the changer moved and before the catalog
       committed it: the restart must reconcile the catalog with the changer.
       Prints the seed first, one line per kill, and "N kills, M violations".
+  crashload.py power RSMFS CONF MNT DATADIR SEED KILLS LOSSY SYNCHRONOUS
+      KILLS power cuts: the catalog (LOSSY/rsm.db) lives on tests/tools/lossyfs mounted at
+      LOSSY, which keeps what was not synced in memory.  Each round the mixed workload runs
+      with journaled changes beside it (pools made, re-moded and removed; operator messages),
+      then the daemon is killed with SIGKILL (after a delay, or inside a catalog write or sync,
+      by turns) and lossyfs throws away everything not synced: what a power cut leaves.  The
+      restart is checked for the invariants above and for what was acknowledged: with
+      SYNCHRONOUS "full" every acknowledged change is there; with "normal" every change
+      acknowledged before the catalog's log was last synced (lossyfs reports when).
   crashload.py check MNT DATADIR
       The invariants once, on a running mount (requests may be under way).
 
@@ -96,29 +105,34 @@ def session_ctl(mnt, name):
     return os.path.join(mnt, "sessions", name, "ctl")
 
 
+def mixed_step(mnt, ctl, lib, rnd):
+    """One step of a backup application and the operator's hands."""
+    m = rnd.choice(MEDIA)
+    op = rnd.random()
+    if op < 0.45:
+        if write(ctl, "mount %s timeout=2\n" % m).startswith("ok"):
+            how = rnd.choice(["deferred", "immediate", ""])
+            write(ctl, ("dismount %s %s" % (m, how)).strip() + "\n")
+    elif op < 0.65:
+        r = write(ctl, "mount %s nowait\n" % m, reply=True)
+        if r.startswith("ok request "):
+            n = r.split()[2]
+            write(os.path.join(mnt, "requests", n, "ctl"), "cancel\n")
+    elif op < 0.75:
+        write(os.path.join(lib, "ctl"), "eject %s\n" % m)
+    elif op < 0.85:
+        if write(os.path.join(lib, "sim/ctl"), "remove\n") == "ok":
+            write(os.path.join(lib, "sim/ctl"), "insert %s\n" % m)
+    else:
+        write(os.path.join(lib, "ctl"), "inject\n")
+
+
 def mixed_worker(mnt, name, rnd):
     """A backup application's session: mounts, dismounts, cancels, and the operator's hands."""
     ctl = session_ctl(mnt, name)
     lib = os.path.join(mnt, "libraries/vtl0")
     while True:
-        m = rnd.choice(MEDIA)
-        op = rnd.random()
-        if op < 0.45:
-            if write(ctl, "mount %s timeout=2\n" % m).startswith("ok"):
-                how = rnd.choice(["deferred", "immediate", ""])
-                write(ctl, ("dismount %s %s" % (m, how)).strip() + "\n")
-        elif op < 0.65:
-            r = write(ctl, "mount %s nowait\n" % m, reply=True)
-            if r.startswith("ok request "):
-                n = r.split()[2]
-                write(os.path.join(mnt, "requests", n, "ctl"), "cancel\n")
-        elif op < 0.75:
-            write(os.path.join(lib, "ctl"), "eject %s\n" % m)
-        elif op < 0.85:
-            if write(os.path.join(lib, "sim/ctl"), "remove\n") == "ok":
-                write(os.path.join(lib, "sim/ctl"), "insert %s\n" % m)
-        else:
-            write(os.path.join(lib, "ctl"), "inject\n")
+        mixed_step(mnt, ctl, lib, rnd)
 
 
 def commit_worker(mnt, name, rnd):
@@ -145,7 +159,89 @@ def commit_worker(mnt, name, rnd):
                 write(ctl, "dismount %s\n" % m)
 
 
-def start_workers(mnt, mode, seed, count=4):
+# ---- the journaled workload of a power cut ----
+
+POOL_MODES = [0o755, 0o750, 0o700]  # not narrowed by the usual umask
+# errnos that say the daemon went away with the change: it may or may not have been made
+UNKNOWN = {errno.ENOTCONN, errno.ECONNABORTED}
+
+
+class Journal:
+    """What a worker was told, in a file outside the lossy filesystem: "<ns> start <key>
+    <value>", then "<ns> ack <key> [<number>]" or "<ns> fail <key> <errno>" (ns: the
+    CLOCK_MONOTONIC time lossyfs also stamps its syncs with)."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def note(self, *words):
+        os.write(self.fd, (" ".join([str(time.monotonic_ns())] + [str(w) for w in words]) +
+                           "\n").encode())
+
+
+def journaled(journal, key, value, action):
+    """Runs action() (None or an errno) between its start and its outcome in the journal."""
+    journal.note("start", key, value)
+    err = action()
+    if err is None:
+        journal.note("ack", key)
+    else:
+        journal.note("fail", key, err)
+    return err
+
+
+def pool_action(fn, *args):
+    def run():
+        try:
+            fn(*args)
+        except OSError as e:
+            return e.errno
+        return None
+    return run
+
+
+def message_action(journal, ctl, key, text):
+    """A message to the operator; its number goes to the journal with the ack."""
+    journal.note("start", key, "present")
+    r = write(ctl, "message %s\n" % text, reply=True)
+    if r.startswith("ok opreq "):
+        journal.note("ack", key, r.split()[2])
+    else:
+        e = r.split()[1] if r.startswith("error ") else "EIO"
+        journal.note("fail", key, getattr(errno, e, errno.EIO))
+
+
+def power_worker(mnt, name, rnd, journal_path, tag):
+    """The mixed workload, with changes whose acknowledgement the journal keeps."""
+    ctl = session_ctl(mnt, name)
+    lib = os.path.join(mnt, "libraries/vtl0")
+    journal = Journal(journal_path)
+    for k in range(1000000):
+        op = rnd.random()
+        if op < 0.3:
+            mixed_step(mnt, ctl, lib, rnd)
+        elif op < 0.65:
+            pool = "%s_p%d" % (name, rnd.randrange(4))
+            path = os.path.join(mnt, "pools", pool)
+            key = "pool:" + pool
+            try:
+                mode = os.stat(path).st_mode & 0o777
+            except OSError:
+                mode = None
+            if mode is None:
+                m = rnd.choice(POOL_MODES)
+                journaled(journal, key, oct(m), pool_action(os.mkdir, path, m))
+            elif rnd.random() < 0.6:
+                m = rnd.choice([x for x in POOL_MODES if x != mode])
+                journaled(journal, key, oct(m), pool_action(os.chmod, path, m))
+            else:
+                journaled(journal, key, "absent", pool_action(os.rmdir, path))
+        else:
+            text = "%s %s n%d" % (tag, name, k)
+            message_action(journal, ctl, "opreq:" + text.replace(" ", "_"), text)
+
+
+def start_workers(mnt, mode, seed, count=4, journals=None, tag=""):
     fn = commit_worker if mode == "commit" else mixed_worker
     pids = []
     for i in range(count):
@@ -153,7 +249,11 @@ def start_workers(mnt, mode, seed, count=4):
         if pid == 0:
             try:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                fn(mnt, "w%d" % i, random.Random(seed * 31 + i))
+                rnd = random.Random(seed * 31 + i)
+                if journals:
+                    power_worker(mnt, "w%d" % i, rnd, journals[i], tag)
+                else:
+                    fn(mnt, "w%d" % i, rnd)
             finally:
                 os._exit(0)
         pids.append(pid)
@@ -371,7 +471,138 @@ def loop(rsmfs, conf, mnt, datadir, seed, kills, mode):
     return 1 if violations else 0
 
 
+# ---- power cuts ----
+
+def last_log_sync(lossy):
+    """CLOCK_MONOTONIC ns at the start of the last sync of the catalog's log (0: none)."""
+    last = 0
+    for line in (read(os.path.join(lossy, ".lossyfs")) or "").splitlines():
+        path, _, start = line.split()
+        if path.endswith("rsm.db-wal"):
+            last = max(last, int(start))
+    return last
+
+
+def journal_ops(paths):
+    """{key: [(value, outcome, ack_ns, number)]} in order; outcome "ack", "fail" (nothing
+    changed) or "unknown" (no answer, or the daemon went away while answering)."""
+    ops = {}
+    for path in paths:
+        try:
+            lines = open(path).read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            words = line.split()
+            if len(words) < 3:
+                continue  # a line cut by the worker's SIGKILL
+            ns, what, key = int(words[0]), words[1], words[2]
+            if what == "start" and len(words) == 4:
+                ops.setdefault(key, []).append([words[3], "unknown", None, None])
+            elif what == "ack" and key in ops:
+                ops[key][-1][1:] = ["ack", ns, words[3] if len(words) > 3 else None]
+            elif what == "fail" and key in ops and len(words) == 4:
+                if int(words[3]) not in UNKNOWN:
+                    ops[key][-1][1] = "fail"
+    return ops
+
+
+def pool_state(mnt, pool):
+    try:
+        return oct(os.stat(os.path.join(mnt, "pools", pool)).st_mode & 0o777)
+    except OSError:
+        return "absent"
+
+
+def acknowledged_lost(mnt, ops, before, synchronous):
+    """What the restart lost of what the workers were told was done.  Each key must show the
+    value of the last change that must have survived (every acknowledged one with "full",
+    those acknowledged before the log's last sync, at ns before, with "normal") or of a change
+    made after it that was not refused."""
+    problems = []
+    for key, seq in sorted(ops.items()):
+        must = -1
+        for i, (value, outcome, ack_ns, number) in enumerate(seq):
+            if outcome == "ack" and (synchronous == "full" or ack_ns < before):
+                must = i
+        if must < 0:
+            continue  # nothing that must have survived: any outcome is right
+        if key.startswith("opreq:"):
+            number, text = seq[must][3], key[len("opreq:"):].replace("_", " ")
+            msg = read(os.path.join(mnt, "opreqs", number, "message"))
+            if msg != text:
+                problems.append("opreq %s (%s) was acknowledged and is lost: %r" %
+                                (number, text, msg))
+            continue
+        allowed = {seq[i][0] for i in range(must, len(seq)) if i == must or seq[i][1] != "fail"}
+        now = pool_state(mnt, key.split(":", 1)[1])
+        if now not in allowed:
+            problems.append("%s is %s; after what was acknowledged it may only be %s" %
+                            (key, now, " or ".join(sorted(allowed))))
+    return problems
+
+
+def power(rsmfs, conf, mnt, datadir, seed, kills, lossy, synchronous):
+    rnd = random.Random(seed)
+    print("power seed %d synchronous %s cuts %d" % (seed, synchronous, kills), flush=True)
+    db = os.path.join(lossy, "rsm.db")
+    work = os.path.join(datadir, "..")
+    violations = lost_total = 0
+    with open(os.path.join(work, "rsmfs.err"), "ab") as errlog:
+        daemon = start_daemon(rsmfs, conf, mnt, errlog)
+        for i in range(kills):
+            journals = [os.path.join(work, "journal.%d.%d" % (i, w)) for w in range(4)]
+            workers = start_workers(mnt, "power", seed + i, journals=journals,
+                                    tag="r%d" % i)
+            # with "normal" every fifth round outlasts the second that a commit may stay off
+            # the disk, so that some cuts come after a sync of the log
+            long_round = synchronous == "normal" and i % 5 == 4
+            time.sleep(rnd.uniform(1.2, 2.0) if long_round else rnd.uniform(0.05, 0.6))
+            if i % 2:
+                how = "in %s" % kill_in_commit(daemon.pid)
+            else:
+                daemon.send_signal(signal.SIGKILL)
+                how = "on timer"
+            daemon.wait()
+            stop_workers(workers)
+            before = last_log_sync(lossy)
+            with open(os.path.join(lossy, ".lossyfs"), "w") as ctl:
+                ctl.write("clear-cache\n")  # the power cut
+            subprocess.run(["fusermount3", "-uz", mnt], stderr=subprocess.DEVNULL)
+            problems = []
+            ic = integrity(db)
+            if ic != "ok":
+                problems.append("integrity_check: %s" % ic)
+            physical = physical_records(datadir)
+            daemon = start_daemon(rsmfs, conf, mnt, errlog)
+            problems += check(mnt, datadir, records=physical)
+            ops = journal_ops(journals)
+            lost = acknowledged_lost(mnt, ops, before, synchronous)
+            problems += lost
+            acked = sum(1 for seq in ops.values() for op in seq if op[1] == "ack")
+            synced = sum(1 for seq in ops.values() for op in seq
+                         if op[1] == "ack" and op[2] < before)
+            # every acknowledged change the cut took back (with "normal" those after the last
+            # sync may be gone: counted, not violations)
+            gone = len(acknowledged_lost(mnt, ops, float("inf"), "normal"))
+            lost_total += gone
+            violations += len(problems)
+            for j in journals:
+                os.unlink(j) if os.path.exists(j) else None
+            print("cut %d %s (%d acknowledged, %d before the last sync, %d taken back by the "
+                  "cut): %s" % (i + 1, how, acked, synced, gone, "; ".join(problems) or "ok"),
+                  flush=True)
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(10)
+    print("%d cuts, %d acknowledged changes taken back, %d violations" %
+          (kills, lost_total, violations))
+    return 1 if violations else 0
+
+
 def main(argv):
+    if argv[1] == "power":
+        return power(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]), argv[8],
+                     argv[9])
     if argv[1] == "loop":
         return loop(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]), argv[8])
     if argv[1] == "check":
