@@ -475,3 +475,26 @@ rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out)
 	}
 	return ERROR_SUCCESS;
 }
+
+/* ---- the summary ---- */
+
+void rsm_summary(struct rsm_engine *eng, struct rsm_summary *out)
+{
+	memset(out, 0, sizeof(*out));
+	engine_lock(eng);
+	out->libraries = eng->nlibraries;
+	for (int i = 0; i < eng->nlibraries; i++) {
+		const struct library *l = &eng->libraries[i];
+		out->libraries_online += l->present && l->reachable && l->enabled;
+	}
+	out->drives = eng->ndrives;
+	for (int i = 0; i < eng->ndrives; i++)
+		out->drives_mounted += eng->drives[i].state == DRIVE_MOUNTED;
+	for (int i = 0; i < eng->nsessions; i++)
+		out->sessions += eng->sessions[i].used;
+	for (size_t i = 0; i < eng->nrequests; i++)
+		out->requests_pending += eng->requests[i]->state < REQ_PASSED;
+	for (size_t i = 0; i < eng->nopreqs; i++)
+		out->opreqs_pending += eng->opreqs[i]->state < OPREQ_COMPLETE;
+	engine_unlock(eng);
+}

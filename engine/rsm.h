@@ -505,6 +505,17 @@ rsm_err rsm_guid_lookup(struct rsm_engine *eng, const char *guid, char *path, si
 /* Every GUID known (for by-id listings). */
 rsm_err rsm_list_guids(struct rsm_engine *eng, struct rsm_names *out);
 
+/* Counts for a one-line status of the whole engine (systemd's STATUS=), copied under the
+ * engine lock in one pass: no catalog access. */
+struct rsm_summary {
+	int libraries, libraries_online; /* online: present, its changer answering, enabled */
+	int drives, drives_mounted;	 /* mounted: a medium in use by a session */
+	int sessions;			 /* open sessions */
+	size_t requests_pending;	 /* library requests queued, waiting or in process */
+	size_t opreqs_pending;		 /* operator requests not yet complete or refused */
+};
+void rsm_summary(struct rsm_engine *eng, struct rsm_summary *out);
+
 /* Wall-clock time in the catalog's format: ISO 8601 UTC. */
 void rsm_format_time(int64_t unix_seconds, char *buf, size_t len);
 

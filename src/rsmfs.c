@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "fs.h"
+#include "service.h"
 #include "unmount_watch.h"
 
 struct options {
@@ -219,6 +220,7 @@ int main(int argc, char **argv)
 		close(status_fd);
 		detach_stdio();
 	}
+	service_ready(fs_global.eng);
 
 	loop = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_clone_fd(loop, 0);
@@ -235,6 +237,7 @@ int main(int argc, char **argv)
 	/* Shutdown: answer every parked request while the connection still exists (reads get
 	 * end of file, blocked mounts ESHUTDOWN), then take the mount away. */
 	fs_global.shutting_down = true;
+	service_stopping();
 	unmount_watch_stop();
 	replay_stop();
 	rsm_engine_stop(fs_global.eng);
