@@ -30,6 +30,22 @@ static int session_ctl_open(fuse_req_t req, struct fh *fh)
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
 }
 
+/* The process (thread group) of a thread the kernel names in a request; 0 when unknown. */
+static pid_t process_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = tid > 0 ? fopen(path, "re") : NULL;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
 /* At open of notify/<type>: a channel of the session for that type of object. */
 static int channel_open(fuse_req_t req, struct fh *fh)
 {
@@ -39,7 +55,23 @@ static int channel_open(fuse_req_t req, struct fh *fh)
 	if (e == ERROR_SUCCESS)
 		e = rsm_notify_open(fs_global.eng, fh->session, &cred,
 				    rsm_object_type_from_name(fh->node.sub), &fh->channel);
+	if (e == ERROR_SUCCESS && (fh->flags & O_DSYNC))
+		fh->opener = process_of(fuse_req_ctx(req)->pid);
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* At a close(2) of a channel opened with O_SYNC (O_DSYNC) by the process that opened it: its
+ * end is recorded in the catalog now, so that the close reports a catalog that cannot record
+ * it (EIO, ERROR_DATABASE_FAILURE) or a daemon that is gone (ENOTCONN, from the kernel).  The
+ * closes of other processes (a child that inherited the descriptor, or closes it as it execs)
+ * record nothing; other channels ask for no FLUSH at all (files.c). */
+static int channel_flush(fuse_req_t req, struct fh *fh)
+{
+	if (!(fh->flags & O_DSYNC) || !fh->opener ||
+	    process_of(fuse_req_ctx(req)->pid) != fh->opener)
+		return 0;
+	rsm_err e = rsm_notify_record_end(fs_global.eng, fh->channel);
+	return e == ERROR_SUCCESS || e == ERROR_INVALID_HANDLE ? 0 : -rsm_error_errno(e);
 }
 
 /* ---- the directories ---- */
@@ -270,8 +302,8 @@ static const struct file_kind session_files[] = {
 };
 
 /* notify/<type>: a channel, named by an object type. */
-static const struct file_kind channel_kind = {NULL, N_CHANNEL, 0400, OWN_SESSION,
-					      .open = channel_open};
+static const struct file_kind channel_kind = {
+    NULL, N_CHANNEL, 0400, OWN_SESSION, .open = channel_open, .flush = channel_flush};
 
 /* The session's record, for its files. */
 static int load_session(const struct node *n, union object_info *o)
