@@ -13,7 +13,8 @@
 #include "ntms.h"
 
 /* rsmfs(5), COMMANDS AND ERRORS: each errno as the first RSM code of its row; then the errnos
- * the tree answers outside that table (rsmfs(5) sessions/, CHANNELS; DESIGN limits). */
+ * the tree answers outside that table (rsmfs(5) sessions/name/, TAPE FILES; the daemon's
+ * per-user limits, EDQUOT). */
 static const struct ntms_errmap tree_errors[] = {
     {EACCES, ERROR_ACCESS_DENIED},
     {EBADF, ERROR_INVALID_HANDLE},

@@ -52,8 +52,6 @@ static DWORD library_command(struct ntms_session *s, const char *library, const 
 
 	snprintf(ctl, sizeof(ctl), "libraries/%s/ctl", library);
 	DWORD e = ntms_admin_command(s, ctl, line, reply, sizeof(reply), NULL);
-	while (e == NTMS_INTERRUPTED)
-		e = ntms_admin_command(s, ctl, line, reply, sizeof(reply), NULL);
 	if (e == ERROR_SUCCESS && op && sscanf(reply, "ok request %31s", n) == 1)
 		ntms_object_guid(s->mnt, OK_REQUEST, n, 0, op);
 	return e;
@@ -147,10 +145,11 @@ static const char *const inventory_commands[NTMS_INVENTORY_MAX] = {
     [NTMS_INVENTORY_DEFAULT] = "inventory",
 };
 
-/* Cancels the library's inventories that are not over (NTMS_INVENTORY_STOP). */
+/* Cancels the library's inventories that have not begun (NTMS_INVENTORY_STOP); one the
+ * robot is doing cannot be taken back (rsmfs(5), requests/n/). */
 static DWORD stop_inventories(struct ntms_session *s, const char *library)
 {
-	static const char *const outstanding[] = {"queued", "waiting", "inprocess"};
+	static const char *const outstanding[] = {"queued", "waiting"};
 	char **names;
 	size_t count;
 	DWORD e = ERROR_SUCCESS;
@@ -178,7 +177,7 @@ static DWORD stop_inventories(struct ntms_session *s, const char *library)
 }
 
 /* InventoryNtmsLibrary: queues an inventory of the library (returns once queued), or stops the
- * ones not over. */
+ * ones that have not begun. */
 DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction)
 {
 	struct ntms_session *s = ntms_handle_get(hSession, HK_SESSION);

@@ -99,7 +99,7 @@ static DWORD mount_one(struct ntms_session *s, const struct ntms_object *m,
 
 	do {
 		mount_line(m, specific, options, priority, deadline, line, sizeof(line));
-		e = ntms_command(s, line, reply, sizeof(reply), NULL);
+		e = ntms_command_once(s, line, reply, sizeof(reply), NULL);
 	} while (e == NTMS_INTERRUPTED);
 	if (e != ERROR_SUCCESS || (options & NTMS_MOUNT_NOWAIT))
 		return e;
@@ -206,9 +206,7 @@ DWORD WINAPI DismountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD dwC
 		char line[128], reply[NTMS_REPLY_MAX];
 		snprintf(line, sizeof(line), "dismount %s%s", m[i].name,
 			 dwOptions == NTMS_DISMOUNT_DEFERRED ? " deferred" : "");
-		do
-			e = ntms_command(s, line, reply, sizeof(reply), NULL);
-		while (e == NTMS_INTERRUPTED);
+		e = ntms_command(s, line, reply, sizeof(reply), NULL);
 	}
 	free(m);
 	ntms_handle_put(hSession);
@@ -259,9 +257,7 @@ DWORD WINAPI AllocateNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaPool, LPNTMS_
 	if (lpAllocateInformation &&
 	    ntms_list(s->mnt, &before, &nbefore, "pools/%s/media", pool.name) != 0)
 		before = NULL;
-	do
-		e = ntms_command(s, line, reply, sizeof(reply), NULL);
-	while (e == NTMS_INTERRUPTED);
+	e = ntms_command(s, line, reply, sizeof(reply), NULL);
 	/* "ok request <n> <medium>/<side>" */
 	if (e == ERROR_SUCCESS && sscanf(reply, "ok request %*u %64[^/]/%d", medium, &side) != 2)
 		e = ERROR_INVALID_STATE;

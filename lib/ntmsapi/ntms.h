@@ -51,9 +51,12 @@ struct ntms_session {
 
 /* Writes one session ctl line and reads its reply: ERROR_SUCCESS with the "ok ..." line in
  * reply, the RSM code of the "error" line, or the errno's code through map.  EINTR (a signal)
- * is NTMS_INTERRUPTED: the daemon cancelled the request (rsmfs(5), SESSION COMMANDS). */
+ * is NTMS_INTERRUPTED: the daemon cancelled the request (rsmfs(5), SESSION COMMANDS), and
+ * ntms_command asks again. */
 #define NTMS_INTERRUPTED 0xFFFFFFFEu
 struct ntms_errmap;
+DWORD ntms_command_once(struct ntms_session *s, const char *line, char *reply, size_t len,
+			const struct ntms_errmap *map);
 DWORD ntms_command(struct ntms_session *s, const char *line, char *reply, size_t len,
 		   const struct ntms_errmap *map);
 /* True when the daemon of s is gone (its connection is dead, or another file system is at the

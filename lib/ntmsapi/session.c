@@ -32,10 +32,10 @@ bool ntms_session_gone(const struct ntms_session *s)
 	return stat(s->mnt, &st) != 0 || st.st_dev != s->dev;
 }
 
-/* ntms_command: the session's ctl file is shared by the session's calls in every thread; the
- * lock keeps each command with its own reply line. */
-DWORD ntms_command(struct ntms_session *s, const char *line, char *reply, size_t len,
-		   const struct ntms_errmap *map)
+/* ntms_command_once: the session's ctl file is shared by the session's calls in every thread;
+ * the lock keeps each command with its own reply line. */
+DWORD ntms_command_once(struct ntms_session *s, const char *line, char *reply, size_t len,
+			const struct ntms_errmap *map)
 {
 	int err;
 
@@ -45,6 +45,18 @@ DWORD ntms_command(struct ntms_session *s, const char *line, char *reply, size_t
 	if (!err || code)
 		return code;
 	return ntms_session_error(s, err, map);
+}
+
+/* ntms_command: again after a signal, which made the daemon cancel what the line asked for. */
+DWORD ntms_command(struct ntms_session *s, const char *line, char *reply, size_t len,
+		   const struct ntms_errmap *map)
+{
+	DWORD e;
+
+	do
+		e = ntms_command_once(s, line, reply, len, map);
+	while (e == NTMS_INTERRUPTED);
+	return e;
 }
 
 /* A session name from the application's: its letters, digits, '.', '_' and '-' (others become

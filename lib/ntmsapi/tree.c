@@ -501,11 +501,11 @@ DWORD ntms_write_command(int fd, bool readable, const char *line, char *reply, s
 	return ntms_from_reply(reply);
 }
 
-/* ntms_admin_command: libraries/<l>/ctl, requests/<n>/ctl, opreqs/<n>/ctl.  Those are mode 0220
+/* One command to libraries/<l>/ctl, requests/<n>/ctl or opreqs/<n>/ctl.  Those are mode 0220
  * (root and the admin group): root reads the reply back; another administrator can only
  * write, and gets the errno's reading. */
-DWORD ntms_admin_command(const struct ntms_session *s, const char *ctl, const char *line,
-			 char *reply, size_t len, const struct ntms_errmap *map)
+static DWORD admin_command_once(const struct ntms_session *s, const char *ctl, const char *line,
+				char *reply, size_t len, const struct ntms_errmap *map)
 {
 	char *path = ntms_path(s->mnt, "%s", ctl);
 	bool readable = true;
@@ -528,4 +528,16 @@ DWORD ntms_admin_command(const struct ntms_session *s, const char *ctl, const ch
 	if (!err || code)
 		return code;
 	return ntms_session_error(s, err, map);
+}
+
+/* ntms_admin_command: again after a signal, as ntms_command. */
+DWORD ntms_admin_command(const struct ntms_session *s, const char *ctl, const char *line,
+			 char *reply, size_t len, const struct ntms_errmap *map)
+{
+	DWORD e;
+
+	do
+		e = admin_command_once(s, ctl, line, reply, len, map);
+	while (e == NTMS_INTERRUPTED);
+	return e;
 }
