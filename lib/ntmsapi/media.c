@@ -155,15 +155,8 @@ DWORD WINAPI MountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID 
 		e = ERROR_NOT_ENOUGH_MEMORY;
 	else
 		e = mount_prepare(s, lpMediaId, lpDriveId, dwCount, dwOptions, dwPriority, m, d);
-	if (dwTimeout != INFINITE) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += dwTimeout / 1000;
-		deadline.tv_nsec += (long)(dwTimeout % 1000) * 1000000;
-		if (deadline.tv_nsec >= 1000000000) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000;
-		}
-	}
+	if (dwTimeout != INFINITE)
+		ntms_deadline(CLOCK_MONOTONIC, dwTimeout, &deadline);
 	bool specific = dwOptions & NTMS_MOUNT_SPECIFIC_DRIVE;
 	for (; e == ERROR_SUCCESS && done < dwCount; done++)
 		e = mount_one(s, &m[done], specific ? &d[done] : NULL, dwOptions, dwPriority,

@@ -236,35 +236,22 @@ DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
 {
 	struct timespec deadline, *until = NULL;
 
-	if (!lpNotificationInformation)
-		return ntms_handle_get(hNotification, HK_NOTIFICATION)
-			   ? (ntms_handle_put(hNotification), ERROR_INVALID_PARAMETER)
-			   : ERROR_INVALID_HANDLE;
 	struct ntms_notification *n = ntms_handle_get(hNotification, HK_NOTIFICATION);
 	if (!n)
 		return ERROR_INVALID_HANDLE;
+	if (!lpNotificationInformation) {
+		ntms_handle_put(hNotification);
+		return ERROR_INVALID_PARAMETER;
+	}
 	if (dwTimeout != INFINITE) {
-		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += dwTimeout / 1000;
-		deadline.tv_nsec += (long)(dwTimeout % 1000) * 1000000;
-		if (deadline.tv_nsec >= 1000000000) {
-			deadline.tv_sec++;
-			deadline.tv_nsec -= 1000000000;
-		}
+		ntms_deadline(CLOCK_MONOTONIC, dwTimeout, &deadline);
 		until = &deadline;
 	}
 	/* waiters of one handle take turns; the lock's wait ends at the deadline too */
 	int rc = 0;
 	if (until) {
 		struct timespec abs;
-		clock_gettime(CLOCK_REALTIME, &abs);
-		int left = remaining_ms(until);
-		abs.tv_sec += left / 1000;
-		abs.tv_nsec += (long)(left % 1000) * 1000000;
-		if (abs.tv_nsec >= 1000000000) {
-			abs.tv_sec++;
-			abs.tv_nsec -= 1000000000;
-		}
+		ntms_deadline(CLOCK_REALTIME, dwTimeout, &abs);
 		rc = pthread_mutex_timedlock(&n->lock, &abs);
 	} else {
 		rc = pthread_mutex_lock(&n->lock);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "ntmsapi.h"
 
@@ -113,6 +114,8 @@ void ntms_guid_format(const NTMS_GUID *g, char out[NTMS_GUID_TEXT]);
 bool ntms_guid_parse(const char *s, NTMS_GUID *g);
 /* An ISO 8601 UTC time ("2026-11-21T09:41:07Z") as a SYSTEMTIME; zero when empty. */
 void ntms_systemtime(const char *iso, SYSTEMTIME *st);
+/* The time ms milliseconds from now on clock. */
+void ntms_deadline(clockid_t clock, DWORD ms, struct timespec *t);
 /* Copies a value into a fixed CHAR field, cut to fit, NUL-terminated. */
 void ntms_copy(CHAR *dst, size_t size, const char *src);
 

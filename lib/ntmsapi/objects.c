@@ -321,11 +321,13 @@ static void enum_sides(struct gather *g, bool logical)
 	ntms_free_list(names);
 }
 
+/* NTMS_PARTITION. */
 static void enum_partitions(struct gather *g)
 {
 	enum_sides(g, false);
 }
 
+/* NTMS_LOGICAL_MEDIA: sides allocated to an application. */
 static void enum_logical_media(struct gather *g)
 {
 	enum_sides(g, true);

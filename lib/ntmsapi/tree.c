@@ -309,6 +309,18 @@ void ntms_systemtime(const char *iso, SYSTEMTIME *st)
 		st->wDayOfWeek = (WORD)check.tm_wday;
 }
 
+/* ntms_deadline: now on clock, plus ms. */
+void ntms_deadline(clockid_t clock, DWORD ms, struct timespec *t)
+{
+	clock_gettime(clock, t);
+	t->tv_sec += ms / 1000;
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
 /* ntms_copy: as strncpy into a fixed field, always terminated. */
 void ntms_copy(CHAR *dst, size_t size, const char *src)
 {

@@ -50,6 +50,7 @@ extern void __libc_free(void *p);
 
 static __thread bool failing;
 
+/* malloc, calloc, realloc: NULL while this thread fails them; free as glibc's. */
 void *malloc(size_t size)
 {
 	if (failing) {
@@ -111,6 +112,7 @@ static int sh(const char *fmt, ...)
 	return system(cmd);
 }
 
+/* The daemon's configuration: vtl0 (and vtl1), busy_timeout 0.2 s, instant by default. */
 static void write_conf(void)
 {
 	FILE *f = fopen(D.conf, "w");
@@ -189,6 +191,7 @@ static void daemon_new(const struct daemon_options *o)
 	daemon_start();
 }
 
+/* Each test: a new daemon with the default configuration. */
 static int setup(void **state)
 {
 	(void)state;
@@ -196,6 +199,7 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The catalog writable again, the daemon stopped, its directory gone. */
 static int teardown(void **state)
 {
 	(void)state;
@@ -276,6 +280,7 @@ static bool session_listed(const char *prefix)
 	return found;
 }
 
+/* The tree's text form of a GUID (the test's own reading, not the library's). */
 static bool parse_guid(const char *s, NTMS_GUID *g)
 {
 	unsigned long d1;
@@ -303,6 +308,7 @@ static NTMS_GUID id_of(const char *dir)
 	return g;
 }
 
+/* Whether two GUIDs are one. */
 static bool same(const NTMS_GUID *a, const NTMS_GUID *b)
 {
 	return memcmp(a, b, sizeof(*a)) == 0;
@@ -331,6 +337,7 @@ static DWORD mount(HANDLE s, const char *medium, DWORD options, DWORD timeout, N
 	return e;
 }
 
+/* Dismounts one medium by barcode. */
 static DWORD dismount(HANDLE s, const char *medium, DWORD options)
 {
 	char dir[96];
@@ -348,6 +355,7 @@ struct mount_job {
 	pthread_t thread;
 };
 
+/* The thread of a mount_job. */
 static void *mount_thread(void *arg)
 {
 	struct mount_job *j = arg;
@@ -356,6 +364,7 @@ static void *mount_thread(void *arg)
 	return NULL;
 }
 
+/* Starts a mount_job; pthread_join to have its result. */
 static void mount_start(struct mount_job *j)
 {
 	j->result = 0xdead;
@@ -478,6 +487,7 @@ static void test_session_open_and_close(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_SUCCESS);
 }
 
+/* CloseNtmsSession's remark: a mount blocked on the session is unwound and cancelled. */
 static void test_close_session_cancels_mount(void **state)
 {
 	(void)state;
@@ -499,6 +509,7 @@ static void test_close_session_cancels_mount(void **state)
 	assert_int_equal(CloseNtmsSession(b), ERROR_SUCCESS);
 }
 
+/* CloseNtmsSession: ERROR_CONNECTION_UNAVAIL once the daemon is stopped. */
 static void test_close_session_connection_unavail(void **state)
 {
 	(void)state;
@@ -545,6 +556,7 @@ static void test_open_notification(void **state)
 	assert_int_equal(GetLastError(), ERROR_INVALID_HANDLE);
 }
 
+/* OpenNtmsNotification: ERROR_DATABASE_FAILURE with the catalog immutable. */
 static void test_open_notification_database_failure(void **state)
 {
 	(void)state;
@@ -561,12 +573,14 @@ static void test_open_notification_database_failure(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_SUCCESS);
 }
 
+/* OpenNtmsNotification on the session handle arg: the code GetLastError gives. */
 static DWORD open_notification_as_other(void *arg)
 {
 	HANDLE h = OpenNtmsNotification(arg, NTMS_DRIVE);
 	return h == INVALID_HANDLE_VALUE ? GetLastError() : ERROR_SUCCESS;
 }
 
+/* OpenNtmsNotification: ERROR_ACCESS_DENIED for another user (allow_other mount). */
 static void test_open_notification_access_denied(void **state)
 {
 	(void)state;
@@ -581,6 +595,7 @@ static void test_open_notification_access_denied(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_SUCCESS);
 }
 
+/* OpenNtmsNotification: ERROR_NOT_CONNECTED once the daemon is stopped. */
 static void test_open_notification_not_connected(void **state)
 {
 	(void)state;
@@ -662,6 +677,7 @@ struct wait_job {
 	pthread_t thread;
 };
 
+/* The thread of a wait_job: one WaitForNtmsNotification with no time limit. */
 static void *wait_thread(void *arg)
 {
 	struct wait_job *w = arg;
@@ -671,6 +687,7 @@ static void *wait_thread(void *arg)
 	return NULL;
 }
 
+/* CloseNtmsNotification's remark: a close while waits are outstanding. */
 static void test_close_notification_while_waiting(void **state)
 {
 	(void)state;
@@ -693,6 +710,8 @@ static void test_close_notification_while_waiting(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_SUCCESS);
 }
 
+/* CloseNtmsNotification: ERROR_NOT_CONNECTED once the daemon is stopped; a wait outstanding
+ * then returns ERROR_NOT_CONNECTED too. */
 static void test_close_notification_not_connected(void **state)
 {
 	(void)state;
@@ -712,6 +731,7 @@ static void test_close_notification_not_connected(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_CONNECTION_UNAVAIL);
 }
 
+/* CloseNtmsNotification: ERROR_DATABASE_FAILURE when the catalog cannot record the end. */
 static void test_close_notification_database_failure(void **state)
 {
 	(void)state;
@@ -761,6 +781,7 @@ static void test_cancel_request(void **state)
 	assert_int_equal(CloseNtmsSession(b), ERROR_SUCCESS);
 }
 
+/* CancelNtmsLibraryRequest: ERROR_ACCESS_DENIED for a request being handled (3 s moves). */
 static void test_cancel_request_in_process(void **state)
 {
 	(void)state;
@@ -791,6 +812,8 @@ static int cancel_as_user(const char *mnt, const char *guid)
 	return 0;
 }
 
+/* CancelNtmsLibraryRequest: ERROR_ACCESS_DENIED for a user who is no administrator, run by
+ * setpriv as uid 4242 on an allow_other mount. */
 static void test_cancel_request_not_admin(void **state)
 {
 	(void)state;
@@ -829,6 +852,7 @@ static void test_cancel_request_not_admin(void **state)
 	CloseNtmsSession(b);
 }
 
+/* CancelNtmsLibraryRequest: ERROR_NOT_ENOUGH_MEMORY when the caller's allocations fail. */
 static void test_cancel_request_not_enough_memory(void **state)
 {
 	(void)state;
@@ -882,6 +906,7 @@ static void test_dismount(void **state)
 	assert_int_equal(CloseNtmsSession(s), ERROR_SUCCESS);
 }
 
+/* DismountNtmsMedia: ERROR_ACCESS_DENIED for another session's medium. */
 static void test_dismount_access_denied(void **state)
 {
 	(void)state;
@@ -895,6 +920,7 @@ static void test_dismount_access_denied(void **state)
 	CloseNtmsSession(b);
 }
 
+/* DismountNtmsMedia: ERROR_DATABASE_FAILURE with the catalog immutable. */
 static void test_dismount_database_failure(void **state)
 {
 	(void)state;
@@ -912,6 +938,7 @@ static void test_dismount_database_failure(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_DATABASE_FULL with the catalog at database_max_size. */
 static void test_dismount_database_full(void **state)
 {
 	(void)state;
@@ -958,6 +985,7 @@ static void test_dismount_database_full(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_DEVICE_NOT_AVAILABLE when the medium's drive is disabled. */
 static void test_dismount_device_not_available(void **state)
 {
 	(void)state;
@@ -975,6 +1003,7 @@ static void test_dismount_device_not_available(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_INVALID_LIBRARY for a medium of a library no longer configured. */
 static void test_dismount_invalid_library(void **state)
 {
 	(void)state;
@@ -991,6 +1020,7 @@ static void test_dismount_invalid_library(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_INVALID_MEDIA for an unknown id, a drive's, a medium twice. */
 static void test_dismount_invalid_media(void **state)
 {
 	(void)state;
@@ -1006,6 +1036,7 @@ static void test_dismount_invalid_media(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_INVALID_STATE for a medium in its slot. */
 static void test_dismount_invalid_state(void **state)
 {
 	(void)state;
@@ -1016,6 +1047,7 @@ static void test_dismount_invalid_state(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_MEDIA_OFFLINE for a medium in the port and out of the library. */
 static void test_dismount_media_offline(void **state)
 {
 	(void)state;
@@ -1034,6 +1066,7 @@ static void test_dismount_media_offline(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_MEDIA_NOT_AVAILABLE for a disabled medium. */
 static void test_dismount_media_not_available(void **state)
 {
 	(void)state;
@@ -1045,6 +1078,7 @@ static void test_dismount_media_not_available(void **state)
 	CloseNtmsSession(s);
 }
 
+/* DismountNtmsMedia: ERROR_NOT_ENOUGH_MEMORY when the caller's allocations fail. */
 static void test_dismount_not_enough_memory(void **state)
 {
 	(void)state;
@@ -1064,6 +1098,7 @@ static void test_dismount_not_enough_memory(void **state)
 #endif
 }
 
+/* DismountNtmsMedia: ERROR_TIMEOUT while another process holds the catalog's lock. */
 static void test_dismount_timeout(void **state)
 {
 	(void)state;
@@ -1154,6 +1189,7 @@ static void test_mount_options(void **state)
 	CloseNtmsSession(b);
 }
 
+/* AllocateNtmsMedia and DeallocateNtmsMedia on an application pool. */
 static void test_allocate(void **state)
 {
 	(void)state;
@@ -1207,6 +1243,7 @@ static void test_allocate(void **state)
 	CloseNtmsSession(s);
 }
 
+/* EnumerateNtmsObject and GetNtmsObjectInformation of each type. */
 static void test_objects(void **state)
 {
 	(void)state;
@@ -1305,6 +1342,7 @@ static void test_objects(void **state)
 	CloseNtmsSession(s);
 }
 
+/* SubmitNtmsOperatorRequest, SatisfyNtmsOperatorRequest, CancelNtmsOperatorRequest. */
 static void test_operator_requests(void **state)
 {
 	(void)state;
@@ -1340,6 +1378,7 @@ static void test_operator_requests(void **state)
 	CloseNtmsSession(s);
 }
 
+/* EjectNtmsMedia, InjectNtmsMedia, InventoryNtmsLibrary; a disabled library. */
 static void test_library_control(void **state)
 {
 	(void)state;
@@ -1388,6 +1427,7 @@ struct worker {
 	pthread_t thread;
 };
 
+/* One of the eight threads: three rounds of a whole RSM program's work. */
 static void *worker(void *arg)
 {
 	struct worker *w = arg;
@@ -1436,6 +1476,7 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* Eight threads at once, each with its own drive. */
 static void test_threads(void **state)
 {
 	(void)state;
@@ -1457,6 +1498,7 @@ static void test_threads(void **state)
 	assert_int_equal(CloseNtmsSession(shared), ERROR_SUCCESS);
 }
 
+/* The tests, or the child of test_cancel_request_not_admin. */
 int main(int argc, char **argv)
 {
 	if (argc == 4 && strcmp(argv[1], "--cancel-as-user") == 0)
