@@ -35,6 +35,25 @@
 
 #include "ntmsapi.h"
 
+/* ---- the header: the ANSI structures have the Windows layout (rsm-reference.md §3, the
+ * sizes of a 64-bit target) ---- */
+
+#if UINTPTR_MAX == 0xffffffffffffffffu
+_Static_assert(sizeof(NTMS_OBJECTINFORMATIONA) == 896, "NTMS_OBJECTINFORMATIONA");
+_Static_assert(offsetof(NTMS_OBJECTINFORMATIONA, szDescription) == 128, "szDescription");
+_Static_assert(offsetof(NTMS_OBJECTINFORMATIONA, Info) == 256, "Info");
+_Static_assert(sizeof(NTMS_DRIVEINFORMATIONA) == 232, "NTMS_DRIVEINFORMATIONA");
+_Static_assert(sizeof(NTMS_LIBRARYINFORMATION) == 128, "NTMS_LIBRARYINFORMATION");
+_Static_assert(sizeof(NTMS_PMIDINFORMATIONA) == 216, "NTMS_PMIDINFORMATIONA");
+_Static_assert(sizeof(NTMS_PARTITIONINFORMATIONA) == 640, "NTMS_PARTITIONINFORMATIONA");
+_Static_assert(sizeof(NTMS_LIBREQUESTINFORMATIONA) == 340, "NTMS_LIBREQUESTINFORMATIONA");
+_Static_assert(sizeof(NTMS_OPREQUESTINFORMATIONA) == 512, "NTMS_OPREQUESTINFORMATIONA");
+_Static_assert(sizeof(NTMS_NOTIFICATIONINFORMATION) == 20, "NTMS_NOTIFICATIONINFORMATION");
+_Static_assert(sizeof(NTMS_MOUNT_INFORMATION) == 16, "NTMS_MOUNT_INFORMATION");
+_Static_assert(sizeof(NTMS_ALLOCATION_INFORMATION) == 32, "NTMS_ALLOCATION_INFORMATION");
+#endif
+_Static_assert(sizeof(NTMS_GUID) == 16 && sizeof(DWORD) == 4, "NTMS_GUID, DWORD");
+
 /* ---- allocations failing on demand (not under a sanitizer, which owns malloc) ---- */
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
