@@ -107,13 +107,34 @@ rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle h)
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		e = catalog_delete_channel(eng, c->row);
+		/* its end may already be recorded (rsm_notify_record_end) */
+		e = c->row ? catalog_delete_channel(eng, c->row) : ERROR_SUCCESS;
 		if (e == ERROR_SUCCESS) {
 			/* an outstanding wait is woken and finds the handle gone (rsm-reference
 			 * §7, CloseNtmsNotification) */
 			channel_wake(eng, c);
 			channel_release(c);
 		}
+	}
+	engine_unlock(eng);
+	return e;
+}
+
+rsm_err rsm_notify_record_end(struct rsm_engine *eng, rsm_handle h)
+{
+	rsm_err e;
+	int slot;
+
+	engine_lock(eng);
+	if (eng->stopping && h) {
+		engine_unlock(eng);
+		return ERROR_NOT_CONNECTED;
+	}
+	slot = channel_slot(eng, h, &e);
+	if (slot >= 0 && eng->channels[slot].row) {
+		e = catalog_delete_channel(eng, eng->channels[slot].row);
+		if (e == ERROR_SUCCESS)
+			eng->channels[slot].row = 0;
 	}
 	engine_unlock(eng);
 	return e;

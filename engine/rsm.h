@@ -379,6 +379,10 @@ struct rsm_event {
 rsm_err rsm_notify_open(struct rsm_engine *eng, rsm_handle session, const struct rsm_cred *cred,
 			int type, rsm_handle *out);
 rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle channel);
+/* Records the channel's end in the catalog ahead of rsm_notify_close (a close(2) of a channel
+ * opened with O_SYNC: CloseNtmsNotification's ERROR_DATABASE_FAILURE reaches the caller).  The
+ * channel goes on delivering until it is closed. */
+rsm_err rsm_notify_record_end(struct rsm_engine *eng, rsm_handle channel);
 
 /* Copies queued event lines into buf, whole lines while they fit; a line longer than what is
  * left of a short buffer is cut and its rest comes first on the next call.  *used is 0 when
@@ -440,7 +444,7 @@ struct rsm_drive_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], library[RSM_NAME_MAX + 1];
 	char state[16], medium[RSM_NAME_MAX + 1], session[RSM_NAME_MAX + 1];
 	char device[4096];
-	int vdrive; /* the holding session's virtual drive, -1 when no session holds it */
+	int vdrive;	     /* the holding session's virtual drive, -1 when no session holds it */
 	bool tape;	     /* its I/O is the engine's (rsm_tape_*): a simulated drive */
 	int64_t session_uid; /* the uid of the session that has its medium mounted, -1 */
 	uint64_t mounts, cleanings, errors;

@@ -222,8 +222,9 @@ int file_open(fuse_req_t req, const char *path, const struct node *n, struct fus
 	if (n->type != N_FILE)
 		fi->nonseekable = 1;
 	/* Only a row with a flush needs the kernel's FLUSH at close: for the others a close
-	 * after the daemon has gone (a channel's reader woken by the shutdown) must not fail */
-	fi->noflush = !n->kind->flush;
+	 * after the daemon has gone (a channel's reader woken by the shutdown) must not fail.
+	 * A channel has one only when opened with O_SYNC (rsmfs(5), CHANNELS). */
+	fi->noflush = !n->kind->flush || (n->type == N_CHANNEL && !(fi->flags & O_DSYNC));
 	fuse_reply_open(req, fi);
 	return 0;
 }
@@ -246,7 +247,7 @@ void file_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 /* FLUSH: the row's (a tape writes the filemark owed); nothing to do for the rest. */
 void file_flush(fuse_req_t req, struct fh *fh)
 {
-	int rc = fh->node.kind->flush ? fh->node.kind->flush(fh) : 0;
+	int rc = fh->node.kind->flush ? fh->node.kind->flush(req, fh) : 0;
 
 	fuse_reply_err(req, -rc);
 }

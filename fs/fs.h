@@ -141,6 +141,7 @@ struct fh {
 	uint64_t tape_token;
 	/* channels */
 	rsm_handle channel;
+	pid_t opener; /* the process that opened it (an O_SYNC channel: sessions.c) */
 	fuse_req_t parked_read;
 	fuse_req_t pending_interrupt;
 	size_t parked_size;

@@ -43,6 +43,22 @@ static void limit_refusal(fuse_req_t req, rsm_handle session, const char *file, 
 	error_log_add(fuse_req_ctx(req), file, what, text);
 }
 
+/* The process (thread group) of a thread the kernel names in a request; 0 when unknown. */
+static pid_t process_of(pid_t tid)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	FILE *f = tid > 0 ? fopen(path, "re") : NULL;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return tgid;
+}
+
 /* At open of notify/<type>: a channel of the session for that type of object. */
 static int channel_open(fuse_req_t req, struct fh *fh)
 {
@@ -54,7 +70,23 @@ static int channel_open(fuse_req_t req, struct fh *fh)
 				    rsm_object_type_from_name(fh->node.sub), &fh->channel);
 	if (e == RSM_ERROR_USER_LIMIT)
 		limit_refusal(req, fh->session, fh->path, "open", "max_channels_per_user");
+	if (e == ERROR_SUCCESS && (fh->flags & O_DSYNC))
+		fh->opener = process_of(fuse_req_ctx(req)->pid);
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
+}
+
+/* At a close(2) of a channel opened with O_SYNC (O_DSYNC) by the process that opened it: its
+ * end is recorded in the catalog now, so that the close reports a catalog that cannot record
+ * it (EIO, ERROR_DATABASE_FAILURE) or a daemon that is gone (ENOTCONN, from the kernel).  The
+ * closes of other processes (a child that inherited the descriptor, or closes it as it execs)
+ * record nothing; other channels ask for no FLUSH at all (files.c). */
+static int channel_flush(fuse_req_t req, struct fh *fh)
+{
+	if (!(fh->flags & O_DSYNC) || !fh->opener ||
+	    process_of(fuse_req_ctx(req)->pid) != fh->opener)
+		return 0;
+	rsm_err e = rsm_notify_record_end(fs_global.eng, fh->channel);
+	return e == ERROR_SUCCESS || e == ERROR_INVALID_HANDLE ? 0 : -rsm_error_errno(e);
 }
 
 /* ---- the directories ---- */
@@ -301,8 +333,8 @@ static const struct file_kind session_files[] = {
 };
 
 /* notify/<type>: a channel, named by an object type. */
-static const struct file_kind channel_kind = {NULL, N_CHANNEL, 0400, OWN_SESSION,
-					      .open = channel_open};
+static const struct file_kind channel_kind = {
+    NULL, N_CHANNEL, 0400, OWN_SESSION, .open = channel_open, .flush = channel_flush};
 
 /* The session's record, for its files. */
 static int load_session(const struct node *n, union object_info *o)

@@ -81,8 +81,9 @@ static void tape_write(fuse_req_t req, struct fh *fh, const char *buf, size_t si
 
 /* A writer's close: the filemark owed after writing (in FLUSH, which the close waits for, not
  * in RELEASE, which would race the next mt command). */
-static int tape_flush(struct fh *fh)
+static int tape_flush(fuse_req_t req, struct fh *fh)
 {
+	(void)req;
 	if ((fh->flags & O_ACCMODE) == O_RDONLY)
 		return 0;
 	rsm_err e = rsm_tape_flush(fs_global.eng, fh->node.obj, fh->tape_token);

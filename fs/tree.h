@@ -58,8 +58,8 @@ struct file_kind {
 	const struct command *commands;
 	/* at open: ties the handle to the engine (session ctl, channels); 0 or -errno */
 	int (*open)(fuse_req_t req, struct fh *fh);
-	/* FLUSH, at every close of a descriptor: 0 or -errno (NULL: 0) */
-	int (*flush)(struct fh *fh);
+	/* FLUSH, at every close of a descriptor (req: who closes it): 0 or -errno (NULL: 0) */
+	int (*flush)(fuse_req_t req, struct fh *fh);
 	/* ioctl: answers req (NULL: ENOTTY) */
 	void (*ioctl)(fuse_req_t req, struct fh *fh, unsigned int cmd, unsigned flags,
 		      const void *in, size_t in_size, size_t out_size);

@@ -1,0 +1,756 @@
+/* ntmsapi.h - the Removable Storage Manager (RSM, NTMS) C API of Windows, for rsmfs.
+ *
+ * Programs written for RSM include this header and link with -lntmsapi (pkg-config ntmsapi).
+ * The functions keep their Win32 names, signatures (the ANSI variants; the TCHAR names map to
+ * them), types, constants and numeric return codes (rsm-reference.md §2-§4); libntmsapi
+ * carries them out over an rsmfs mount with plain file I/O (ntmsapi(3)).
+ */
+#ifndef NTMSAPI_H
+#define NTMSAPI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma pack(push, 8)
+
+/* ---- the Win32 types the API is written in (a program that has its own defines
+ * NTMSAPI_NO_WIN32_TYPES) ---- */
+#ifndef NTMSAPI_NO_WIN32_TYPES
+typedef uint8_t BYTE;
+typedef uint16_t WORD;
+typedef uint32_t DWORD;
+typedef int32_t LONG;
+typedef int64_t LONGLONG;
+typedef int BOOL;
+typedef int WINBOOL;
+typedef char CHAR;
+typedef void *HANDLE;
+typedef HANDLE *LPHANDLE;
+typedef void *LPVOID;
+typedef char *LPSTR;
+typedef const char *LPCSTR;
+typedef DWORD *LPDWORD;
+
+typedef struct _GUID {
+	DWORD Data1;
+	WORD Data2;
+	WORD Data3;
+	BYTE Data4[8];
+} GUID, *LPGUID;
+
+typedef struct _SYSTEMTIME {
+	WORD wYear;
+	WORD wMonth;
+	WORD wDayOfWeek;
+	WORD wDay;
+	WORD wHour;
+	WORD wMinute;
+	WORD wSecond;
+	WORD wMilliseconds;
+} SYSTEMTIME, *LPSYSTEMTIME;
+
+typedef union _LARGE_INTEGER {
+	struct {
+		DWORD LowPart;
+		LONG HighPart;
+	} u;
+	LONGLONG QuadPart;
+} LARGE_INTEGER;
+
+#ifndef TRUE
+#define TRUE 1
+#define FALSE 0
+#endif
+#define WINAPI
+#define INFINITE 0xFFFFFFFFu
+#define INVALID_HANDLE_VALUE ((HANDLE)(intptr_t)-1)
+#endif /* NTMSAPI_NO_WIN32_TYPES */
+
+/* The thread's last error: the detail of OpenNtmsSessionA and OpenNtmsNotification failures. */
+DWORD GetLastError(void);
+void SetLastError(DWORD dwErrCode);
+
+/* ---- Win32 error codes (winerror.h values; rsm-reference.md §4) ---- */
+#define ERROR_SUCCESS 0
+#define ERROR_ACCESS_DENIED 5
+#define ERROR_INVALID_HANDLE 6
+#define ERROR_NOT_ENOUGH_MEMORY 8
+#define ERROR_BAD_FORMAT 11
+#define ERROR_INVALID_DRIVE 15
+#define ERROR_WRITE_PROTECT 19
+#define ERROR_NOT_READY 21
+#define ERROR_SHARING_VIOLATION 32
+#define ERROR_NOT_SUPPORTED 50
+#define ERROR_INVALID_PARAMETER 87
+#define ERROR_CALL_NOT_IMPLEMENTED 120
+#define ERROR_INSUFFICIENT_BUFFER 122
+#define ERROR_INVALID_NAME 123
+#define ERROR_BUSY 170
+#define ERROR_ALREADY_EXISTS 183
+#define ERROR_NO_DATA 232
+#define ERROR_INVALID_ADDRESS 487
+#define ERROR_CONNECTION_UNAVAIL 1201
+#define ERROR_INVALID_COMPUTERNAME 1210
+#define ERROR_NO_NETWORK 1222
+#define ERROR_CANCELLED 1223
+#define ERROR_NO_SECURITY_ON_OBJECT 1350
+#define ERROR_TIMEOUT 1460
+#define RPC_S_NO_INTERFACES 1817
+#define ERROR_NOT_CONNECTED 2250
+#define ERROR_INVALID_MEDIA 4300
+#define ERROR_INVALID_LIBRARY 4301
+#define ERROR_INVALID_MEDIA_POOL 4302
+#define ERROR_DRIVE_MEDIA_MISMATCH 4303
+#define ERROR_MEDIA_OFFLINE 4304
+#define ERROR_LIBRARY_OFFLINE 4305
+#define ERROR_EMPTY 4306
+#define ERROR_NOT_EMPTY 4307
+#define ERROR_MEDIA_UNAVAILABLE 4308
+#define ERROR_RESOURCE_DISABLED 4309
+#define ERROR_INVALID_CLEANER 4310
+#define ERROR_UNABLE_TO_CLEAN 4311
+#define ERROR_OBJECT_NOT_FOUND 4312
+#define ERROR_DATABASE_FAILURE 4313
+#define ERROR_DATABASE_FULL 4314
+#define ERROR_MEDIA_INCOMPATIBLE 4315
+#define ERROR_RESOURCE_NOT_PRESENT 4316
+#define ERROR_INVALID_OPERATION 4317
+#define ERROR_MEDIA_NOT_AVAILABLE 4318
+#define ERROR_DEVICE_NOT_AVAILABLE 4319
+#define ERROR_REQUEST_REFUSED 4320
+#define ERROR_INVALID_DRIVE_OBJECT 4321
+#define ERROR_LIBRARY_FULL 4322
+#define ERROR_MEDIUM_NOT_ACCESSIBLE 4323
+#define ERROR_UNABLE_TO_LOAD_MEDIUM 4324
+#define ERROR_UNABLE_TO_INVENTORY_DRIVE 4325
+#define ERROR_UNABLE_TO_INVENTORY_SLOT 4326
+#define ERROR_UNABLE_TO_INVENTORY_TRANSPORT 4327
+#define ERROR_TRANSPORT_FULL 4328
+#define ERROR_CONTROLLING_IEPORT 4329
+#define ERROR_UNABLE_TO_EJECT_MOUNTED_MEDIA 4330
+#define ERROR_CLEANER_SLOT_SET 4331
+#define ERROR_CLEANER_SLOT_NOT_SET 4332
+#define ERROR_CLEANER_CARTRIDGE_SPENT 4333
+#define ERROR_UNEXPECTED_OMID 4334
+#define ERROR_CANT_DELETE_LAST_ITEM 4335
+#define ERROR_MESSAGE_EXCEEDS_MAX_SIZE 4336
+#define ERROR_VOLUME_CONTAINS_SYS_FILES 4337
+#define ERROR_INDIGENOUS_TYPE 4338
+#define ERROR_NO_SUPPORTING_DRIVES 4339
+#define ERROR_CLEANER_CARTRIDGE_INSTALLED 4340
+#define ERROR_IEPORT_FULL 4341
+#define ERROR_RESOURCE_NOT_AVAILABLE 5006
+#define ERROR_INVALID_STATE 5023
+
+/* ---- identifiers ---- */
+typedef GUID NTMS_GUID;
+typedef GUID *LPNTMS_GUID;
+
+#define NTMS_NULLGUID                                                                              \
+	{                                                                                          \
+		0, 0, 0,                                                                           \
+		{                                                                                  \
+			0, 0, 0, 0, 0, 0, 0, 0                                                     \
+		}                                                                                  \
+	}
+#define NTMS_IS_NULLGUID(id)                                                                       \
+	((id).Data1 == 0 && (id).Data2 == 0 && (id).Data3 == 0 && (id).Data4[0] == 0 &&            \
+	 (id).Data4[1] == 0 && (id).Data4[2] == 0 && (id).Data4[3] == 0 && (id).Data4[4] == 0 &&   \
+	 (id).Data4[5] == 0 && (id).Data4[6] == 0 && (id).Data4[7] == 0)
+
+/* ---- lengths (§0.1) ---- */
+#define NTMS_OBJECTNAME_LENGTH 64
+#define NTMS_DESCRIPTION_LENGTH 127
+#define NTMS_DEVICENAME_LENGTH 64
+#define NTMS_SERIALNUMBER_LENGTH 32
+#define NTMS_REVISION_LENGTH 32
+#define NTMS_BARCODE_LENGTH 64
+#define NTMS_SEQUENCE_LENGTH 32
+#define NTMS_VENDORNAME_LENGTH 128
+#define NTMS_PRODUCTNAME_LENGTH 128
+#define NTMS_USERNAME_LENGTH 64
+#define NTMS_APPLICATIONNAME_LENGTH 64
+#define NTMS_COMPUTERNAME_LENGTH 64
+#define NTMS_I1_MESSAGE_LENGTH 127
+#define NTMS_MESSAGE_LENGTH 256
+#define NTMS_POOLHIERARCHY_LENGTH 512
+#define NTMS_OMIDLABELID_LENGTH 255
+#define NTMS_OMIDLABELTYPE_LENGTH 64
+#define NTMS_OMIDLABELINFO_LENGTH 256
+#define NTMS_MAXATTR_LENGTH 0x10000
+#define NTMS_MAXATTR_NAMELEN 32
+
+/* ---- enumerations (§2; values of ntmsapi.h, never renumbered) ---- */
+enum NtmsObjectsTypes {
+	NTMS_UNKNOWN = 0,
+	NTMS_OBJECT = 1,
+	NTMS_CHANGER = 2,
+	NTMS_CHANGER_TYPE = 3,
+	NTMS_COMPUTER = 4,
+	NTMS_DRIVE = 5,
+	NTMS_DRIVE_TYPE = 6,
+	NTMS_IEDOOR = 7,
+	NTMS_IEPORT = 8,
+	NTMS_LIBRARY = 9,
+	NTMS_LIBREQUEST = 10,
+	NTMS_LOGICAL_MEDIA = 11,
+	NTMS_MEDIA_POOL = 12,
+	NTMS_MEDIA_TYPE = 13,
+	NTMS_PARTITION = 14,
+	NTMS_PHYSICAL_MEDIA = 15,
+	NTMS_STORAGESLOT = 16,
+	NTMS_OPREQUEST = 17,
+	NTMS_UI_DESTINATION = 18,
+	NTMS_NUMBER_OF_OBJECT_TYPES = 19
+};
+
+enum NtmsSessionOptions { NTMS_SESSION_QUERYEXPEDITE = 0x1 };
+
+enum NtmsNotificationOperations {
+	NTMS_OBJ_UPDATE = 1,
+	NTMS_OBJ_INSERT = 2,
+	NTMS_OBJ_DELETE = 3,
+	NTMS_EVENT_SIGNAL = 4,
+	NTMS_EVENT_COMPLETE = 5
+};
+
+enum NtmsMountOptions {
+	NTMS_MOUNT_READ = 0x0001,
+	NTMS_MOUNT_WRITE = 0x0002,
+	NTMS_MOUNT_ERROR_NOT_AVAILABLE = 0x0004,
+	NTMS_MOUNT_ERROR_IF_UNAVAILABLE = 0x0004,
+	NTMS_MOUNT_ERROR_OFFLINE = 0x0008,
+	NTMS_MOUNT_ERROR_IF_OFFLINE = 0x0008,
+	NTMS_MOUNT_SPECIFIC_DRIVE = 0x0010,
+	NTMS_MOUNT_NOWAIT = 0x0020
+};
+
+enum NtmsDismountOptions { NTMS_DISMOUNT_DEFERRED = 0x0001, NTMS_DISMOUNT_IMMEDIATE = 0x0002 };
+
+enum NtmsMountPriority {
+	NTMS_PRIORITY_DEFAULT = 0,
+	NTMS_PRIORITY_HIGHEST = 15,
+	NTMS_PRIORITY_HIGH = 7,
+	NTMS_PRIORITY_NORMAL = 0,
+	NTMS_PRIORITY_LOW = -7,
+	NTMS_PRIORITY_LOWEST = -15
+};
+
+enum NtmsAllocateOptions {
+	NTMS_ALLOCATE_NEW = 0x0001,
+	NTMS_ALLOCATE_NEXT = 0x0002,
+	NTMS_ALLOCATE_ERROR_IF_UNAVAILABLE = 0x0004
+};
+
+enum NtmsCreateOptions {
+	NTMS_OPEN_EXISTING = 0x0001,
+	NTMS_CREATE_NEW = 0x0002,
+	NTMS_OPEN_ALWAYS = 0x0003
+};
+
+enum NtmsDriveState {
+	NTMS_DRIVESTATE_DISMOUNTED = 0,
+	NTMS_DRIVESTATE_MOUNTED = 1,
+	NTMS_DRIVESTATE_LOADED = 2,
+	NTMS_DRIVESTATE_UNLOADED = 5,
+	NTMS_DRIVESTATE_BEING_CLEANED = 6,
+	NTMS_DRIVESTATE_DISMOUNTABLE = 7
+};
+
+enum NtmsLibraryType {
+	NTMS_LIBRARYTYPE_UNKNOWN = 0,
+	NTMS_LIBRARYTYPE_OFFLINE = 1,
+	NTMS_LIBRARYTYPE_ONLINE = 2,
+	NTMS_LIBRARYTYPE_STANDALONE = 3
+};
+
+enum NtmsLibraryFlags {
+	NTMS_LIBRARYFLAG_FIXEDOFFLINE = 0x01,
+	NTMS_LIBRARYFLAG_CLEANERPRESENT = 0x02,
+	NTMS_LIBRARYFLAG_AUTODETECTCHANGE = 0x04,
+	NTMS_LIBRARYFLAG_IGNORECLEANERUSESREMAINING = 0x08,
+	NTMS_LIBRARYFLAG_RECOGNIZECLEANERBARCODE = 0x10
+};
+
+enum NtmsInventoryMethod {
+	NTMS_INVENTORY_NONE = 0,
+	NTMS_INVENTORY_FAST = 1,
+	NTMS_INVENTORY_OMID = 2,
+	NTMS_INVENTORY_DEFAULT = 3,
+	NTMS_INVENTORY_SLOT = 4,
+	NTMS_INVENTORY_STOP = 5,
+	NTMS_INVENTORY_MAX = 6
+};
+
+enum NtmsSlotState {
+	NTMS_SLOTSTATE_UNKNOWN = 0,
+	NTMS_SLOTSTATE_FULL = 1,
+	NTMS_SLOTSTATE_EMPTY = 2,
+	NTMS_SLOTSTATE_NOTPRESENT = 3,
+	NTMS_SLOTSTATE_NEEDSINVENTORY = 4
+};
+
+enum NtmsDoorState {
+	NTMS_DOORSTATE_UNKNOWN = 0,
+	NTMS_DOORSTATE_CLOSED = 1,
+	NTMS_DOORSTATE_OPEN = 2
+};
+
+enum NtmsPortPosition {
+	NTMS_PORTPOSITION_UNKNOWN = 0,
+	NTMS_PORTPOSITION_EXTENDED = 1,
+	NTMS_PORTPOSITION_RETRACTED = 2
+};
+
+enum NtmsPortContent {
+	NTMS_PORTCONTENT_UNKNOWN = 0,
+	NTMS_PORTCONTENT_FULL = 1,
+	NTMS_PORTCONTENT_EMPTY = 2
+};
+
+enum NtmsBarCodeState { NTMS_BARCODESTATE_OK = 1, NTMS_BARCODESTATE_UNREADABLE = 2 };
+
+enum NtmsMediaState {
+	NTMS_MEDIASTATE_IDLE = 0,
+	NTMS_MEDIASTATE_INUSE = 1,
+	NTMS_MEDIASTATE_MOUNTED = 2,
+	NTMS_MEDIASTATE_LOADED = 3,
+	NTMS_MEDIASTATE_UNLOADED = 4,
+	NTMS_MEDIASTATE_OPERROR = 5,
+	NTMS_MEDIASTATE_OPREQ = 6
+};
+
+enum NtmsPartitionState {
+	NTMS_PARTSTATE_UNKNOWN = 0,
+	NTMS_PARTSTATE_UNPREPARED = 1,
+	NTMS_PARTSTATE_INCOMPATIBLE = 2,
+	NTMS_PARTSTATE_DECOMMISSIONED = 3,
+	NTMS_PARTSTATE_AVAILABLE = 4,
+	NTMS_PARTSTATE_ALLOCATED = 5,
+	NTMS_PARTSTATE_COMPLETE = 6,
+	NTMS_PARTSTATE_FOREIGN = 7,
+	NTMS_PARTSTATE_IMPORT = 8,
+	NTMS_PARTSTATE_RESERVED = 9
+};
+#define NTMS_PARTSTATE_NEW NTMS_PARTSTATE_UNKNOWN
+
+enum NtmsPoolType {
+	NTMS_POOLTYPE_UNKNOWN = 0,
+	NTMS_POOLTYPE_SCRATCH = 1,
+	NTMS_POOLTYPE_FOREIGN = 2,
+	NTMS_POOLTYPE_IMPORT = 3,
+	NTMS_POOLTYPE_APPLICATION = 1000
+};
+
+enum NtmsAllocationPolicy { NTMS_ALLOCATE_FROMSCRATCH = 1 };
+enum NtmsDeallocationPolicy { NTMS_DEALLOCATE_TOSCRATCH = 1 };
+
+enum NtmsReadWriteCharacteristics {
+	NTMS_MEDIARW_UNKNOWN = 0,
+	NTMS_MEDIARW_REWRITABLE = 1,
+	NTMS_MEDIARW_WRITEONCE = 2,
+	NTMS_MEDIARW_READONLY = 3
+};
+
+enum NtmsLmOperation {
+	NTMS_LM_REMOVE = 0,
+	NTMS_LM_DISABLECHANGER = 1,
+	NTMS_LM_DISABLELIBRARY = 1,
+	NTMS_LM_ENABLECHANGER = 2,
+	NTMS_LM_ENABLELIBRARY = 2,
+	NTMS_LM_DISABLEDRIVE = 3,
+	NTMS_LM_ENABLEDRIVE = 4,
+	NTMS_LM_DISABLEMEDIA = 5,
+	NTMS_LM_ENABLEMEDIA = 6,
+	NTMS_LM_UPDATEOMID = 7,
+	NTMS_LM_INVENTORY = 8,
+	NTMS_LM_DOORACCESS = 9,
+	NTMS_LM_EJECT = 10,
+	NTMS_LM_EJECTCLEANER = 11,
+	NTMS_LM_INJECT = 12,
+	NTMS_LM_INJECTCLEANER = 13,
+	NTMS_LM_PROCESSOMID = 14,
+	NTMS_LM_CLEANDRIVE = 15,
+	NTMS_LM_DISMOUNT = 16,
+	NTMS_LM_MOUNT = 17,
+	NTMS_LM_WRITESCRATCH = 18,
+	NTMS_LM_CLASSIFY = 19,
+	NTMS_LM_RESERVECLEANER = 20,
+	NTMS_LM_RELEASECLEANER = 21,
+	NTMS_LM_MAXWORKITEM = 22
+};
+
+enum NtmsLmState {
+	NTMS_LM_QUEUED = 0,
+	NTMS_LM_INPROCESS = 1,
+	NTMS_LM_PASSED = 2,
+	NTMS_LM_FAILED = 3,
+	NTMS_LM_INVALID = 4,
+	NTMS_LM_WAITING = 5,
+	NTMS_LM_DEFERRED = 6,
+	NTMS_LM_DEFFERED = 6,
+	NTMS_LM_CANCELLED = 7,
+	NTMS_LM_STOPPED = 8
+};
+
+enum NtmsOpreqCommand {
+	NTMS_OPREQ_UNKNOWN = 0,
+	NTMS_OPREQ_NEWMEDIA = 1,
+	NTMS_OPREQ_CLEANER = 2,
+	NTMS_OPREQ_DEVICESERVICE = 3,
+	NTMS_OPREQ_MOVEMEDIA = 4,
+	NTMS_OPREQ_MESSAGE = 5
+};
+
+enum NtmsOpreqState {
+	NTMS_OPSTATE_UNKNOWN = 0,
+	NTMS_OPSTATE_SUBMITTED = 1,
+	NTMS_OPSTATE_ACTIVE = 2,
+	NTMS_OPSTATE_INPROGRESS = 3,
+	NTMS_OPSTATE_REFUSED = 4,
+	NTMS_OPSTATE_COMPLETE = 5
+};
+
+enum NtmsOperationalState {
+	NTMS_READY = 0,
+	NTMS_INITIALIZING = 10,
+	NTMS_NEEDS_SERVICE = 20,
+	NTMS_NOT_PRESENT = 21
+};
+
+enum NtmsEnumerateOption { NTMS_ENUM_DEFAULT = 0, NTMS_ENUM_ROOTPOOL = 1 };
+
+enum NtmsEjectOperation {
+	NTMS_EJECT_START = 0,
+	NTMS_EJECT_STOP = 1,
+	NTMS_EJECT_QUEUE = 2,
+	NTMS_EJECT_FORCE = 3,
+	NTMS_EJECT_IMMEDIATE = 4,
+	NTMS_EJECT_ASK_USER = 5
+};
+
+enum NtmsInjectOperation {
+	NTMS_INJECT_START = 0,
+	NTMS_INJECT_STOP = 1,
+	NTMS_INJECT_RETRACT = 2,
+	NTMS_INJECT_STARTMANY = 3
+};
+
+enum NtmsAccessMask { NTMS_USE_ACCESS = 0x1, NTMS_MODIFY_ACCESS = 0x2, NTMS_CONTROL_ACCESS = 0x4 };
+#define NTMS_GENERIC_READ NTMS_USE_ACCESS
+#define NTMS_GENERIC_WRITE (NTMS_USE_ACCESS | NTMS_MODIFY_ACCESS)
+#define NTMS_GENERIC_EXECUTE (NTMS_USE_ACCESS | NTMS_MODIFY_ACCESS | NTMS_CONTROL_ACCESS)
+#define NTMS_GENERIC_ALL (NTMS_USE_ACCESS | NTMS_MODIFY_ACCESS | NTMS_CONTROL_ACCESS)
+
+enum NtmsLibRequestFlags {
+	NTMS_LIBREQFLAGS_NOAUTOPURGE = 0x01,
+	NTMS_LIBREQFLAGS_NOFAILEDPURGE = 0x02
+};
+enum NtmsDriveType { NTMS_UNKNOWN_DRIVE = 0 };
+
+/* ---- structures (§3) ---- */
+typedef struct _NTMS_NOTIFICATIONINFORMATION {
+	DWORD dwOperation;
+	NTMS_GUID ObjectId;
+} NTMS_NOTIFICATIONINFORMATION, *LPNTMS_NOTIFICATIONINFORMATION;
+
+typedef struct _NTMS_MOUNT_INFORMATION {
+	DWORD dwSize;
+	LPVOID lpReserved;
+} NTMS_MOUNT_INFORMATION, *LPNTMS_MOUNT_INFORMATION;
+
+typedef struct _NTMS_ALLOCATION_INFORMATION {
+	DWORD dwSize;
+	LPVOID lpReserved;
+	NTMS_GUID AllocatedFrom;
+} NTMS_ALLOCATION_INFORMATION, *LPNTMS_ALLOCATION_INFORMATION;
+
+typedef struct _NTMS_DRIVEINFORMATIONA {
+	DWORD Number;
+	DWORD State;
+	NTMS_GUID DriveType;
+	CHAR szDeviceName[NTMS_DEVICENAME_LENGTH];
+	CHAR szSerialNumber[NTMS_SERIALNUMBER_LENGTH];
+	CHAR szRevision[NTMS_REVISION_LENGTH];
+	WORD ScsiPort;
+	WORD ScsiBus;
+	WORD ScsiTarget;
+	WORD ScsiLun;
+	DWORD dwMountCount;
+	SYSTEMTIME LastCleanedTs;
+	NTMS_GUID SavedPartitionId;
+	NTMS_GUID Library;
+	GUID Reserved;
+	DWORD dwDeferDismountDelay;
+} NTMS_DRIVEINFORMATIONA;
+
+typedef struct _NTMS_LIBRARYINFORMATION {
+	DWORD LibraryType;
+	NTMS_GUID CleanerSlot;
+	NTMS_GUID CleanerSlotDefault;
+	BOOL LibrarySupportsDriveCleaning;
+	BOOL BarCodeReaderInstalled;
+	DWORD InventoryMethod;
+	DWORD dwCleanerUsesRemaining;
+	DWORD FirstDriveNumber;
+	DWORD dwNumberOfDrives;
+	DWORD FirstSlotNumber;
+	DWORD dwNumberOfSlots;
+	DWORD FirstDoorNumber;
+	DWORD dwNumberOfDoors;
+	DWORD FirstPortNumber;
+	DWORD dwNumberOfPorts;
+	DWORD FirstChangerNumber;
+	DWORD dwNumberOfChangers;
+	DWORD dwNumberOfMedia;
+	DWORD dwNumberOfMediaTypes;
+	DWORD dwNumberOfLibRequests;
+	GUID Reserved;
+	BOOL AutoRecovery;
+	DWORD dwFlags;
+} NTMS_LIBRARYINFORMATION;
+
+typedef struct _NTMS_CHANGERINFORMATIONA {
+	DWORD Number;
+	NTMS_GUID ChangerType;
+	CHAR szSerialNumber[NTMS_SERIALNUMBER_LENGTH];
+	CHAR szRevision[NTMS_REVISION_LENGTH];
+	CHAR szDeviceName[NTMS_DEVICENAME_LENGTH];
+	WORD ScsiPort;
+	WORD ScsiBus;
+	WORD ScsiTarget;
+	WORD ScsiLun;
+	NTMS_GUID Library;
+} NTMS_CHANGERINFORMATIONA;
+
+typedef struct _NTMS_STORAGESLOTINFORMATION {
+	DWORD Number;
+	DWORD State;
+	NTMS_GUID Library;
+} NTMS_STORAGESLOTINFORMATION;
+
+typedef struct _NTMS_IEDOORINFORMATION {
+	DWORD Number;
+	DWORD State;
+	WORD MaxOpenSecs;
+	NTMS_GUID Library;
+} NTMS_IEDOORINFORMATION;
+
+typedef struct _NTMS_IEPORTINFORMATION {
+	DWORD Number;
+	DWORD Content;
+	DWORD Position;
+	WORD MaxExtendSecs;
+	NTMS_GUID Library;
+} NTMS_IEPORTINFORMATION;
+
+typedef struct _NTMS_PMIDINFORMATIONA {
+	NTMS_GUID CurrentLibrary;
+	NTMS_GUID MediaPool;
+	NTMS_GUID Location;
+	DWORD LocationType;
+	NTMS_GUID MediaType;
+	NTMS_GUID HomeSlot;
+	CHAR szBarCode[NTMS_BARCODE_LENGTH];
+	DWORD BarCodeState;
+	CHAR szSequenceNumber[NTMS_SEQUENCE_LENGTH];
+	DWORD MediaState;
+	DWORD dwNumberOfPartitions;
+	DWORD dwMediaTypeCode;
+	DWORD dwDensityCode;
+	NTMS_GUID MountedPartition;
+} NTMS_PMIDINFORMATIONA;
+
+typedef struct _NTMS_LMIDINFORMATION {
+	NTMS_GUID MediaPool;
+	DWORD dwNumberOfPartitions;
+} NTMS_LMIDINFORMATION;
+
+typedef struct _NTMS_PARTITIONINFORMATIONA {
+	NTMS_GUID PhysicalMedia;
+	NTMS_GUID LogicalMedia;
+	DWORD State;
+	WORD Side;
+	DWORD dwOmidLabelIdLength;
+	BYTE OmidLabelId[NTMS_OMIDLABELID_LENGTH];
+	CHAR szOmidLabelType[NTMS_OMIDLABELTYPE_LENGTH];
+	CHAR szOmidLabelInfo[NTMS_OMIDLABELINFO_LENGTH];
+	DWORD dwMountCount;
+	DWORD dwAllocateCount;
+	LARGE_INTEGER Capacity;
+} NTMS_PARTITIONINFORMATIONA;
+
+typedef struct _NTMS_MEDIAPOOLINFORMATION {
+	DWORD PoolType;
+	NTMS_GUID MediaType;
+	NTMS_GUID Parent;
+	DWORD AllocationPolicy;
+	DWORD DeallocationPolicy;
+	DWORD dwMaxAllocates;
+	DWORD dwNumberOfPhysicalMedia;
+	DWORD dwNumberOfLogicalMedia;
+	DWORD dwNumberOfMediaPools;
+} NTMS_MEDIAPOOLINFORMATION;
+
+typedef struct _NTMS_MEDIATYPEINFORMATION {
+	DWORD MediaType;
+	DWORD NumberOfSides;
+	DWORD ReadWriteCharacteristics;
+	DWORD DeviceType;
+} NTMS_MEDIATYPEINFORMATION;
+
+typedef struct _NTMS_DRIVETYPEINFORMATIONA {
+	CHAR szVendor[NTMS_VENDORNAME_LENGTH];
+	CHAR szProduct[NTMS_PRODUCTNAME_LENGTH];
+	DWORD NumberOfHeads;
+	DWORD DeviceType;
+} NTMS_DRIVETYPEINFORMATIONA;
+
+typedef struct _NTMS_CHANGERTYPEINFORMATIONA {
+	CHAR szVendor[NTMS_VENDORNAME_LENGTH];
+	CHAR szProduct[NTMS_PRODUCTNAME_LENGTH];
+	DWORD DeviceType;
+} NTMS_CHANGERTYPEINFORMATIONA;
+
+typedef struct _NTMS_LIBREQUESTINFORMATIONA {
+	DWORD OperationCode;
+	DWORD OperationOption;
+	DWORD State;
+	NTMS_GUID PartitionId;
+	NTMS_GUID DriveId;
+	NTMS_GUID PhysMediaId;
+	NTMS_GUID Library;
+	NTMS_GUID SlotId;
+	SYSTEMTIME TimeQueued;
+	SYSTEMTIME TimeCompleted;
+	CHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
+	CHAR szUser[NTMS_USERNAME_LENGTH];
+	CHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
+	DWORD dwErrorCode;
+	NTMS_GUID WorkItemId;
+	DWORD dwPriority;
+} NTMS_LIBREQUESTINFORMATIONA;
+
+typedef struct _NTMS_OPREQUESTINFORMATIONA {
+	DWORD Request;
+	SYSTEMTIME Submitted;
+	DWORD State;
+	CHAR szMessage[NTMS_MESSAGE_LENGTH];
+	DWORD Arg1Type;
+	NTMS_GUID Arg1;
+	DWORD Arg2Type;
+	NTMS_GUID Arg2;
+	CHAR szApplication[NTMS_APPLICATIONNAME_LENGTH];
+	CHAR szUser[NTMS_USERNAME_LENGTH];
+	CHAR szComputer[NTMS_COMPUTERNAME_LENGTH];
+} NTMS_OPREQUESTINFORMATIONA;
+
+typedef struct _NTMS_COMPUTERINFORMATION {
+	DWORD dwLibRequestPurgeTime;
+	DWORD dwOpRequestPurgeTime;
+	DWORD dwLibRequestFlags;
+	DWORD dwOpRequestFlags;
+	DWORD dwMediaPoolPolicy;
+} NTMS_COMPUTERINFORMATION;
+
+typedef struct _NTMS_OBJECTINFORMATIONA {
+	DWORD dwSize;
+	DWORD dwType;
+	SYSTEMTIME Created;
+	SYSTEMTIME Modified;
+	NTMS_GUID ObjectGuid;
+	BOOL Enabled;
+	DWORD dwOperationalState;
+	CHAR szName[NTMS_OBJECTNAME_LENGTH];
+	CHAR szDescription[NTMS_DESCRIPTION_LENGTH];
+	union {
+		NTMS_DRIVEINFORMATIONA Drive;
+		NTMS_DRIVETYPEINFORMATIONA DriveType;
+		NTMS_LIBRARYINFORMATION Library;
+		NTMS_CHANGERINFORMATIONA Changer;
+		NTMS_CHANGERTYPEINFORMATIONA ChangerType;
+		NTMS_STORAGESLOTINFORMATION StorageSlot;
+		NTMS_IEDOORINFORMATION IEDoor;
+		NTMS_IEPORTINFORMATION IEPort;
+		NTMS_PMIDINFORMATIONA PhysicalMedia;
+		NTMS_LMIDINFORMATION LogicalMedia;
+		NTMS_PARTITIONINFORMATIONA Partition;
+		NTMS_MEDIAPOOLINFORMATION MediaPool;
+		NTMS_MEDIATYPEINFORMATION MediaType;
+		NTMS_LIBREQUESTINFORMATIONA LibRequest;
+		NTMS_OPREQUESTINFORMATIONA OpRequest;
+		NTMS_COMPUTERINFORMATION Computer;
+	} Info;
+} NTMS_OBJECTINFORMATIONA, *LPNTMS_OBJECTINFORMATIONA;
+
+/* The TCHAR names: this library has the ANSI variants. */
+typedef NTMS_DRIVEINFORMATIONA NTMS_DRIVEINFORMATION;
+typedef NTMS_CHANGERINFORMATIONA NTMS_CHANGERINFORMATION;
+typedef NTMS_PMIDINFORMATIONA NTMS_PMIDINFORMATION;
+typedef NTMS_PARTITIONINFORMATIONA NTMS_PARTITIONINFORMATION;
+typedef NTMS_DRIVETYPEINFORMATIONA NTMS_DRIVETYPEINFORMATION;
+typedef NTMS_CHANGERTYPEINFORMATIONA NTMS_CHANGERTYPEINFORMATION;
+typedef NTMS_LIBREQUESTINFORMATIONA NTMS_LIBREQUESTINFORMATION;
+typedef NTMS_OPREQUESTINFORMATIONA NTMS_OPREQUESTINFORMATION;
+typedef NTMS_OBJECTINFORMATIONA NTMS_OBJECTINFORMATION;
+typedef LPNTMS_OBJECTINFORMATIONA LPNTMS_OBJECTINFORMATION;
+#define OpenNtmsSession OpenNtmsSessionA
+#define GetNtmsObjectInformation GetNtmsObjectInformationA
+#define SubmitNtmsOperatorRequest SubmitNtmsOperatorRequestA
+
+/* ---- functions (§1); each returns a Win32 error code but the two Open functions ---- */
+
+/* Sessions: ntmsapi-session(3). */
+HANDLE WINAPI OpenNtmsSessionA(LPCSTR lpServer, LPCSTR lpApplication, DWORD dwOptions);
+DWORD WINAPI CloseNtmsSession(HANDLE hSession);
+
+/* Notifications: ntmsapi-notification(3). */
+HANDLE WINAPI OpenNtmsNotification(HANDLE hSession, DWORD dwType);
+DWORD WINAPI WaitForNtmsNotification(HANDLE hNotification,
+				     LPNTMS_NOTIFICATIONINFORMATION lpNotificationInformation,
+				     DWORD dwTimeout);
+DWORD WINAPI CloseNtmsNotification(HANDLE hNotification);
+
+/* Media services: ntmsapi-media(3). */
+DWORD WINAPI MountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpDriveId,
+			    DWORD dwCount, DWORD dwOptions, int dwPriority, DWORD dwTimeout,
+			    LPNTMS_MOUNT_INFORMATION lpMountInformation);
+DWORD WINAPI DismountNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD dwCount,
+			       DWORD dwOptions);
+DWORD WINAPI AllocateNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaPool, LPNTMS_GUID lpPartition,
+			       LPNTMS_GUID lpMediaId, DWORD dwOptions, DWORD dwTimeout,
+			       LPNTMS_ALLOCATION_INFORMATION lpAllocateInformation);
+DWORD WINAPI DeallocateNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, DWORD dwOptions);
+
+/* Library control: ntmsapi-library(3). */
+DWORD WINAPI EjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpMediaId, LPNTMS_GUID lpEjectOperation,
+			    DWORD dwAction);
+DWORD WINAPI InjectNtmsMedia(HANDLE hSession, LPNTMS_GUID lpLibraryId,
+			     LPNTMS_GUID lpInjectOperation, DWORD dwAction);
+DWORD WINAPI InventoryNtmsLibrary(HANDLE hSession, LPNTMS_GUID lpLibraryId, DWORD dwAction);
+DWORD WINAPI CancelNtmsLibraryRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
+
+/* Objects: ntmsapi-objects(3). */
+DWORD WINAPI EnumerateNtmsObject(HANDLE hSession, const LPNTMS_GUID lpContainerId,
+				 LPNTMS_GUID lpList, LPDWORD lpdwListSize, DWORD dwType,
+				 DWORD dwOptions);
+DWORD WINAPI GetNtmsObjectInformationA(HANDLE hSession, LPNTMS_GUID lpObjectId,
+				       LPNTMS_OBJECTINFORMATIONA lpInfo);
+
+/* Operator requests: ntmsapi-opreq(3). */
+DWORD WINAPI SubmitNtmsOperatorRequestA(HANDLE hSession, DWORD dwRequest, LPCSTR lpMessage,
+					LPNTMS_GUID lpArg1Id, LPNTMS_GUID lpArg2Id,
+					LPNTMS_GUID lpRequestId);
+DWORD WINAPI SatisfyNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
+DWORD WINAPI CancelNtmsOperatorRequest(HANDLE hSession, LPNTMS_GUID lpRequestId);
+
+#pragma pack(pop)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
