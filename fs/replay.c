@@ -490,7 +490,7 @@ static void replay_request_entry(const struct rsm_event *ev)
 static const char *const library_views[] = {"map", "map.svg"};
 
 #define VIEWS_MAX 32   /* libraries remembered one by one; past that, every one */
-#define VIEWS_EVERY 64 /* events at most between two comparisons, in a long burst */
+#define VIEWS_EVERY 256 /* events at most between two comparisons, in a long burst */
 
 static struct {
 	bool all;
