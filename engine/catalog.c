@@ -236,6 +236,17 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
 	return e;
 }
 
+rsm_err catalog_save_counters(struct rsm_engine *eng, const struct library *l)
+{
+	rsm_err e = catalog_batch_begin(eng);
+
+	if (e == ERROR_SUCCESS)
+		e = catalog_save_library(eng, l);
+	if (e != ERROR_SUCCESS)
+		report_failure(eng, e);
+	return e;
+}
+
 rsm_err catalog_save_checked(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			     struct request *r)
 {

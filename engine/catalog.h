@@ -128,6 +128,10 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
  * undoes in memory when the catalog refuses it. */
 rsm_err catalog_save_checked(struct rsm_engine *eng, struct drive *d, struct medium *m,
 			     struct request *r);
+/* A library's counters (moves, failures, mounts and their times) as one state transition:
+ * in the batch of the burst under way, so that no counter goes back at a restart (rsmfs(5),
+ * metrics). */
+rsm_err catalog_save_counters(struct rsm_engine *eng, const struct library *l);
 /* Joins the batch (opening it if need be); inside a caller's own transaction, that one. */
 rsm_err catalog_batch_begin(struct rsm_engine *eng);
 /* Commits the batch, if one is open. */

@@ -14,7 +14,7 @@
 
 #include "catalog.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL);"
@@ -24,7 +24,7 @@ static const char schema_sql[] =
     " door TEXT NOT NULL, nslots INTEGER NOT NULL, nports INTEGER NOT NULL,"
     " moves INTEGER NOT NULL, mounts INTEGER NOT NULL, failures INTEGER NOT NULL,"
     " mount_secs REAL NOT NULL, mount_secs_max REAL NOT NULL, position INTEGER NOT NULL,"
-    " dismount_delay REAL NOT NULL DEFAULT 300);"
+    " dismount_delay REAL NOT NULL DEFAULT 300, mount_buckets TEXT NOT NULL DEFAULT '');"
     "CREATE TABLE IF NOT EXISTS pools(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
     " type TEXT NOT NULL, media_type TEXT NOT NULL, draw INTEGER NOT NULL,"
     " ret INTEGER NOT NULL, uid INTEGER NOT NULL, gid INTEGER NOT NULL, mode INTEGER NOT NULL,"
@@ -33,7 +33,8 @@ static const char schema_sql[] =
     " library TEXT NOT NULL REFERENCES libraries(name), number INTEGER NOT NULL,"
     " state TEXT NOT NULL, enabled INTEGER NOT NULL, medium TEXT, last_used INTEGER NOT NULL,"
     " mounts INTEGER NOT NULL, cleanings INTEGER NOT NULL, errors INTEGER NOT NULL,"
-    " last_cleaned TEXT NOT NULL, position INTEGER NOT NULL);"
+    " last_cleaned TEXT NOT NULL, position INTEGER NOT NULL,"
+    " bytes_read INTEGER NOT NULL DEFAULT 0, bytes_written INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS media(name TEXT PRIMARY KEY, guid TEXT NOT NULL UNIQUE,"
     " barcode TEXT NOT NULL, type TEXT NOT NULL, state TEXT NOT NULL, enabled INTEGER NOT NULL,"
     " library TEXT NOT NULL REFERENCES libraries(name), pool TEXT NOT NULL REFERENCES"
@@ -243,6 +244,9 @@ static int prepare_schema(struct sqlite_catalog *c, const struct rsm_config *cfg
 /* What each version of the schema adds to the one before (index: the version it makes). */
 static const char *const upgrades[SCHEMA_VERSION + 1] = {
     [2] = "ALTER TABLE libraries ADD COLUMN dismount_delay REAL NOT NULL DEFAULT 300;",
+    [3] = "ALTER TABLE libraries ADD COLUMN mount_buckets TEXT NOT NULL DEFAULT '';"
+	  "ALTER TABLE drives ADD COLUMN bytes_read INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE drives ADD COLUMN bytes_written INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* Brings a catalog of an older version up to this one, in one transaction. */
@@ -375,14 +379,48 @@ static void sqlite_flush(struct catalog *c)
 
 /* ---- rows ---- */
 
+/* The mount-time histogram as the catalog keeps it: "<bound>:<mounts>" pairs, so that a later
+ * version with other bounds keeps the counts of the bounds it shares. */
+static void buckets_text(const struct library *l, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < RSM_MOUNT_BUCKETS && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%g:%llu", i ? " " : "",
+					 rsm_mount_bucket_bounds[i],
+					 (unsigned long long)l->mount_buckets[i]);
+}
+
+/* Reads buckets_text's pairs into l; a bound this version does not have is dropped (those
+ * mounts stay in the count, the +Inf bucket). */
+static void buckets_parse(struct library *l, const char *text)
+{
+	char *end;
+
+	while (text && *text) {
+		double bound = strtod(text, &end);
+		if (end == text || *end != ':')
+			return;
+		unsigned long long n = strtoull(end + 1, &end, 10);
+		for (int i = 0; i < RSM_MOUNT_BUCKETS; i++)
+			if (rsm_mount_bucket_bounds[i] == bound)
+				l->mount_buckets[i] = n;
+		text = end + strspn(end, " ");
+	}
+}
+
 static rsm_err save_library(struct catalog *c, struct rsm_engine *eng, const struct library *l)
 {
+	char buckets[RSM_MOUNT_BUCKETS * 32];
+
+	buckets_text(l, buckets, sizeof(buckets));
 	return exec_args(
-	    sq(c), "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "sssisssiiiiiddid", l->name, l->guid, l->type, (int64_t)l->enabled, l->backend,
+	    sq(c), "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "sssisssiiiiiddids", l->name, l->guid, l->type, (int64_t)l->enabled, l->backend,
 	    l->changer, l->door, (int64_t)l->nslots, (int64_t)l->nports, (int64_t)l->moves,
 	    (int64_t)l->mounts, (int64_t)l->failures, l->mount_secs_total, l->mount_secs_max,
-	    (int64_t)(l - eng->libraries), l->dismount_delay);
+	    (int64_t)(l - eng->libraries), l->dismount_delay, buckets);
 }
 
 static rsm_err save_drive(struct catalog *c, struct rsm_engine *eng, const struct drive *d)
@@ -390,16 +428,18 @@ static rsm_err save_drive(struct catalog *c, struct rsm_engine *eng, const struc
 	const char *medium = d->medium >= 0 ? eng->media[d->medium].name : "";
 
 	return exec_args(sq(c),
-			 "INSERT INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)"
+			 "INSERT INTO drives VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 			 " ON CONFLICT(name) DO UPDATE SET state=excluded.state"
 			 ",enabled=excluded.enabled,medium=excluded.medium"
 			 ",last_used=excluded.last_used,mounts=excluded.mounts"
 			 ",cleanings=excluded.cleanings,errors=excluded.errors"
-			 ",last_cleaned=excluded.last_cleaned",
-			 "sssisisiiiisi", d->name, d->guid, eng->libraries[d->library].name,
+			 ",last_cleaned=excluded.last_cleaned,bytes_read=excluded.bytes_read"
+			 ",bytes_written=excluded.bytes_written",
+			 "sssisisiiiisiii", d->name, d->guid, eng->libraries[d->library].name,
 			 (int64_t)d->number, name_of(&drive_states, d->state), (int64_t)d->enabled,
 			 medium, (int64_t)d->last_used, (int64_t)d->mounts, (int64_t)d->cleanings,
-			 (int64_t)d->errors, d->last_cleaned, (int64_t)(d - eng->drives));
+			 (int64_t)d->errors, d->last_cleaned, (int64_t)(d - eng->drives),
+			 (int64_t)d->bytes_read, (int64_t)d->bytes_written);
 }
 
 static rsm_err save_medium(struct catalog *c, struct rsm_engine *eng, const struct medium *m)
@@ -597,6 +637,9 @@ static int library_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	l->mount_secs_max = sqlite3_column_double(st, 13);
 	/* a catalog of schema 1 read as it is (it could not be upgraded): RSM's default */
 	l->dismount_delay = sqlite3_column_count(st) > 15 ? sqlite3_column_double(st, 15) : 300;
+	/* before schema 3, no histogram: the mounts counted then are in its +Inf bucket only */
+	if (sqlite3_column_count(st) > 16)
+		buckets_parse(l, col(st, 16));
 	return 0;
 }
 
@@ -638,6 +681,10 @@ static int drive_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	d->cleanings = (uint64_t)sqlite3_column_int64(st, 9);
 	d->errors = (uint64_t)sqlite3_column_int64(st, 10);
 	snprintf(d->last_cleaned, sizeof(d->last_cleaned), "%s", col(st, 11));
+	if (sqlite3_column_count(st) > 14) { /* schema 3 */
+		d->bytes_read = (uint64_t)sqlite3_column_int64(st, 13);
+		d->bytes_written = (uint64_t)sqlite3_column_int64(st, 14);
+	}
 	if (d->last_used > eng->lru_clock)
 		eng->lru_clock = d->last_used;
 	return 0;

@@ -206,6 +206,26 @@ fail:
 	return NULL;
 }
 
+/* The byte counters of the drives whose tape was used since their row was last written
+ * (tape_ops.c counts them without a catalog write per record): kept at the close, once no
+ * thread is left to count more. */
+static void save_byte_counters(struct rsm_engine *eng)
+{
+	rsm_err e = ERROR_SUCCESS;
+	bool any = false;
+
+	for (int i = 0; i < eng->ndrives; i++)
+		any = any || eng->drives[i].bytes_unsaved;
+	if (!any || catalog_begin(eng) != ERROR_SUCCESS)
+		return;
+	for (int i = 0; e == ERROR_SUCCESS && i < eng->ndrives; i++)
+		if (eng->drives[i].bytes_unsaved) {
+			e = catalog_save_drive(eng, &eng->drives[i]);
+			eng->drives[i].bytes_unsaved = false;
+		}
+	catalog_end(eng, e);
+}
+
 void rsm_engine_stop(struct rsm_engine *eng)
 {
 	engine_lock(eng);
@@ -227,6 +247,7 @@ void rsm_engine_close(struct rsm_engine *eng)
 	for (int i = 0; i < eng->nlibraries; i++)
 		if (eng->libraries[i].ops && eng->libraries[i].ops->stop)
 			eng->libraries[i].ops->stop(eng, i);
+	save_byte_counters(eng);
 	catalog_close(eng);
 	for (int i = 0; i < eng->nlibraries; i++) {
 		free(eng->libraries[i].slot_medium);

@@ -155,12 +155,40 @@ rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 
 /* Copies text into a snapshot's field, cut to fit: what snprintf(dst, len, "%s", src) does,
  * without parsing a format for each of the fields every attribute read fills. */
-static void text_copy(char *dst, size_t len, const char *src)
+void text_copy(char *dst, size_t len, const char *src)
 {
 	size_t n = strnlen(src, len - 1);
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+void library_info_fill(const struct library *l, struct rsm_library_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	text_copy(out->name, sizeof(out->name), l->name);
+	text_copy(out->guid, sizeof(out->guid), l->guid);
+	text_copy(out->type, sizeof(out->type), l->present ? l->type : "offline");
+	text_copy(out->state, sizeof(out->state),
+		  !l->present || !l->reachable ? "offline"
+		  : !l->enabled		       ? "disabled"
+		  : l->inventorying	       ? "inventorying"
+					       : "online");
+	text_copy(out->backend, sizeof(out->backend), l->backend);
+	text_copy(out->changer, sizeof(out->changer), l->changer);
+	text_copy(out->door, sizeof(out->door), l->door);
+	out->nslots = l->nslots;
+	out->nports = l->nports;
+	out->ndrives = l->ndrives;
+	out->moves = l->moves;
+	out->mounts = l->mounts;
+	out->hits = l->hits;
+	out->failures = l->failures;
+	out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
+	out->mount_secs_max = l->mount_secs_max;
+	out->mount_secs_sum = l->mount_secs_total;
+	memcpy(out->mount_buckets, l->mount_buckets, sizeof(out->mount_buckets));
+	out->dismount_delay = l->dismount_delay;
 }
 
 rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out)
@@ -170,29 +198,7 @@ rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_li
 	engine_lock(eng);
 	int li = library_find(eng, name);
 	if (li >= 0) {
-		struct library *l = &eng->libraries[li];
-		memset(out, 0, sizeof(*out));
-		text_copy(out->name, sizeof(out->name), l->name);
-		text_copy(out->guid, sizeof(out->guid), l->guid);
-		text_copy(out->type, sizeof(out->type), l->present ? l->type : "offline");
-		text_copy(out->state, sizeof(out->state),
-			  !l->present || !l->reachable ? "offline"
-			  : !l->enabled		       ? "disabled"
-			  : l->inventorying	       ? "inventorying"
-						       : "online");
-		text_copy(out->backend, sizeof(out->backend), l->backend);
-		text_copy(out->changer, sizeof(out->changer), l->changer);
-		text_copy(out->door, sizeof(out->door), l->door);
-		out->nslots = l->nslots;
-		out->nports = l->nports;
-		out->ndrives = l->ndrives;
-		out->moves = l->moves;
-		out->mounts = l->mounts;
-		out->hits = l->hits;
-		out->failures = l->failures;
-		out->mount_secs_mean = l->mounts ? l->mount_secs_total / (double)l->mounts : 0;
-		out->mount_secs_max = l->mount_secs_max;
-		out->dismount_delay = l->dismount_delay;
+		library_info_fill(&eng->libraries[li], out);
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);
@@ -226,6 +232,8 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 		out->mounts = d->mounts;
 		out->cleanings = d->cleanings;
 		out->errors = d->errors;
+		out->bytes_read = d->bytes_read;
+		out->bytes_written = d->bytes_written;
 		text_copy(out->last_cleaned, sizeof(out->last_cleaned), d->last_cleaned);
 		e = ERROR_SUCCESS;
 	}

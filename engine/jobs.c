@@ -240,6 +240,7 @@ static void job_abandon(struct rsm_engine *eng, struct job *job)
 	struct medium *m = job->medium >= 0 ? &eng->media[job->medium] : NULL;
 
 	l->failures++;
+	catalog_save_counters(eng, l);
 	if (job->phase == PH_INVENTORY)
 		l->inventorying = false;
 	if (m && job->phase == PH_EJECT_MOVE && m->loc != LOC_PORT &&
@@ -387,10 +388,7 @@ static void loaded(struct rsm_engine *eng, struct job *job)
 	m->busy = NULL;
 	d->mounts++;
 	d->last_used = ++eng->lru_clock;
-	l->mounts++;
-	l->mount_secs_total += secs;
-	if (secs > l->mount_secs_max)
-		l->mount_secs_max = secs;
+	library_count_mount(l, secs);
 	/* a session that closed while the cartridge travelled leaves it dismountable */
 	drive_hold(eng, d, r->session >= 0 ? r->session : NO_INDEX, r->vdrive);
 	settle_drive_state(d);
@@ -599,8 +597,10 @@ static void step_apply(struct rsm_engine *eng, struct job *job)
 		job_fail(eng, job, s->err != ERROR_SUCCESS ? s->err : ERROR_INVALID_STATE, fault);
 		return;
 	}
-	if (ph->robot && job->phase != PH_INVENTORY)
+	if (ph->robot && job->phase != PH_INVENTORY) {
 		job_library(eng, job)->moves++;
+		catalog_save_counters(eng, job_library(eng, job));
+	}
 	if (phase_done[job->phase])
 		phase_done[job->phase](eng, job);
 	int next = job->phase == PH_MOVE_IN && job->clean ? PH_CLEAN : ph->next;

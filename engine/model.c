@@ -11,12 +11,19 @@
 	static const char *const var##_names[] = {__VA_ARGS__};                                    \
 	const struct name_table var = {var##_names, (int)ARRAY_SIZE(var##_names)}
 
-NAME_TABLE(drive_states, "empty", "loading", "mounted", "dismountable", "unloading", "cleaning",
-	   "disabled", "failed");
+/* The drive and request states are the front end's too (the metrics' labels): public arrays
+ * that the name tables use. */
+const char *const rsm_drive_state_names[RSM_DRIVE_NSTATES] = {
+    "empty", "loading", "mounted", "dismountable", "unloading", "cleaning", "disabled", "failed"};
+const char *const rsm_request_state_names[RSM_REQUEST_NSTATES] = {
+    "queued", "waiting", "inprocess", "passed", "failed", "cancelled", "stopped", "invalid"};
+_Static_assert(DRIVE_FAILED + 1 == RSM_DRIVE_NSTATES, "a drive state without a name");
+_Static_assert(REQ_INVALID + 1 == RSM_REQUEST_NSTATES, "a request state without a name");
+const struct name_table drive_states = {rsm_drive_state_names, RSM_DRIVE_NSTATES};
+const struct name_table req_states = {rsm_request_state_names, RSM_REQUEST_NSTATES};
+
 NAME_TABLE(media_states, "idle", "loading", "mounted", "dismountable", "unloading", "in-port",
 	   "offline", "disabled");
-NAME_TABLE(req_states, "queued", "waiting", "inprocess", "passed", "failed", "cancelled", "stopped",
-	   "invalid");
 NAME_TABLE(req_ops, "mount", "dismount", "inject", "eject", "clean", "inventory", "door",
 	   "allocate", "enable", "disable", "move");
 NAME_TABLE(side_states, "unprepared", "available", "allocated", "complete", "decommissioned",
@@ -161,6 +168,24 @@ struct drive *library_drive(struct rsm_engine *eng, int li, int n)
 bool library_standalone(const struct library *l)
 {
 	return strcmp(l->type, "standalone") == 0;
+}
+
+/* Bounds a mount time is sorted by: a real changer's mount takes tens of seconds, a sim's
+ * a few, and one served in its drive none; past ten minutes is a library in trouble. */
+const double rsm_mount_bucket_bounds[RSM_MOUNT_BUCKETS] = {0.1, 0.5, 1,	  2.5, 5,  10,
+							   30,	60,  120, 300, 600};
+
+void library_count_mount(struct library *l, double secs)
+{
+	l->mounts++;
+	l->mount_secs_total += secs;
+	if (secs > l->mount_secs_max)
+		l->mount_secs_max = secs;
+	for (int i = 0; i < RSM_MOUNT_BUCKETS; i++)
+		if (secs <= rsm_mount_bucket_bounds[i]) {
+			l->mount_buckets[i]++;
+			break;
+		}
 }
 
 /* ---- sessions and access ---- */

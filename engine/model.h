@@ -131,6 +131,9 @@ struct library {
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
 	double mount_secs_total, mount_secs_max;
+	/* the mount-time histogram: mounts of at most rsm_mount_bucket_bounds[i] seconds and
+	 * more than the bound before it (a slower one is in mounts alone) */
+	uint64_t mount_buckets[RSM_MOUNT_BUCKETS];
 	/* the backend that moves its cartridges, and that backend's own state */
 	const struct library_ops *ops;
 	void *backend_state;
@@ -155,6 +158,8 @@ struct drive {
 	double dismountable_since; /* when its medium became dismountable; 0: it is not */
 	bool going_home;	   /* a dismount of its dismountable medium is queued */
 	uint64_t mounts, cleanings, errors;
+	uint64_t bytes_read, bytes_written; /* data through its tape file (tape_ops.c) */
+	bool bytes_unsaved;		    /* counted since its row was last written */
 	char last_cleaned[32];
 	char device[256]; /* the OS device of a real drive; "" when unknown */
 };
@@ -373,6 +378,9 @@ struct opreq *opreq_find(struct rsm_engine *eng, uint64_t number);
 /* A library's drive number n (its place among the library's drives), or NULL. */
 struct drive *library_drive(struct rsm_engine *eng, int li, int n);
 bool library_standalone(const struct library *l);
+/* A mount passed after secs seconds (0: a medium taken where it was, in its drive): the
+ * library's mount count, mean, max and histogram. */
+void library_count_mount(struct library *l, double secs);
 
 /* ---- sessions and access ---- */
 struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err);
@@ -413,6 +421,12 @@ int home_slot_for(struct rsm_engine *eng, int mi);
 /* Makes slot (-1: none) medium mi's home, and nobody else's: returns the medium that had it
  * (whose home is none from now on: it gets a new one when it next goes home), or NO_INDEX. */
 int medium_set_home(struct rsm_engine *eng, int mi, int slot);
+/* ---- snapshots (info.c) ---- */
+/* Copies library l's record for the front end (the engine lock held). */
+void library_info_fill(const struct library *l, struct rsm_library_info *out);
+/* Copies text into a snapshot's field, cut to fit. */
+void text_copy(char *dst, size_t len, const char *src);
+
 /* Gives drive d to session (NO_INDEX: to none, dismountable), as that session's virtual drive
  * vdrive (NO_INDEX: the lowest the session has free). */
 void drive_hold(struct rsm_engine *eng, struct drive *d, int session, int vdrive);

@@ -430,6 +430,12 @@ rsm_err rsm_list(struct rsm_engine *eng, enum rsm_kind kind, const char *filter,
 		 struct rsm_names *out);
 void rsm_names_free(struct rsm_names *names);
 
+/* The upper bounds, in seconds, of the buckets of a library's mount-time histogram (rsmfs(5),
+ * metrics): from a medium taken in its drive (no move) to a robot that takes minutes.  A mount
+ * slower than the last bound is counted in the mounts alone (the +Inf bucket). */
+#define RSM_MOUNT_BUCKETS 11
+extern const double rsm_mount_bucket_bounds[RSM_MOUNT_BUCKETS];
+
 struct rsm_library_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1];
 	char type[16], state[16], backend[16], changer[256], door[8];
@@ -437,7 +443,9 @@ struct rsm_library_info {
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts served by a medium already in a drive, since start */
 	double dismount_delay;
-	double mount_secs_mean, mount_secs_max;
+	double mount_secs_mean, mount_secs_max, mount_secs_sum;
+	/* mounts of at most rsm_mount_bucket_bounds[i] seconds, and more than the bound before */
+	uint64_t mount_buckets[RSM_MOUNT_BUCKETS];
 };
 
 struct rsm_drive_info {
@@ -448,6 +456,7 @@ struct rsm_drive_info {
 	bool tape;	     /* its I/O is the engine's (rsm_tape_*): a simulated drive */
 	int64_t session_uid; /* the uid of the session that has its medium mounted, -1 */
 	uint64_t mounts, cleanings, errors;
+	uint64_t bytes_read, bytes_written; /* data records through its tape file (rsm_tape_*) */
 	char last_cleaned[32];
 };
 
@@ -501,6 +510,59 @@ rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_se
 /* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", and for an
  * empty slot that is a medium's home "<address> empty - <medium>\n"; malloc'd. */
 char *rsm_library_slots_text(struct rsm_engine *eng, const char *library, bool is_port);
+/* ---- the metrics file and the library map (rsmfs(5), metrics, libraries/lib/map) ---- */
+
+/* The states of a drive and of a library request, in the order of the counts below. */
+#define RSM_DRIVE_NSTATES 8
+#define RSM_REQUEST_NSTATES 8
+extern const char *const rsm_drive_state_names[RSM_DRIVE_NSTATES];
+extern const char *const rsm_request_state_names[RSM_REQUEST_NSTATES];
+
+struct rsm_library_metrics {
+	struct rsm_library_info info;
+	uint64_t drives[RSM_DRIVE_NSTATES];	/* its drives in each state */
+	uint64_t requests[RSM_REQUEST_NSTATES]; /* its requests still listed, in each state */
+};
+
+struct rsm_drive_metrics {
+	char name[RSM_NAME_MAX + 1], library[RSM_NAME_MAX + 1];
+	int state; /* an index into rsm_drive_state_names */
+	uint64_t mounts, bytes_read, bytes_written;
+};
+
+struct rsm_metrics {
+	size_t nlibraries, ndrives;
+	struct rsm_library_metrics *libraries;
+	struct rsm_drive_metrics *drives;
+};
+
+/* Every library's and drive's counters and states, copied under one hold of the engine lock so
+ * that one rendering is one moment.  Free with rsm_metrics_free. */
+rsm_err rsm_metrics_snapshot(struct rsm_engine *eng, struct rsm_metrics *out);
+void rsm_metrics_free(struct rsm_metrics *m);
+
+/* One place of a library's map: a slot, a port or a drive, and the cartridge in it. */
+struct rsm_map_element {
+	int address;			/* a slot's or a port's; a drive's number in its library */
+	char drive[RSM_NAME_MAX + 1];	/* a drive's name */
+	char state[16];			/* a drive's own state; a slot's or port's medium's */
+	char medium[RSM_NAME_MAX + 1];	/* the medium in it, "" when empty */
+	char barcode[RSM_NAME_MAX + 1]; /* that medium's barcode, "" when it has none */
+	char session[RSM_NAME_MAX + 1]; /* a drive: the session that has its medium mounted */
+	char home[RSM_NAME_MAX + 1];	/* an empty slot: the medium whose home it is, if one */
+};
+
+struct rsm_library_map {
+	struct rsm_library_info info;
+	size_t nslots, nports, ndrives;
+	struct rsm_map_element *slots, *ports, *drives;
+};
+
+/* A library's slots, ports and drives with what they hold, under one hold of the engine lock.
+ * Free with rsm_library_map_free. */
+rsm_err rsm_library_map(struct rsm_engine *eng, const char *library, struct rsm_library_map *out);
+void rsm_library_map_free(struct rsm_library_map *m);
+
 /* For a session: its mounted media, the drive holding each and its virtual drive (decimal). */
 rsm_err rsm_session_mounts(struct rsm_engine *eng, const char *session, struct rsm_names *media,
 			   struct rsm_names *drives, struct rsm_names *vdrives);

@@ -116,10 +116,11 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 	d->mounts++;
 	d->last_used = ++eng->lru_clock;
 	m->state = MEDIA_MOUNTED;
-	l->mounts++;
+	library_count_mount(l, 0);
 	l->hits++;
 	r->drive = m->loc_addr;
 	r->started = wall_now();
+	catalog_save_counters(eng, l);
 	save_and_emit(eng, d, m);
 	request_finish(eng, r, REQ_PASSED, ERROR_SUCCESS, NULL);
 	return FINISHED;

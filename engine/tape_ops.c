@@ -72,6 +72,23 @@ static rsm_err tape_match(const struct tape_ref *r, uint64_t token)
 	return t->fd >= 0 ? ERROR_SUCCESS : tape_load(t, r->image, r->medium);
 }
 
+/* Adds n bytes of records that went through drive's tape to its counters (rsmfs(5), metrics).
+ * Taken once the drive's lock is let go, as the engine lock is never taken under it; written
+ * to the catalog with the drive's row, at its next change (and at a stop). */
+static void count_bytes(struct rsm_engine *eng, const char *drive, size_t n, bool written)
+{
+	if (!n)
+		return;
+	engine_lock(eng);
+	int di = drive_find(eng, drive);
+	if (di >= 0) {
+		struct drive *d = &eng->drives[di];
+		*(written ? &d->bytes_written : &d->bytes_read) += n;
+		d->bytes_unsaved = true;
+	}
+	engine_unlock(eng);
+}
+
 rsm_err rsm_tape_open(struct rsm_engine *eng, const char *drive, unsigned flags, uint64_t *token)
 {
 	struct tape_ref r;
@@ -106,6 +123,8 @@ rsm_err rsm_tape_read(struct rsm_engine *eng, const char *drive, uint64_t token,
 	if (e == ERROR_SUCCESS)
 		e = tape_read(r.t, buf, size, got);
 	pthread_mutex_unlock(&r.t->lock);
+	if (e == ERROR_SUCCESS)
+		count_bytes(eng, drive, *got, false);
 	return e;
 }
 
@@ -122,6 +141,8 @@ rsm_err rsm_tape_write(struct rsm_engine *eng, const char *drive, uint64_t token
 	if (e == ERROR_SUCCESS)
 		e = tape_write(r.t, buf, size);
 	pthread_mutex_unlock(&r.t->lock);
+	if (e == ERROR_SUCCESS)
+		count_bytes(eng, drive, size, true);
 	return e;
 }
 

@@ -33,9 +33,12 @@ static int drive_stats(const union object_info *o, const struct node *n, FILE *f
 	const struct rsm_drive_info *di = &o->drive;
 
 	(void)n;
-	fprintf(f, "mounts %llu\ncleanings %llu\nerrors %llu\nlast_cleaned %s\n",
+	fprintf(f,
+		"mounts %llu\ncleanings %llu\nerrors %llu\nlast_cleaned %s\nbytes_read %llu\n"
+		"bytes_written %llu\n",
 		(unsigned long long)di->mounts, (unsigned long long)di->cleanings,
-		(unsigned long long)di->errors, di->last_cleaned[0] ? di->last_cleaned : "-");
+		(unsigned long long)di->errors, di->last_cleaned[0] ? di->last_cleaned : "-",
+		(unsigned long long)di->bytes_read, (unsigned long long)di->bytes_written);
 	return 0;
 }
 

@@ -351,6 +351,8 @@ static const struct file_kind library_files[] = {
     {"dismount_delay", N_FILE, 0664, OWN_ADMIN_GROUP, .render = library_dismount_delay,
      .write = attr_write, .set = set_dismount_delay},
     {"stats", N_FILE, 0444, OWN_DAEMON, .render = library_stats},
+    {"map", N_FILE, 0444, OWN_DAEMON, .render = render_map_text},
+    {"map.svg", N_FILE, 0444, OWN_DAEMON, .render = render_map_svg},
     {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = library_commands},
     ENTRY("sim", N_DIR, 0755, OWN_DAEMON),
     {0},

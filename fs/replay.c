@@ -6,7 +6,8 @@
  * appeared (IN_CREATE), rmdir/unlink of one that went (IN_DELETE) (rsmfs(5), WATCHERS).  A
  * child process makes the calls, and the file system knows them and lets them pass without
  * effect (hands.c).  To know what changed, the thread keeps the last rendering of every file and
- * directory it has seen and compares after each engine event.  The same comparison wakes poll() on
+ * directory it has seen and compares after each engine event (a library's map, drawn from many
+ * objects, once a burst of events is over).  The same comparison wakes poll() on
  * attribute files (POLLPRI|POLLERR, sysfs style).  Kernel notifications go out from this thread
  * only, never from a request handler.
  */
@@ -480,6 +481,119 @@ static void replay_request_entry(const struct rsm_event *ev)
 	}
 }
 
+/* ---- views drawn from many objects ---- */
+
+/* A library's files whose value comes from its slots, ports, drives and media as well as from
+ * the library itself (rsmfs(5), libraries/lib/map).  Their own object's events are not enough
+ * to say when they change: they are compared after the events of everything they show, once
+ * per burst (views_flush), as a large library's map costs more than one event's comparison. */
+static const char *const library_views[] = {"map", "map.svg"};
+
+#define VIEWS_MAX 32   /* libraries remembered one by one; past that, every one */
+#define VIEWS_EVERY 256 /* events at most between two comparisons, in a long burst */
+
+static struct {
+	bool all;
+	int n, events;
+	char names[VIEWS_MAX][RSM_NAME_MAX + 1];
+} views; /* the replay thread's alone */
+
+/* The library an event's path names: libraries/<l>[/...]; false when it names none. */
+static bool library_of_path(const struct rsm_event *ev, char *lib)
+{
+	const char *p = ev->path + strlen("libraries/");
+
+	if (strncmp(ev->path, "libraries/", strlen("libraries/")) != 0)
+		return false;
+	snprintf(lib, RSM_NAME_MAX + 1, "%.*s", (int)strcspn(p, "/"), p);
+	return true;
+}
+
+/* The library of the drive an event names. */
+static bool library_of_drive(const struct rsm_event *ev, char *lib)
+{
+	struct rsm_drive_info di;
+
+	if (strncmp(ev->path, "drives/", 7) != 0 ||
+	    rsm_drive_info(fs_global.eng, ev->path + 7, &di) != ERROR_SUCCESS)
+		return false;
+	snprintf(lib, RSM_NAME_MAX + 1, "%s", di.library);
+	return true;
+}
+
+/* The library of the medium an event names (its sides' events included). */
+static bool library_of_medium(const struct rsm_event *ev, char *lib)
+{
+	struct rsm_medium_info mi;
+	char name[RSM_NAME_MAX + 1];
+	const char *p = ev->path + 6;
+
+	if (strncmp(ev->path, "media/", 6) != 0)
+		return false;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(p, "/"), p);
+	if (rsm_medium_info(fs_global.eng, name, &mi) != ERROR_SUCCESS)
+		return false;
+	snprintf(lib, RSM_NAME_MAX + 1, "%s", mi.library);
+	return true;
+}
+
+/* The events whose objects a library's views show, and how each finds its library; an event
+ * whose library cannot be found (its object has gone) touches every library's views.  The
+ * library's own events compare every file of its directory already. */
+static bool (*const view_sources[RSM_OBJ_COUNT])(const struct rsm_event *ev, char *lib) = {
+    [RSM_OBJ_SLOT] = library_of_path,	 [RSM_OBJ_PORT] = library_of_path,
+    [RSM_OBJ_DOOR] = library_of_path,	 [RSM_OBJ_DRIVE] = library_of_drive,
+    [RSM_OBJ_MEDIA] = library_of_medium,
+};
+
+/* Notes the library whose views an event may have changed. */
+static void views_touch(const struct rsm_event *ev)
+{
+	char lib[RSM_NAME_MAX + 1];
+
+	if ((unsigned)ev->type >= RSM_OBJ_COUNT || !view_sources[ev->type])
+		return;
+	views.events++;
+	if (views.all)
+		return;
+	if (!view_sources[ev->type](ev, lib) || views.n == VIEWS_MAX) {
+		views.all = true;
+		return;
+	}
+	for (int i = 0; i < views.n; i++)
+		if (strcmp(views.names[i], lib) == 0)
+			return;
+	snprintf(views.names[views.n++], RSM_NAME_MAX + 1, "%s", lib);
+}
+
+/* Compares the views of one library. */
+static void views_check(const char *lib)
+{
+	char path[RSM_NAME_MAX + 32];
+	struct node n;
+
+	for (size_t i = 0; i < sizeof(library_views) / sizeof(library_views[0]); i++) {
+		snprintf(path, sizeof(path), "libraries/%s/%s", lib, library_views[i]);
+		if (tree_resolve(path, &n) == 0)
+			check_file(path, &n);
+	}
+}
+
+/* Compares the views of the libraries noted since the last time. */
+static void views_flush(void)
+{
+	if (views.all) {
+		struct rsm_names names AUTO_NAMES = {0};
+		if (rsm_list(fs_global.eng, RSM_KIND_LIBRARY, NULL, &names) == ERROR_SUCCESS)
+			for (size_t i = 0; i < names.count && !rp.quit; i++)
+				views_check(names.names[i]);
+	}
+	for (int i = 0; !views.all && i < views.n && !rp.quit; i++)
+		views_check(views.names[i]);
+	views.all = false;
+	views.n = views.events = 0;
+}
+
 /* What one engine event may have changed, compared and replayed. */
 static void replay_event(const struct rsm_event *ev)
 {
@@ -563,6 +677,13 @@ static void *replay_main(void *arg)
 	pthread_cond_broadcast(&rp.cond);
 	while (!rp.quit) {
 		struct queued_event *q = rp.head;
+		if (!q && views.events) {
+			/* the burst is over: the views it touched */
+			pthread_mutex_unlock(&rp.lock);
+			views_flush();
+			pthread_mutex_lock(&rp.lock);
+			continue;
+		}
 		if (!q) {
 			pthread_cond_wait(&rp.cond, &rp.lock);
 			continue;
@@ -574,6 +695,9 @@ static void *replay_main(void *arg)
 			drop_covered(q);
 		pthread_mutex_unlock(&rp.lock);
 		replay_event(&q->ev);
+		views_touch(&q->ev);
+		if (views.events >= VIEWS_EVERY)
+			views_flush();
 		free(q);
 		pthread_mutex_lock(&rp.lock);
 	}

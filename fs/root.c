@@ -1,5 +1,5 @@
-/* root.c - the files of the root (rsmfs(5), THE ROOT): README, version and error_log, and the
- * by-id/ directory (rsmfs(5), by-id/).
+/* root.c - the files of the root (rsmfs(5), THE ROOT): README, version and error_log (metrics is
+ * metrics.c's), and the by-id/ directory (rsmfs(5), by-id/).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,6 +13,8 @@ static const char readme_text[] =
     "rsmfs - Removable Storage Manager file system\n"
     "\n"
     "  libraries/<lib>/   libraries: id name type state backend changer slots ports door stats\n"
+    "                     map map.svg (the library drawn, as text and as a picture)\n"
+    "  metrics            the counters, for Prometheus\n"
     "  drives/<d>/        drives: state medium session device stats\n"
     "  media/<m>/         cartridges: state location library pool sides/\n"
     "  pools/<p>/         media pools: free import unrecognized cleaner; mkdir adds one\n"
@@ -116,6 +118,7 @@ static const struct file_kind root_files[] = {
     {"version", N_FILE, 0444, OWN_DAEMON, .render = render_version},
     {"error_log", N_FILE, 0664, OWN_ADMIN_GROUP, .render = render_error_log,
      .write = error_log_write},
+    {"metrics", N_FILE, 0444, OWN_DAEMON, .render = render_metrics},
     ENTRY("libraries", N_DIR, 0755, OWN_DAEMON),
     ENTRY("drives", N_DIR, 0755, OWN_DAEMON),
     ENTRY("media", N_DIR, 0755, OWN_DAEMON),

@@ -104,6 +104,12 @@ int pool_rmdir(fuse_req_t req, const char *name);
 int session_mkdir(fuse_req_t req, const char *name, mode_t mode);
 int session_rmdir(fuse_req_t req, const char *name);
 
+/* The views drawn from many objects: the root's metrics (metrics.c, rsmfs(5) metrics) and a
+ * library's map and map.svg (map.c, rsmfs(5) libraries/lib/map). */
+int render_metrics(const union object_info *o, const struct node *n, FILE *f);
+int render_map_text(const union object_info *o, const struct node *n, FILE *f);
+int render_map_svg(const union object_info *o, const struct node *n, FILE *f);
+
 /* Kinds that are no row of a table: an object's directory, and a link. */
 extern const struct file_kind object_dir_kind, link_kind;
 

@@ -11,7 +11,7 @@ GUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 @test "the root holds every top-level entry" {
 	run ls "$MNT"
 	assert_success
-	assert_output "$(printf '%s\n' README by-id drives error_log libraries media opreqs pools requests sessions version | sort)"
+	assert_output "$(printf '%s\n' README by-id drives error_log libraries media metrics opreqs pools requests sessions version | sort)"
 	run cat "$MNT/version"
 	assert_output --regexp '^rsmfs [0-9]+\.[0-9]+\.[0-9]+$'
 	run cat "$MNT/README"

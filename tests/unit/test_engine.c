@@ -1030,14 +1030,21 @@ static void test_catalog_schema_upgrade(void **state)
 	assert_int_equal(sqlite3_open(w->cfg.database, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
 				      "ALTER TABLE libraries DROP COLUMN dismount_delay;"
+				      "ALTER TABLE libraries DROP COLUMN mount_buckets;"
+				      "ALTER TABLE drives DROP COLUMN bytes_read;"
+				      "ALTER TABLE drives DROP COLUMN bytes_written;"
 				      "UPDATE schema_version SET version=1",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);
 	world_open(w);
-	assert_int_equal(schema_version_of(w->cfg.database), 2);
+	assert_int_equal(schema_version_of(w->cfg.database), 3);
 	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
 	assert_true(li.dismount_delay == 300);
+	/* the mount counted before the histogram existed is in its +Inf bucket only */
+	assert_int_equal(li.mounts, 1);
+	for (int b = 0; b < RSM_MOUNT_BUCKETS; b++)
+		assert_int_equal(li.mount_buckets[b], 0);
 	assert_int_equal(rsm_medium_info(w->eng, "T00002L6", &mi), ERROR_SUCCESS);
 	assert_string_equal(mi.state, "dismountable");
 	assert_int_equal(rsm_library_set_dismount_delay(w->eng, &w->admin, "vtl0", 7),
@@ -1045,6 +1052,117 @@ static void test_catalog_schema_upgrade(void **state)
 	world_reopen(w);
 	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
 	assert_true(li.dismount_delay == 7);
+}
+
+/* The bucket of the mount-time histogram a mount of secs seconds is counted in. */
+static int bucket_of(double secs)
+{
+	int b = 0;
+
+	while (b < RSM_MOUNT_BUCKETS && secs > rsm_mount_bucket_bounds[b])
+		b++;
+	return b;
+}
+
+/* Writes n bytes as one record through drive's tape. */
+static void tape_put(struct world *w, const char *drive, size_t n)
+{
+	static char buf[4096];
+	uint64_t token;
+
+	assert_true(n <= sizeof(buf));
+	assert_int_equal(rsm_tape_open(w->eng, drive, RSM_TAPE_WRITE, &token), ERROR_SUCCESS);
+	assert_int_equal(rsm_tape_write(w->eng, drive, token, buf, n), ERROR_SUCCESS);
+	assert_int_equal(rsm_tape_flush(w->eng, drive, token), ERROR_SUCCESS);
+}
+
+/* rsmfs(5), metrics: a mount's seconds go to its bucket (one served in its drive to the first),
+ * bytes through a tape file to its drive; the snapshot holds them with the drives and requests
+ * by state, and all of it outlives a restart, bytes of a cartridge still mounted included. */
+static void test_metrics_histogram_and_bytes(void **state)
+{
+	struct world *w = *state;
+	struct rsm_metrics m;
+	struct rsm_library_info li;
+	struct rsm_drive_info di;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	uint64_t r;
+	char st[32];
+
+	assert_int_equal(rsm_sim_timing(w->eng, &w->admin, "vtl0", 1.0, 2.0, -1), ERROR_SUCCESS);
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d0", 0), ERROR_SUCCESS);
+	tape_put(w, "d0", 1000);
+	tape_put(w, "d0", 24);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_DEFERRED, &r),
+			 ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS); /* in place */
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_int_equal(li.mounts, 2);
+	assert_true(li.mount_secs_max >= 3.0 && li.mount_secs_max < 5.0);
+	assert_int_equal(li.mount_buckets[0], 1);
+	assert_int_equal(li.mount_buckets[bucket_of(li.mount_secs_max)], 1);
+	assert_true(li.mount_secs_sum == li.mount_secs_max);
+
+	assert_int_equal(rsm_metrics_snapshot(w->eng, &m), ERROR_SUCCESS);
+	assert_int_equal(m.nlibraries, 1);
+	assert_int_equal(m.ndrives, 2);
+	assert_string_equal(m.drives[0].name, "d0");
+	assert_string_equal(m.drives[0].library, "vtl0");
+	assert_string_equal(rsm_drive_state_names[m.drives[0].state], "mounted");
+	assert_int_equal(m.drives[0].bytes_written, 1024);
+	assert_int_equal(m.drives[0].mounts, 2);
+	assert_int_equal(m.libraries[0].drives[2], 1); /* mounted */
+	assert_int_equal(m.libraries[0].drives[0], 1); /* empty */
+	assert_string_equal(rsm_request_state_names[3], "passed");
+	assert_int_equal(m.libraries[0].requests[3], 3);
+	assert_int_equal(
+	    memcmp(m.libraries[0].info.mount_buckets, li.mount_buckets, sizeof(li.mount_buckets)),
+	    0);
+	rsm_metrics_free(&m);
+
+	/* a restart: the cartridge is still in d0, its last bytes in no state change's row */
+	tape_put(w, "d0", 3000);
+	world_reopen(w);
+	assert_int_equal(rsm_library_info(w->eng, "vtl0", &li), ERROR_SUCCESS);
+	assert_int_equal(li.mounts, 2);
+	assert_int_equal(li.mount_buckets[0], 1);
+	assert_int_equal(li.mount_buckets[bucket_of(li.mount_secs_max)], 1);
+	assert_int_equal(rsm_drive_info(w->eng, "d0", &di), ERROR_SUCCESS);
+	assert_int_equal(di.bytes_written, 4024);
+	assert_int_equal(di.bytes_read, 0);
+}
+
+/* rsmfs(5), libraries/lib/map: the snapshot of a library's places: the drive holding a
+ * cartridge with its session, the empty slot that is its home, the other slots and ports. */
+static void test_library_map_snapshot(void **state)
+{
+	struct world *w = *state;
+	struct rsm_library_map m;
+	rsm_handle s = open_session(w, "nightly", &w->admin);
+
+	assert_int_equal(mount_wait(w, s, "T00002L6", "d1", 0), ERROR_SUCCESS);
+	assert_int_equal(rsm_library_map(w->eng, "vtl0", &m), ERROR_SUCCESS);
+	assert_int_equal(m.nslots, 8);
+	assert_int_equal(m.nports, 1);
+	assert_int_equal(m.ndrives, 2);
+	assert_string_equal(m.drives[1].drive, "d1");
+	assert_string_equal(m.drives[1].state, "mounted");
+	assert_string_equal(m.drives[1].barcode, "T00002L6");
+	assert_string_equal(m.drives[1].session, "nightly");
+	assert_string_equal(m.drives[0].state, "empty");
+	assert_string_equal(m.drives[0].medium, "");
+	assert_string_equal(m.slots[1].medium, "");
+	assert_string_equal(m.slots[1].home, "T00002L6");
+	assert_string_equal(m.slots[0].medium, "T00001L6");
+	assert_string_equal(m.slots[0].state, "idle");
+	assert_int_equal(m.slots[7].address, 7);
+	assert_string_equal(m.slots[7].medium, "");
+	assert_string_equal(m.slots[7].home, "");
+	assert_string_equal(m.ports[0].medium, "");
+	assert_string_equal(m.info.name, "vtl0");
+	rsm_library_map_free(&m);
+	assert_int_equal(rsm_library_map(w->eng, "nope", &m), ERROR_INVALID_LIBRARY);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1088,6 +1206,8 @@ int main(void)
 	    T(test_inject_while_moving_home),
 	    T(test_door_of_unconfigured_library),
 	    T(test_catalog_schema_upgrade),
+	    T(test_metrics_histogram_and_bytes),
+	    T(test_library_map_snapshot),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
