@@ -26,6 +26,7 @@
 #include "backend.h"
 #include "catalog.h"
 #include "changer.h"
+#include "log.h"
 #include "notify.h"
 
 #define RECONNECT_SECS 2
@@ -145,8 +146,8 @@ static void run_work(struct scsi_library *sl, struct work *w, const char *libnam
 	switch (w->kind) {
 	case WORK_MOVE:
 		if (w->unload[0] && drive_unload(w->unload, &extra) < 0)
-			fprintf(stderr, "rsmfs: library %s: unloading %s before the move: %s\n",
-				libname, w->unload, extra.text);
+			engine_log(RSM_LOG_WARNING, "library %s: unloading %s before the move: %s",
+				   libname, w->unload, extra.text);
 		if (w->close_port >= 0)
 			changer_port_lock(&sl->dev, (uint16_t)w->close_port, false, &extra);
 		if (changer_move(&sl->dev, w->src, w->dst, &w->out) == 0 && w->open_port >= 0)
@@ -194,8 +195,8 @@ static void adopt_layout(struct scsi_library *sl, const struct scan *sc)
 		const char *dev = sc->drive_dev && d->number < nd ? sc->drive_dev[d->number] : "";
 		if (d->number >= nd && d->enabled) {
 			/* the changer no longer has this drive */
-			fprintf(stderr, "rsmfs: library %s: drive %s has no element any more\n",
-				l->name, d->name);
+			engine_log(RSM_LOG_WARNING, "library %s: drive %s has no element any more",
+				   l->name, d->name);
 			d->enabled = false;
 			settle_drive_state(d);
 			catalog_save_drive(eng, d);
@@ -289,8 +290,8 @@ static int apply_scan(struct scsi_library *sl, const struct scan *sc)
 		places[i] = (struct place){LOC_OFFLINE, 0, false};
 	for (int i = 0; i < nfound; i++) {
 		if (places[found[i].mi].loc != LOC_OFFLINE)
-			fprintf(stderr, "rsmfs: library %s: barcode %s is in two places\n", l->name,
-				eng->media[found[i].mi].barcode);
+			engine_log(RSM_LOG_WARNING, "library %s: barcode %s is in two places",
+				   l->name, eng->media[found[i].mi].barcode);
 		else
 			places[found[i].mi] = found[i].at;
 	}
@@ -317,8 +318,8 @@ static void went_offline(struct scsi_library *sl, const char *why)
 
 	if (!l->reachable)
 		return;
-	fprintf(stderr, "rsmfs: library %s: the changer does not answer (%s); offline\n", l->name,
-		why);
+	engine_log(RSM_LOG_ERROR, "library %s: offline %s: the changer does not answer (%s)",
+		   l->name, rsm_error_name(ERROR_LIBRARY_OFFLINE), why);
 	library_unreachable(sl->eng, sl->li, why);
 }
 
@@ -332,7 +333,8 @@ static void came_back(struct scsi_library *sl, struct scan *sc, bool at_start)
 	apply_scan(sl, sc);
 	library_reachable(eng, sl->li);
 	if (!at_start)
-		fprintf(stderr, "rsmfs: library %s: the changer answers again; online\n", l->name);
+		engine_log(RSM_LOG_NOTICE, "library %s: online: the changer answers again",
+			   l->name);
 }
 
 /* A work item is done: its outcome ends its step. */
@@ -346,7 +348,7 @@ static void finish_work(struct scsi_library *sl, struct work *w)
 		went_offline(sl, w->out.text);
 	if (w->kind == WORK_LOCK) {
 		if (w->out.err != ERROR_SUCCESS)
-			fprintf(stderr, "rsmfs: library %s: %s\n", l->name, w->out.text);
+			engine_log(RSM_LOG_WARNING, "library %s: %s", l->name, w->out.text);
 	} else if (w->step) {
 		struct step *s = w->step;
 		s->err = w->out.err;
@@ -618,14 +620,14 @@ static void check_intent(struct scsi_library *sl, const struct scan *sc, const c
 		int n = t ? changer_read_elements(&sl->dev, t, a, 1, &e, &o) : -1;
 		if (n >= 1 && e[0].address != a)
 			n = 0; /* the device answered about another element */
-		fprintf(stderr,
-			"rsmfs: library %s: the last run died moving %s from element %d to %d; "
-			"element %u (the %s) is %s%s%s\n",
-			libname, medium, src, dst, a, k ? "destination" : "source",
-			n < 1	    ? "unreadable"
-			: e[0].full ? "full"
-				    : "empty",
-			n >= 1 && e[0].voltag[0] ? " with " : "", n >= 1 ? e[0].voltag : "");
+		engine_log(RSM_LOG_WARNING,
+			   "library %s: the last run died moving %s from element %d to %d; "
+			   "element %u (the %s) is %s%s%s",
+			   libname, medium, src, dst, a, k ? "destination" : "source",
+			   n < 1       ? "unreadable"
+			   : e[0].full ? "full"
+				       : "empty",
+			   n >= 1 && e[0].voltag[0] ? " with " : "", n >= 1 ? e[0].voltag : "");
 		free(e);
 	}
 	catalog_clear_intent(eng, libname);
@@ -667,13 +669,13 @@ static void scsi_reconcile(struct rsm_engine *eng, int li)
 	struct scan sc;
 
 	if (!ensure_connected(sl, &o) || scan_all(sl, &sc, l->name, &o) < 0) {
-		fprintf(stderr, "rsmfs: library %s: %s; offline (retried every %d s)\n", l->name,
-			o.text, RECONNECT_SECS);
+		engine_log(RSM_LOG_ERROR, "library %s: offline %s: %s (retried every %d s)",
+			   l->name, rsm_error_name(ERROR_LIBRARY_OFFLINE), o.text, RECONNECT_SECS);
 		return;
 	}
-	fprintf(stderr, "rsmfs: library %s: %s %s (serial %s): %d slots, %d ports, %d drives\n",
-		l->name, sl->dev.inquiry.vendor, sl->dev.inquiry.product, sl->dev.serial,
-		sc.n[SMC_ELEMENT_STORAGE], sc.n[SMC_ELEMENT_PORT], sc.n[SMC_ELEMENT_DRIVE]);
+	engine_log(RSM_LOG_INFO, "library %s: %s %s (serial %s): %d slots, %d ports, %d drives",
+		   l->name, sl->dev.inquiry.vendor, sl->dev.inquiry.product, sl->dev.serial,
+		   sc.n[SMC_ELEMENT_STORAGE], sc.n[SMC_ELEMENT_PORT], sc.n[SMC_ELEMENT_DRIVE]);
 	check_intent(sl, &sc, l->name);
 	came_back(sl, &sc, true);
 	scan_free(&sc);

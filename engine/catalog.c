@@ -203,12 +203,6 @@ rsm_err catalog_save_state_in(struct rsm_engine *eng, struct drive *d, struct me
 	return e;
 }
 
-static void report_failure(struct rsm_engine *eng, rsm_err e)
-{
-	fprintf(stderr, "rsmfs: catalog write failed: %s (%s)\n", rsm_error_name(e),
-		catalog_error(eng));
-}
-
 rsm_err catalog_batch_begin(struct rsm_engine *eng)
 {
 	rsm_err e = ERROR_SUCCESS;
@@ -229,10 +223,9 @@ rsm_err catalog_save_state(struct rsm_engine *eng, struct drive *d, struct mediu
 {
 	rsm_err e = catalog_batch_begin(eng);
 
+	/* a failure was logged by the statement that failed (catalog_sqlite.c) */
 	if (e == ERROR_SUCCESS)
 		e = catalog_save_state_in(eng, d, m, r);
-	if (e != ERROR_SUCCESS)
-		report_failure(eng, e);
 	return e;
 }
 
@@ -240,10 +233,9 @@ rsm_err catalog_save_counters(struct rsm_engine *eng, const struct library *l)
 {
 	rsm_err e = catalog_batch_begin(eng);
 
+	/* a failure was logged by the statement that failed (catalog_sqlite.c) */
 	if (e == ERROR_SUCCESS)
 		e = catalog_save_library(eng, l);
-	if (e != ERROR_SUCCESS)
-		report_failure(eng, e);
 	return e;
 }
 
@@ -262,8 +254,5 @@ rsm_err catalog_batch_commit(struct rsm_engine *eng)
 	if (!eng->catalog || !eng->catalog->batch_open)
 		return ERROR_SUCCESS;
 	eng->catalog->batch_open = false;
-	rsm_err e = catalog_commit(eng);
-	if (e != ERROR_SUCCESS)
-		report_failure(eng, e);
-	return e;
+	return catalog_commit(eng); /* a failure logs itself (catalog_sqlite.c) */
 }

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "catalog.h"
+#include "log.h"
 
 #define SCHEMA_VERSION 3
 
@@ -125,6 +126,18 @@ static sqlite3_stmt *statement_for(struct sqlite_catalog *c, const char *sql, in
 	return st;
 }
 
+/* A statement that failed is a catalog fault (rsmfs(8), CATALOG FAULTS): its caller rolls the
+ * change back and fails it; the log says why, once, here where SQLite's message is at hand. */
+static rsm_err statement_fault(struct sqlite_catalog *c, int rc)
+{
+	rsm_err e = sql_error(rc);
+
+	if (e != ERROR_SUCCESS)
+		engine_log(RSM_LOG_ERROR, "catalog: write failed %s: %s", rsm_error_name(e),
+			   sqlite3_errmsg(c->db));
+	return e;
+}
+
 /* Runs one statement; types names each argument: 's' text, 'i' int64, 'd' double. */
 static rsm_err exec_args(struct sqlite_catalog *c, const char *sql, const char *types, ...)
 {
@@ -136,7 +149,7 @@ static rsm_err exec_args(struct sqlite_catalog *c, const char *sql, const char *
 	if (!c->db)
 		return ERROR_DATABASE_FAILURE;
 	if (!(st = statement_for(c, sql, &rc, &cached)))
-		return sql_error(rc);
+		return statement_fault(c, rc);
 	va_start(ap, types);
 	for (int i = 0; types[i]; i++) {
 		if (types[i] == 's') {
@@ -151,11 +164,12 @@ static rsm_err exec_args(struct sqlite_catalog *c, const char *sql, const char *
 	}
 	va_end(ap);
 	rc = sqlite3_step(st);
+	rsm_err e = statement_fault(c, rc); /* before the reset, while the message is its own */
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (!cached)
 		sqlite3_finalize(st);
-	return sql_error(rc);
+	return e;
 }
 
 /* ---- opening ---- */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "changer.h"
+#include "log.h"
 
 /* The configured device of drive n, or NULL. */
 static const char *configured_device(const char *map, int n, char *buf, size_t len)
@@ -114,18 +115,18 @@ void map_drives(struct changer *ch, const char *address, const char *drive_map, 
 			if (e->ident[0] && !e->truncated &&
 			    drive_serial(conf, sn, sizeof(sn), &o) == 0 && sn[0] &&
 			    !smc_ident_matches_serial(e->ident, sn))
-				fprintf(
-				    stderr,
-				    "rsmfs: library %s: drive.%d = %s has serial %s, but the "
-				    "changer's drive element %u says \"%s\": check the mapping\n",
+				engine_log(
+				    RSM_LOG_WARNING,
+				    "library %s: drive.%d = %s has serial %s, but the "
+				    "changer's drive element %u says \"%s\": check the mapping",
 				    libname, i, conf, sn, e->address, e->ident);
 			continue;
 		}
 		if (!e->ident[0]) {
-			fprintf(stderr,
-				"rsmfs: library %s: drive element %u: no device configured "
-				"(drive.%d) and the changer gives no drive identifier\n",
-				libname, e->address, i);
+			engine_log(RSM_LOG_WARNING,
+				   "library %s: drive element %u: no device configured "
+				   "(drive.%d) and the changer gives no drive identifier",
+				   libname, e->address, i);
 			continue;
 		}
 		if (!searched) {
@@ -142,14 +143,13 @@ void map_drives(struct changer *ch, const char *address, const char *drive_map, 
 				 cand.addr[match]);
 			continue;
 		}
-		fprintf(stderr,
-			"rsmfs: library %s: drive element %u (identifier \"%s\"%s): %s; set "
-			"drive.%d\n",
-			libname, e->address, e->ident,
-			e->truncated ? ", cut short by the device" : "",
-			matches > 1 ? "more than one tape device matches"
-				    : "no tape device has that serial",
-			i);
+		engine_log(RSM_LOG_WARNING,
+			   "library %s: drive element %u (identifier \"%s\"%s): %s; set drive.%d",
+			   libname, e->address, e->ident,
+			   e->truncated ? ", cut short by the device" : "",
+			   matches > 1 ? "more than one tape device matches"
+				       : "no tape device has that serial",
+			   i);
 	}
 	free(cand.addr);
 	free(cand.serial);

@@ -19,6 +19,7 @@
 #include "backend.h"
 #include "catalog.h"
 #include "jobs.h"
+#include "log.h"
 #include "notify.h"
 #include "requests.h"
 #include "startup.h"
@@ -188,6 +189,10 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	if (prepare_data_dir(cfg, err, errlen) < 0 ||
 	    catalog_open(eng, err, errlen) != ERROR_SUCCESS)
 		goto fail;
+	if (catalog_readonly(eng)) /* a catalog fault from the start (rsmfs(8), CATALOG FAULTS) */
+		engine_log(RSM_LOG_ERROR,
+			   "catalog: read-only %s: %s cannot be written, every change fails",
+			   rsm_error_name(ERROR_DATABASE_FAILURE), cfg->database);
 	engine_lock(eng);
 	int rc = engine_start(eng, err, errlen);
 	engine_unlock(eng);

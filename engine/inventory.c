@@ -8,6 +8,7 @@
 
 #include "catalog.h"
 #include "inventory.h"
+#include "log.h"
 #include "notify.h"
 #include "requests.h"
 
@@ -77,8 +78,8 @@ static void label_unreadable(struct rsm_engine *eng, struct library *l, int mi)
 		 "library %s: the barcode of the cartridge at %s (the catalog has %s there) "
 		 "cannot be read; check or replace its label",
 		 l->name, where, m->name);
+	/* the operator request's line in the log carries the message (rsmfs(8), LOGGING) */
 	opreq_raise(eng, OPREQ_MESSAGE, msg, 0, (int)(l - eng->libraries), NO_INDEX, NULL);
-	fprintf(stderr, "rsmfs: %s\n", msg);
 }
 
 int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
@@ -104,17 +105,16 @@ int inventory_apply(struct rsm_engine *eng, int li, const struct place *p)
 		medium_location_text(eng, m, was, sizeof(was));
 		relocate(eng, l, li, i, &p[i]);
 		medium_location_text(eng, m, now, sizeof(now));
-		fprintf(
-		    stderr,
-		    "rsmfs: library %s: %s was at %s in the catalog, the changer has it at %s\n",
-		    l->name, m->name, ours ? was : "offline", now);
+		engine_log(RSM_LOG_WARNING,
+			   "library %s: %s was at %s in the catalog, the changer has it at %s",
+			   l->name, m->name, ours ? was : "offline", now);
 		changes++;
 	}
 	if (changes) {
 		emit_slots(eng, l, false);
 		emit_slots(eng, l, true);
-		fprintf(stderr, "rsmfs: library %s: inventory corrected %d location%s\n", l->name,
-			changes, changes == 1 ? "" : "s");
+		engine_log(RSM_LOG_NOTICE, "library %s: inventory corrected %d location%s", l->name,
+			   changes, changes == 1 ? "" : "s");
 	}
 	return changes;
 }
@@ -217,6 +217,24 @@ void medium_take_home(struct rsm_engine *eng, int mi, int slot)
 
 /* ---- device faults ---- */
 
+/* The line of a device fault (an error, with the RSM error name the device's work now gets
+ * refused with) or of its repair; drive di of library l, or l's robot when NO_INDEX. */
+static void device_fault_log(struct rsm_engine *eng, const struct library *l, int di, bool on)
+{
+	char device[RSM_NAME_MAX + 32];
+
+	if (di >= 0)
+		snprintf(device, sizeof(device), "drive %s", eng->drives[di].name);
+	else
+		snprintf(device, sizeof(device), "robot");
+	if (on)
+		engine_log(RSM_LOG_ERROR, "%s of library %s: %s %s: needs service", device, l->name,
+			   di >= 0 ? "failed" : "jammed",
+			   rsm_error_name(ERROR_DEVICE_NOT_AVAILABLE));
+	else
+		engine_log(RSM_LOG_NOTICE, "%s of library %s: repaired", device, l->name);
+}
+
 void device_fault(struct rsm_engine *eng, int li, int di, bool on)
 {
 	if (li < 0)
@@ -242,6 +260,7 @@ void device_fault(struct rsm_engine *eng, int li, int di, bool on)
 		emit_library(eng, l);
 		snprintf(msg, sizeof(msg), "the robot of library %s is jammed", l->name);
 	}
+	device_fault_log(eng, l, di, on);
 	/* a repair lets the robot and the queue go on: the scheduler sees the change */
 	if (on)
 		opreq_raise(eng, OPREQ_DEVICESERVICE, msg, 0, li, di, NULL);

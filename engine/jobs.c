@@ -32,6 +32,7 @@
 
 #include "catalog.h"
 #include "jobs.h"
+#include "log.h"
 #include "notify.h"
 #include "requests.h"
 
@@ -307,7 +308,7 @@ static void job_source_missing(struct rsm_engine *eng, struct job *job)
 	medium_location_text(eng, m, where, sizeof(where));
 	snprintf(why, sizeof(why), "%s is empty: %s is not where the catalog has it", where,
 		 m->name);
-	fprintf(stderr, "rsmfs: library %s: %s\n", l->name, why);
+	engine_log(RSM_LOG_WARNING, "library %s: %s", l->name, why);
 	job_abandon(eng, job);
 	lift(eng, l, m); /* its slot, port or drive */
 	m->loc = LOC_OFFLINE;

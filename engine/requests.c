@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "catalog.h"
+#include "log.h"
 #include "notify.h"
 #include "requests.h"
 
@@ -43,6 +44,53 @@ static void request_answer(struct rsm_engine *eng, struct request *r, rsm_err er
 	snprintf(c.what, sizeof(c.what), "%s", what ? what : "");
 	defer_call(&eng->rt, run_completion, r->done_ctx, &c, sizeof(c));
 	r->done = NULL;
+}
+
+/* ---- the log (rsmfs(8), LOGGING) ---- */
+
+/* What r is about, for its log lines: "<operation> [<medium>] [pool=..] [drive=..]
+ * [library=..] [session=..]", each part only when r has one. */
+static void request_describe(struct rsm_engine *eng, const struct request *r, char *buf, size_t len)
+{
+	const struct {
+		const char *label; /* "" for the medium, which needs none */
+		const char *value;
+	} parts[] = {
+	    {"", r->medium >= 0 ? eng->media[r->medium].name : r->result},
+	    {"pool=", r->pool >= 0 ? eng->pools[r->pool].name : ""},
+	    {"drive=", r->drive >= 0 ? eng->drives[r->drive].name : ""},
+	    {"library=", r->library >= 0 ? eng->libraries[r->library].name : ""},
+	    {"session=", r->session_name},
+	};
+	size_t used = (size_t)snprintf(buf, len, "%s", name_of(&req_ops, r->op));
+
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && used < len; i++)
+		if (parts[i].value[0])
+			used += (size_t)snprintf(buf + used, len - used, " %s%s", parts[i].label,
+						 parts[i].value);
+}
+
+/* One line per change of r's state: queued, waiting and in process at debug level; the end
+ * (passed; failed or cancelled with the RSM error name and why) at notice, a failure at
+ * warning. */
+static void request_log(struct rsm_engine *eng, const struct request *r)
+{
+	enum rsm_log_level level = r->state == REQ_FAILED ? RSM_LOG_WARNING
+				   : request_finished(r)  ? RSM_LOG_NOTICE
+							  : RSM_LOG_DEBUG;
+	const char *state = name_of(&req_states, r->state);
+	char what[4 * RSM_NAME_MAX + 64];
+
+	if (!engine_logs(level))
+		return;
+	request_describe(eng, r, what, sizeof(what));
+	if (r->state == REQ_FAILED || r->state == REQ_CANCELLED)
+		engine_log(level, "request %llu %s: %s %s: %s", (unsigned long long)r->number, what,
+			   state, rsm_error_name(r->error),
+			   r->error_detail[0] ? r->error_detail : rsm_error_text(r->error));
+	else
+		engine_log(level, "request %llu %s: %s", (unsigned long long)r->number, what,
+			   state);
 }
 
 /* ---- creation ---- */
@@ -119,6 +167,7 @@ rsm_err request_new(struct rsm_engine *eng, const struct request_spec *spec, str
 	if (e != ERROR_SUCCESS)
 		return e;
 	emit_request(eng, r, RSM_EV_INSERT);
+	request_log(eng, r);
 	*out = r;
 	return ERROR_SUCCESS;
 }
@@ -163,6 +212,7 @@ rsm_err request_record(struct rsm_engine *eng, const struct request_spec *spec, 
 	emit_request(eng, r, RSM_EV_INSERT);
 	emit_request(eng, r, RSM_EV_UPDATE);
 	emit_request(eng, r, RSM_EV_COMPLETE);
+	request_log(eng, r);
 	if (number)
 		*number = r->number;
 	return ERROR_SUCCESS;
@@ -184,6 +234,7 @@ void request_set_state(struct rsm_engine *eng, struct request *r, enum req_state
 	}
 	catalog_save_state(eng, NULL, NULL, r);
 	emit_request(eng, r, RSM_EV_UPDATE);
+	request_log(eng, r);
 }
 
 static void opreq_request_ended(struct rsm_engine *eng, uint64_t number, bool passed);
@@ -202,6 +253,7 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 	catalog_save_state(eng, NULL, NULL, r);
 	emit_request(eng, r, RSM_EV_UPDATE);
 	emit_request(eng, r, RSM_EV_COMPLETE);
+	request_log(eng, r);
 	if (r->opreq)
 		opreq_request_ended(eng, r->opreq, state == REQ_PASSED);
 	/* what the caller learns: the drive of a mount, the side an allocation took */
@@ -436,6 +488,17 @@ bool opreq_open(const struct opreq *o)
 	return o->state != OPREQ_COMPLETE && o->state != OPREQ_REFUSED;
 }
 
+/* The line of an operator request's raising (a warning: a person must act, and the message
+ * says what) or of its end. */
+static void opreq_log(const struct opreq *o, const char *what)
+{
+	bool raised = strcmp(what, "raised") == 0;
+
+	engine_log(raised ? RSM_LOG_WARNING : RSM_LOG_NOTICE, "opreq %llu %s: %s%s%s",
+		   (unsigned long long)o->number, name_of(&opreq_types, o->type), what,
+		   raised ? ": " : "", raised ? o->message : "");
+}
+
 /* Creates, commits and announces an operator request; NULL with *err set on failure. */
 static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type, const char *message,
 				  uint64_t request, int library, int drive, rsm_err *err)
@@ -463,14 +526,16 @@ static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type, 
 		e = catalog_end(eng, e);
 	*err = e;
 	if (e != ERROR_SUCCESS) {
-		fprintf(stderr, "rsmfs: cannot record operator request %llu: %s (%s)\n",
-			(unsigned long long)eng->next_opreq, rsm_error_name(e), catalog_error(eng));
+		engine_log(RSM_LOG_ERROR, "catalog: recording opreq %llu failed %s: %s",
+			   (unsigned long long)eng->next_opreq, rsm_error_name(e),
+			   catalog_error(eng));
 		free(o);
 		return NULL;
 	}
 	eng->opreqs[eng->nopreqs++] = o;
 	eng->next_opreq++;
 	emit_opreq(eng, o, RSM_EV_INSERT);
+	opreq_log(o, "raised");
 	return o;
 }
 
@@ -577,6 +642,7 @@ static rsm_err opreq_finish(struct rsm_engine *eng, struct opreq *o, enum opreq_
 	*o = done;
 	emit_opreq(eng, o, RSM_EV_UPDATE);
 	emit_opreq(eng, o, RSM_EV_COMPLETE);
+	opreq_log(o, state == OPREQ_COMPLETE ? "satisfied" : "refused ERROR_REQUEST_REFUSED");
 	return ERROR_SUCCESS;
 }
 
@@ -604,10 +670,12 @@ static void opreq_request_ended(struct rsm_engine *eng, uint64_t number, bool pa
 
 	if (!o || !opreq_open(o))
 		return;
-	if (passed)
+	if (passed) {
 		opreq_finish(eng, o, OPREQ_COMPLETE); /* what it asked for happened */
-	else
+	} else {
+		opreq_log(o, "withdrawn");
 		opreq_delete(eng, o);
+	}
 }
 
 rsm_err opreq_answer(struct rsm_engine *eng, struct opreq *o, bool satisfied)

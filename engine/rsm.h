@@ -100,6 +100,25 @@ void rsm_set_clock(double (*now)(void));
  * due (a negative value when none is set). */
 double rsm_run_timers(struct rsm_engine *eng);
 
+/* ---- the log (rsmfs(8), LOGGING) ---- */
+
+/* How much a line matters; syslog's priorities of the same names. */
+enum rsm_log_level {
+	RSM_LOG_ERROR,	 /* a device or catalog fault */
+	RSM_LOG_WARNING, /* a failed request, an operator request raised, a correction */
+	RSM_LOG_NOTICE,	 /* a finished request, an operator request answered, a repair */
+	RSM_LOG_INFO,	 /* what a changer says it is, at start-up */
+	RSM_LOG_DEBUG,	 /* every other state of a request: queued, waiting, in process */
+};
+
+/* Receives one line (no newline, no program name).  Never called with an engine lock held: a
+ * line the engine writes under its lock waits for the lock's release, like a completion. */
+typedef void (*rsm_log_fn)(void *ctx, enum rsm_log_level level, const char *line);
+/* Where every engine of the process writes its lines, and the least important level written
+ * (lines past it are not even formatted).  Call before rsm_engine_open.  NULL writes errors
+ * and warnings to stderr, as "rsmfs: <line>". */
+void rsm_set_log(rsm_log_fn fn, void *ctx, enum rsm_log_level max);
+
 /* ---- sessions (OpenNtmsSession / CloseNtmsSession) ---- */
 
 rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *application,

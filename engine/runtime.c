@@ -33,6 +33,10 @@ struct deferred {
 
 static double (*clock_source)(void); /* rsm_set_clock; NULL: CLOCK_MONOTONIC */
 
+/* The runtime whose lock this thread holds, NULL when none: a log line written under the lock
+ * is deferred to its release (log.c), one written without it goes out at once. */
+static _Thread_local struct runtime *held;
+
 void rsm_set_clock(double (*now)(void))
 {
 	clock_source = now;
@@ -98,6 +102,12 @@ void rt_init(struct runtime *rt, struct rsm_engine *owner, void (*settle)(struct
 void rt_lock(struct runtime *rt)
 {
 	pthread_mutex_lock(&rt->lock);
+	held = rt;
+}
+
+struct runtime *rt_held(void)
+{
+	return held;
 }
 
 void defer_call(struct runtime *rt, defer_fn fn, void *ctx, const void *data, size_t len)
@@ -135,17 +145,20 @@ void rt_settle(struct runtime *rt)
 			return; /* they stay queued and run at the next unlock */
 		memcpy(list, rt->deferred, n * sizeof(*list));
 		rt->ndeferred = 0;
+		held = NULL;
 		pthread_mutex_unlock(&rt->lock);
 		for (size_t i = 0; i < n; i++)
 			list[i].fn(list[i].ctx, list[i].data);
 		free(list);
 		pthread_mutex_lock(&rt->lock);
+		held = rt;
 	}
 }
 
 void rt_unlock(struct runtime *rt)
 {
 	rt_settle(rt);
+	held = NULL;
 	pthread_mutex_unlock(&rt->lock);
 }
 

@@ -54,6 +54,8 @@ void rt_stop_worker(struct runtime *rt);
 void rt_destroy(struct runtime *rt);
 
 void rt_lock(struct runtime *rt);
+/* The runtime whose lock the calling thread holds, or NULL. */
+struct runtime *rt_held(void);
 /* Settles, releases the lock, then runs what was deferred under it, in order. */
 void rt_unlock(struct runtime *rt);
 /* What rt_unlock does, keeping the lock at the end: for a thread about to wait on a condition

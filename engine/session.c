@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "jobs.h"
+#include "log.h"
 #include "notify.h"
 #include "requests.h"
 
@@ -119,8 +120,8 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 	e = catalog_delete_session(eng, s->name);
 	if (e != ERROR_SUCCESS)
 		/* the row is only bookkeeping that start-up clears: closing goes on */
-		fprintf(stderr, "rsmfs: catalog: cannot remove session %s: %s\n", s->name,
-			rsm_error_name(e));
+		engine_log(RSM_LOG_ERROR, "catalog: removing session %s failed %s: %s", s->name,
+			   rsm_error_name(e), catalog_error(eng));
 	requests_end_session(eng, slot);
 	session_release_media(eng, slot);
 	/* the session's own channels still see it go, then end */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "log.h"
 #include "sim_table.h"
 #include "tape.h"
 
@@ -229,8 +230,8 @@ int sim_table_write(struct sim_table *t, struct rsm_engine *eng, const char *lib
 	if (rc == 1)
 		rc = record_by_rename(t->path, text, len);
 	if (rc != 0) {
-		fprintf(stderr, "rsmfs: sim %s: cannot record the changer state in %s: %s\n",
-			library, t->path, strerror(errno));
+		engine_log(RSM_LOG_ERROR, "sim %s: cannot record the changer state in %s: %s",
+			   library, t->path, strerror(errno));
 		free(text);
 		return -1;
 	}

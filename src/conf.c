@@ -1,4 +1,4 @@
-/* config.c - the INI file of rsmfs.conf(5).
+/* conf.c - the INI file of rsmfs.conf(5), read with libinih.
  *
  *   [rsmfs]            database, data_dir, admin_group, request_retention, busy_timeout,
  *                      database_max_size, synchronous, max_sessions_per_user,
@@ -12,10 +12,16 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Debian's libinih is built to give its handler the line number (rsmfs.conf(5) messages name
+ * the line); configure makes sure of it. */
+#define INI_HANDLER_LINENO 1
+#include <ini.h>
 
 #include "conf.h"
 
@@ -306,126 +312,202 @@ static int check_library(struct rsm_library_config *l, unsigned given, const cha
 	return 0;
 }
 
+/* ---- the reader: libinih, with rsmfs.conf(5)'s own rules around it ---- */
+
+/* The longest line, its newline included, as before libinih; inih's buffer is made to hold it. */
+#define LINE_MAX_BYTES 1024
+
+/* One reading of a file: where it stands, and the first problem found. */
+struct reader {
+	FILE *f;
+	const char *path;
+	struct rsm_config *cfg;
+	char *err;
+	size_t errlen;
+	int lineno; /* of the line last read */
+	bool failed;
+	bool in_rsmfs, data_dir, database;
+	struct rsm_library_config *lib; /* the [library] section being read, or NULL */
+	unsigned given[sizeof(((struct rsm_config *)0)->libraries) /
+		       sizeof(((struct rsm_config *)0)->libraries[0])];
+};
+
+/* Records the first problem, "<file>:<line>: <why>"; reading stops there. */
+__attribute__((format(printf, 3, 4))) static void reader_fail(struct reader *r, int lineno,
+							      const char *fmt, ...)
+{
+	char why[900];
+	va_list ap;
+
+	if (r->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, r->errlen, "%s:%d: %s", r->path, lineno, why);
+	r->failed = true;
+}
+
+/* "[rsmfs]" or "[library <name>]" (s trimmed, comments gone): the section that starts here. */
+static void section_open(struct reader *r, char *s)
+{
+	struct rsm_config *cfg = r->cfg;
+	char *close = strchr(s, ']');
+
+	if (!close || trim(close + 1)[0]) {
+		reader_fail(r, r->lineno, "malformed section header");
+		return;
+	}
+	*close = '\0';
+	char *name = trim(s + 1);
+	r->in_rsmfs = strcmp(name, "rsmfs") == 0;
+	r->lib = NULL;
+	if (r->in_rsmfs)
+		return;
+	if (strncmp(name, "library", 7) != 0 || !isspace((unsigned char)name[7])) {
+		reader_fail(r, r->lineno, "unknown section [%s]", name);
+		return;
+	}
+	name = trim(name + 7);
+	if (!*name || strlen(name) > RSM_NAME_MAX ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		strlen(name) ||
+	    name[0] == '.') {
+		reader_fail(r, r->lineno, "bad library name '%s'", name);
+		return;
+	}
+	for (int i = 0; i < cfg->nlibraries; i++)
+		if (strcmp(cfg->libraries[i].name, name) == 0) {
+			reader_fail(r, r->lineno, "library '%s' defined twice", name);
+			return;
+		}
+	if (cfg->nlibraries == (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
+		reader_fail(r, r->lineno, "too many libraries");
+		return;
+	}
+	r->lib = &cfg->libraries[cfg->nlibraries++];
+	rsm_library_config_default(r->lib, name);
+}
+
+/* One "key = value" of line lineno, in the section being read; 0, or -1 with the problem
+ * recorded. */
+static int reader_key(struct reader *r, const char *key, const char *val, int lineno)
+{
+	int rc;
+
+	if (r->in_rsmfs) {
+		rc = set_rsmfs_key(r->cfg, key, val, &r->data_dir);
+		r->database |= rc == 0 && strcmp(key, "database") == 0;
+	} else if (r->lib) {
+		rc = set_library_key(r->lib, key, val);
+		if (rc == 0)
+			r->given[r->lib - r->cfg->libraries] |= given_flag(key);
+	} else {
+		reader_fail(r, lineno, "'%s' outside of any section", key);
+		return -1;
+	}
+	if (rc == -2)
+		reader_fail(r, lineno, "unknown key '%s'", key);
+	else if (rc < 0)
+		reader_fail(r, lineno, "bad value '%s' for %s", val, key);
+	return rc < 0 ? -1 : 0;
+}
+
+/* inih's handler: one "key = value", split and trimmed by inih. */
+static int reader_pair(void *user, const char *section, const char *key, const char *val,
+		       int lineno)
+{
+	(void)section; /* the reader's own, see next_line */
+	return reader_key(user, key, val, lineno) == 0;
+}
+
+/* A key = value line whose key holds a ':': inih would split it there (its "name: value"
+ * form), and no key of rsmfs.conf(5) holds one, so it is judged here, as the key it is. */
+static void colon_key(struct reader *r, char *s)
+{
+	char *eq = strchr(s, '=');
+
+	*eq = '\0';
+	reader_key(r, trim(s), trim(eq + 1), r->lineno);
+}
+
+/* inih's reader (fgets-like): the next line as inih is to see it, or NULL to end.
+ *
+ * What inih does not do the rsmfs.conf(5) way is done here, line by line: a NUL byte or a line
+ * too long is an error (inih would cut the line); ';' and '#' start a comment anywhere (inih:
+ * only at the start or after a blank); a line is trimmed (inih would take an indented line
+ * for the continuation of the previous value); a line with no '=' is an error (inih would
+ * take "name: value").  Section headers are opened here and reach inih as blank lines: it
+ * keeps 50 bytes of a section's name, and is built to call nobody at a header, so an empty
+ * [library] section would go unseen. */
+static char *next_line(char *str, int num, void *stream)
+{
+	struct reader *r = stream;
+	char line[LINE_MAX_BYTES];
+
+	if (r->failed || !fgets(line, sizeof(line), r->f))
+		return NULL;
+	r->lineno++;
+	/* a NUL byte hides the rest of the line from every string function below */
+	if (strlen(line) + 1 < sizeof(line) && !strchr(line, '\n') && !feof(r->f)) {
+		reader_fail(r, r->lineno, "NUL byte in the line");
+		return NULL;
+	}
+	if (!strchr(line, '\n') && !feof(r->f)) {
+		reader_fail(r, r->lineno, "line too long");
+		return NULL;
+	}
+	line[strcspn(line, ";#")] = '\0';
+	char *s = trim(line);
+	if (*s == '[') {
+		section_open(r, s);
+		*s = '\0';
+	} else if (*s && !strchr(s, '=')) {
+		reader_fail(r, r->lineno, "expected key = value");
+	} else if (*s && strcspn(s, ":") < strcspn(s, "=")) {
+		colon_key(r, s);
+	} else if (strlen(s) + 2 > (size_t)num) {
+		reader_fail(r, r->lineno, "line too long"); /* an inih whose buffer is smaller */
+	}
+	if (r->failed)
+		return NULL;
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
 int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, size_t errlen)
 {
-	unsigned given[sizeof(cfg->libraries) / sizeof(cfg->libraries[0])] = {0};
-	char line[1024];
-	int lineno = 0;
-	struct rsm_library_config *lib = NULL;
-	bool in_rsmfs = false, data_dir = false, database = false;
+	struct reader r = {.f = f, .path = path, .cfg = cfg, .err = err, .errlen = errlen};
 
 	cfg->nlibraries = 0;
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		/* a NUL byte hides the rest of the line from every string function below */
-		if (strlen(line) + 1 < sizeof(line) && !strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: NUL byte in the line", path, lineno);
-			return -1;
-		}
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line too long", path, lineno);
-			return -1;
-		}
-		char *semi = strchr(line, ';');
-		if (semi)
-			*semi = '\0';
-		char *hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
-		char *s = trim(line);
-		if (!*s)
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-			if (!close || trim(close + 1)[0]) {
-				snprintf(err, errlen, "%s:%d: malformed section header", path,
-					 lineno);
-				return -1;
-			}
-			*close = '\0';
-			char *name = trim(s + 1);
-			in_rsmfs = strcmp(name, "rsmfs") == 0;
-			lib = NULL;
-			if (in_rsmfs)
-				continue;
-			if (strncmp(name, "library", 7) != 0 || !isspace((unsigned char)name[7])) {
-				snprintf(err, errlen, "%s:%d: unknown section [%s]", path, lineno,
-					 name);
-				return -1;
-			}
-			name = trim(name + 7);
-			if (!*name || strlen(name) > RSM_NAME_MAX ||
-			    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01234"
-					 "56789._-") != strlen(name) ||
-			    name[0] == '.') {
-				snprintf(err, errlen, "%s:%d: bad library name '%s'", path, lineno,
-					 name);
-				return -1;
-			}
-			for (int i = 0; i < cfg->nlibraries; i++)
-				if (strcmp(cfg->libraries[i].name, name) == 0) {
-					snprintf(err, errlen, "%s:%d: library '%s' defined twice",
-						 path, lineno, name);
-					return -1;
-				}
-			if (cfg->nlibraries ==
-			    (int)(sizeof(cfg->libraries) / sizeof(cfg->libraries[0]))) {
-				snprintf(err, errlen, "%s:%d: too many libraries", path, lineno);
-				return -1;
-			}
-			lib = &cfg->libraries[cfg->nlibraries++];
-			rsm_library_config_default(lib, name);
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq) {
-			snprintf(err, errlen, "%s:%d: expected key = value", path, lineno);
-			return -1;
-		}
-		*eq = '\0';
-		char *key = trim(s), *val = trim(eq + 1);
-		int rc;
-		if (in_rsmfs) {
-			rc = set_rsmfs_key(cfg, key, val, &data_dir);
-			database |= rc == 0 && strcmp(key, "database") == 0;
-		} else if (lib) {
-			rc = set_library_key(lib, key, val);
-			if (rc == 0)
-				given[lib - cfg->libraries] |= given_flag(key);
-		} else {
-			snprintf(err, errlen, "%s:%d: '%s' outside of any section", path, lineno,
-				 key);
-			return -1;
-		}
-		if (rc == -2) {
-			snprintf(err, errlen, "%s:%d: unknown key '%s'", path, lineno, key);
-			return -1;
-		}
-		if (rc < 0) {
-			snprintf(err, errlen, "%s:%d: bad value '%s' for %s", path, lineno, val,
-				 key);
-			return -1;
-		}
-	}
+	ini_max_line = LINE_MAX_BYTES + 2; /* a whole line, and the newline it may lack */
+	int rc = ini_parse_stream(next_line, &r, reader_pair, &r);
+	if (r.failed)
+		return -1;
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: cannot be read: %s", path, strerror(errno));
 		return -1;
 	}
+	if (rc != 0) {
+		/* next_line hands inih nothing it could refuse: this is inih's own failure */
+		snprintf(err, errlen, "%s:%d: cannot be parsed", path, rc > 0 ? rc : r.lineno);
+		return -1;
+	}
 	for (int i = 0; i < cfg->nlibraries; i++) {
-		if (check_library(&cfg->libraries[i], given[i], path, err, errlen) < 0)
+		if (check_library(&cfg->libraries[i], r.given[i], path, err, errlen) < 0)
 			return -1;
 	}
-	if (database || data_dir)
+	if (r.database || r.data_dir)
 		cfg->create_data_dir = false;
 	/* the catalog and the cartridge images live together unless told otherwise */
-	if (database && !data_dir) {
+	if (r.database && !r.data_dir) {
 		char *slash = strrchr(cfg->database, '/');
 		if (slash && slash != cfg->database)
 			snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%.*s",
 				 (int)(slash - cfg->database), cfg->database);
 		else if (!slash)
 			snprintf(cfg->data_dir, sizeof(cfg->data_dir), ".");
-	} else if (data_dir && !database) {
+	} else if (r.data_dir && !r.database) {
 		snprintf(cfg->database, sizeof(cfg->database), "%s/rsm.db", cfg->data_dir);
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon_log.h"
 #include "unmount_watch.h"
 
 static struct {
@@ -133,7 +134,8 @@ static void *watch_main(void *arg)
 		bool mounted = table_scan(table, NULL, watch.device, NULL, 0);
 		free(table);
 		if (!mounted) {
-			fprintf(stderr, "rsmfs: the mount was detached (lazy unmount): stopping\n");
+			daemon_log(RSM_LOG_NOTICE,
+				   "the mount is gone (umount, or a lazy unmount): stopping");
 			kill(getpid(), SIGTERM);
 			return NULL;
 		}

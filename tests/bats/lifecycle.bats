@@ -165,7 +165,7 @@ teardown() { teardown_rsmfs; }
 	[ "$(cat "$MNT/libraries/lib1/changer")" = /dev/sg4 ]
 	[ "$(cat "$MNT/libraries/vtl0/state")" = online ]
 	[ "$(ls "$MNT/libraries")" = "$(printf 'lib1\nvtl0')" ]
-	grep -q "library lib1: /dev/sg4: No such file or directory; offline (retried every 2 s)" \
+	grep -q "library lib1: offline ERROR_LIBRARY_OFFLINE: /dev/sg4: No such file or directory (retried every 2 s)" \
 		"$TESTDIR/rsmfs.err"
 	# mounts in it are refused with ERROR_LIBRARY_OFFLINE, the sim library works on
 	[ -z "$(ls "$MNT/libraries/lib1/drives")" ]

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "runtime.h" /* rt_held: the log hook checks it runs with no engine lock held */
 
 #define FORGED ((rsm_handle)0x0000dead0000beefULL)
 
@@ -1165,6 +1166,76 @@ static void test_library_map_snapshot(void **state)
 	assert_int_equal(rsm_library_map(w->eng, "nope", &m), ERROR_INVALID_LIBRARY);
 }
 
+/* ---- the log (rsmfs(8), LOGGING) ---- */
+
+/* The lines the log hook got, "<level> <line>", and whether one came with the lock held. */
+static struct {
+	char lines[32][300];
+	int n;
+	bool under_lock;
+} captured;
+
+static void capture_line(void *ctx, enum rsm_log_level level, const char *line)
+{
+	(void)ctx;
+	captured.under_lock |= rt_held() != NULL;
+	if (captured.n < 32)
+		snprintf(captured.lines[captured.n++], sizeof(captured.lines[0]), "%d %s",
+			 (int)level, line);
+}
+
+/* How many captured lines are line, or end with suffix (when line is NULL). */
+static int captured_count(const char *line, const char *suffix)
+{
+	int count = 0;
+
+	for (int i = 0; i < captured.n; i++) {
+		size_t len = strlen(captured.lines[i]);
+		if (line ? strcmp(captured.lines[i], line) == 0
+			 : len >= strlen(suffix) &&
+			       strcmp(captured.lines[i] + len - strlen(suffix), suffix) == 0)
+			count++;
+	}
+	return count;
+}
+
+/* One line per finished request and per device fault, at its level, none below the level
+ * asked for, and never while the engine lock is held. */
+static void test_log_lines_outside_the_lock(void **state)
+{
+	struct world *w = *state;
+	rsm_handle s = open_session(w, "a", &w->admin);
+	uint64_t r;
+	char st[32];
+
+	memset(&captured, 0, sizeof(captured));
+	rsm_set_log(capture_line, NULL, RSM_LOG_NOTICE);
+	assert_int_equal(mount_wait(w, s, "T00001L6", "d0", RSM_MOUNT_SPECIFIC_DRIVE),
+			 ERROR_SUCCESS);
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", 0, &r), ERROR_SUCCESS);
+	wait_request_final(w, r, st, sizeof(st));
+	assert_int_equal(rsm_sim_drive_fault(w->eng, &w->admin, "vtl0", "d1", true), ERROR_SUCCESS);
+	rsm_set_log(NULL, NULL, RSM_LOG_WARNING);
+	for (int i = 0; i < captured.n; i++)
+		print_message("%s\n", captured.lines[i]);
+	assert_false(captured.under_lock);
+	assert_int_equal(
+	    captured_count("2 request 1 mount T00001L6 drive=d0 library=vtl0 session=a: passed",
+			   NULL),
+	    1);
+	assert_int_equal(
+	    captured_count("2 request 2 dismount T00001L6 drive=d0 library=vtl0 session=a: passed",
+			   NULL),
+	    1);
+	assert_int_equal(
+	    captured_count(
+		"0 drive d1 of library vtl0: failed ERROR_DEVICE_NOT_AVAILABLE: needs service",
+		NULL),
+	    1);
+	assert_int_equal(captured_count(NULL, ": queued"), 0);
+	assert_int_equal(captured_count(NULL, ": inprocess"), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1208,6 +1279,7 @@ int main(void)
 	    T(test_catalog_schema_upgrade),
 	    T(test_metrics_histogram_and_bytes),
 	    T(test_library_map_snapshot),
+	    T(test_log_lines_outside_the_lock),
 	};
 	return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
