@@ -489,7 +489,7 @@ static void replay_request_entry(const struct rsm_event *ev)
  * per burst (views_flush), as a large library's map costs more than one event's comparison. */
 static const char *const library_views[] = {"map", "map.svg"};
 
-#define VIEWS_MAX 32   /* libraries remembered one by one; past that, every one */
+#define VIEWS_MAX 32	/* libraries remembered one by one; past that, every one */
 #define VIEWS_EVERY 256 /* events at most between two comparisons, in a long burst */
 
 static struct {
