@@ -404,6 +404,7 @@ void rsm_library_config_default(struct rsm_library_config *l, const char *name)
 	memset(l, 0, sizeof(*l));
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	snprintf(l->type, sizeof(l->type), "changer");
+	l->manage = true; /* a site's host may take its lease (rsmfs.conf(5)) */
 	snprintf(l->backend, sizeof(l->backend), "%s", sim_library_ops.name);
 	snprintf(l->media_type, sizeof(l->media_type), "LTO-6");
 	l->drives = 2;

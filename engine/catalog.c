@@ -8,10 +8,22 @@
 #define CAT(eng) ((eng)->catalog)
 #define OPS(eng) ((eng)->catalog->ops)
 
+/* A site's catalog is PostgreSQL (catalog = postgresql://...), else the SQLite file. */
 rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen)
 {
-	eng->catalog = catalog_sqlite_ops.open(&eng->cfg, err, errlen);
+	const struct catalog_ops *ops = eng->cfg.catalog[0] ? &catalog_pg_ops : &catalog_sqlite_ops;
+
+	eng->catalog = ops->open(&eng->cfg, err, errlen);
+	if (eng->catalog)
+		eng->catalog->eng = eng;
 	return eng->catalog ? ERROR_SUCCESS : ERROR_DATABASE_FAILURE;
+}
+
+/* A PostgreSQL catalog of one host behaves as the SQLite file; the site's own rules (numbers
+ * taken from the catalog, fenced intents) apply once several hosts share it. */
+bool catalog_shared(const struct rsm_engine *eng)
+{
+	return eng->site && eng->catalog && eng->catalog->ops->take_number;
 }
 
 void catalog_close(struct rsm_engine *eng)
@@ -173,7 +185,15 @@ rsm_err catalog_set_meta(struct rsm_engine *eng, const char *key, uint64_t value
 rsm_err catalog_save_intent(struct rsm_engine *eng, const char *library, const char *medium,
 			    int source, int destination, uint64_t request)
 {
-	return OPS(eng)->save_intent(CAT(eng), library, medium, source, destination, request);
+	if (!catalog_shared(eng))
+		return OPS(eng)->save_intent(CAT(eng), library, medium, source, destination,
+					     request);
+	/* a site's: committed, with the library's lease checked in the same transaction, before
+	 * the move is sent (fencing: a host whose lease has passed sends nothing) */
+	rsm_err e = catalog_begin(eng);
+	if (e == ERROR_SUCCESS)
+		e = OPS(eng)->save_intent(CAT(eng), library, medium, source, destination, request);
+	return catalog_end(eng, e);
 }
 
 rsm_err catalog_clear_intent(struct rsm_engine *eng, const char *library)
@@ -255,4 +275,45 @@ rsm_err catalog_batch_commit(struct rsm_engine *eng)
 		return ERROR_SUCCESS;
 	eng->catalog->batch_open = false;
 	return catalog_commit(eng); /* a failure logs itself (catalog_sqlite.c) */
+}
+
+/* ---- a site's ---- */
+
+rsm_err catalog_take_number(struct rsm_engine *eng, const char *counter, uint64_t *local,
+			    uint64_t *out)
+{
+	if (!catalog_shared(eng)) {
+		*out = *local;
+		return ERROR_SUCCESS;
+	}
+	rsm_err e = OPS(eng)->take_number(CAT(eng), counter, out);
+	if (e == ERROR_SUCCESS && *out >= *local)
+		*local = *out; /* what the model lists next, for tools reading the counter */
+	return e;
+}
+
+int catalog_claim_request(struct rsm_engine *eng, struct request *r)
+{
+	if (!catalog_shared(eng))
+		return 1;
+	if (catalog_batch_begin(eng) != ERROR_SUCCESS)
+		return -1;
+	return OPS(eng)->claim_request(CAT(eng), eng, r);
+}
+
+rsm_err catalog_save_sim_record(struct rsm_engine *eng, int li, const char *text)
+{
+	rsm_err e = catalog_batch_begin(eng);
+
+	return e == ERROR_SUCCESS ? OPS(eng)->save_sim_record(CAT(eng), eng, li, text) : e;
+}
+
+rsm_err catalog_load_sim_record(struct rsm_engine *eng, const char *library, char **text)
+{
+	return OPS(eng)->load_sim_record(CAT(eng), library, text);
+}
+
+rsm_err catalog_save_drive_host(struct rsm_engine *eng, const char *drive, const char *device)
+{
+	return OPS(eng)->save_drive_host(CAT(eng), drive, device);
 }

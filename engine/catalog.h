@@ -66,17 +66,49 @@ struct catalog_ops {
 	/* 1 with the fields filled when library has an unsettled move, 0 when not, -1. */
 	int (*load_intent)(struct catalog *c, const char *library, char *medium, size_t len,
 			   int *source, int *destination);
+
+	/* The rest is a site's (several hosts on one catalog); NULL in a catalog of one host. */
+
+	/* The next value of a counter every host takes from (next_request, next_opreq,
+	 * next_unlabeled), this host's alone. */
+	rsm_err (*take_number)(struct catalog *c, const char *counter, uint64_t *out);
+	/* A request about to leave the queue, held by the batch until it commits: 1 when it is
+	 * still queued or waiting, 0 when another host ended it meanwhile (the model has been
+	 * told), -1 on failure. */
+	int (*claim_request)(struct catalog *c, struct rsm_engine *eng, struct request *r);
+	/* A simulated library's physical record, where every host reaches it: written in the
+	 * batch (with the lease of the library checked at its commit), and read (malloc'd in
+	 * *text, NULL when there is none yet). */
+	rsm_err (*save_sim_record)(struct catalog *c, struct rsm_engine *eng, int li,
+				   const char *text);
+	rsm_err (*load_sim_record)(struct catalog *c, const char *library, char **text);
+	/* This host's device for a drive ("" : it does not reach it). */
+	rsm_err (*save_drive_host)(struct catalog *c, const char *drive, const char *device);
 };
 
 /* What every implementation's handle starts with. */
 struct catalog {
 	const struct catalog_ops *ops;
+	struct rsm_engine *eng; /* whose model it keeps (set by catalog_open) */
 	bool readonly;
 	bool batch_open;    /* catalog_save_state's transaction is open */
 	bool flush_pending; /* a flush is due a second after a commit (catalog.c) */
 };
 
-extern const struct catalog_ops catalog_sqlite_ops;
+extern const struct catalog_ops catalog_sqlite_ops, catalog_pg_ops;
+
+/* Whether the catalog is a site's, shared by several hosts (catalog_pg.c). */
+bool catalog_shared(const struct rsm_engine *eng);
+/* The number the next request (counter "next_request") or operator request ("next_opreq")
+ * gets: the site's (take_number), else the engine's own *local, which the caller advances once
+ * the number is used.  ERROR_SUCCESS or why not. */
+rsm_err catalog_take_number(struct rsm_engine *eng, const char *counter, uint64_t *local,
+			    uint64_t *out);
+/* See claim_request; 1 in a catalog of one host. */
+int catalog_claim_request(struct rsm_engine *eng, struct request *r);
+rsm_err catalog_save_sim_record(struct rsm_engine *eng, int li, const char *text);
+rsm_err catalog_load_sim_record(struct rsm_engine *eng, const char *library, char **text);
+rsm_err catalog_save_drive_host(struct rsm_engine *eng, const char *drive, const char *device);
 
 rsm_err catalog_open(struct rsm_engine *eng, char *err, size_t errlen);
 void catalog_close(struct rsm_engine *eng);

@@ -393,42 +393,11 @@ static void sqlite_flush(struct catalog *c)
 
 /* ---- rows ---- */
 
-/* The mount-time histogram as the catalog keeps it: "<bound>:<mounts>" pairs, so that a later
- * version with other bounds keeps the counts of the bounds it shares. */
-static void buckets_text(const struct library *l, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i < RSM_MOUNT_BUCKETS && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%g:%llu", i ? " " : "",
-					 rsm_mount_bucket_bounds[i],
-					 (unsigned long long)l->mount_buckets[i]);
-}
-
-/* Reads buckets_text's pairs into l; a bound this version does not have is dropped (those
- * mounts stay in the count, the +Inf bucket). */
-static void buckets_parse(struct library *l, const char *text)
-{
-	char *end;
-
-	while (text && *text) {
-		double bound = strtod(text, &end);
-		if (end == text || *end != ':')
-			return;
-		unsigned long long n = strtoull(end + 1, &end, 10);
-		for (int i = 0; i < RSM_MOUNT_BUCKETS; i++)
-			if (rsm_mount_bucket_bounds[i] == bound)
-				l->mount_buckets[i] = n;
-		text = end + strspn(end, " ");
-	}
-}
-
 static rsm_err save_library(struct catalog *c, struct rsm_engine *eng, const struct library *l)
 {
 	char buckets[RSM_MOUNT_BUCKETS * 32];
 
-	buckets_text(l, buckets, sizeof(buckets));
+	library_buckets_text(l, buckets, sizeof(buckets));
 	return exec_args(
 	    sq(c), "INSERT OR REPLACE INTO libraries VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	    "sssisssiiiiiddids", l->name, l->guid, l->type, (int64_t)l->enabled, l->backend,
@@ -653,7 +622,7 @@ static int library_row(struct rsm_engine *eng, sqlite3_stmt *st)
 	l->dismount_delay = sqlite3_column_count(st) > 15 ? sqlite3_column_double(st, 15) : 300;
 	/* before schema 3, no histogram: the mounts counted then are in its +Inf bucket only */
 	if (sqlite3_column_count(st) > 16)
-		buckets_parse(l, col(st, 16));
+		library_buckets_parse(l, col(st, 16));
 	return 0;
 }
 

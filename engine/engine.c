@@ -64,6 +64,11 @@ void rsm_config_default(struct rsm_config *cfg)
 	cfg->max_channels_per_user = 1024;
 	cfg->max_requests_per_user = 1000;
 	cfg->max_opreqs_per_user = 100;
+	/* a site names its hosts; the host name is the default (rsmfs.conf(5)) */
+	if (gethostname(cfg->host, sizeof(cfg->host)) < 0 || !cfg->host[0])
+		snprintf(cfg->host, sizeof(cfg->host), "localhost");
+	cfg->host[sizeof(cfg->host) - 1] = '\0';
+	cfg->lease_time = 5;
 	cfg->nlibraries = 1;
 	rsm_library_config_default(&cfg->libraries[0], "vtl0");
 }

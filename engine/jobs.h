@@ -71,7 +71,14 @@ void schedule(struct rsm_engine *eng);
 /* Notes the drives whose medium became dismountable, and sets the timer that sends each home
  * once it outstays its library's dismount_delay (from the engine's settle). */
 void dismount_delays_watch(struct rsm_engine *eng);
-/* A closed session's mounted media stay in their drives, dismountable. */
+/* A closed session's mounted media stay in their drives, dismountable (in a site, those of
+ * the libraries this host manages: each manager releases its own). */
 void session_release_media(struct rsm_engine *eng, int session);
+
+/* ---- session.c ---- */
+
+/* A session ends (closed here, or its row gone): its work is unwound as CloseNtmsSession
+ * says, its channels end, its slot is free. */
+void session_unwind(struct rsm_engine *eng, int slot);
 
 #endif

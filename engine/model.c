@@ -188,6 +188,37 @@ void library_count_mount(struct library *l, double secs)
 		}
 }
 
+/* The mount-time histogram as the catalog keeps it: "<bound>:<mounts>" pairs, so that a later
+ * version with other bounds keeps the counts of the bounds it shares. */
+void library_buckets_text(const struct library *l, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < RSM_MOUNT_BUCKETS && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%g:%llu", i ? " " : "",
+					 rsm_mount_bucket_bounds[i],
+					 (unsigned long long)l->mount_buckets[i]);
+}
+
+/* Reads buckets_text's pairs into l; a bound this version does not have is dropped (those
+ * mounts stay in the count, the +Inf bucket). */
+void library_buckets_parse(struct library *l, const char *text)
+{
+	char *end;
+
+	while (text && *text) {
+		double bound = strtod(text, &end);
+		if (end == text || *end != ':')
+			return;
+		unsigned long long n = strtoull(end + 1, &end, 10);
+		for (int i = 0; i < RSM_MOUNT_BUCKETS; i++)
+			if (rsm_mount_bucket_bounds[i] == bound)
+				l->mount_buckets[i] = n;
+		text = end + strspn(end, " ");
+	}
+}
+
 /* ---- sessions and access ---- */
 
 rsm_handle session_handle(struct rsm_engine *eng, int slot)

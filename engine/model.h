@@ -140,6 +140,12 @@ struct library {
 	/* the robot: one step at a time (jobs.c) */
 	bool robot_busy;
 	struct job *robot_queue, *robot_queue_tail;
+	/* a site (site.h): this host holds the library's lease (with a catalog of its own, every
+	 * library is this host's), the lease's epoch, and who holds it ("" none) */
+	bool managed;
+	uint64_t lease_epoch;
+	char manager[RSM_NAME_MAX + 1];
+	int config; /* its section in the configuration, -1 when it has none here */
 };
 
 struct drive {
@@ -162,6 +168,10 @@ struct drive {
 	bool bytes_unsaved;		    /* counted since its row was last written */
 	char last_cleaned[32];
 	char device[256]; /* the OS device of a real drive; "" when unknown */
+	/* a site: whether this host reaches the drive (a mount from here uses only those), and
+	 * the hosts that do, "a b c" */
+	bool reachable;
+	char hosts[256];
 };
 
 struct side {
@@ -265,6 +275,7 @@ struct opreq {
 
 struct session {
 	bool used;
+	bool remote; /* another host's (a site): listed here, used there */
 	uint32_t generation;
 	char name[RSM_NAME_MAX + 1];
 	char guid[RSM_GUID_LEN + 1];
@@ -273,6 +284,7 @@ struct session {
 	int64_t created;
 	char error[320];
 	uint64_t last_request;
+	char host[RSM_NAME_MAX + 1]; /* the host it lives on */
 };
 
 /* A shared, reference-counted event line: one allocation however many channels see it. */
@@ -304,6 +316,7 @@ struct channel {
 };
 
 struct catalog;
+struct site;
 
 struct rsm_engine {
 	struct runtime rt;
@@ -311,6 +324,8 @@ struct rsm_engine {
 	bool scheduling; /* start-up is over: the settle runs the scheduler */
 	struct rsm_config cfg;
 	struct catalog *catalog;
+	struct site *site; /* several hosts on one catalog (site.h); NULL with SQLite */
+	bool loading;	   /* the model is being read: no event for what it finds */
 
 	struct library *libraries;
 	int nlibraries;
@@ -381,6 +396,10 @@ bool library_standalone(const struct library *l);
 /* A mount passed after secs seconds (0: a medium taken where it was, in its drive): the
  * library's mount count, mean, max and histogram. */
 void library_count_mount(struct library *l, double secs);
+/* The mount-time histogram as a catalog keeps it, "<bound>:<mounts>" pairs (so that a later
+ * version with other bounds keeps the counts of the bounds it shares), and back. */
+void library_buckets_text(const struct library *l, char *buf, size_t len);
+void library_buckets_parse(struct library *l, const char *text);
 
 /* ---- sessions and access ---- */
 struct session *session_get(struct rsm_engine *eng, rsm_handle h, rsm_err *err);

@@ -264,6 +264,19 @@ void request_finish(struct rsm_engine *eng, struct request *r, enum req_state st
 	request_answer(eng, r, error, what);
 }
 
+void request_ended_elsewhere(struct rsm_engine *eng, struct request *r)
+{
+	const char *what = r->state != REQ_PASSED ? NULL
+			   : r->op == OP_ALLOCATE ? r->result
+			   : r->drive >= 0	  ? eng->drives[r->drive].name
+						  : NULL;
+
+	timer_cancel_arg(&eng->rt, r);
+	if (r->session >= 0 && eng->sessions[r->session].remote)
+		return; /* its caller waits on its own host */
+	request_answer(eng, r, r->error, what);
+}
+
 /* A blocked caller's time-out: a request that has not started is cancelled. */
 static void request_timeout(struct rsm_engine *eng, void *arg)
 {
@@ -438,16 +451,23 @@ static void requests_drop(struct rsm_engine *eng, int64_t cutoff)
 	       (eng->finished.count > (size_t)eng->cfg.request_keep_max || r->finished < cutoff)) {
 		if (catalog_delete_request(eng, r->number) != ERROR_SUCCESS)
 			break;
-		emit_request(eng, r, RSM_EV_DELETE);
-		queue_unlink(&eng->finished, r);
-		size_t i = request_index(eng, r);
-		if (i == eng->nrequests || eng->requests[i] != r)
-			continue; /* cannot be: every request is in the array */
+		request_forget(eng, r);
+	}
+}
+
+void request_forget(struct rsm_engine *eng, struct request *r)
+{
+	emit_request(eng, r, RSM_EV_DELETE);
+	if (r->list != LIST_NONE)
+		queue_unlink(queue_of(eng, r->list), r);
+	size_t i = request_index(eng, r);
+	if (i < eng->nrequests && eng->requests[i] == r) {
 		memmove(&eng->requests[i], &eng->requests[i + 1],
 			(eng->nrequests - i - 1) * sizeof(*eng->requests));
 		eng->nrequests--;
-		free(r);
 	}
+	timer_cancel_arg(&eng->rt, r);
+	free(r);
 }
 
 static void opreqs_purge(struct rsm_engine *eng);
@@ -648,10 +668,14 @@ static rsm_err opreq_finish(struct rsm_engine *eng, struct opreq *o, enum opreq_
 
 static void opreq_delete(struct rsm_engine *eng, struct opreq *o)
 {
+	if (catalog_delete_opreq(eng, o->number) == ERROR_SUCCESS)
+		opreq_forget(eng, o);
+}
+
+void opreq_forget(struct rsm_engine *eng, struct opreq *o)
+{
 	size_t i;
 
-	if (catalog_delete_opreq(eng, o->number) != ERROR_SUCCESS)
-		return;
 	for (i = 0; i < eng->nopreqs && eng->opreqs[i] != o; i++)
 		;
 	if (i == eng->nopreqs)
@@ -681,28 +705,38 @@ static void opreq_request_ended(struct rsm_engine *eng, uint64_t number, bool pa
 rsm_err opreq_answer(struct rsm_engine *eng, struct opreq *o, bool satisfied)
 {
 	rsm_err e = opreq_finish(eng, o, satisfied ? OPREQ_COMPLETE : OPREQ_REFUSED);
+
+	if (e == ERROR_SUCCESS)
+		opreq_answered(eng, o, satisfied);
+	return e;
+}
+
+void opreq_answered(struct rsm_engine *eng, struct opreq *o, bool satisfied)
+{
 	struct request *r = o->request ? request_find(eng, o->request) : NULL;
 	char why[96];
 
-	if (e != ERROR_SUCCESS)
-		return e;
+	/* what waits on it is its library's manager's: another host has nothing to go on with */
+	if (o->library >= 0 && !eng->libraries[o->library].managed)
+		return;
 	if (o->step) {
 		/* a job's step was waiting for the operator's hands */
 		struct step *s = o->step;
 		o->step = NULL;
 		o->answered(eng, s, satisfied ? ERROR_SUCCESS : ERROR_REQUEST_REFUSED);
-		return ERROR_SUCCESS;
+		return;
 	}
 	if (!r || r->opreq != o->number || !request_pending(r))
-		return ERROR_SUCCESS;
+		return;
 	if (satisfied) {
 		r->opreq_satisfied = true; /* the scheduler tries it again */
+		if (catalog_shared(eng))   /* and so would another host, taking the library over */
+			catalog_save_state(eng, NULL, NULL, r);
 	} else {
 		snprintf(why, sizeof(why), "the operator refused operator request %llu",
 			 (unsigned long long)o->number);
 		request_finish(eng, r, REQ_FAILED, ERROR_REQUEST_REFUSED, why);
 	}
-	return ERROR_SUCCESS;
 }
 
 void opreq_device_repaired(struct rsm_engine *eng, int library, int drive)

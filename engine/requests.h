@@ -56,6 +56,10 @@ void requests_end_session(struct rsm_engine *eng, int session);
 /* The service is going away: every blocked caller is answered ERROR_NOT_CONNECTED. */
 void requests_answer_all(struct rsm_engine *eng);
 void requests_free(struct rsm_engine *eng);
+/* Takes a request out of the model (its row is gone), announced. */
+void request_forget(struct rsm_engine *eng, struct request *r);
+/* Another host ended r (a site): its caller here, if one waits, is answered. */
+void request_ended_elsewhere(struct rsm_engine *eng, struct request *r);
 
 /* ---- operator requests ---- */
 
@@ -77,6 +81,11 @@ uint64_t opreq_for_step(struct rsm_engine *eng, struct step *s, uint64_t request
 bool opreq_open(const struct opreq *o);
 /* The operator's answer: complete (satisfied) or refused.  What waited on it goes on. */
 rsm_err opreq_answer(struct rsm_engine *eng, struct opreq *o, bool satisfied);
+/* What waited on an answered operator request goes on (here, or on another host: only the
+ * manager of its library does anything). */
+void opreq_answered(struct rsm_engine *eng, struct opreq *o, bool satisfied);
+/* Takes an operator request out of the model (its row is gone), announced. */
+void opreq_forget(struct rsm_engine *eng, struct opreq *o);
 /* A device is repaired: its device-service requests are complete. */
 void opreq_device_repaired(struct rsm_engine *eng, int library, int drive);
 /* Operator requests whose request ended while the daemon was down are withdrawn. */

@@ -46,12 +46,20 @@ struct rsm_library_config {
 	 * negative: not configured (what the catalog has; 300 for a new library) */
 	double dismount_delay;
 	uint64_t capacity; /* sim: bytes of records a cartridge holds; 0: the media type's */
-	/* scsi: OS devices of the drives, one "<n> <device>" line per configured drive.<n> */
+	/* scsi: OS devices of the drives, one "<n> <device>" line per configured drive.<n>; in a
+	 * site, the drives this host reaches (a sim drive's device is "tape", its tape file) */
 	char drive_devices[2048];
+	/* a site (rsmfs.conf(5), SEVERAL HOSTS): whether this host may take the library's lease
+	 * and manage it (manage = no: it only uses it) */
+	bool manage;
 };
 
 struct rsm_config {
 	char database[4096]; /* catalog file */
+	/* the site catalog: a PostgreSQL connection URI (libpq); "" for the SQLite file above */
+	char catalog[1024];
+	char host[RSM_NAME_MAX + 1]; /* this daemon's name in its site */
+	double lease_time;	     /* seconds a manager's lease lasts unrenewed (a site) */
 	char data_dir[4096]; /* cartridge images live in <data_dir>/images */
 	/* The default location is created on first use; a configured one must exist, so a typo
 	 * in rsmfs.conf cannot start an empty catalog somewhere unexpected. */

@@ -537,6 +537,10 @@ void session_release_media(struct rsm_engine *eng, int session)
 		struct drive *d = &eng->drives[i];
 		if (d->session != session)
 			continue;
+		if (!eng->libraries[d->library].managed) {
+			d->session = NO_INDEX; /* its manager releases it, and says so */
+			continue;
+		}
 		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		if (d->state == DRIVE_MOUNTED && d->medium >= 0) {
 			struct medium *m = &eng->media[d->medium];

@@ -60,6 +60,7 @@ rsm_err rsm_session_open(struct rsm_engine *eng, const char *name, const char *a
 		 application && *application ? application : "RSM");
 	s.uid = cred->uid;
 	s.created = wall_now();
+	snprintf(s.host, sizeof(s.host), "%s", eng->cfg.host);
 	e = catalog_save_session(eng, &s);
 	if (e != ERROR_SUCCESS)
 		goto out;
@@ -118,17 +119,50 @@ rsm_err rsm_session_close(struct rsm_engine *eng, rsm_handle session)
 	}
 	slot = (int)(s - eng->sessions);
 	e = catalog_delete_session(eng, s->name);
+	if (e != ERROR_SUCCESS && catalog_shared(eng)) {
+		/* a site's other hosts would still list it: nothing is closed */
+		engine_unlock(eng);
+		return e;
+	}
 	if (e != ERROR_SUCCESS)
 		/* the row is only bookkeeping that start-up clears: closing goes on */
 		engine_log(RSM_LOG_ERROR, "catalog: removing session %s failed %s: %s", s->name,
 			   rsm_error_name(e), catalog_error(eng));
-	requests_end_session(eng, slot);
+	session_unwind(eng, slot);
+	engine_unlock(eng);
+	return ERROR_SUCCESS;
+}
+
+/* Whether work of library li is this host's to end (its manager's). */
+static bool library_mine(struct rsm_engine *eng, int li)
+{
+	return li < 0 || eng->libraries[li].managed;
+}
+
+void session_unwind(struct rsm_engine *eng, int slot)
+{
+	struct session *s = &eng->sessions[slot];
+
+	/* a session of this host's ends all its work; another host's session ends here only
+	 * what this host manages (each manager ends its own) */
+	if (!s->remote)
+		requests_end_session(eng, slot);
+	else
+		for (size_t i = 0; i < eng->nrequests; i++) {
+			struct request *r = eng->requests[i];
+			if (r->session == slot && request_pending(r) && r->library >= 0 &&
+			    library_mine(eng, r->library))
+				request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED,
+					       "the session was closed");
+		}
+	for (size_t i = 0; s->remote && i < eng->nrequests; i++)
+		if (eng->requests[i]->session == slot)
+			eng->requests[i]->session = NO_INDEX;
 	session_release_media(eng, slot);
 	/* the session's own channels still see it go, then end */
 	emit_session(eng, s, RSM_EV_DELETE);
 	channels_end_session(eng, slot);
 	s->used = false;
+	s->remote = false;
 	s->name[0] = '\0';
-	engine_unlock(eng);
-	return ERROR_SUCCESS;
 }

@@ -294,6 +294,9 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 	requests_loaded(eng);
 	if (configure_libraries(eng, err, errlen) < 0)
 		return -1;
+	/* a host alone on its catalog manages every library it has */
+	for (int i = 0; !eng->site && i < eng->nlibraries; i++)
+		eng->libraries[i].managed = true;
 	if (catalog_readonly(eng))
 		return 0;
 	/* a real changer that cannot be reached leaves its library offline rather than the

@@ -2,9 +2,10 @@
  *
  *   [rsmfs]            database, data_dir, admin_group, request_retention, busy_timeout,
  *                      database_max_size, synchronous, max_sessions_per_user,
- *                      max_channels_per_user, max_requests_per_user, max_opreqs_per_user
+ *                      max_channels_per_user, max_requests_per_user, max_opreqs_per_user,
+ *                      catalog, host (a site on PostgreSQL)
  *   [library <name>]   backend, changer, drives, slots, ports, media, media_type,
- *                      move_time, load_time, unload_time, capacity, drive.<n>
+ *                      move_time, load_time, unload_time, capacity, drive.<n>, manage
  *
  * Unknown sections and keys, bad numbers and absurd values are errors: a typo must not turn
  * into a silently different library.
@@ -142,6 +143,16 @@ static int set_user_limit(struct rsm_config *cfg, const char *key, const char *v
 	return -2;
 }
 
+/* A host's name follows the tree's rules for names (rsmfs(5)): it is a directory of hosts/. */
+static bool host_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64 || s[0] == '.')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
 static int set_rsmfs_key(struct rsm_config *cfg, const char *key, const char *val, bool *data_dir)
 {
 	int rc = set_user_limit(cfg, key, val);
@@ -174,6 +185,17 @@ static int set_rsmfs_key(struct rsm_config *cfg, const char *key, const char *va
 	} else if (strcmp(key, "database_max_size") == 0) {
 		if (parse_size(val, &cfg->database_max_size) < 0)
 			return -1;
+	} else if (strcmp(key, "catalog") == 0) {
+		/* a libpq connection URI: what names PostgreSQL, not a file */
+		if ((strncmp(val, "postgresql://", 13) != 0 &&
+		     strncmp(val, "postgres://", 11) != 0) ||
+		    strlen(val) >= sizeof(cfg->catalog))
+			return -1;
+		snprintf(cfg->catalog, sizeof(cfg->catalog), "%s", val);
+	} else if (strcmp(key, "host") == 0) {
+		if (!host_name_ok(val))
+			return -1;
+		snprintf(cfg->host, sizeof(cfg->host), "%s", val);
 	} else if (strcmp(key, "synchronous") == 0) {
 		if (strcmp(val, "full") == 0)
 			cfg->synchronous_normal = false;
@@ -238,6 +260,11 @@ static int set_library_key(struct rsm_library_config *l, const char *key, const 
 		if (v < 1048576)
 			return -1;
 		l->capacity = (uint64_t)v;
+	} else if (strcmp(key, "manage") == 0) {
+		/* no: this host of a site only uses the library, another manages it */
+		if (strcmp(val, "yes") != 0 && strcmp(val, "no") != 0)
+			return -1;
+		l->manage = val[0] == 'y';
 	} else if (strncmp(key, "drive.", 6) == 0) {
 		int n;
 		size_t used = strlen(l->drive_devices);
@@ -496,6 +523,11 @@ int config_read(FILE *f, const char *path, struct rsm_config *cfg, char *err, si
 	for (int i = 0; i < cfg->nlibraries; i++) {
 		if (check_library(&cfg->libraries[i], r.given[i], path, err, errlen) < 0)
 			return -1;
+	}
+	if (r.database && cfg->catalog[0]) {
+		snprintf(err, errlen, "%s: database and catalog both name the catalog: give one",
+			 path);
+		return -1;
 	}
 	if (r.database || r.data_dir)
 		cfg->create_data_dir = false;

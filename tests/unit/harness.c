@@ -1,5 +1,6 @@
 /* harness.c - see harness.h. */
 #include <errno.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -28,8 +29,89 @@ double world_now(void)
 	return virtual_now;
 }
 
+static void quiet(void *arg, const char *message)
+{
+	(void)arg, (void)message;
+}
+
+/* Runs one statement on the test's PostgreSQL server; fails the test if it fails. */
+static void pg_exec(const char *uri, const char *sql)
+{
+	PGconn *conn = PQconnectdb(uri);
+	PQsetNoticeProcessor(conn, quiet, NULL); /* DROP ... CASCADE lists what it drops */
+	PGresult *res = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, sql) : NULL;
+	bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(conn));
+	PQclear(res);
+	PQfinish(conn);
+	assert_true(ok);
+}
+
+/* A world on PostgreSQL: a new schema, first in the catalog connection's search path. */
+static void world_pg_schema(struct world *w, const char *uri)
+{
+	static int worlds;
+	char sql[128];
+
+	snprintf(w->schema, sizeof(w->schema), "w%d_%d", (int)getpid(), ++worlds);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", w->schema);
+	pg_exec(uri, sql);
+	int n = snprintf(w->cfg.catalog, sizeof(w->cfg.catalog), "%s%coptions=-csearch_path%%3D%s",
+			 uri, strchr(uri, '?') ? '&' : '?', w->schema);
+	assert_true(n > 0 && (size_t)n < sizeof(w->cfg.catalog));
+}
+
+/* One value from the SQLite file. */
+static long long sqlite_number(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* One value from PostgreSQL. */
+static long long pg_number(const char *uri, const char *sql)
+{
+	PGconn *conn = PQconnectdb(uri);
+	PGresult *res = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, sql) : NULL;
+	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	long long v = ok ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : -1;
+
+	if (!ok)
+		fprintf(stderr, "%s: %s\n", sql, PQerrorMessage(conn));
+	PQclear(res);
+	PQfinish(conn);
+	assert_true(ok);
+	return v;
+}
+
+long long catalog_number(struct world *w, const char *sql)
+{
+	return w->cfg.catalog[0] ? pg_number(w->cfg.catalog, sql)
+				 : sqlite_number(w->cfg.database, sql);
+}
+
+void sqlite_only(void)
+{
+	const char *uri = getenv("RSMFS_TEST_CATALOG");
+
+	if (uri && *uri)
+		skip();
+}
+
 void world_init(struct world *w)
 {
+	const char *uri = getenv("RSMFS_TEST_CATALOG");
+
 	memset(w, 0, sizeof(*w));
 	virtual_now = 0;
 	snprintf(w->dir, sizeof(w->dir), "/tmp/rsm-unit-XXXXXX");
@@ -46,6 +128,8 @@ void world_init(struct world *w)
 	l->move_time = l->load_time = l->unload_time = 0;
 	w->admin = (struct rsm_cred){.uid = 0, .gid = 0, .admin = true};
 	w->user = (struct rsm_cred){.uid = 1000, .gid = 1000, .admin = false};
+	if (uri && *uri)
+		world_pg_schema(w, uri);
 }
 
 void world_add_library(struct world *w, const char *name, int drives, int media)
@@ -82,6 +166,11 @@ void world_free(struct world *w)
 	w->eng = NULL;
 	if (virtual_world == w)
 		virtual_world = NULL;
+	if (w->schema[0]) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", w->schema);
+		pg_exec(getenv("RSMFS_TEST_CATALOG"), sql);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w->dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", w->dir);

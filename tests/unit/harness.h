@@ -5,7 +5,10 @@
  * time.  Nothing fires the engine's timers (robot moves, loads, time-outs) but the test's own
  * thread, as it lets virtual time pass (world_run_for, world_run_until, and every wait below),
  * so a test never sleeps and never depends on how fast the machine is.  A world with real_time
- * set (the soak, whose 32 threads need the engine's worker) keeps CLOCK_MONOTONIC. */
+ * set (the soak, whose 32 threads need the engine's worker) keeps CLOCK_MONOTONIC.
+ *
+ * Catalog: the SQLite file, or with RSMFS_TEST_CATALOG set to a PostgreSQL URI (the server of
+ * tests/tools/pg.sh), a schema of its own in that database for each world, dropped with it. */
 #ifndef RSM_TEST_HARNESS_H
 #define RSM_TEST_HARNESS_H
 
@@ -22,7 +25,8 @@ struct world {
 	struct rsm_config cfg;
 	struct rsm_engine *eng;
 	struct rsm_cred admin, user;
-	bool real_time; /* set before world_open: the engine's worker and CLOCK_MONOTONIC */
+	bool real_time;	 /* set before world_open: the engine's worker and CLOCK_MONOTONIC */
+	char schema[64]; /* its PostgreSQL schema, "" on SQLite */
 };
 
 /* A fresh temporary catalog with one sim library "vtl0" (2 drives, 8 slots, 1 port, 6 media,
@@ -79,5 +83,9 @@ void catalog_unblock(void);
 /* Reopens the engine with its catalog capped (database_max_size) at the size it has now: a
  * change that needs a new page fails with ERROR_DATABASE_FULL, one made in place does not. */
 void catalog_cap_at_current_size(struct world *w);
+/* The number a query of one value answers, read from the world's catalog (either kind). */
+long long catalog_number(struct world *w, const char *sql);
+/* Skips the test on PostgreSQL: it makes the SQLite file itself fail, or reads it. */
+void sqlite_only(void);
 
 #endif

@@ -129,6 +129,7 @@ static void test_close_session_unwinds_blocked_mount(void **state)
 static void test_open_notification_errors(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin), ch = 0;
 
 	assert_int_equal(rsm_notify_open(w->eng, 0, &w->admin, RSM_OBJ_DRIVE, &ch),
@@ -152,6 +153,7 @@ static void test_open_notification_errors(void **state)
 static void test_close_notification_errors(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin), ch = 0, ch2 = 0;
 
 	assert_int_equal(rsm_notify_close(w->eng, 0), ERROR_INVALID_PARAMETER);
@@ -428,6 +430,7 @@ static void test_cancel_access_and_handles(void **state)
 static void test_cancel_not_enough_memory(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin);
 	struct rsm_mount_args a = {.medium = "T00001L6", .options = RSM_MOUNT_NOWAIT};
 	struct rsm_request_info ri;
@@ -493,6 +496,7 @@ static void test_dismount_access_denied(void **state)
 static void test_dismount_database_failure(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin);
 	struct rsm_drive_info di;
 
@@ -508,6 +512,7 @@ static void test_dismount_database_failure(void **state)
 static void test_dismount_database_full(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_err e = ERROR_SUCCESS;
 
 	catalog_cap_at_current_size(w);
@@ -613,6 +618,7 @@ static void test_dismount_media_not_available(void **state)
 static void test_dismount_not_enough_memory(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin);
 
 	assert_int_equal(mount_wait(w, s, "T00001L6", NULL, 0), ERROR_SUCCESS);
@@ -625,6 +631,7 @@ static void test_dismount_not_enough_memory(void **state)
 static void test_dismount_timeout(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin);
 	struct rsm_drive_info di;
 
@@ -837,6 +844,7 @@ static void test_robot_serialised_loads_overlap(void **state)
 static void test_request_committed_with_its_options(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	rsm_handle s = open_session(w, "a", &w->admin), b = open_session(w, "b", &w->admin);
 	struct rsm_mount_args a = {
 	    .medium = "T00001L6", .priority = 5, .options = RSM_MOUNT_NOWAIT | RSM_MOUNT_READ};
@@ -978,6 +986,7 @@ static void test_inject_while_moving_home(void **state)
 static void test_door_of_unconfigured_library(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	struct rsm_library_info li;
 	uint64_t r;
 	char st[32];
@@ -1020,6 +1029,7 @@ static int schema_version_of(const char *path)
 static void test_catalog_schema_upgrade(void **state)
 {
 	struct world *w = *state;
+	sqlite_only(); /* it makes the SQLite file fail, or reads it */
 	struct rsm_library_info li;
 	struct rsm_medium_info mi;
 	sqlite3 *db;
