@@ -190,12 +190,32 @@ static const char *prepared_name(struct pg_catalog *c, const char *sql, int n, c
 	return name;
 }
 
-PGresult *pg_run(struct pg_catalog *c, const char *sql, int n, const char *const *params)
+/* Whether the connection is up: one that failed is made again between transactions, at most
+ * once a second (what a transaction wrote before the failure went with it). */
+static bool pg_reachable(struct pg_catalog *c)
+{
+	char err[512];
+
+	if (c->conn && !c->broken && PQstatus(c->conn) == CONNECTION_OK)
+		return true;
+	if (c->in_txn || mono_now() - c->last_attempt < 1.0)
+		return false;
+	c->last_attempt = mono_now();
+	if (pg_connect(c, c->cfg, err, sizeof(err)) < 0) {
+		snprintf(c->error, sizeof(c->error), "%s", err);
+		c->broken = true;
+		return false;
+	}
+	engine_log(RSM_LOG_NOTICE, "catalog: connected again");
+	return true;
+}
+
+static PGresult *run_once(struct pg_catalog *c, const char *sql, int n, const char *const *params)
 {
 	char name[16];
 	PGresult *res = NULL;
 
-	if (!c->conn || c->broken) {
+	if (!pg_reachable(c)) {
 		snprintf(c->error, sizeof(c->error), "the catalog cannot be reached");
 		c->last_err = ERROR_DATABASE_FAILURE;
 		return NULL;
@@ -214,6 +234,19 @@ PGresult *pg_run(struct pg_catalog *c, const char *sql, int n, const char *const
 	statement_failed(c, res);
 	PQclear(res);
 	return NULL;
+}
+
+PGresult *pg_run(struct pg_catalog *c, const char *sql, int n, const char *const *params)
+{
+	PGresult *res = run_once(c, sql, n, params);
+
+	/* a server that restarted is found gone by the first statement sent after: a transaction
+	 * about to begin lost nothing, and begins on a new connection at once */
+	if (!res && c->broken && strcmp(sql, "BEGIN") == 0) {
+		c->last_attempt = 0;
+		res = run_once(c, sql, n, params);
+	}
+	return res;
 }
 
 rsm_err pg_do(struct pg_catalog *c, const char *sql, int n, const char *const *params, int *rows)
@@ -482,6 +515,7 @@ static struct catalog *pg_open(const struct rsm_config *cfg, char *err, size_t e
 		return NULL;
 	}
 	c->base.ops = &catalog_pg_ops;
+	c->cfg = cfg;
 	snprintf(c->conninfo, sizeof(c->conninfo), "%s", cfg->catalog);
 	snprintf(c->host, sizeof(c->host), "%s", cfg->host);
 	if (pg_connect(c, cfg, err, errlen) < 0 ||

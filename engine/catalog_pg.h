@@ -59,6 +59,8 @@ struct pending_shadow {
 struct pg_catalog {
 	struct catalog base;
 	PGconn *conn;
+	const struct rsm_config *cfg; /* the engine's: what a new connection is set up with */
+	double last_attempt;	      /* when the connection was last made again (mono_now) */
 	char conninfo[1024];
 	char host[RSM_NAME_MAX + 1];
 	bool in_txn;

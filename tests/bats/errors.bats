@@ -90,6 +90,7 @@ rejected() {
 }
 
 @test "a catalog that cannot be written: EIO (ERROR_DATABASE_FAILURE), nothing changed, reads served" {
+	[ -z "${RSMFS_TEST_PG:-}" ] || skip "the SQLite file's (site.bats has PostgreSQL's)"
 	wal=$TESTDIR/data/rsm.db-wal
 	prlimit --pid "$RSMFS_PID" --fsize="$(stat -c %s "$wal")":
 	rejected 'mount T00001L6\n' EIO
@@ -101,6 +102,7 @@ rejected() {
 }
 
 @test "a catalog locked by another process past the busy time-out: ETIMEDOUT" {
+	[ -z "${RSMFS_TEST_PG:-}" ] || skip "the SQLite file's (site.bats has PostgreSQL's)"
 	(sqlite3 "$TESTDIR/data/rsm.db" <<-SQL
 	BEGIN IMMEDIATE;
 	.shell touch "$TESTDIR/locked"; while [ ! -e "$TESTDIR/release" ]; do sleep 0.05; done

@@ -12,11 +12,29 @@ RSMFS=${RSMFS_BIN:-$BATS_TEST_DIRNAME/../../rsmfs}
 PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 PROBE="$PYTHON $BATS_TEST_DIRNAME/../tools/fsprobe.py"
 
+# catalog_config - the [rsmfs] lines that name the test's catalog: the SQLite file, or with
+# RSMFS_TEST_PG set (the directory of a server of tests/tools/pg.sh, tests/bats/pg-suites) a
+# schema of the test's own in that server's database, made on first use
+catalog_config() {
+	if [ -z "${RSMFS_TEST_PG:-}" ]; then
+		echo "database = $TESTDIR/data/rsm.db"
+		return
+	fi
+	local uri
+	uri=$("$BATS_TEST_DIRNAME/../tools/pg.sh" uri "$RSMFS_TEST_PG")
+	if [ ! -e "$TESTDIR/schema" ]; then
+		echo "t$(basename "$TESTDIR" | tr -dc 'a-zA-Z0-9' | tr 'A-Z' 'a-z')" >"$TESTDIR/schema"
+		psql -qAt "$uri" -c "CREATE SCHEMA $(cat "$TESTDIR/schema")" >/dev/null
+	fi
+	echo "catalog = $uri&options=-csearch_path%3D$(cat "$TESTDIR/schema")"
+	echo "data_dir = $TESTDIR/data"
+}
+
 # write_config [extra lines for [rsmfs]] - writes $TESTDIR/rsmfs.conf
 write_config() {
 	cat >"$TESTDIR/rsmfs.conf" <<-CONF
 	[rsmfs]
-	database = $TESTDIR/data/rsm.db
+	$(catalog_config)
 	busy_timeout = ${BUSY_TIMEOUT:-0.2}
 	$1
 
@@ -78,6 +96,9 @@ teardown_rsmfs() {
 		[ "$j" = "${RSMFS_PID:-}" ] || kill "$j" 2>/dev/null || true
 	done
 	stop_rsmfs
+	[ -z "${RSMFS_TEST_PG:-}" ] || [ ! -e "$TESTDIR/schema" ] ||
+		psql -qAt "$("$BATS_TEST_DIRNAME/../tools/pg.sh" uri "$RSMFS_TEST_PG")" \
+			-c "SET client_min_messages = warning; DROP SCHEMA $(cat "$TESTDIR/schema") CASCADE"
 	rm -rf "$TESTDIR"
 }
 

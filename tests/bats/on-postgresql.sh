@@ -1,0 +1,15 @@
+#!/bin/sh
+# on-postgresql.sh - suites of the tree run again with the catalog on PostgreSQL: a server of
+# their own (tests/tools/pg.sh), each test a schema of its own in it (helper.bash), torn down
+# after.  The tests that make the SQLite file itself fail skip there.
+set -eu
+
+srcdir=${RSMFS_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+RSMFS_TEST_PG=$(mktemp -d /tmp/rsm-pg-suites-XXXXXX)
+rmdir "$RSMFS_TEST_PG"
+trap '"$srcdir/tests/tools/pg.sh" destroy "$RSMFS_TEST_PG"' EXIT INT TERM
+"$srcdir/tests/tools/pg.sh" start "$RSMFS_TEST_PG" >/dev/null
+export RSMFS_TEST_PG
+
+cd "$srcdir/tests/bats"
+exec bats --tap mount.bats sessions.bats cancel.bats restart.bats lifecycle.bats errors.bats
