@@ -22,6 +22,7 @@
 #include "log.h"
 #include "notify.h"
 #include "requests.h"
+#include "site.h"
 #include "startup.h"
 
 /* Passes of the scheduler in one settle: each runs while the one before changed something (a
@@ -192,7 +193,7 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	eng->next_request = 1;
 	eng->next_opreq = 1;
 	if (prepare_data_dir(cfg, err, errlen) < 0 ||
-	    catalog_open(eng, err, errlen) != ERROR_SUCCESS)
+	    catalog_open(eng, err, errlen) != ERROR_SUCCESS || site_open(eng, err, errlen) < 0)
 		goto fail;
 	if (catalog_readonly(eng)) /* a catalog fault from the start (rsmfs(8), CATALOG FAULTS) */
 		engine_log(RSM_LOG_ERROR,
@@ -201,7 +202,7 @@ struct rsm_engine *rsm_engine_open(const struct rsm_config *cfg, char *err, size
 	engine_lock(eng);
 	int rc = engine_start(eng, err, errlen);
 	engine_unlock(eng);
-	if (rc < 0 || start_threads(eng, err, errlen) < 0)
+	if (rc < 0 || start_threads(eng, err, errlen) < 0 || site_start(eng, err, errlen) < 0)
 		goto fail;
 	engine_lock(eng);
 	if (!catalog_readonly(eng))
@@ -259,6 +260,7 @@ void rsm_engine_close(struct rsm_engine *eng)
 			eng->libraries[i].ops->stop(eng, i);
 	save_byte_counters(eng);
 	catalog_close(eng);
+	site_close(eng); /* after the last commit: its leases fenced it */
 	for (int i = 0; i < eng->nlibraries; i++) {
 		free(eng->libraries[i].slot_medium);
 		free(eng->libraries[i].slot_home);

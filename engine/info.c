@@ -177,6 +177,7 @@ void library_info_fill(const struct library *l, struct rsm_library_info *out)
 	text_copy(out->backend, sizeof(out->backend), l->backend);
 	text_copy(out->changer, sizeof(out->changer), l->changer);
 	text_copy(out->door, sizeof(out->door), l->door);
+	text_copy(out->manager, sizeof(out->manager), l->manager);
 	out->nslots = l->nslots;
 	out->nports = l->nports;
 	out->ndrives = l->ndrives;
@@ -347,6 +348,7 @@ rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_se
 		text_copy(out->application, sizeof(out->application), s->application);
 		out->uid = s->uid;
 		rsm_format_time(s->created, out->created, sizeof(out->created));
+		text_copy(out->host, sizeof(out->host), s->host);
 		text_copy(out->error, sizeof(out->error), s->error);
 		out->last_request = s->last_request;
 		e = ERROR_SUCCESS;

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "notify.h"
 #include "requests.h"
+#include "site.h"
 
 #define PH_DONE (-1)
 
@@ -183,7 +184,7 @@ static struct place place_of(const struct medium *m)
 
 bool robot_can_move(const struct library *l)
 {
-	return l->reachable && !l->jammed && strcmp(l->door, "open") != 0;
+	return l->reachable && !l->jammed && strcmp(l->door, "open") != 0 && site_lease_valid(l);
 }
 
 static void step_issue(struct rsm_engine *eng, struct job *job);

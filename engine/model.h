@@ -144,6 +144,7 @@ struct library {
 	 * library is this host's), the lease's epoch, and who holds it ("" none) */
 	bool managed;
 	uint64_t lease_epoch;
+	double lease_deadline; /* CLOCK_MONOTONIC; 0 with no lease in play (site.c) */
 	char manager[RSM_NAME_MAX + 1];
 	int config; /* its section in the configuration, -1 when it has none here */
 };

@@ -466,6 +466,7 @@ extern const double rsm_mount_bucket_bounds[RSM_MOUNT_BUCKETS];
 struct rsm_library_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1];
 	char type[16], state[16], backend[16], changer[256], door[8];
+	char manager[RSM_NAME_MAX + 1]; /* the host that manages it ("" none: a site's, passed) */
 	int nslots, nports, ndrives;
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts served by a medium already in a drive, since start */
@@ -523,6 +524,7 @@ struct rsm_session_info {
 	char name[RSM_NAME_MAX + 1], guid[RSM_GUID_LEN + 1], application[RSM_NAME_MAX + 1];
 	uid_t uid;
 	char created[32];
+	char host[RSM_NAME_MAX + 1]; /* the host it lives on (rsmfs.conf(5), host) */
 	char error[320];
 	uint64_t last_request; /* 0 when none */
 };

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "catalog.h"
 #include "requests.h"
+#include "site.h"
 #include "startup.h"
 
 /* Rebuilds slot, port and drive occupancy from the media's locations. */
@@ -294,9 +295,15 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 	requests_loaded(eng);
 	if (configure_libraries(eng, err, errlen) < 0)
 		return -1;
-	/* a host alone on its catalog manages every library it has */
-	for (int i = 0; !eng->site && i < eng->nlibraries; i++)
+	/* a host alone on its catalog manages every library it has; in a site, those it holds
+	 * the lease of */
+	for (int i = 0; !eng->site && i < eng->nlibraries; i++) {
 		eng->libraries[i].managed = true;
+		snprintf(eng->libraries[i].manager, sizeof(eng->libraries[i].manager), "%s",
+			 eng->cfg.host);
+	}
+	if (site_take_leases(eng, err, errlen) < 0)
+		return -1;
 	if (catalog_readonly(eng))
 		return 0;
 	/* a real changer that cannot be reached leaves its library offline rather than the

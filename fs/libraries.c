@@ -13,6 +13,7 @@
 RENDER_TEXT(library_id, library.guid)
 RENDER_TEXT(library_name, library.name)
 RENDER_TEXT(library_type, library.type)
+RENDER_TEXT(library_manager, library.manager)
 RENDER_TEXT(library_state, library.state)
 RENDER_TEXT(library_backend, library.backend)
 RENDER_TEXT(library_changer, library.changer)
@@ -343,6 +344,7 @@ static const struct file_kind library_files[] = {
     {"state", N_FILE, 0444, OWN_DAEMON, .render = library_state},
     {"backend", N_FILE, 0444, OWN_DAEMON, .render = library_backend},
     {"changer", N_FILE, 0444, OWN_DAEMON, .render = library_changer},
+    {"manager", N_FILE, 0444, OWN_DAEMON, .render = library_manager},
     ENTRY("drives", N_DIR, 0755, OWN_DAEMON),
     {"slots", N_FILE, 0444, OWN_DAEMON, .render = library_slots},
     {"ports", N_FILE, 0444, OWN_DAEMON, .render = library_ports},

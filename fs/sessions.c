@@ -13,6 +13,7 @@
 RENDER_TEXT(session_id, session.guid)
 RENDER_TEXT(session_created, session.created)
 RENDER_TEXT(session_error, session.error)
+RENDER_TEXT(session_host, session.host)
 
 /* owner: the opener's uid. */
 static int session_owner(const union object_info *o, const struct node *n, FILE *f)
@@ -321,6 +322,7 @@ static const struct file_kind session_files[] = {
     {"id", N_FILE, 0444, OWN_SESSION, .render = session_id},
     {"owner", N_FILE, 0444, OWN_SESSION, .render = session_owner},
     {"created", N_FILE, 0444, OWN_SESSION, .render = session_created},
+    {"host", N_FILE, 0444, OWN_SESSION, .render = session_host, .fixed = true},
     {"ctl", N_CTL, 0600, OWN_SESSION, .write = ctl_write, .commands = session_commands,
      .open = session_ctl_open},
     {"error", N_FILE, 0444, OWN_SESSION, .render = session_error},

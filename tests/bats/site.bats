@@ -103,3 +103,145 @@ rejected() {
 	[ "$(sql "SELECT state FROM media WHERE name = 'T00001L6'")" = mounted ]
 	[ "$(sql "SELECT loc FROM media WHERE name = 'T00002L6'")" = slot ]
 }
+
+# ---- hosts: several daemons on one catalog, each with its own mountpoint ----
+
+# host_config NAME - a configuration of the test's catalog as host NAME, sharing the sim
+# library's data directory (rsmfs.conf(5): a shared path)
+host_config() {
+	mkdir -p "$TESTDIR/$1/mnt"
+	sed -e '/^host = /d' -e "/^busy_timeout/a host = $1" "$TESTDIR/rsmfs.conf" \
+		>"$TESTDIR/$1/rsmfs.conf"
+}
+
+# start_host NAME - starts host NAME on $TESTDIR/NAME/mnt; its pid in HOST_PID
+start_host() {
+	rm -f "$TESTDIR/$1/ready"
+	mkfifo "$TESTDIR/$1/ready"
+	"$RSMFS" -f -c "$TESTDIR/$1/rsmfs.conf" --ready-fd 3 "$TESTDIR/$1/mnt" \
+		3>"$TESTDIR/$1/ready" 2>>"$TESTDIR/$1/rsmfs.err" &
+	HOST_PID=$!
+	[ "$(timeout 10 head -c1 "$TESTDIR/$1/ready")" = r ]
+}
+
+# stop_host PID MOUNTPOINT - SIGTERM, and its mount gone
+stop_host() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	fusermount3 -uz "$2" 2>/dev/null || true
+}
+
+# crash_host PID MOUNTPOINT - kill -9, and its dead mount cleared
+crash_host() {
+	kill -KILL "$1"
+	wait "$1" 2>/dev/null || true
+	fusermount3 -uz "$2" 2>/dev/null || true
+}
+
+# two_hosts - the suite's daemon becomes host a (at $MNT); host b is configured alike
+two_hosts() {
+	stop_rsmfs
+	sed -i "/^busy_timeout/a host = a" "$TESTDIR/rsmfs.conf"
+	start_rsmfs
+	mkdir "$MNT/sessions/sa" # the sessions of the machine's host name stay its own
+	host_config b
+}
+
+@test "libraries/<l>/manager and sessions/<s>/host name this host, and the catalog says it is up" {
+	two_hosts
+	[ "$(cat "$MNT/libraries/vtl0/manager")" = a ]
+	[ "$(cat "$MNT/sessions/sa/host")" = a ]
+	[ "$(sql "SELECT state FROM hosts WHERE name = 'a'")" = up ]
+	[ "$(sql "SELECT holder FROM leases WHERE library = 'vtl0'")" = a ]
+	stop_rsmfs
+	# a clean stop: the host is down and its lease given up at once
+	[ "$(sql "SELECT state FROM hosts WHERE name = 'a'")" = down ]
+	[ "$(sql "SELECT expires <= now() FROM leases WHERE library = 'vtl0'")" = t ]
+}
+
+@test "a second daemon with a host name that is up refuses to start; after kill -9 the name is free" {
+	two_hosts
+	host_config a2
+	sed -i 's/^host = a2$/host = a/' "$TESTDIR/a2/rsmfs.conf"
+	run start_host a2
+	[ "$status" -ne 0 ]
+	grep -q 'host a is up already' "$TESTDIR/a2/rsmfs.err"
+	[ "$(cat "$MNT/libraries/vtl0/manager")" = a ]
+	ctl sa "mount T00002L6"
+	pid=$RSMFS_PID
+	RSMFS_PID=
+	crash_host "$pid" "$MNT"
+	# the same host again at once: its name and its own lease are its
+	start_rsmfs
+	[ "$(cat "$MNT/libraries/vtl0/manager")" = a ]
+	[ "$(cat "$MNT/media/T00002L6/state")" = dismountable ]
+}
+
+@test "a host configured with a library another host manages is refused while that one is up" {
+	two_hosts
+	run start_host b
+	[ "$status" -ne 0 ]
+	grep -q 'library vtl0 is managed by host a' "$TESTDIR/b/rsmfs.err"
+	[ "$(sql "SELECT holder FROM leases WHERE library = 'vtl0'")" = a ]
+	ctl sa "mount T00003L6"
+	stop_rsmfs
+	# the manager gone cleanly: b takes the lease at once and has what a left
+	start_host b
+	b=$HOST_PID
+	[ "$(cat "$TESTDIR/b/mnt/libraries/vtl0/manager")" = b ]
+	[ "$(cat "$TESTDIR/b/mnt/media/T00003L6/state")" = dismountable ]
+	mkdir "$TESTDIR/b/mnt/sessions/t"
+	echo "mount T00003L6" >"$TESTDIR/b/mnt/sessions/t/ctl"
+	[ "$(cat "$TESTDIR/b/mnt/sessions/t/host")" = b ]
+	[ "$(cat "$TESTDIR/b/mnt/media/T00003L6/state")" = mounted ]
+	stop_host "$b" "$TESTDIR/b/mnt"
+}
+
+@test "kill -9 of the manager: another host takes the lease within 10 s, each medium in one place" {
+	two_hosts
+	ctl sa "mount T00001L6"
+	ctl sa "mount T00002L6 nowait"
+	pid=$RSMFS_PID
+	RSMFS_PID=
+	crash_host "$pid" "$MNT"
+	start=$(date +%s.%N)
+	until start_host b 2>/dev/null; do
+		grep -q 'managed by host a' "$TESTDIR/b/rsmfs.err"
+		awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { exit !(n - s < 10) }'
+		sleep 0.5
+	done
+	b=$HOST_PID
+	took=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { print n - s }')
+	echo "took over after $took s" >&3
+	awk -v t="$took" 'BEGIN { exit !(t < 10) }'
+	[ "$(cat "$TESTDIR/b/mnt/libraries/vtl0/manager")" = b ]
+	in_drives=$(cat "$TESTDIR"/b/mnt/drives/*/state | grep -c -v empty || true)
+	in_slots=$(awk '$2 == "full"' "$TESTDIR/b/mnt/libraries/vtl0/slots" | wc -l)
+	[ $((in_drives + in_slots)) -eq 12 ]
+	for r in "$TESTDIR"/b/mnt/requests/*; do
+		[ "$(cat "$r/state")" != inprocess ]
+	done
+	stop_host "$b" "$TESTDIR/b/mnt"
+}
+
+@test "the manager frozen past its lease: another takes over; resumed, it moves nothing, steps down" {
+	two_hosts
+	a=$RSMFS_PID
+	kill -STOP "$a"
+	sleep 5.5 # lease_time (5 s) and a margin
+	start_host b
+	b=$HOST_PID
+	[ "$(cat "$TESTDIR/b/mnt/libraries/vtl0/manager")" = b ]
+	kill -CONT "$a"
+	run $PROBE write "$MNT/sessions/sa/ctl" 'mount T00004L6\n'
+	[ "$output" != OK ]
+	[ "$(cat "$TESTDIR/b/mnt/media/T00004L6/location")" = "slot 3" ]
+	[ "$(sql "SELECT loc FROM media WHERE name = 'T00004L6'")" = slot ]
+	wait_for "$MNT/libraries/vtl0/state" offline
+	grep -q 'lease of library vtl0 passed to another host' "$TESTDIR/rsmfs.err"
+	# the new manager carries on
+	mkdir "$TESTDIR/b/mnt/sessions/t"
+	echo "mount T00004L6" >"$TESTDIR/b/mnt/sessions/t/ctl"
+	[ "$(cat "$TESTDIR/b/mnt/media/T00004L6/state")" = mounted ]
+	stop_host "$b" "$TESTDIR/b/mnt"
+}

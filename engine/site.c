@@ -1,0 +1,359 @@
+/* site.c - this host in a site on PostgreSQL: its row, its name's lock, and the leases of the
+ * libraries it manages (site.h).
+ *
+ * The site thread has a connection of its own, so that a renewal never waits behind the
+ * engine's writes: every tick (a fifth of lease_time) it writes the host's heartbeat, renews
+ * each lease it holds with a new deadline, and reads back who manages what.  The deadline this
+ * host goes by is counted from before the renewal was sent and ends before the catalog's, so
+ * that no other host can hold the lease while this one still thinks it does.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "catalog.h"
+#include "log.h"
+#include "notify.h"
+#include "site.h"
+
+/* How much earlier than the catalog's deadline this host stops moving: room for a tick. */
+#define LEASE_MARGIN 0.5
+
+struct site {
+	PGconn *conn;
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock; /* stop and the tick's wait */
+	pthread_cond_t wake;
+	bool stop;
+	bool up; /* this host came up: its row and leases are its own to give up */
+};
+
+/* The time leases are counted in: the machine's, not the engine's (a test's virtual clock
+ * would let a lease pass in an instant). */
+static double real_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+static void clear_p(PGresult **res)
+{
+	PQclear(*res);
+}
+
+#define AUTO_RESULT __attribute__((cleanup(clear_p)))
+
+/* Runs a statement on the site's connection; the result when it succeeded, else NULL with
+ * the reason in err. */
+static PGresult *site_sql(struct site *s, const char *sql, int n, const char *const *params,
+			  char *err, size_t errlen)
+{
+	PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+	err[strcspn(err, "\n")] = '\0';
+	PQclear(res);
+	return NULL;
+}
+
+/* The lease time as an SQL interval. */
+static void lease_interval(const struct rsm_engine *eng, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.3f seconds", eng->cfg.lease_time);
+}
+
+/* ---- coming up ---- */
+
+/* The advisory lock of this host's name in this catalog (its schema): held while it is up. */
+static int lock_name(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	const char *p[] = {eng->cfg.host};
+	AUTO_RESULT PGresult *res = site_sql(
+	    eng->site,
+	    "SELECT pg_try_advisory_lock(hashtext(current_schema() || ' rsmfs host ' || $1))", 1, p,
+	    err, errlen);
+
+	if (!res)
+		return -1;
+	if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		snprintf(err, errlen,
+			 "host %s is up already in this site (another rsmfs with host = %s)",
+			 eng->cfg.host, eng->cfg.host);
+		return -1;
+	}
+	return 0;
+}
+
+int site_open(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	char pid[16];
+
+	if (!eng->cfg.catalog[0])
+		return 0;
+	struct site *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	eng->site = s;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	s->conn = PQconnectdb(eng->cfg.catalog);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(s->conn));
+		err[strcspn(err, "\n")] = '\0';
+		return -1;
+	}
+	if (lock_name(eng, err, errlen) < 0)
+		return -1;
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	const char *p[] = {eng->cfg.host, pid};
+	AUTO_RESULT PGresult *res = site_sql(
+	    s,
+	    "INSERT INTO hosts VALUES($1, 'up', now(), now(), $2) ON CONFLICT(name) DO UPDATE"
+	    " SET state = 'up', since = now(), heartbeat = now(), pid = excluded.pid",
+	    2, p, err, errlen);
+	s->up = res != NULL;
+	return res ? 0 : -1;
+}
+
+/* The configuration section of library l, or NULL. */
+static const struct rsm_library_config *config_of(const struct rsm_engine *eng,
+						  const struct library *l)
+{
+	for (int i = 0; i < eng->cfg.nlibraries; i++)
+		if (strcmp(eng->cfg.libraries[i].name, l->name) == 0)
+			return &eng->cfg.libraries[i];
+	return NULL;
+}
+
+/* Takes library l's lease if it is free, passed, or this host's (a restart); 1 when taken, 0
+ * when another host holds it (l->manager names it), -1 with a message. */
+static int take_lease(struct rsm_engine *eng, struct library *l, char *err, size_t errlen)
+{
+	char interval[32];
+	double sent = real_now();
+
+	lease_interval(eng, interval, sizeof(interval));
+	const char *p[] = {l->name, eng->cfg.host, interval};
+	AUTO_RESULT PGresult *res =
+	    site_sql(eng->site,
+		     "INSERT INTO leases VALUES($1, $2, 1, clock_timestamp() + $3::interval)"
+		     " ON CONFLICT(library) DO UPDATE SET holder = excluded.holder, epoch = "
+		     "leases.epoch + 1,"
+		     " expires = excluded.expires WHERE leases.expires < clock_timestamp()"
+		     " OR leases.holder = excluded.holder RETURNING epoch",
+		     3, p, err, errlen);
+	if (!res)
+		return -1;
+	if (PQntuples(res) == 1) {
+		l->lease_epoch = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		l->lease_deadline = sent + eng->cfg.lease_time - LEASE_MARGIN;
+		l->managed = true;
+		snprintf(l->manager, sizeof(l->manager), "%s", eng->cfg.host);
+		return 1;
+	}
+	const char *q[] = {l->name};
+	AUTO_RESULT PGresult *who =
+	    site_sql(eng->site, "SELECT holder FROM leases WHERE library = $1", 1, q, err, errlen);
+	if (!who)
+		return -1;
+	snprintf(l->manager, sizeof(l->manager), "%s", PQntuples(who) ? PQgetvalue(who, 0, 0) : "");
+	return 0;
+}
+
+int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
+		struct library *l = &eng->libraries[i];
+		const struct rsm_library_config *c = config_of(eng, l);
+		if (!l->present || !c || !c->manage) {
+			l->lease_deadline = -1; /* another host's robot: never moved from here */
+			continue;
+		}
+		int rc = take_lease(eng, l, err, errlen);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			/* a host that is not the manager would need the site's shared queue to use
+			 * the library, which this version does not have: it does not start */
+			snprintf(
+			    err, errlen,
+			    "library %s is managed by host %s, which is up; this host cannot use "
+			    "it too",
+			    l->name, l->manager);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool site_lease_valid(const struct library *l)
+{
+	return l->lease_deadline == 0 || real_now() < l->lease_deadline;
+}
+
+/* ---- the tick ---- */
+
+/* Library l's lease renewed (1), lost to another host (0), or not reached (-1: it runs out
+ * at its deadline). */
+static int renew(struct rsm_engine *eng, const char *library, uint64_t epoch, double *deadline)
+{
+	char interval[32], ep[24], err[256];
+	double sent = real_now();
+
+	lease_interval(eng, interval, sizeof(interval));
+	snprintf(ep, sizeof(ep), "%llu", (unsigned long long)epoch);
+	const char *p[] = {library, eng->cfg.host, ep, interval};
+	AUTO_RESULT PGresult *res = site_sql(
+	    eng->site,
+	    "UPDATE leases SET expires = clock_timestamp() + $4::interval WHERE library = $1"
+	    " AND holder = $2 AND epoch = $3 AND expires > clock_timestamp()",
+	    4, p, err, sizeof(err));
+	if (!res)
+		return -1;
+	if (atoi(PQcmdTuples(res)) != 1)
+		return 0;
+	*deadline = sent + eng->cfg.lease_time - LEASE_MARGIN;
+	return 1;
+}
+
+/* This host lost library li's lease: it sends the library nothing more. */
+static void step_down(struct rsm_engine *eng, int li)
+{
+	struct library *l = &eng->libraries[li];
+
+	l->managed = false;
+	l->reachable = false;
+	l->lease_deadline = -1; /* never valid again in this run */
+	engine_log(RSM_LOG_ERROR,
+		   "site: the lease of library %s passed to another host; this host sends it no "
+		   "further command",
+		   l->name);
+	emit_library(eng, l);
+}
+
+/* Renews every lease this host holds; what it cannot renew runs out on its own. */
+static void renew_all(struct rsm_engine *eng)
+{
+	for (int i = 0;; i++) {
+		char name[RSM_NAME_MAX + 1];
+		uint64_t epoch;
+		double deadline = 0;
+		engine_lock(eng);
+		while (i < eng->nlibraries && !eng->libraries[i].managed)
+			i++;
+		bool more = i < eng->nlibraries;
+		if (more) {
+			snprintf(name, sizeof(name), "%s", eng->libraries[i].name);
+			epoch = eng->libraries[i].lease_epoch;
+		}
+		engine_unlock(eng);
+		if (!more)
+			return;
+		int rc = renew(eng, name, epoch, &deadline);
+		engine_lock(eng);
+		if (rc == 1 && eng->libraries[i].managed)
+			eng->libraries[i].lease_deadline = deadline;
+		else if (rc == 0 && eng->libraries[i].managed)
+			step_down(eng, i);
+		engine_unlock(eng);
+	}
+}
+
+/* The host's heartbeat, and a connection made again if the server went away. */
+static void heartbeat(struct rsm_engine *eng)
+{
+	char err[256];
+	const char *p[] = {eng->cfg.host};
+
+	if (PQstatus(eng->site->conn) != CONNECTION_OK) {
+		PQreset(eng->site->conn);
+		if (PQstatus(eng->site->conn) != CONNECTION_OK || lock_name(eng, err, sizeof(err)))
+			return;
+	}
+	PQclear(site_sql(eng->site,
+			 "UPDATE hosts SET heartbeat = now(), state = 'up' WHERE name = $1", 1, p,
+			 err, sizeof(err)));
+}
+
+static void *site_thread(void *arg)
+{
+	struct rsm_engine *eng = arg;
+	struct site *s = eng->site;
+	double tick = eng->cfg.lease_time / 5;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop) {
+		pthread_mutex_unlock(&s->lock);
+		heartbeat(eng);
+		renew_all(eng);
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
+		until.tv_sec = (time_t)t;
+		until.tv_nsec = (long)((t - floor(t)) * 1e9);
+		pthread_mutex_lock(&s->lock);
+		if (!s->stop)
+			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int site_start(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	struct site *s = eng->site;
+
+	if (!s)
+		return 0;
+	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {
+		snprintf(err, errlen, "cannot start the site thread");
+		return -1;
+	}
+	s->started = true;
+	return 0;
+}
+
+void site_close(struct rsm_engine *eng)
+{
+	struct site *s = eng->site;
+	char err[256];
+
+	if (!s)
+		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->lock);
+		s->stop = true;
+		pthread_cond_signal(&s->wake);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	/* the leases are given up at once: another host need not wait for them to pass */
+	const char *p[] = {eng->cfg.host};
+	if (s->up && PQstatus(s->conn) == CONNECTION_OK) {
+		PQclear(site_sql(s,
+				 "UPDATE leases SET expires = clock_timestamp() WHERE holder = $1",
+				 1, p, err, sizeof(err)));
+		PQclear(site_sql(s,
+				 "UPDATE hosts SET state = 'down', since = now() WHERE name = $1",
+				 1, p, err, sizeof(err)));
+	}
+	PQfinish(s->conn);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s);
+	eng->site = NULL;
+}

@@ -1,0 +1,31 @@
+/* site.h - the hosts of a site on PostgreSQL (rsmfs.conf(5) and rsmfs(8), SEVERAL HOSTS): this
+ * host's row and its liveness, and the leases of the libraries it manages.
+ *
+ * A host is up while its connection holds the advisory lock of its name, so a second daemon
+ * with a name that is up is refused, and one that died frees the name at once.  A library's
+ * manager is the holder of its lease: a row with a deadline, renewed every second by this
+ * host's site thread on a connection of its own.  A manager whose lease may have passed (its
+ * deadline, counted from before the renewal was sent, is past) sends no robot command
+ * (robot_can_move), and its catalog commits about that library check the lease in the same
+ * transaction (rsmfs_fence, catalog_pg.c); one that finds it lost steps down.
+ */
+#ifndef RSM_SITE_H
+#define RSM_SITE_H
+
+#include "model.h"
+
+/* With a PostgreSQL catalog: this host comes up in the site (refused when a daemon of its name
+ * is up).  0, or -1 with a message; nothing to do with SQLite. */
+int site_open(struct rsm_engine *eng, char *err, size_t errlen);
+/* Takes the lease of every library present here that this host may manage (rsmfs.conf(5),
+ * manage); -1 with a message when another host that is up holds one. */
+int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen);
+/* Starts the thread that renews the leases and the host's heartbeat. */
+int site_start(struct rsm_engine *eng, char *err, size_t errlen);
+/* The host goes down: its thread stops, its leases are given up, its row says down. */
+void site_close(struct rsm_engine *eng);
+
+/* Whether library l may move now: no lease in play, or one whose deadline is ahead. */
+bool site_lease_valid(const struct library *l);
+
+#endif
