@@ -529,6 +529,19 @@ struct rsm_session_info {
 	uint64_t last_request; /* 0 when none */
 };
 
+/* A host of a site on PostgreSQL (rsmfs(5), hosts/), as this host last read it. */
+struct rsm_host_info {
+	char name[RSM_NAME_MAX + 1];
+	char state[8];	/* up, down */
+	char since[32]; /* ISO 8601 UTC */
+	char manages[1024]; /* the libraries whose lease it holds, one per line */
+};
+/* Whether the engine is a host of a site (hosts/ exists). */
+bool rsm_is_site(struct rsm_engine *eng);
+/* The site's hosts by name; ERROR_OBJECT_NOT_FOUND for a name that is none. */
+rsm_err rsm_host_list(struct rsm_engine *eng, struct rsm_names *out);
+rsm_err rsm_host_info(struct rsm_engine *eng, const char *name, struct rsm_host_info *out);
+
 rsm_err rsm_library_info(struct rsm_engine *eng, const char *name, struct rsm_library_info *out);
 rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_drive_info *out);
 rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out);

@@ -33,6 +33,9 @@ struct site {
 	pthread_cond_t wake;
 	bool stop;
 	bool up; /* this host came up: its row and leases are its own to give up */
+	/* the site's hosts as last read (under the engine lock) */
+	struct rsm_host_info *hosts;
+	int nhosts;
 };
 
 /* The time leases are counted in: the machine's, not the engine's (a test's virtual clock
@@ -273,6 +276,64 @@ static void renew_all(struct rsm_engine *eng)
 	}
 }
 
+/* The hosts and who manages what, as the catalog has them now: the hosts' rows (a host is up
+ * while its heartbeat is within lease_time), and the holder of each lease not passed. */
+static void read_hosts(struct rsm_engine *eng)
+{
+	char interval[32], err[256];
+	const char *p[] = {interval};
+
+	lease_interval(eng, interval, sizeof(interval));
+	AUTO_RESULT PGresult *res = site_sql(
+	    eng->site,
+	    "SELECT h.name, CASE WHEN h.state = 'up' AND h.heartbeat > now() - $1::interval"
+	    " THEN 'up' ELSE 'down' END,"
+	    " to_char(h.since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " coalesce(string_agg(l.library, E'\\n' ORDER BY l.library), '')"
+	    " FROM hosts h LEFT JOIN leases l ON l.holder = h.name AND l.expires > clock_timestamp()"
+	    " GROUP BY h.name ORDER BY h.name",
+	    1, p, err, sizeof(err));
+	int n = res ? PQntuples(res) : 0;
+	struct rsm_host_info *h = res ? calloc((size_t)n + 1, sizeof(*h)) : NULL;
+
+	for (int i = 0; h && i < n; i++) {
+		snprintf(h[i].name, sizeof(h[i].name), "%s", PQgetvalue(res, i, 0));
+		snprintf(h[i].state, sizeof(h[i].state), "%s", PQgetvalue(res, i, 1));
+		snprintf(h[i].since, sizeof(h[i].since), "%s", PQgetvalue(res, i, 2));
+		snprintf(h[i].manages, sizeof(h[i].manages), "%s", PQgetvalue(res, i, 3));
+	}
+	if (!h)
+		return; /* the last reading stays */
+	engine_lock(eng);
+	free(eng->site->hosts);
+	eng->site->hosts = h;
+	eng->site->nhosts = n;
+	engine_unlock(eng);
+}
+
+/* The manager of each library this host does not manage, from the leases not passed. */
+static void read_managers(struct rsm_engine *eng)
+{
+	char err[256];
+	AUTO_RESULT PGresult *res = site_sql(
+	    eng->site, "SELECT library, holder FROM leases WHERE expires > clock_timestamp()", 0,
+	    NULL, err, sizeof(err));
+
+	if (!res)
+		return;
+	engine_lock(eng);
+	for (int i = 0; i < eng->nlibraries; i++) {
+		struct library *l = &eng->libraries[i];
+		if (l->managed)
+			continue;
+		l->manager[0] = '\0';
+		for (int r = 0; r < PQntuples(res); r++)
+			if (strcmp(PQgetvalue(res, r, 0), l->name) == 0)
+				snprintf(l->manager, sizeof(l->manager), "%s", PQgetvalue(res, r, 1));
+	}
+	engine_unlock(eng);
+}
+
 /* The host's heartbeat, and a connection made again if the server went away. */
 static void heartbeat(struct rsm_engine *eng)
 {
@@ -300,6 +361,8 @@ static void *site_thread(void *arg)
 		pthread_mutex_unlock(&s->lock);
 		heartbeat(eng);
 		renew_all(eng);
+		read_hosts(eng);
+		read_managers(eng);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
@@ -319,6 +382,7 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 
 	if (!s)
 		return 0;
+	read_hosts(eng); /* hosts/ is there from the first listing */
 	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {
 		snprintf(err, errlen, "cannot start the site thread");
 		return -1;
@@ -352,8 +416,51 @@ void site_close(struct rsm_engine *eng)
 				 1, p, err, sizeof(err)));
 	}
 	PQfinish(s->conn);
+	free(s->hosts);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);
 	eng->site = NULL;
+}
+
+/* ---- hosts/ ---- */
+
+bool rsm_is_site(struct rsm_engine *eng)
+{
+	return eng->site != NULL;
+}
+
+rsm_err rsm_host_list(struct rsm_engine *eng, struct rsm_names *out)
+{
+	rsm_err e = ERROR_SUCCESS;
+
+	memset(out, 0, sizeof(*out));
+	engine_lock(eng);
+	int n = eng->site ? eng->site->nhosts : 0;
+	out->names = calloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; out->names && i < n; i++) {
+		if (!(out->names[i] = strdup(eng->site->hosts[i].name))) {
+			e = ERROR_NOT_ENOUGH_MEMORY;
+			break;
+		}
+		out->count++;
+	}
+	engine_unlock(eng);
+	return out->names ? e : ERROR_NOT_ENOUGH_MEMORY;
+}
+
+rsm_err rsm_host_info(struct rsm_engine *eng, const char *name, struct rsm_host_info *out)
+{
+	rsm_err e = ERROR_OBJECT_NOT_FOUND;
+
+	engine_lock(eng);
+	for (int i = 0; eng->site && i < eng->site->nhosts; i++) {
+		if (strcmp(eng->site->hosts[i].name, name) == 0) {
+			*out = eng->site->hosts[i];
+			e = ERROR_SUCCESS;
+			break;
+		}
+	}
+	engine_unlock(eng);
+	return e;
 }

@@ -127,6 +127,7 @@ static const struct file_kind root_files[] = {
     ENTRY("opreqs", N_DIR, 0755, OWN_DAEMON),
     {"sessions", N_DIR, 0777, OWN_DAEMON, .mkdir = session_mkdir, .rmdir = session_rmdir},
     ENTRY("by-id", N_DIR, 0755, OWN_DAEMON),
+    ENTRY("hosts", N_DIR, 0755, OWN_DAEMON), /* a site's only (tree.c) */
     {0},
 };
 

@@ -15,8 +15,8 @@
 #include "tree.h"
 
 static const struct subtree *const subtrees[] = {
-    &library_tree, &drive_tree, &media_tree,   &pool_tree,
-    &request_tree, &opreq_tree, &session_tree, &byid_tree,
+    &library_tree, &drive_tree,	  &media_tree, &pool_tree, &request_tree,
+    &opreq_tree,   &session_tree, &byid_tree,  &host_tree,
 };
 
 const struct file_kind object_dir_kind = ENTRY(NULL, N_DIR, 0755, OWN_DAEMON);
@@ -175,6 +175,8 @@ int tree_resolve(const char *path, struct node *n)
 		return 0;
 	}
 	const struct subtree *st = subtree_named(c[0]);
+	if (st == &host_tree && !rsm_is_site(fs_global.eng))
+		return -ENOENT; /* a site's only */
 	if (k == 1) {
 		int rc = node_from_table(n, root_tree.files, c[0], NULL);
 		if (!rc && st)
@@ -237,7 +239,8 @@ int tree_list(const char *path, const struct node *dir, struct dirent_list *out)
 
 	memset(out, 0, sizeof(*out));
 	if (st == &root_tree)
-		return list_table(out, root_tree.files, NULL);
+		return list_table(out, root_tree.files,
+				  rsm_is_site(fs_global.eng) ? NULL : "hosts");
 	if (!last)
 		return st->list_top ? st->list_top(out)
 				    : list_names(out, st->objects, NULL, S_IFDIR);

@@ -37,6 +37,7 @@ union object_info {
 	struct rsm_request_info request;
 	struct rsm_opreq_info opreq;
 	struct rsm_session_info session;
+	struct rsm_host_info host;
 };
 
 struct command;
@@ -96,7 +97,7 @@ struct subtree {
 extern const struct file_kind tape_kind;
 
 extern const struct subtree root_tree, library_tree, drive_tree, media_tree, side_tree, pool_tree,
-    request_tree, opreq_tree, session_tree, byid_tree;
+    request_tree, opreq_tree, session_tree, byid_tree, host_tree;
 
 /* mkdir and rmdir in pools/ and sessions/ (pools.c, sessions.c): rows of the root's table. */
 int pool_mkdir(fuse_req_t req, const char *name, mode_t mode);

@@ -245,3 +245,21 @@ two_hosts() {
 	[ "$(cat "$TESTDIR/b/mnt/media/T00004L6/state")" = mounted ]
 	stop_host "$b" "$TESTDIR/b/mnt"
 }
+
+@test "hosts/<name>/: state, since and manages of every host, as the catalog has them" {
+	two_hosts
+	[ "$(ls "$MNT/hosts" | grep -c -x a)" -eq 1 ]
+	[ "$(cat "$MNT/hosts/a/state")" = up ]
+	[ "$(cat "$MNT/hosts/a/manages")" = vtl0 ]
+	[[ "$(cat "$MNT/hosts/a/since")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
+	[ "$(ls "$MNT/hosts/a")" = "$(printf 'manages\nsince\nstate')" ]
+	[ ! -e "$MNT/hosts/nosuchhost" ]
+	stop_rsmfs
+	start_host b
+	b=$HOST_PID
+	[ "$(cat "$TESTDIR/b/mnt/hosts/a/state")" = down ]
+	[ -z "$(cat "$TESTDIR/b/mnt/hosts/a/manages")" ]
+	[ "$(cat "$TESTDIR/b/mnt/hosts/b/state")" = up ]
+	[ "$(cat "$TESTDIR/b/mnt/hosts/b/manages")" = vtl0 ]
+	stop_host "$b" "$TESTDIR/b/mnt"
+}

@@ -12,6 +12,8 @@ GUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 	run ls "$MNT"
 	assert_success
 	assert_output "$(printf '%s\n' README by-id drives error_log libraries media metrics opreqs pools requests sessions version | sort)"
+	# hosts/ is a site's (a catalog on PostgreSQL) only
+	[ ! -e "$MNT/hosts" ]
 	run cat "$MNT/version"
 	assert_output --regexp '^rsmfs [0-9]+\.[0-9]+\.[0-9]+$'
 	run cat "$MNT/README"
