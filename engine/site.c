@@ -290,7 +290,8 @@ static void read_hosts(struct rsm_engine *eng)
 	    " THEN 'up' ELSE 'down' END,"
 	    " to_char(h.since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " coalesce(string_agg(l.library, E'\\n' ORDER BY l.library), '')"
-	    " FROM hosts h LEFT JOIN leases l ON l.holder = h.name AND l.expires > clock_timestamp()"
+	    " FROM hosts h LEFT JOIN leases l ON l.holder = h.name AND l.expires > "
+	    "clock_timestamp()"
 	    " GROUP BY h.name ORDER BY h.name",
 	    1, p, err, sizeof(err));
 	int n = res ? PQntuples(res) : 0;
@@ -329,7 +330,8 @@ static void read_managers(struct rsm_engine *eng)
 		l->manager[0] = '\0';
 		for (int r = 0; r < PQntuples(res); r++)
 			if (strcmp(PQgetvalue(res, r, 0), l->name) == 0)
-				snprintf(l->manager, sizeof(l->manager), "%s", PQgetvalue(res, r, 1));
+				snprintf(l->manager, sizeof(l->manager), "%s",
+					 PQgetvalue(res, r, 1));
 	}
 	engine_unlock(eng);
 }
