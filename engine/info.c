@@ -236,6 +236,7 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 		out->bytes_read = d->bytes_read;
 		out->bytes_written = d->bytes_written;
 		text_copy(out->last_cleaned, sizeof(out->last_cleaned), d->last_cleaned);
+		text_copy(out->hosts, sizeof(out->hosts), eng->site ? d->hosts : eng->cfg.host);
 		e = ERROR_SUCCESS;
 	}
 	engine_unlock(eng);

@@ -422,7 +422,7 @@ void settle_drive_state(struct drive *d)
 
 bool drive_usable(const struct drive *d)
 {
-	return d->enabled && !d->failed && d->state != DRIVE_DISABLED;
+	return d->enabled && !d->failed && d->state != DRIVE_DISABLED && !d->unreached;
 }
 
 int first_free(const int *occupant, int count)

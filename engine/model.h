@@ -169,9 +169,9 @@ struct drive {
 	bool bytes_unsaved;		    /* counted since its row was last written */
 	char last_cleaned[32];
 	char device[256]; /* the OS device of a real drive; "" when unknown */
-	/* a site: whether this host reaches the drive (a mount from here uses only those), and
-	 * the hosts that do, "a b c" */
-	bool reachable;
+	/* a site: this host has no device for the drive (a mount from here never uses it), and
+	 * the hosts that have one, one per line (site.c) */
+	bool unreached;
 	char hosts[256];
 };
 

@@ -486,6 +486,7 @@ struct rsm_drive_info {
 	uint64_t mounts, cleanings, errors;
 	uint64_t bytes_read, bytes_written; /* data records through its tape file (rsm_tape_*) */
 	char last_cleaned[32];
+	char hosts[256]; /* the hosts with a device for it, one per line (a site's; else this one) */
 };
 
 struct rsm_side_info {

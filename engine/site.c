@@ -177,6 +177,8 @@ static int take_lease(struct rsm_engine *eng, struct library *l, char *err, size
 	return 0;
 }
 
+static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
+
 int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
@@ -199,6 +201,50 @@ int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen)
 			    l->name, l->manager);
 			return -1;
 		}
+	}
+	return eng->site ? register_drives(eng, err, errlen) : 0;
+}
+
+/* This host's device for drive number n of a library configured as c: drive.<n>'s, the tape
+ * file of a sim drive, "auto" for a changer that names its drives (scsi with no drive.N);
+ * NULL when this host has none. */
+static const char *drive_device(const struct rsm_library_config *c, int n, char *buf, size_t len)
+{
+	const char *line = c->drive_devices;
+	int k;
+
+	if (strcmp(c->backend, "sim") == 0)
+		return "tape";
+	if (!*line)
+		return "auto";
+	for (; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "")
+		if (sscanf(line, "%d %255s", &k, buf) == 2 && k == n && len > 255)
+			return buf;
+	return NULL;
+}
+
+/* Records which of its libraries' drives this host reaches, and with which device; a drive it
+ * has no device for is never mounted into from here (drive_usable). */
+static int register_drives(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	char buf[256];
+
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		const struct library *l = &eng->libraries[d->library];
+		const struct rsm_library_config *c = config_of(eng, l);
+		const char *dev =
+		    c && l->present ? drive_device(c, d->number, buf, sizeof(buf)) : NULL;
+		const char *p[] = {d->name, eng->cfg.host, dev ? dev : ""};
+		d->unreached = !dev;
+		AUTO_RESULT PGresult *res = site_sql(
+		    eng->site,
+		    dev ? "INSERT INTO drive_hosts VALUES($1, $2, $3) ON CONFLICT(drive, host)"
+			  " DO UPDATE SET device = excluded.device"
+			: "DELETE FROM drive_hosts WHERE drive = $1 AND host = $2 AND $3 = ''",
+		    3, p, err, errlen);
+		if (!res)
+			return -1;
 	}
 	return 0;
 }
@@ -336,6 +382,29 @@ static void read_managers(struct rsm_engine *eng)
 	engine_unlock(eng);
 }
 
+/* drives/<d>/hosts: the hosts with a device for each drive. */
+static void read_drive_hosts(struct rsm_engine *eng)
+{
+	char err[256];
+	AUTO_RESULT PGresult *res =
+	    site_sql(eng->site,
+		     "SELECT drive, string_agg(host, E'\\n' ORDER BY host) FROM drive_hosts"
+		     " GROUP BY drive",
+		     0, NULL, err, sizeof(err));
+
+	if (!res)
+		return;
+	engine_lock(eng);
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		d->hosts[0] = '\0';
+		for (int r = 0; r < PQntuples(res); r++)
+			if (strcmp(PQgetvalue(res, r, 0), d->name) == 0)
+				snprintf(d->hosts, sizeof(d->hosts), "%s", PQgetvalue(res, r, 1));
+	}
+	engine_unlock(eng);
+}
+
 /* The host's heartbeat, and a connection made again if the server went away. */
 static void heartbeat(struct rsm_engine *eng)
 {
@@ -365,6 +434,7 @@ static void *site_thread(void *arg)
 		renew_all(eng);
 		read_hosts(eng);
 		read_managers(eng);
+		read_drive_hosts(eng);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
@@ -384,7 +454,8 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 
 	if (!s)
 		return 0;
-	read_hosts(eng); /* hosts/ is there from the first listing */
+	read_hosts(eng); /* hosts/ and drives' hosts are there from the first listing */
+	read_drive_hosts(eng);
 	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {
 		snprintf(err, errlen, "cannot start the site thread");
 		return -1;

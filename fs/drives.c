@@ -10,6 +10,7 @@
 RENDER_TEXT(drive_id, drive.guid)
 RENDER_TEXT(drive_name, drive.name)
 RENDER_TEXT(drive_state, drive.state)
+RENDER_TEXT(drive_hosts, drive.hosts)
 RENDER_TEXT(drive_session, drive.session)
 
 /* device: where to do I/O (rsmfs(5), drives/drive/): a simulated drive's tape file while it
@@ -84,6 +85,7 @@ static const struct file_kind drive_files[] = {
     ENTRY("medium", N_LINK, 0777, OWN_DAEMON),
     {"session", N_FILE, 0444, OWN_DAEMON, .render = drive_session},
     {"device", N_FILE, 0444, OWN_DAEMON, .render = drive_device},
+    {"hosts", N_FILE, 0444, OWN_DAEMON, .render = drive_hosts},
     ENTRY("tape", N_TAPE, 0600, OWN_SESSION), /* resolved by resolve_tape */
     {"stats", N_FILE, 0444, OWN_DAEMON, .render = drive_stats},
     {"ctl", N_CTL, 0220, OWN_ADMIN_GROUP, .write = ctl_write, .commands = drive_commands},

@@ -254,6 +254,7 @@ two_hosts() {
 	[[ "$(cat "$MNT/hosts/a/since")" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]]
 	[ "$(ls "$MNT/hosts/a")" = "$(printf 'manages\nsince\nstate')" ]
 	[ ! -e "$MNT/hosts/nosuchhost" ]
+	grep -qx a "$MNT/drives/d0/hosts"
 	stop_rsmfs
 	start_host b
 	b=$HOST_PID
@@ -261,5 +262,9 @@ two_hosts() {
 	[ -z "$(cat "$TESTDIR/b/mnt/hosts/a/manages")" ]
 	[ "$(cat "$TESTDIR/b/mnt/hosts/b/state")" = up ]
 	[ "$(cat "$TESTDIR/b/mnt/hosts/b/manages")" = vtl0 ]
+	# the hosts with a device for a drive: both, each its sim drive's tape file
+	grep -qx a "$TESTDIR/b/mnt/drives/d1/hosts"
+	grep -qx b "$TESTDIR/b/mnt/drives/d1/hosts"
+	[ "$(sql "SELECT device FROM drive_hosts WHERE drive = 'd1' AND host = 'b'")" = tape ]
 	stop_host "$b" "$TESTDIR/b/mnt"
 }

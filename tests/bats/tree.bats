@@ -58,6 +58,14 @@ GUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
 	assert_line "mounts 0"
 }
 
+@test "one host alone: libraries/<l>/manager, drives/<d>/hosts, sessions/<s>/host name it" {
+	# host = in rsmfs.conf(5), the host name by default
+	[ "$(cat "$MNT/libraries/vtl0/manager")" = "$(hostname)" ]
+	[ "$(cat "$MNT/drives/d0/hosts")" = "$(hostname)" ]
+	mkdir "$MNT/sessions/h"
+	[ "$(cat "$MNT/sessions/h/host")" = "$(hostname)" ]
+}
+
 @test "an empty drive has no medium link and empty session and device" {
 	D=$MNT/drives/d0
 	[ "$(cat "$D/state")" = empty ]
