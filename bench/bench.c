@@ -337,13 +337,16 @@ static double cycles_per_second(int sessions, double seconds)
 	pthread_t *th = calloc((size_t)sessions, sizeof(*th));
 	double t0 = now_ns();
 	long total = 0;
+	/* the first cartridge cycled (bench/site: each host's library has its own) */
+	const char *first = getenv("BENCH_FIRST_MEDIUM");
+	int base = first ? atoi(first) : 1;
 
 	for (int i = 0; i < sessions; i++) {
 		char dir[4200];
-		snprintf(dir, sizeof(dir), "%s/sessions/cycle%d", rsm, i);
+		snprintf(dir, sizeof(dir), "%s/sessions/cycle%d", rsm, base + i - 1);
 		mkdir(dir, 0755);
 		snprintf(c[i].ctl, sizeof(c[i].ctl), "%s/ctl", dir);
-		snprintf(c[i].medium, sizeof(c[i].medium), "T%05dL6", i + 1);
+		snprintf(c[i].medium, sizeof(c[i].medium), "T%05dL6", base + i);
 		c[i].end = t0 + seconds * 1e9;
 		pthread_create(&th[i], NULL, cycler_main, &c[i]);
 	}

@@ -196,6 +196,10 @@ static bool pg_reachable(struct pg_catalog *c)
 {
 	char err[512];
 
+	/* between transactions, a server that went away (and told the connection so, or closed
+	 * it) is found before a statement is sent rather than by its failure */
+	if (c->conn && !c->in_txn && !c->broken)
+		PQconsumeInput(c->conn);
 	if (c->conn && !c->broken && PQstatus(c->conn) == CONNECTION_OK)
 		return true;
 	if (c->in_txn || mono_now() - c->last_attempt < 1.0)
@@ -473,6 +477,16 @@ static int configure_session(struct pg_catalog *c, const struct rsm_config *cfg,
 	return ok ? 0 : -1;
 }
 
+PGconn *pg_connect_to(const char *uri)
+{
+	/* a server that does not answer fails a connection in seconds, not never (libpq's
+	 * default), since the engine waits for it; the URI's own connect_timeout wins */
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const vals[] = {"3", uri, NULL};
+
+	return PQconnectdbParams(keys, vals, 1);
+}
+
 /* Connects (again, after a failure): the statements are prepared anew. */
 int pg_connect(struct pg_catalog *c, const struct rsm_config *cfg, char *err, size_t errlen)
 {
@@ -481,7 +495,7 @@ int pg_connect(struct pg_catalog *c, const struct rsm_config *cfg, char *err, si
 	memset(c->stmt_sql, 0, sizeof(c->stmt_sql));
 	memset(c->stmt_prepared, 0, sizeof(c->stmt_prepared));
 	c->in_txn = false;
-	c->conn = PQconnectdb(c->conninfo);
+	c->conn = pg_connect_to(c->conninfo);
 	if (PQstatus(c->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(c->conn));
 		err[strcspn(err, "\n")] = '\0';

@@ -86,6 +86,8 @@ static inline struct pg_catalog *pg_of(struct catalog *c)
 
 /* ---- catalog_pg.c: statements ---- */
 
+/* A new connection to the catalog at uri (PQstatus tells how it went). */
+PGconn *pg_connect_to(const char *uri);
 /* Connects (again): its settings made, its statements to be prepared anew; -1 with a
  * message. */
 int pg_connect(struct pg_catalog *c, const struct rsm_config *cfg, char *err, size_t errlen);

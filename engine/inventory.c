@@ -127,7 +127,11 @@ static bool new_medium_name(struct rsm_engine *eng, const char *barcode, char *n
 	if (barcode[0]) {
 		snprintf(name, len, "%s", barcode);
 	} else {
-		snprintf(name, len, "unlabeled-%llu", (unsigned long long)++eng->next_unlabeled);
+		uint64_t n, next = eng->next_unlabeled + 1;
+		if (catalog_take_number(eng, "next_unlabeled", &next, &n) != ERROR_SUCCESS)
+			return false;
+		eng->next_unlabeled = n;
+		snprintf(name, len, "unlabeled-%llu", (unsigned long long)n);
 		catalog_set_meta(eng, "next_unlabeled", eng->next_unlabeled);
 	}
 	return valid_name(name) && medium_find(eng, name) < 0;

@@ -101,13 +101,18 @@ static rsm_err request_build(struct rsm_engine *eng, const struct request_spec *
 			     struct request **out)
 {
 	struct request *r = calloc(1, sizeof(*r));
+	rsm_err e;
 
 	*out = NULL;
 	if (!r || request_array_reserve(eng) < 0) {
 		free(r);
 		return ERROR_NOT_ENOUGH_MEMORY;
 	}
-	r->number = eng->next_request;
+	/* in a site every host numbers from the catalog's counter (catalog.h) */
+	if ((e = catalog_take_number(eng, "next_request", &eng->next_request, &r->number))) {
+		free(r);
+		return e;
+	}
 	guid_new(r->guid);
 	r->op = spec->op;
 	r->state = REQ_QUEUED;
@@ -526,8 +531,9 @@ static struct opreq *opreq_create(struct rsm_engine *eng, enum opreq_type type, 
 	struct opreq *o = calloc(1, sizeof(*o));
 	rsm_err e = o && opreq_array_reserve(eng) == 0 ? ERROR_SUCCESS : ERROR_NOT_ENOUGH_MEMORY;
 
+	if (e == ERROR_SUCCESS)
+		e = catalog_take_number(eng, "next_opreq", &eng->next_opreq, &o->number);
 	if (e == ERROR_SUCCESS) {
-		o->number = eng->next_opreq;
 		guid_new(o->guid);
 		o->type = type;
 		o->state = OPREQ_SUBMITTED;

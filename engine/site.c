@@ -17,7 +17,7 @@
 
 #include <libpq-fe.h>
 
-#include "catalog.h"
+#include "catalog_pg.h"
 #include "log.h"
 #include "notify.h"
 #include "site.h"
@@ -99,6 +99,33 @@ static int lock_name(struct rsm_engine *eng, char *err, size_t errlen)
 	return 0;
 }
 
+/* The catalog's counters (sequences every host takes numbers from) past every number the
+ * catalog already has: a catalog a single host numbered from meta, or an older version. */
+static int sync_counters(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	static const char *const sql[] = {
+	    "SELECT setval('next_request', x.m) FROM (SELECT GREATEST("
+	    "coalesce((SELECT max(number) FROM requests), 0),"
+	    " coalesce((SELECT value - 1 FROM meta WHERE key = 'next_request'), 0)) AS m) x,"
+	    " next_request s WHERE x.m > s.last_value OR (x.m >= 1 AND NOT s.is_called)",
+	    "SELECT setval('next_opreq', x.m) FROM (SELECT GREATEST("
+	    "coalesce((SELECT max(number) FROM opreqs), 0),"
+	    " coalesce((SELECT value - 1 FROM meta WHERE key = 'next_opreq'), 0)) AS m) x,"
+	    " next_opreq s WHERE x.m > s.last_value OR (x.m >= 1 AND NOT s.is_called)",
+	    "SELECT setval('next_unlabeled', x.m) FROM (SELECT"
+	    " coalesce((SELECT value FROM meta WHERE key = 'next_unlabeled'), 0) AS m) x,"
+	    " next_unlabeled s WHERE x.m > s.last_value OR (x.m >= 1 AND NOT s.is_called)",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
+		PGresult *res = site_sql(eng->site, sql[i], 0, NULL, err, errlen);
+		if (!res)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
+}
+
 int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	char pid[16];
@@ -113,13 +140,15 @@ int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 	eng->site = s;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
-	s->conn = PQconnectdb(eng->cfg.catalog);
+	s->conn = pg_connect_to(eng->cfg.catalog);
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(s->conn));
 		err[strcspn(err, "\n")] = '\0';
 		return -1;
 	}
 	if (lock_name(eng, err, errlen) < 0)
+		return -1;
+	if (sync_counters(eng, err, errlen) < 0)
 		return -1;
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	const char *p[] = {eng->cfg.host, pid};
@@ -411,6 +440,7 @@ static void heartbeat(struct rsm_engine *eng)
 	char err[256];
 	const char *p[] = {eng->cfg.host};
 
+	PQconsumeInput(eng->site->conn); /* a server that went away: the connection knows */
 	if (PQstatus(eng->site->conn) != CONNECTION_OK) {
 		PQreset(eng->site->conn);
 		if (PQstatus(eng->site->conn) != CONNECTION_OK || lock_name(eng, err, sizeof(err)))

@@ -96,7 +96,12 @@ rejected() {
 	[ "$status" -ne 0 ]
 	[ ! -e "$MNT/sessions/t" ]
 	"$PG" restart "$RSMFS_TEST_PG"
-	ctl s "mount T00001L6"
+	# the daemon connects again by itself, at most once a second
+	for _ in $(seq 30); do
+		[ "$($PROBE write "$MNT/sessions/s/ctl" 'mount T00001L6\n')" = OK ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$MNT/media/T00001L6/state")" = mounted ]
 	ctl s "dismount T00002L6"
 	wait_for "$MNT/media/T00002L6/state" idle
 	mkdir "$MNT/sessions/t"
