@@ -16,6 +16,7 @@
 #include "log.h"
 #include "notify.h"
 #include "requests.h"
+#include "site.h"
 
 /* ---- answering a blocked caller ---- */
 
@@ -418,8 +419,9 @@ void requests_loaded(struct rsm_engine *eng)
 		struct request *r = eng->requests[i];
 		if (done && request_finished(r))
 			done[n++] = r;
-		else
+		else if (request_finished(r) || site_manages(eng, r->library))
 			request_track(eng, r);
+		/* else another host's, in its queue there: never scheduled here */
 	}
 	if (done)
 		qsort(done, n, sizeof(*done), finished_order);

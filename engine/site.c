@@ -33,6 +33,13 @@ struct site {
 	pthread_cond_t wake;
 	bool stop;
 	bool up; /* this host came up: its row and leases are its own to give up */
+	/* the leases taken at start, by library name, until the libraries adopt them */
+	struct held {
+		char library[RSM_NAME_MAX + 1];
+		uint64_t epoch;
+		double deadline;
+	} * held;
+	int nheld;
 	/* the site's hosts as last read (under the engine lock) */
 	struct rsm_host_info *hosts;
 	int nhosts;
@@ -171,65 +178,103 @@ static const struct rsm_library_config *config_of(const struct rsm_engine *eng,
 	return NULL;
 }
 
-/* Takes library l's lease if it is free, passed, or this host's (a restart); 1 when taken, 0
- * when another host holds it (l->manager names it), -1 with a message. */
-static int take_lease(struct rsm_engine *eng, struct library *l, char *err, size_t errlen)
+/* Takes the lease of library `name` if it is free, passed, or this host's (a restart): 1 when
+ * taken (kept in site->held), 0 when another host holds it (its name in holder), -1 with a
+ * message. */
+static int take_lease(struct rsm_engine *eng, const char *name, char *holder, size_t len, char *err,
+		      size_t errlen)
 {
+	struct site *s = eng->site;
 	char interval[32];
 	double sent = real_now();
 
 	lease_interval(eng, interval, sizeof(interval));
-	const char *p[] = {l->name, eng->cfg.host, interval};
+	const char *p[] = {name, eng->cfg.host, interval};
 	AUTO_RESULT PGresult *res =
-	    site_sql(eng->site,
+	    site_sql(s,
 		     "INSERT INTO leases VALUES($1, $2, 1, clock_timestamp() + $3::interval)"
-		     " ON CONFLICT(library) DO UPDATE SET holder = excluded.holder, epoch = "
-		     "leases.epoch + 1,"
-		     " expires = excluded.expires WHERE leases.expires < clock_timestamp()"
-		     " OR leases.holder = excluded.holder RETURNING epoch",
+		     " ON CONFLICT(library) DO UPDATE SET holder = excluded.holder,"
+		     " epoch = leases.epoch + 1, expires = excluded.expires"
+		     " WHERE leases.expires < clock_timestamp() OR leases.holder = excluded.holder"
+		     " RETURNING epoch",
 		     3, p, err, errlen);
 	if (!res)
 		return -1;
 	if (PQntuples(res) == 1) {
-		l->lease_epoch = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
-		l->lease_deadline = sent + eng->cfg.lease_time - LEASE_MARGIN;
-		l->managed = true;
-		snprintf(l->manager, sizeof(l->manager), "%s", eng->cfg.host);
+		struct held *h = realloc(s->held, sizeof(*h) * (size_t)(s->nheld + 1));
+		if (!h) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		s->held = h;
+		h = &s->held[s->nheld++];
+		snprintf(h->library, sizeof(h->library), "%s", name);
+		h->epoch = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+		h->deadline = sent + eng->cfg.lease_time - LEASE_MARGIN;
 		return 1;
 	}
-	const char *q[] = {l->name};
+	const char *q[] = {name};
 	AUTO_RESULT PGresult *who =
-	    site_sql(eng->site, "SELECT holder FROM leases WHERE library = $1", 1, q, err, errlen);
+	    site_sql(s, "SELECT holder FROM leases WHERE library = $1", 1, q, err, errlen);
 	if (!who)
 		return -1;
-	snprintf(l->manager, sizeof(l->manager), "%s", PQntuples(who) ? PQgetvalue(who, 0, 0) : "");
+	snprintf(holder, len, "%s", PQntuples(who) ? PQgetvalue(who, 0, 0) : "");
 	return 0;
 }
 
-static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
-
 int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen)
 {
-	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
-		struct library *l = &eng->libraries[i];
-		const struct rsm_library_config *c = config_of(eng, l);
-		if (!l->present || !c || !c->manage) {
-			l->lease_deadline = -1; /* another host's robot: never moved from here */
+	char holder[RSM_NAME_MAX + 1];
+
+	for (int i = 0; eng->site && i < eng->cfg.nlibraries; i++) {
+		const struct rsm_library_config *c = &eng->cfg.libraries[i];
+		if (!c->manage)
 			continue;
-		}
-		int rc = take_lease(eng, l, err, errlen);
+		int rc = take_lease(eng, c->name, holder, sizeof(holder), err, errlen);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
 			/* a host that is not the manager would need the site's shared queue to use
 			 * the library, which this version does not have: it does not start */
-			snprintf(
-			    err, errlen,
-			    "library %s is managed by host %s, which is up; this host cannot use "
-			    "it too",
-			    l->name, l->manager);
+			snprintf(err, errlen,
+				 "library %s is managed by host %s, which is up; this host cannot "
+				 "use it too",
+				 c->name, holder);
 			return -1;
 		}
+	}
+	return 0;
+}
+
+/* The lease this host took of library `name` at start, or NULL. */
+static const struct held *held_lease(const struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; eng->site && i < eng->site->nheld; i++)
+		if (strcmp(eng->site->held[i].library, name) == 0)
+			return &eng->site->held[i];
+	return NULL;
+}
+
+bool site_manages(const struct rsm_engine *eng, int li)
+{
+	return !eng->site || (li >= 0 && held_lease(eng, eng->libraries[li].name));
+}
+
+static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
+
+int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
+		struct library *l = &eng->libraries[i];
+		const struct held *h = held_lease(eng, l->name);
+		if (!h || !l->present) {
+			l->lease_deadline = -1; /* another host's robot: never moved from here */
+			continue;
+		}
+		l->managed = true;
+		l->lease_epoch = h->epoch;
+		l->lease_deadline = h->deadline;
+		snprintf(l->manager, sizeof(l->manager), "%s", eng->cfg.host);
 	}
 	return eng->site ? register_drives(eng, err, errlen) : 0;
 }
@@ -411,6 +456,22 @@ static void read_managers(struct rsm_engine *eng)
 	engine_unlock(eng);
 }
 
+/* The sessions of a host down for 30 s are closed: their names are free in the site again.
+ * Their work went with the host, whose libraries' next manager released their media as after
+ * a restart. */
+static void close_down_sessions(struct rsm_engine *eng)
+{
+	char interval[32], err[256];
+	const char *p[] = {eng->cfg.host, interval};
+
+	lease_interval(eng, interval, sizeof(interval));
+	PQclear(site_sql(eng->site,
+			 "DELETE FROM sessions WHERE host <> $1 AND host IN (SELECT name FROM hosts"
+			 " WHERE (state = 'down' AND since < now() - interval '30 seconds')"
+			 " OR heartbeat < now() - $2::interval - interval '30 seconds')",
+			 2, p, err, sizeof(err)));
+}
+
 /* drives/<d>/hosts: the hosts with a device for each drive. */
 static void read_drive_hosts(struct rsm_engine *eng)
 {
@@ -465,6 +526,7 @@ static void *site_thread(void *arg)
 		read_hosts(eng);
 		read_managers(eng);
 		read_drive_hosts(eng);
+		close_down_sessions(eng);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
@@ -520,6 +582,7 @@ void site_close(struct rsm_engine *eng)
 	}
 	PQfinish(s->conn);
 	free(s->hosts);
+	free(s->held);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);

@@ -17,9 +17,16 @@
 /* With a PostgreSQL catalog: this host comes up in the site (refused when a daemon of its name
  * is up).  0, or -1 with a message; nothing to do with SQLite. */
 int site_open(struct rsm_engine *eng, char *err, size_t errlen);
-/* Takes the lease of every library present here that this host may manage (rsmfs.conf(5),
- * manage); -1 with a message when another host that is up holds one. */
+/* Takes the lease of every library of the configuration that this host may manage
+ * (rsmfs.conf(5), manage), before anything of the catalog is settled; -1 with a message when
+ * another host that is up holds one. */
 int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen);
+/* Once the libraries are configured: those whose lease this host took are its to manage, and
+ * the drives it has a device for are recorded. */
+int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen);
+/* Whether library li is this host's to settle and schedule: always alone on a catalog; in a
+ * site, when it took the library's lease. */
+bool site_manages(const struct rsm_engine *eng, int li);
 /* Starts the thread that renews the leases and the host's heartbeat. */
 int site_start(struct rsm_engine *eng, char *err, size_t errlen);
 /* The host goes down: its thread stops, its leases are given up, its row says down. */

@@ -74,7 +74,7 @@ static rsm_err settle_previous_run(struct rsm_engine *eng)
 
 	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
-		if (request_pending(r)) {
+		if (request_pending(r) && site_manages(eng, r->library)) {
 			r->state = REQ_CANCELLED;
 			r->error = ERROR_CANCELLED;
 			snprintf(r->error_detail, sizeof(r->error_detail),
@@ -124,7 +124,7 @@ static void settle_in_process(struct rsm_engine *eng)
 		return;
 	for (size_t i = 0; i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
-		if (r->state != REQ_INPROCESS)
+		if (r->state != REQ_INPROCESS || !site_manages(eng, r->library))
 			continue;
 		bool reached = request_reached(eng, r);
 		r->state = reached ? REQ_PASSED : REQ_FAILED;
@@ -146,6 +146,8 @@ static void settle_in_process(struct rsm_engine *eng)
 	for (int i = 0; i < eng->ndrives; i++) {
 		struct drive *d = &eng->drives[i];
 		enum drive_state was = d->state;
+		if (!site_manages(eng, d->library))
+			continue; /* another host's, in use there */
 		drive_hold(eng, d, NO_INDEX, NO_INDEX);
 		settle_drive_state(d);
 		if (d->state != was)
@@ -154,6 +156,8 @@ static void settle_in_process(struct rsm_engine *eng)
 	/* only what changed is written: a site has 100,000 media, nearly all at rest */
 	for (int i = 0; i < eng->nmedia; i++) {
 		enum media_state was = eng->media[i].state;
+		if (!site_manages(eng, eng->media[i].library))
+			continue;
 		settle_medium_state(eng, &eng->media[i]);
 		if (eng->media[i].state != was)
 			catalog_save_medium(eng, &eng->media[i]);
@@ -287,6 +291,9 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 	}
 	link_drives(eng);
 	link_locations(eng);
+	/* in a site, what this host may settle is what it manages: its leases come first */
+	if (site_take_leases(eng, err, errlen) < 0)
+		return -1;
 	if (!catalog_readonly(eng) && settle_previous_run(eng) != ERROR_SUCCESS) {
 		snprintf(err, errlen, "cannot read catalog %s: %s", eng->cfg.database,
 			 catalog_error(eng));
@@ -302,7 +309,7 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 		snprintf(eng->libraries[i].manager, sizeof(eng->libraries[i].manager), "%s",
 			 eng->cfg.host);
 	}
-	if (site_take_leases(eng, err, errlen) < 0)
+	if (site_adopt_leases(eng, err, errlen) < 0)
 		return -1;
 	if (catalog_readonly(eng))
 		return 0;

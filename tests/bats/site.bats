@@ -273,3 +273,52 @@ two_hosts() {
 	[ "$(sql "SELECT device FROM drive_hosts WHERE drive = 'd1' AND host = 'b'")" = tape ]
 	stop_host "$b" "$TESTDIR/b/mnt"
 }
+
+@test "two hosts up at once, a library each: one site's names and numbers; a dead host's sessions close" {
+	two_hosts
+	# a's work under way: a medium mounted, and a mount waiting for it
+	ctl sa "mount T00003L6"
+	mkdir "$MNT/sessions/wait"
+	ctl wait "mount T00003L6 nowait"
+	waiting=$(basename "$(readlink "$MNT/sessions/wait/last")")
+	sed -i 's/^\[library vtl0\]/[library vtl1]/' "$TESTDIR/b/rsmfs.conf"
+	start_host b
+	b=$HOST_PID
+	B=$TESTDIR/b/mnt
+	wait_for "$MNT/hosts/b/manages" vtl1
+	[ "$(cat "$MNT/hosts/b/state")" = up ]
+	[ "$(cat "$B/hosts/a/manages")" = vtl0 ]
+	[ "$(cat "$B/libraries/vtl0/manager")" = a ]
+	[ "$(cat "$B/libraries/vtl1/manager")" = b ]
+	# b's start settled only what b manages: a's work is as a left it
+	[ "$(sql "SELECT state FROM requests WHERE number = $waiting")" = waiting ]
+	[ "$(cat "$MNT/requests/$waiting/state")" = waiting ]
+	[ "$(sql "SELECT state FROM media WHERE name = 'T00003L6'")" = mounted ]
+	[ "$(cat "$MNT/media/T00003L6/state")" = mounted ]
+	# session names are the site's
+	run mkdir "$B/sessions/sa"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"File exists"* ]]
+	mkdir "$B/sessions/sb"
+	[ "$(cat "$B/sessions/sb/host")" = b ]
+	run mkdir "$MNT/sessions/sb"
+	[[ "$output" == *"File exists"* ]]
+	# request numbers too: each host's come from the catalog
+	ctl sa "mount T00001L6"
+	medium=$(awk '$2 == "full" { print $3; exit }' "$B/libraries/vtl1/slots")
+	echo "mount $medium" >"$B/sessions/sb/ctl"
+	[ "$(cat "$B/media/$medium/state")" = mounted ]
+	ra=$(basename "$(readlink "$MNT/sessions/sa/last")")
+	rb=$(basename "$(readlink "$B/sessions/sb/last")")
+	[ "$ra" != "$rb" ]
+	[ "$(sql "SELECT count(DISTINCT number) FROM requests")" = 4 ]
+	# b dies: its sessions are closed 30 s after it went down, and their names are free
+	crash_host "$b" "$B"
+	wait_for "$MNT/hosts/b/state" down 10
+	for _ in $(seq 45); do
+		mkdir "$MNT/sessions/sb" 2>/dev/null && break
+		sleep 1
+	done
+	[ "$(cat "$MNT/sessions/sb/host")" = a ]
+	[ "$(sql "SELECT count(*) FROM sessions WHERE host = 'b'")" = 0 ]
+}
