@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "model.h"
+#include "site.h"
 
 /* ---- lists ---- */
 
@@ -97,11 +98,25 @@ static int list_requests(struct rsm_engine *eng, const char *filter, struct rsm_
 	return 0;
 }
 
+/* This host's open session named name, or NULL. */
+static struct session *local_session(struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; i < eng->nsessions; i++)
+		if (eng->sessions[i].used && strcmp(eng->sessions[i].name, name) == 0)
+			return &eng->sessions[i];
+	return NULL;
+}
+
 static int list_sessions(struct rsm_engine *eng, const char *filter, struct rsm_names *out)
 {
 	(void)filter;
 	for (int i = 0; i < eng->nsessions; i++)
 		if (eng->sessions[i].used && names_add(out, eng->sessions[i].name))
+			return -1;
+	/* and in a site, the other hosts' (names are the site's: none is also here) */
+	for (int i = 0; i < site_remote_count(eng); i++)
+		if (!local_session(eng, site_remote_at(eng, i)->name) &&
+		    names_add(out, site_remote_at(eng, i)->name))
 			return -1;
 	return 0;
 }
@@ -355,6 +370,8 @@ rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_se
 		e = ERROR_SUCCESS;
 		break;
 	}
+	if (e != ERROR_SUCCESS && site_remote_session(eng, name, out))
+		e = ERROR_SUCCESS; /* another host's: listed and read here */
 	engine_unlock(eng);
 	return e;
 }

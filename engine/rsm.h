@@ -526,6 +526,7 @@ struct rsm_session_info {
 	uid_t uid;
 	char created[32];
 	char host[RSM_NAME_MAX + 1]; /* the host it lives on (rsmfs.conf(5), host) */
+	bool remote; /* another host's (a site): listed and read here, used there (EREMOTE) */
 	char error[320];
 	uint64_t last_request; /* 0 when none */
 };

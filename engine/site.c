@@ -40,9 +40,11 @@ struct site {
 		double deadline;
 	} * held;
 	int nheld;
-	/* the site's hosts as last read (under the engine lock) */
+	/* the site's hosts, and the other hosts' sessions, as last read (under the engine lock) */
 	struct rsm_host_info *hosts;
 	int nhosts;
+	struct rsm_session_info *remote;
+	int nremote;
 };
 
 /* The time leases are counted in: the machine's, not the engine's (a test's virtual clock
@@ -472,6 +474,59 @@ static void close_down_sessions(struct rsm_engine *eng)
 			 2, p, err, sizeof(err)));
 }
 
+/* The sessions of the other hosts, listed and read here (sessions/, rsmfs(5)). */
+static void read_remote_sessions(struct rsm_engine *eng)
+{
+	char err[256];
+	const char *p[] = {eng->cfg.host};
+	AUTO_RESULT PGresult *res = site_sql(
+	    eng->site,
+	    "SELECT name, guid, uid, created, host FROM sessions WHERE host <> $1 ORDER BY name", 1,
+	    p, err, sizeof(err));
+	int n = res ? PQntuples(res) : 0;
+	struct rsm_session_info *v = res ? calloc((size_t)n + 1, sizeof(*v)) : NULL;
+
+	for (int i = 0; v && i < n; i++) {
+		snprintf(v[i].name, sizeof(v[i].name), "%s", PQgetvalue(res, i, 0));
+		snprintf(v[i].guid, sizeof(v[i].guid), "%s", PQgetvalue(res, i, 1));
+		v[i].uid = (uid_t)strtoul(PQgetvalue(res, i, 2), NULL, 10);
+		rsm_format_time(strtoll(PQgetvalue(res, i, 3), NULL, 10), v[i].created,
+				sizeof(v[i].created));
+		snprintf(v[i].host, sizeof(v[i].host), "%s", PQgetvalue(res, i, 4));
+		snprintf(v[i].application, sizeof(v[i].application), "rsmfs");
+		v[i].remote = true;
+	}
+	if (!v)
+		return; /* the last reading stays */
+	engine_lock(eng);
+	free(eng->site->remote);
+	eng->site->remote = v;
+	eng->site->nremote = n;
+	engine_unlock(eng);
+}
+
+int site_remote_count(const struct rsm_engine *eng)
+{
+	return eng->site ? eng->site->nremote : 0;
+}
+
+const struct rsm_session_info *site_remote_at(const struct rsm_engine *eng, int i)
+{
+	return &eng->site->remote[i];
+}
+
+bool site_remote_session(const struct rsm_engine *eng, const char *name,
+			 struct rsm_session_info *out)
+{
+	for (int i = 0; i < site_remote_count(eng); i++) {
+		if (strcmp(eng->site->remote[i].name, name) == 0) {
+			*out = eng->site->remote[i];
+			return true;
+		}
+	}
+	return false;
+}
+
 /* drives/<d>/hosts: the hosts with a device for each drive. */
 static void read_drive_hosts(struct rsm_engine *eng)
 {
@@ -527,6 +582,7 @@ static void *site_thread(void *arg)
 		read_managers(eng);
 		read_drive_hosts(eng);
 		close_down_sessions(eng);
+		read_remote_sessions(eng);
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);
 		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
@@ -548,6 +604,7 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 		return 0;
 	read_hosts(eng); /* hosts/ and drives' hosts are there from the first listing */
 	read_drive_hosts(eng);
+	read_remote_sessions(eng);
 	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {
 		snprintf(err, errlen, "cannot start the site thread");
 		return -1;
@@ -583,6 +640,7 @@ void site_close(struct rsm_engine *eng)
 	PQfinish(s->conn);
 	free(s->hosts);
 	free(s->held);
+	free(s->remote);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);

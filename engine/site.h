@@ -32,6 +32,13 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen);
 /* The host goes down: its thread stops, its leases are given up, its row says down. */
 void site_close(struct rsm_engine *eng);
 
+/* The other hosts' sessions, as last read (call with the engine locked): how many, the i-th,
+ * and the one named name (false: none). */
+int site_remote_count(const struct rsm_engine *eng);
+const struct rsm_session_info *site_remote_at(const struct rsm_engine *eng, int i);
+bool site_remote_session(const struct rsm_engine *eng, const char *name,
+			 struct rsm_session_info *out);
+
 /* Whether library l may move now: no lease in play, or one whose deadline is ahead. */
 bool site_lease_valid(const struct library *l);
 

@@ -23,10 +23,21 @@ static int session_owner(const union object_info *o, const struct node *n, FILE 
 	return 0;
 }
 
+/* Whether the session named name lives on another host of the site: listed and read here,
+ * used there (rsmfs(5), sessions/name/). */
+static bool session_remote(const char *name)
+{
+	struct rsm_session_info si;
+
+	return rsm_session_info(fs_global.eng, name, &si) == ERROR_SUCCESS && si.remote;
+}
+
 /* At open of the ctl: the session it commands, for as long as it is open. */
 static int session_ctl_open(fuse_req_t req, struct fh *fh)
 {
 	(void)req;
+	if (session_remote(fh->node.obj))
+		return -EREMOTE;
 	rsm_err e = rsm_session_find(fs_global.eng, fh->node.obj, &fh->session);
 	return e == ERROR_SUCCESS ? 0 : -rsm_error_errno(e);
 }
@@ -64,6 +75,9 @@ static pid_t process_of(pid_t tid)
 static int channel_open(fuse_req_t req, struct fh *fh)
 {
 	struct rsm_cred cred = cred_of(req);
+
+	if (session_remote(fh->node.obj))
+		return -EREMOTE;
 	rsm_err e = rsm_session_find(fs_global.eng, fh->node.obj, &fh->session);
 
 	if (e == ERROR_SUCCESS)
@@ -117,8 +131,11 @@ int session_rmdir(fuse_req_t req, const char *name)
 	struct rsm_session_info si;
 	rsm_handle h;
 
-	if (rsm_session_info(fs_global.eng, name, &si) != ERROR_SUCCESS ||
-	    rsm_session_find(fs_global.eng, name, &h) != ERROR_SUCCESS)
+	if (rsm_session_info(fs_global.eng, name, &si) != ERROR_SUCCESS)
+		return -ENOENT;
+	if (si.remote)
+		return -EREMOTE; /* closed by its host */
+	if (rsm_session_find(fs_global.eng, name, &h) != ERROR_SUCCESS)
 		return -ENOENT;
 	if (!cred.admin && cred.uid != si.uid)
 		return -EACCES;

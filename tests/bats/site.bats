@@ -303,6 +303,21 @@ two_hosts() {
 	[ "$(cat "$B/sessions/sb/host")" = b ]
 	run mkdir "$MNT/sessions/sb"
 	[[ "$output" == *"File exists"* ]]
+	# another host's sessions are listed and read here, and used there: EREMOTE
+	for _ in $(seq 30); do
+		[ -d "$B/sessions/sa" ] && [ -d "$MNT/sessions/sb" ] && break
+		sleep 0.1
+	done
+	ls "$B/sessions" | grep -qx sa
+	[ "$(cat "$B/sessions/sa/host")" = a ]
+	[ "$(cat "$B/sessions/sa/id")" = "$(cat "$MNT/sessions/sa/id")" ]
+	[ "$(cat "$MNT/sessions/sb/host")" = b ]
+	[ "$($PROBE write "$B/sessions/sa/ctl" 'mount T00001L6\n')" = EREMOTE ]
+	run timeout 2 cat "$B/sessions/sa/notify/all"
+	[[ "$output" == *"Object is remote"* ]]
+	run rmdir "$B/sessions/sa"
+	[[ "$output" == *"Object is remote"* ]]
+	[ -d "$MNT/sessions/sa" ]
 	# request numbers too: each host's come from the catalog
 	ctl sa "mount T00001L6"
 	medium=$(awk '$2 == "full" { print $3; exit }' "$B/libraries/vtl1/slots")
