@@ -1,7 +1,7 @@
 /* catalog_pg.h - the PostgreSQL catalog's parts, shared by its files: the connection and its
- * statements (catalog_pg.c), the rows written with what changed only (pg_write.c), and the rows
- * read back into the model (pg_read.c).  Nothing outside these files speaks SQL to PostgreSQL
- * but the site's own connection (site.c), through the few calls at the end.
+ * statements (catalog_pg.c), its schema (pg_schema.c), the rows written with what changed only
+ * (pg_write.c), and the rows read back into the model (pg_read.c).  Nothing outside these
+ * files speaks SQL to PostgreSQL but the site's own connection (site.c).
  *
  * Several hosts write one catalog.  Each row is written with the columns that changed since
  * the catalog last had it from this host (its shadow: the row as last read or written), so
@@ -83,6 +83,12 @@ static inline struct pg_catalog *pg_of(struct catalog *c)
 {
 	return (struct pg_catalog *)c;
 }
+
+/* ---- pg_schema.c ---- */
+
+/* Creates the schema, or brings an older one up to this version; -1 with a message (a newer
+ * version's schema is refused, and left as it is). */
+int pg_prepare_schema(struct pg_catalog *c, char *err, size_t errlen);
 
 /* ---- catalog_pg.c: statements ---- */
 
