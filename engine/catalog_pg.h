@@ -149,4 +149,26 @@ void pg_shadow_object(struct pg_catalog *c, struct rsm_engine *eng, enum pg_tabl
 /* Reads every row of every table into the model, at start-up.  ERROR_SUCCESS or why not. */
 rsm_err pg_read_all(struct pg_catalog *c, struct rsm_engine *eng);
 
+/* One row of a result, as the row functions read it. */
+struct pg_row {
+	PGresult *res;
+	int row;
+};
+/* A row of a table (SELECT * order; sides: guid, medium, side, state, owner) into a model
+ * object, its links by name resolved in eng; a drive's medium and session are left to the
+ * caller. */
+void pg_library_fill(const struct pg_row *r, struct library *l);
+void pg_drive_fill(struct rsm_engine *eng, const struct pg_row *r, struct drive *d);
+void pg_medium_fill(struct rsm_engine *eng, const struct pg_row *r, struct medium *m);
+void pg_side_fill(const struct pg_row *r, struct medium *m);
+void pg_request_fill(struct rsm_engine *eng, const struct pg_row *row, struct request *r);
+void pg_opreq_fill(struct rsm_engine *eng, const struct pg_row *r, struct opreq *o);
+
+/* ---- pg_follow.c: another host's changes ---- */
+
+/* The row of table `table` named key (a notification's) changed on another host: read again
+ * on conn, and the model made to hold it, announced, when it is of a library this host does
+ * not manage (what it manages, it wrote).  Takes the engine lock. */
+void pg_follow(PGconn *conn, struct rsm_engine *eng, const char *table, const char *key);
+
 #endif

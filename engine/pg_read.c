@@ -12,12 +12,6 @@
 #include "catalog_pg.h"
 #include "requests.h"
 
-/* One row of a result, as the row functions read it. */
-struct pg_row {
-	PGresult *res;
-	int row;
-};
-
 static const char *txt(const struct pg_row *r, int col)
 {
 	return PQgetisnull(r->res, r->row, col) ? "" : PQgetvalue(r->res, r->row, col);
@@ -35,12 +29,8 @@ static double real(const struct pg_row *r, int col)
 
 #define COPY(dst, r, col) snprintf((dst), sizeof(dst), "%s", txt((r), (col)))
 
-static int library_row(struct rsm_engine *eng, const struct pg_row *r)
+void pg_library_fill(const struct pg_row *r, struct library *l)
 {
-	struct library *l = array_grow((void **)&eng->libraries, &eng->nlibraries, sizeof(*l));
-
-	if (!l)
-		return -1;
 	COPY(l->name, r, 0);
 	COPY(l->guid, r, 1);
 	COPY(l->type, r, 2);
@@ -57,7 +47,19 @@ static int library_row(struct rsm_engine *eng, const struct pg_row *r)
 	l->mount_secs_max = real(r, 13);
 	l->dismount_delay = real(r, 14);
 	library_buckets_parse(l, txt(r, 15));
+	l->reachable = num(r, 16);
+	l->inventorying = num(r, 17);
 	l->config = NO_INDEX;
+}
+
+static int library_row(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct library *l = array_grow((void **)&eng->libraries, &eng->nlibraries, sizeof(*l));
+
+	if (!l)
+		return -1;
+	pg_library_fill(r, l);
+	l->reachable = l->inventorying = false; /* what the changer says now (startup.c) */
 	return 0;
 }
 
@@ -79,12 +81,9 @@ static int pool_row(struct rsm_engine *eng, const struct pg_row *r)
 	return 0;
 }
 
-static int drive_row(struct rsm_engine *eng, const struct pg_row *r)
+/* A drive's row into d (its medium and session linked by the caller). */
+void pg_drive_fill(struct rsm_engine *eng, const struct pg_row *r, struct drive *d)
 {
-	struct drive *d = array_grow((void **)&eng->drives, &eng->ndrives, sizeof(*d));
-
-	if (!d)
-		return -1;
 	COPY(d->name, r, 0);
 	COPY(d->guid, r, 1);
 	d->library = library_find(eng, txt(r, 2));
@@ -101,17 +100,23 @@ static int drive_row(struct rsm_engine *eng, const struct pg_row *r)
 	COPY(d->last_cleaned, r, 11);
 	d->bytes_read = (uint64_t)num(r, 12);
 	d->bytes_written = (uint64_t)num(r, 13);
+}
+
+static int drive_row(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct drive *d = array_grow((void **)&eng->drives, &eng->ndrives, sizeof(*d));
+
+	if (!d)
+		return -1;
+	pg_drive_fill(eng, r, d);
 	if (d->last_used > eng->lru_clock)
 		eng->lru_clock = d->last_used;
 	return 0;
 }
 
-static int medium_row(struct rsm_engine *eng, const struct pg_row *r)
+/* A medium's row into m (its sides are rows of their own). */
+void pg_medium_fill(struct rsm_engine *eng, const struct pg_row *r, struct medium *m)
 {
-	struct medium *m = array_grow((void **)&eng->media, &eng->nmedia, sizeof(*m));
-
-	if (!m)
-		return -1;
 	COPY(m->name, r, 0);
 	COPY(m->guid, r, 1);
 	COPY(m->barcode, r, 2);
@@ -123,33 +128,45 @@ static int medium_row(struct rsm_engine *eng, const struct pg_row *r)
 	m->loc = (enum loc_kind)name_lookup(&loc_kinds, txt(r, 8));
 	m->loc_addr = (int)num(r, 9);
 	m->home_slot = (int)num(r, 10);
+}
+
+static int medium_row(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct medium *m = array_grow((void **)&eng->media, &eng->nmedia, sizeof(*m));
+
+	if (!m)
+		return -1;
+	pg_medium_fill(eng, r, m);
 	return 0;
+}
+
+/* A side's row into its medium m. */
+void pg_side_fill(const struct pg_row *r, struct medium *m)
+{
+	int side = (int)num(r, 2);
+
+	if (side < 0 || side >= 2)
+		return;
+	struct side *s = &m->sides[side];
+	COPY(s->guid, r, 0);
+	s->state = (enum side_state)name_lookup(&side_states, txt(r, 3));
+	COPY(s->owner, r, 4);
+	if (m->nsides < side + 1)
+		m->nsides = side + 1;
 }
 
 static int side_row(struct rsm_engine *eng, const struct pg_row *r)
 {
 	int mi = medium_find(eng, txt(r, 1));
-	int side = (int)num(r, 2);
 
-	if (mi < 0 || side < 0 || side >= 2)
-		return 0;
-	struct side *s = &eng->media[mi].sides[side];
-	COPY(s->guid, r, 0);
-	s->state = (enum side_state)name_lookup(&side_states, txt(r, 3));
-	COPY(s->owner, r, 4);
-	if (eng->media[mi].nsides < side + 1)
-		eng->media[mi].nsides = side + 1;
+	if (mi >= 0)
+		pg_side_fill(r, &eng->media[mi]);
 	return 0;
 }
 
-static int request_row(struct rsm_engine *eng, const struct pg_row *row)
+/* A request's row into r. */
+void pg_request_fill(struct rsm_engine *eng, const struct pg_row *row, struct request *r)
 {
-	struct request *r = calloc(1, sizeof(*r));
-
-	if (!r || request_array_reserve(eng) < 0) {
-		free(r);
-		return -1;
-	}
 	r->number = (uint64_t)num(row, 0);
 	COPY(r->guid, row, 1);
 	r->op = (enum req_op)name_lookup(&req_ops, txt(row, 2));
@@ -173,20 +190,26 @@ static int request_row(struct rsm_engine *eng, const struct pg_row *row)
 	r->opreq = (uint64_t)num(row, 19);
 	r->opreq_satisfied = num(row, 20);
 	COPY(r->result, row, 21);
+}
+
+static int request_row(struct rsm_engine *eng, const struct pg_row *row)
+{
+	struct request *r = calloc(1, sizeof(*r));
+
+	if (!r || request_array_reserve(eng) < 0) {
+		free(r);
+		return -1;
+	}
+	pg_request_fill(eng, row, r);
 	eng->requests[eng->nrequests++] = r;
 	if (r->number >= eng->next_request)
 		eng->next_request = r->number + 1;
 	return 0;
 }
 
-static int opreq_row(struct rsm_engine *eng, const struct pg_row *r)
+/* An operator request's row into o. */
+void pg_opreq_fill(struct rsm_engine *eng, const struct pg_row *r, struct opreq *o)
 {
-	struct opreq *o = calloc(1, sizeof(*o));
-
-	if (!o || opreq_array_reserve(eng) < 0) {
-		free(o);
-		return -1;
-	}
 	o->number = (uint64_t)num(r, 0);
 	COPY(o->guid, r, 1);
 	o->type = (enum opreq_type)name_lookup(&opreq_types, txt(r, 2));
@@ -197,6 +220,17 @@ static int opreq_row(struct rsm_engine *eng, const struct pg_row *r)
 	o->drive = drive_find(eng, txt(r, 7));
 	o->submitted = num(r, 8);
 	o->finished = num(r, 9);
+}
+
+static int opreq_row(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct opreq *o = calloc(1, sizeof(*o));
+
+	if (!o || opreq_array_reserve(eng) < 0) {
+		free(o);
+		return -1;
+	}
+	pg_opreq_fill(eng, r, o);
 	eng->opreqs[eng->nopreqs++] = o;
 	if (o->number >= eng->next_opreq)
 		eng->next_opreq = o->number + 1;

@@ -8,6 +8,7 @@
  * that no other host can hold the lease while this one still thinks it does.
  */
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,15 @@ static int lock_name(struct rsm_engine *eng, char *err, size_t errlen)
 	return 0;
 }
 
+/* Other hosts' changes are notified on this connection (follow_changes). */
+static int listen_changes(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	PGresult *res = site_sql(eng->site, "LISTEN rsmfs", 0, NULL, err, errlen);
+
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
 /* The catalog's counters (sequences every host takes numbers from) past every number the
  * catalog already has: a catalog a single host numbered from meta, or an older version. */
 static int sync_counters(struct rsm_engine *eng, char *err, size_t errlen)
@@ -155,7 +165,7 @@ int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 		err[strcspn(err, "\n")] = '\0';
 		return -1;
 	}
-	if (lock_name(eng, err, errlen) < 0)
+	if (lock_name(eng, err, errlen) < 0 || listen_changes(eng, err, errlen) < 0)
 		return -1;
 	if (sync_counters(eng, err, errlen) < 0)
 		return -1;
@@ -559,7 +569,8 @@ static void heartbeat(struct rsm_engine *eng)
 	PQconsumeInput(eng->site->conn); /* a server that went away: the connection knows */
 	if (PQstatus(eng->site->conn) != CONNECTION_OK) {
 		PQreset(eng->site->conn);
-		if (PQstatus(eng->site->conn) != CONNECTION_OK || lock_name(eng, err, sizeof(err)))
+		if (PQstatus(eng->site->conn) != CONNECTION_OK ||
+		    lock_name(eng, err, sizeof(err)) || listen_changes(eng, err, sizeof(err)))
 			return;
 	}
 	PQclear(site_sql(eng->site,
@@ -567,32 +578,54 @@ static void heartbeat(struct rsm_engine *eng)
 			 err, sizeof(err)));
 }
 
+/* Waits up to ms for the other hosts' notifications ("<table> <host> <key>", rsmfs_notify in
+ * pg_schema.c) and follows each change (pg_follow.c). */
+static void follow_changes(struct rsm_engine *eng, int ms)
+{
+	PGconn *conn = eng->site->conn;
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+	PGnotify *n;
+
+	if (p.fd < 0 || poll(&p, 1, ms) <= 0 || !PQconsumeInput(conn))
+		return;
+	while ((n = PQnotifies(conn))) {
+		char table[32], host[RSM_NAME_MAX + 1], key[RSM_NAME_MAX + 1];
+		if (sscanf(n->extra, "%31s %64s %64s", table, host, key) == 3 &&
+		    strcmp(host, eng->cfg.host) != 0)
+			pg_follow(conn, eng, table, key);
+		PQfreemem(n);
+	}
+}
+
+/* Whether the host is going down. */
+static bool stopping(struct site *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool stop = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return stop;
+}
+
 static void *site_thread(void *arg)
 {
 	struct rsm_engine *eng = arg;
 	struct site *s = eng->site;
-	double tick = eng->cfg.lease_time / 5;
+	double tick = eng->cfg.lease_time / 5, next = 0;
 
-	pthread_mutex_lock(&s->lock);
-	while (!s->stop) {
-		pthread_mutex_unlock(&s->lock);
-		heartbeat(eng);
-		renew_all(eng);
-		read_hosts(eng);
-		read_managers(eng);
-		read_drive_hosts(eng);
-		close_down_sessions(eng);
-		read_remote_sessions(eng);
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		double t = until.tv_sec + until.tv_nsec / 1e9 + tick;
-		until.tv_sec = (time_t)t;
-		until.tv_nsec = (long)((t - floor(t)) * 1e9);
-		pthread_mutex_lock(&s->lock);
-		if (!s->stop)
-			pthread_cond_timedwait(&s->wake, &s->lock, &until);
+	while (!stopping(s)) {
+		if (real_now() >= next) {
+			next = real_now() + tick;
+			heartbeat(eng);
+			renew_all(eng);
+			read_hosts(eng);
+			read_managers(eng);
+			read_drive_hosts(eng);
+			close_down_sessions(eng);
+			read_remote_sessions(eng);
+		}
+		/* short waits: the stop is seen within 50 ms */
+		follow_changes(eng, 50);
 	}
-	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 

@@ -337,3 +337,37 @@ two_hosts() {
 	[ "$(cat "$MNT/sessions/sb/host")" = a ]
 	[ "$(sql "SELECT count(*) FROM sessions WHERE host = 'b'")" = 0 ]
 }
+
+@test "a change on one host is seen on another: its tree, a channel there, within 100 ms" {
+	two_hosts
+	sed -i 's/^\[library vtl0\]/[library vtl1]/' "$TESTDIR/b/rsmfs.conf"
+	start_host b
+	b=$HOST_PID
+	B=$TESTDIR/b/mnt
+	medium=$(awk '$2 == "full" { print $3; exit }' "$B/libraries/vtl1/slots")
+	[ "$(cat "$MNT/media/$medium/state")" = idle ]
+	# a reader on a of the media channel; the mount on b
+	timeout 10 head -n1 "$MNT/sessions/sa/notify/media" >"$TESTDIR/event" &
+	reader=$!
+	sleep 0.3
+	mkdir "$B/sessions/sb"
+	echo "mount $medium" >"$B/sessions/sb/ctl"
+	t0=$(date +%s%N)
+	wait "$reader"
+	t1=$(date +%s%N)
+	echo "event on a $(( (t1 - t0) / 1000000 )) ms after the mount returned on b" >&3
+	[ $(((t1 - t0) / 1000000)) -lt 100 ]
+	grep -q " media/$medium " "$TESTDIR/event"
+	wait_for "$MNT/media/$medium/state" mounted 2
+	n=$(basename "$(readlink "$B/sessions/sb/last")")
+	[ "$(cat "$MNT/requests/$n/state")" = passed ]
+	[ "$(cat "$MNT/requests/$n/session")" = sb ]
+	d=$(cat "$B/media/$medium/location" | awk '{ print $2 }')
+	[ "$(cat "$MNT/drives/$d/state")" = mounted ]
+	[ "$(cat "$MNT/media/$medium/location")" = "drive $d" ]
+	# and back
+	echo "dismount $medium" >"$B/sessions/sb/ctl"
+	wait_for "$MNT/media/$medium/state" idle 3
+	[ "$(cat "$MNT/drives/$d/state")" = empty ]
+	stop_host "$b" "$B"
+}
