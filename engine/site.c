@@ -578,23 +578,47 @@ static void heartbeat(struct rsm_engine *eng)
 			 err, sizeof(err)));
 }
 
-/* Waits up to ms for the other hosts' notifications ("<table> <host> <key>", rsmfs_notify in
- * pg_schema.c) and follows each change (pg_follow.c). */
-static void follow_changes(struct rsm_engine *eng, int ms)
-{
-	PGconn *conn = eng->site->conn;
-	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
-	PGnotify *n;
+/* The changes of one batch of notifications, each row once. */
+#define FOLLOW_BATCH 256
+struct change {
+	char table[32], key[RSM_NAME_MAX + 1];
+};
 
-	if (p.fd < 0 || poll(&p, 1, ms) <= 0 || !PQconsumeInput(conn))
-		return;
-	while ((n = PQnotifies(conn))) {
-		char table[32], host[RSM_NAME_MAX + 1], key[RSM_NAME_MAX + 1];
-		if (sscanf(n->extra, "%31s %64s %64s", table, host, key) == 3 &&
-		    strcmp(host, eng->cfg.host) != 0)
-			pg_follow(conn, eng, table, key);
+/* Takes the notifications libpq holds into v (at most FOLLOW_BATCH, this host's own and
+ * repeats left out); how many. */
+static int take_changes(struct rsm_engine *eng, PGconn *conn, struct change *v)
+{
+	PGnotify *n;
+	int count = 0;
+
+	while (count < FOLLOW_BATCH && (n = PQnotifies(conn))) {
+		char host[RSM_NAME_MAX + 1];
+		struct change c;
+		bool keep = sscanf(n->extra, "%31s %64s %64s", c.table, host, c.key) == 3 &&
+			    strcmp(host, eng->cfg.host) != 0;
+		for (int i = 0; keep && i < count; i++)
+			keep = strcmp(v[i].table, c.table) != 0 || strcmp(v[i].key, c.key) != 0;
+		if (keep)
+			v[count++] = c;
 		PQfreemem(n);
 	}
+	return count;
+}
+
+/* Waits up to ms for the other hosts' notifications ("<table> <host> <key>", rsmfs_notify in
+ * pg_schema.c) and follows the changes they name (pg_follow.c), until `until`: the leases'
+ * renewal is never kept waiting by a flood of changes (what is left waits in libpq). */
+static void follow_changes(struct rsm_engine *eng, int ms, double until)
+{
+	struct change v[FOLLOW_BATCH];
+	PGconn *conn = eng->site->conn;
+	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+
+	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
+		return;
+	for (int n; real_now() < until && (n = take_changes(eng, conn, v)) > 0;)
+		for (int i = 0; i < n; i++)
+			pg_follow(conn, eng, v[i].table, v[i].key);
 }
 
 /* Whether the host is going down. */
@@ -624,7 +648,7 @@ static void *site_thread(void *arg)
 			read_remote_sessions(eng);
 		}
 		/* short waits: the stop is seen within 50 ms */
-		follow_changes(eng, 50);
+		follow_changes(eng, 50, next);
 	}
 	return NULL;
 }
