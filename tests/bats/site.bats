@@ -371,3 +371,31 @@ two_hosts() {
 	[ "$(cat "$MNT/drives/$d/state")" = empty ]
 	stop_host "$b" "$B"
 }
+
+@test "a host following a busy one keeps its leases: its library stays its own under load" {
+	two_hosts
+	sed -i 's/^\[library vtl0\]/[library vtl1]/' "$TESTDIR/b/rsmfs.conf"
+	start_host b
+	b=$HOST_PID
+	B=$TESTDIR/b/mnt
+	# four sessions on a cycling mounts for longer than a lease (5 s): b follows every change
+	end=$(($(date +%s) + 7))
+	loaders=
+	for i in 1 2 3 4; do
+		mkdir "$MNT/sessions/load$i"
+		(while [ "$(date +%s)" -lt "$end" ]; do
+			echo "mount T0000${i}L6" >"$MNT/sessions/load$i/ctl" || exit 1
+			echo "dismount T0000${i}L6" >"$MNT/sessions/load$i/ctl" || exit 1
+		done) &
+		loaders="$loaders $!"
+	done
+	for p in $loaders; do wait "$p"; done
+	[ "$(cat "$B/libraries/vtl1/manager")" = b ]
+	[ "$(cat "$B/libraries/vtl1/state")" = online ]
+	! grep -q 'passed to another host' "$TESTDIR/b/rsmfs.err"
+	mkdir "$B/sessions/sb"
+	medium=$(awk '$2 == "full" { print $3; exit }' "$B/libraries/vtl1/slots")
+	echo "mount $medium" >"$B/sessions/sb/ctl"
+	[ "$(cat "$B/media/$medium/state")" = mounted ]
+	stop_host "$b" "$B"
+}
