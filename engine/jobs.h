@@ -74,4 +74,19 @@ void dismount_delays_watch(struct rsm_engine *eng);
 /* A closed session's mounted media stay in their drives, dismountable. */
 void session_release_media(struct rsm_engine *eng, int session);
 
+/* ---- policy.c ---- */
+
+/* A mount of medium mi was asked for: its popularity grows. */
+void popularity_count(struct rsm_engine *eng, int mi);
+/* The popularity the kept request history teaches, at start-up. */
+void popularity_learn_history(struct rsm_engine *eng);
+/* The drive whose dismountable medium a mount in library l evicts: the least popular, the
+ * least recently used of equals; NO_INDEX when no drive holds an idle dismountable medium. */
+int eviction_victim(const struct rsm_engine *eng, const struct library *l);
+/* Drives of library l that a dismount is emptying now. */
+int drives_emptying(const struct rsm_engine *eng, const struct library *l);
+/* Puts back, while a library's robot is idle and none of its drives is empty, the dismountable
+ * medium least likely to be mounted before a mount that would evict it (from the settle). */
+void put_back_idle(struct rsm_engine *eng);
+
 #endif

@@ -130,6 +130,10 @@ struct library {
 	double dismount_delay; /* seconds a medium may stay dismountable before it goes home */
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
+	/* popularity (policy.c): mounts asked of the library, and the sum of its media's counts */
+	uint64_t demand;
+	double demand_total;
+	int emptying_free; /* during a pass of the scheduler: drives being emptied, unclaimed */
 	double mount_secs_total, mount_secs_max;
 	/* the mount-time histogram: mounts of at most rsm_mount_bucket_bounds[i] seconds and
 	 * more than the bound before it (a slower one is in mounts alone) */
@@ -186,8 +190,11 @@ struct medium {
 	int home_slot; /* where an immediate dismount returns it */
 	int nsides;
 	struct side sides[2];
-	struct request *busy; /* the request moving it, NULL when none */
-	bool label_reported;  /* an operator request about its unreadable label is open */
+	struct request *busy;  /* the request moving it, NULL when none */
+	bool label_reported;   /* an operator request about its unreadable label is open */
+	double demand;	       /* mounts asked of it, aged (policy.c) */
+	uint64_t demand_epoch; /* its library's halving epoch that demand is counted in */
+	int mounts_waiting;    /* pending mount requests of it (requests.c) */
 };
 
 struct pool {

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "catalog.h"
+#include "jobs.h"
 #include "requests.h"
 #include "startup.h"
 
@@ -292,6 +293,7 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 		return -1;
 	}
 	requests_loaded(eng);
+	popularity_learn_history(eng);
 	if (configure_libraries(eng, err, errlen) < 0)
 		return -1;
 	if (catalog_readonly(eng))
