@@ -569,10 +569,10 @@ static void print_targets(const struct params *base)
 	};
 	int met = 0;
 
-	printf("| %-58s | %7s | %7s | %7s | %-4s |\n", "trace (5,000 mounts each)", "hits/A0",
+	printf("| %-62s | %7s | %7s | %7s | %-4s |\n", "trace (5,000 mounts each)", "hits/A0",
 	       "moves/A0", "wait/FIFO", "met");
 	printf("|%s|---------|----------|-----------|------|\n",
-	       "------------------------------------------------------------");
+	       "----------------------------------------------------------------");
 	for (size_t i = 0; i < sizeof(set) / sizeof(set[0]); i++) {
 		struct params p = *base;
 		struct trace t;
@@ -591,12 +591,12 @@ static void print_targets(const struct params *base)
 		       w = ratio(sc.ours.mean_wait, sc.fifo.mean_wait);
 		bool ok = h >= HITS_TARGET && m <= MOVES_TARGET && w <= WAIT_TARGET;
 		describe(&t, &p, name, sizeof(name));
-		printf("| %-58s | %7.2f | %8.2f | %9.2f | %-4s |\n", name, h, m, w,
+		printf("| %-62s | %7.2f | %8.2f | %9.2f | %-4s |\n", name, h, m, w,
 		       ok ? "yes" : "NO");
 		met += ok;
 		trace_free(&t);
 	}
-	printf("| %-58s | %7s | %8s | %9s | %d/%zu  |\n", "targets", ">= 0.90", "<= 1.05",
+	printf("| %-62s | %7s | %8s | %9s | %d/%zu  |\n", "targets", ">= 0.90", "<= 1.05",
 	       "<= 1.00", met, sizeof(set) / sizeof(set[0]));
 }
 
