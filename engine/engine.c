@@ -92,7 +92,7 @@ static void engine_settle(struct rsm_engine *eng)
 	}
 	if (changed && eng->scheduling && !eng->stopping) {
 		dismount_delays_watch(eng);
-		put_back_idle(eng);
+		put_back_early(eng);
 	}
 	/* still changing after every pass: the worker settles again at once */
 	if (eng->scheduling && !eng->stopping && eng->event_seq != eng->scheduled_seq)

@@ -85,8 +85,8 @@ void popularity_learn_history(struct rsm_engine *eng);
 int eviction_victim(const struct rsm_engine *eng, const struct library *l);
 /* Drives of library l that a dismount is emptying now. */
 int drives_emptying(const struct rsm_engine *eng, const struct library *l);
-/* Puts back, while a library's robot is idle and none of its drives is empty, the dismountable
- * medium least likely to be mounted before a mount that would evict it (from the settle). */
-void put_back_idle(struct rsm_engine *eng);
+/* Puts back early the dismountable medium least likely to be mounted before a mount would
+ * have to evict it (from the settle); its move home waits for the robot's idle time. */
+void put_back_early(struct rsm_engine *eng);
 
 #endif

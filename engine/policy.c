@@ -1,6 +1,6 @@
 /* policy.c - which cartridges stay in the drives: the popularity the scheduler learns from the
- * mounts it is asked for, the medium a mount evicts, and the media put back while the robot is
- * idle (rsmfs(5), "The deferred-dismount policy").
+ * mounts it is asked for, the medium a mount evicts, and the media put back early, in the
+ * robot's idle time (rsmfs(5), THE DEFERRED-DISMOUNT POLICY).
  *
  * Popularity is a frequency with ageing: every mount asked for adds one to its medium's count,
  * and every POPULARITY_HALF_LIFE mounts asked of a library halve all the counts of that
@@ -11,11 +11,12 @@
  * this; ARC's recency half is the LRU the replay measured at a third of A0's hits.
  *
  * A mount that finds no empty drive evicts the least popular dismountable medium (equal
- * counts: the least recently used).  While the robot has nothing to do, the least popular
- * dismountable medium goes home when a mount would otherwise pay for its unload and move out:
- * no drive is free and the next mount is more likely a miss than a mount of it; or its share
- * is so small (under PUT_BACK_SHARE of the miss chance) that misses will want its drive long
- * before anyone wants it.
+ * counts: the least recently used).  The least popular dismountable medium is put back early,
+ * so that a mount does not pay for its unload and move out, when no drive is free and the
+ * next mount is more likely a miss than a mount of it; or when its share is so small (under
+ * PUT_BACK_SHARE of the miss chance) that misses will want its drive long before anyone wants
+ * it.  Its unload starts at once; its move home uses the robot only when no move a mount
+ * waits for is queued.
  */
 #include <math.h>
 
@@ -26,7 +27,7 @@
  * (rsmfs(5)): long enough to rank the few media worth keeping among a thousand, short enough
  * to follow a hot set that changes (the shifting trace) within a few hundred mounts. */
 #define POPULARITY_HALF_LIFE 512
-/* A dismountable medium goes home on an idle robot even with a free drive when its share is
+/* A dismountable medium goes home early even with a free drive when its share is
  * under this fraction of the miss chance: about 20 misses are expected before its next mount. */
 #define PUT_BACK_SHARE 0.05
 
@@ -122,13 +123,14 @@ int drives_emptying(const struct rsm_engine *eng, const struct library *l)
 	return n;
 }
 
-/* Whether library l's robot is free to put a cartridge back now: a changer that can move,
- * nothing moving or waiting to, and more than one drive (with one, the next mount either
- * wants what is in it or evicts it; nothing is gained by guessing). */
-static bool robot_idle(const struct library *l)
+/* Whether library l puts cartridges back early: a changer that can move, with more than one
+ * drive (with one, the next mount either wants what is in it or evicts it; nothing is gained
+ * by guessing).  The robot need not be idle: the unload is the drive's time, and the move
+ * home waits behind every move a mount waits for (jobs.c, the robot's queue). */
+static bool puts_back(const struct library *l)
 {
 	return l->present && l->enabled && !library_standalone(l) && l->ndrives > 1 &&
-	       !l->robot_busy && !l->robot_queue && robot_can_move(l);
+	       robot_can_move(l);
 }
 
 /* The drives of library l free for the next misses: empty, or being emptied. */
@@ -144,6 +146,15 @@ static int drives_free(const struct rsm_engine *eng, const struct library *l)
 	return n;
 }
 
+/* The medium drive d holds for the next mounts: the one a job is bringing in (the one in it
+ * is on its way out), none while a dismount empties it. */
+static int medium_kept(const struct drive *d)
+{
+	if (d->job)
+		return d->job->req->op == OP_DISMOUNT ? NO_INDEX : d->job->medium;
+	return d->medium;
+}
+
 /* The count of library l's mounts that were for media in none of its drives now: over the
  * library's total, the chance that the next mount is a miss.  Counts, not shares, are
  * compared: they are sums of halvings of whole numbers, exact in a double, so equal chances
@@ -153,9 +164,9 @@ static double miss_count(const struct rsm_engine *eng, const struct library *l)
 	double in = 0;
 
 	for (int i = 0; i < l->ndrives; i++) {
-		const struct drive *d = &eng->drives[l->drive_index[i]];
-		if (d->medium >= 0)
-			in += count_now(l, &eng->media[d->medium]);
+		int mi = medium_kept(&eng->drives[l->drive_index[i]]);
+		if (mi >= 0)
+			in += count_now(l, &eng->media[mi]);
 	}
 	return in < l->demand_total ? l->demand_total - in : 0;
 }
@@ -174,11 +185,11 @@ static void put_back(struct rsm_engine *eng, struct drive *d)
 	d->going_home = request_new(eng, &spec, &r) == ERROR_SUCCESS;
 }
 
-void put_back_idle(struct rsm_engine *eng)
+void put_back_early(struct rsm_engine *eng)
 {
 	for (int li = 0; li < eng->nlibraries; li++) {
 		struct library *l = &eng->libraries[li];
-		if (!robot_idle(l))
+		if (!puts_back(l))
 			continue;
 		int victim = eviction_victim(eng, l);
 		if (victim == NO_INDEX || eng->drives[victim].going_home)

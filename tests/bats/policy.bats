@@ -61,7 +61,7 @@ put_backs() {
 	[ "$(cat "$MNT/media/T00002L6/state")" = dismountable ]
 }
 
-@test "an idle robot puts back a cartridge unlikely to be wanted before its drive, long before dismount_delay" {
+@test "a cartridge unlikely to be wanted before its drive is put back early, long before dismount_delay" {
 	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 300 ]
 	mkdir "$MNT/sessions/s"
 	mount_times s T00001L6 4
@@ -75,7 +75,7 @@ put_backs() {
 	ctl s "mount T00006L6"
 	ctl s "dismount T00006L6 deferred"
 	# asked for once in nine mounts, with both drives full: the next miss would have to
-	# unload it first, so it goes home now, while the robot has nothing else to do
+	# unload it first, so it goes home now, in the robot's idle time
 	wait_for "$MNT/media/T00006L6/state" idle
 	[ "$(cat "$MNT/media/T00006L6/location")" = "slot 5" ]
 	[ "$(put_backs)" = "T00006L6 passed" ]
