@@ -23,9 +23,10 @@
 #include "jobs.h"
 #include "requests.h"
 
-/* Mounts asked of a library between two halvings of its counts.  bench/replay chose it
- * (rsmfs(5)): long enough to rank the few media worth keeping among a thousand, short enough
- * to follow a hot set that changes (the shifting trace) within a few hundred mounts. */
+/* Mounts asked of a library between two halvings of its counts.  In bench/replay the period
+ * matters little (rsmfs(5)): 256 to 1,024 stay within a few per cent of each other's hits on a hot
+ * set that changes halfway and on a thousand cartridges; a count then reflects the last thousand or
+ * so mounts, a few hours to a day of a busy library. */
 #define POPULARITY_HALF_LIFE 512
 /* A dismountable medium goes home early even with a free drive when its share is
  * under this fraction of the miss chance: about 20 misses are expected before its next mount. */
