@@ -130,8 +130,9 @@ struct library {
 	double dismount_delay; /* seconds a medium may stay dismountable before it goes home */
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
-	/* popularity (policy.c): mounts asked of the library, and the sum of its media's counts */
-	uint64_t demand;
+	/* popularity (policy.c): mounts asked of the library, and the sum of its media's counts;
+	 * the mounts the kept history held at start-up */
+	uint64_t demand, demand_at_start;
 	double demand_total;
 	int emptying_free; /* during a pass of the scheduler: drives being emptied, unclaimed */
 	double mount_secs_total, mount_secs_max;

@@ -72,6 +72,8 @@ void popularity_learn_history(struct rsm_engine *eng)
 		if (r->op == OP_MOUNT && r->medium >= 0)
 			popularity_count(eng, r->medium);
 	}
+	for (int i = 0; i < eng->nlibraries; i++)
+		eng->libraries[i].demand_at_start = eng->libraries[i].demand;
 }
 
 /* True when the dismountable medium of drive a is a better victim than that of drive b: less
@@ -126,12 +128,14 @@ int drives_emptying(const struct rsm_engine *eng, const struct library *l)
 
 /* Whether library l puts cartridges back early: a changer that can move, with more than one
  * drive (with one, the next mount either wants what is in it or evicts it; nothing is gained
- * by guessing).  The robot need not be idle: the unload is the drive's time, and the move
- * home waits behind every move a mount waits for (jobs.c, the robot's queue). */
+ * by guessing), asked for a mount since the start (a restart moves no cartridge by itself: what
+ * the drives hold then waits for a mount, or for dismount_delay).  The robot need not be idle:
+ * the unload is the drive's time, and the move home waits behind every move a mount waits for
+ * (jobs.c, the robot's queue). */
 static bool puts_back(const struct library *l)
 {
 	return l->present && l->enabled && !library_standalone(l) && l->ndrives > 1 &&
-	       robot_can_move(l);
+	       l->demand > l->demand_at_start && robot_can_move(l);
 }
 
 /* The drives of library l free for the next misses: empty, or being emptied. */

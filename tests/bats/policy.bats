@@ -99,3 +99,28 @@ put_backs() {
 	[ "$(cat "$MNT/drives/$d/medium/name")" = T00003L6 ]
 	[ "$(cat "$MNT/media/T00001L6/state")" = dismountable ]
 }
+
+@test "a restart moves no cartridge by itself: early put-backs wait for the first mount after it" {
+	mkdir "$MNT/sessions/s"
+	mount_times s T00001L6 4
+	for m in T00002L6 T00003L6 T00004L6 T00005L6; do
+		ctl s "mount $m"
+		ctl s "dismount $m"
+		wait_for "$MNT/media/$m/state" idle
+	done
+	# held by its session when the daemon stops: dismountable after the restart, and as
+	# unlikely to be wanted as the one the test above saw put back
+	ctl s "mount T00006L6"
+	stop_rsmfs
+	start_rsmfs
+	sleep 0.3
+	[ "$(cat "$MNT/media/T00006L6/state")" = dismountable ]
+	[ "$(cat "$MNT/media/T00001L6/state")" = dismountable ]
+	[ -z "$(put_backs)" ]
+	# the first mount evicts the least popular of the two
+	mkdir "$MNT/sessions/s"
+	d=$(drive_of T00006L6)
+	ctl s "mount T00007L6"
+	[ "$(cat "$MNT/drives/$d/medium/name")" = T00007L6 ]
+	[ "$(cat "$MNT/media/T00006L6/location")" = "slot 5" ]
+}
