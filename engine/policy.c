@@ -8,7 +8,8 @@
  * its library's counts estimates the chance that the next mount is for it; the share of what
  * is in no drive, the chance that the next mount is a miss that needs a drive.  Every
  * cartridge costs the same to fetch, so GDSF's cost and size terms are constants and it is
- * this; ARC's recency half is the LRU the replay measured at a third of A0's hits.
+ * this; ARC's recency half is the LRU eviction this replaced, no better on any of the replay's
+ * traces and worse on most.
  *
  * A mount that finds no empty drive evicts the least popular dismountable medium (equal
  * counts: the least recently used).  The least popular dismountable medium is put back early,
