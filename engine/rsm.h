@@ -425,6 +425,16 @@ bool rsm_notify_readable(struct rsm_engine *eng, rsm_handle channel);
 typedef void (*rsm_observer_fn)(void *ctx, const struct rsm_event *ev);
 void rsm_set_observer(struct rsm_engine *eng, rsm_observer_fn fn, void *ctx);
 
+/* A gate between an event and the channels' readers: hold(ctx, ev) runs under the engine lock
+ * as each event is published, and returns true when something must be done before anyone may
+ * read it (the front end: attributes the kernel keeps must be dropped first).  From a held
+ * event on, channels deliver nothing newer until rsm_notify_release(eng, seq) with that event's
+ * seq: events stay in order, and a held event is never seen early. */
+typedef bool (*rsm_hold_fn)(void *ctx, const struct rsm_event *ev);
+void rsm_set_hold(struct rsm_engine *eng, rsm_hold_fn fn, void *ctx);
+/* Lets the channels deliver every event up to seq (a held one's), waking their readers. */
+void rsm_notify_release(struct rsm_engine *eng, uint64_t seq);
+
 /* ---- information (GetNtmsObjectInformation): snapshots copied under the engine lock ---- */
 
 enum rsm_kind {
