@@ -347,6 +347,7 @@ struct rsm_engine {
 	rsm_hold_fn hold;
 	void *hold_ctx;
 	uint64_t visible_seq, held_seq;
+	struct rsm_commit_metrics commits; /* since the start (catalog.c) */
 };
 
 static inline void engine_lock(struct rsm_engine *eng)

@@ -559,10 +559,20 @@ struct rsm_drive_metrics {
 	uint64_t mounts, bytes_read, bytes_written;
 };
 
+/* Catalog commits by duration (rsmfs(5), metrics): commits of at most
+ * rsm_commit_bucket_bounds[i] seconds and more than the bound before, their count and sum. */
+#define RSM_COMMIT_BUCKETS 16
+extern const double rsm_commit_bucket_bounds[RSM_COMMIT_BUCKETS];
+struct rsm_commit_metrics {
+	uint64_t count, buckets[RSM_COMMIT_BUCKETS];
+	double secs_sum;
+};
+
 struct rsm_metrics {
 	size_t nlibraries, ndrives;
 	struct rsm_library_metrics *libraries;
 	struct rsm_drive_metrics *drives;
+	struct rsm_commit_metrics commits;
 };
 
 /* Every library's and drive's counters and states, copied under one hold of the engine lock so
