@@ -283,10 +283,13 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 	fuse_reply_err(req, EPERM);
 }
 
+/* None to read: ENOSYS tells the kernel so once for all, and it stops asking (ls -l asks
+ * for two on every file it lists: security.selinux and the ACL); callers then get
+ * EOPNOTSUPP. */
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	(void)ino, (void)name, (void)size;
-	fuse_reply_err(req, ENODATA);
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
