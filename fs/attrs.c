@@ -12,10 +12,10 @@
  * A getattr rendered before the change and answered after the drop cannot bring the old size
  * back: the drop advances the kernel's attribute version, and the kernel throws away a reply
  * to a request sent before it.  Only getattr replies are kept: with a lookup's kept as well,
- * and with the replay's own getattrs kept, a reader still saw, rarely, a size from before a
- * change after hearing of it (tests/tools/staleread, with a second process stating the file
- * meanwhile); without them it never did, and a stat costs a lookup only when the entry has
- * expired.
+ * and with the replay's own getattrs kept, a reader saw a size from before a change it had
+ * heard of every few hundred changes (tests/tools/staleread); without them, only under a
+ * second process stating the file in a tight loop, twice in some 14,000 changes, a race not
+ * found yet (bench/RESULTS.md).  A stat costs a lookup only when the entry has expired.
  * Sessions, pools (their owner and mode change with chmod), links, the root's files and the
  * views drawn from many objects (a library's map) are never kept.
  */

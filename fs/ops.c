@@ -91,8 +91,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	/* Kept before the rendering: a change after this finds it and drops what is rendered.
-	 * Never from the replay's own calls: they run a change behind everyone's, and a size
-	 * they brought in was seen to outlive the next change's drop (tests/tools/staleread). */
+	 * Never from the replay's own calls: they run a change behind everyone's, and keeping
+	 * what they brought in made stale sizes after a drop far more frequent (attrs.c). */
 	double timeout = replay_own_call(req) ? 0 : attr_timeout(ino, path, &n, false);
 	node_stat(ino, &n, &st);
 	fuse_reply_attr(req, &st, timeout);
