@@ -146,7 +146,7 @@ static int writer_main(const char *ctl, int go, long changes, pid_t reader)
 	int status, fd = open(ctl, O_WRONLY);
 
 	if (fd < 0)
-		fail("%s: open failed%.0ld", ctl, 0);
+		fail("%s: open failed before change %ld", ctl, 1);
 	for (long k = 0; k < changes; k++) {
 		if (read(go, &t, 1) != 1)
 			break; /* the reader failed: its status says why */
