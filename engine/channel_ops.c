@@ -158,12 +158,12 @@ static void channel_pop_event(struct channel *c, struct rsm_event *ev)
 }
 
 /* Copies from the head of a channel; returns bytes copied. */
-static size_t channel_copy(struct channel *c, char *buf, size_t size)
+static size_t channel_copy(struct rsm_engine *eng, struct channel *c, char *buf, size_t size)
 {
 	size_t used = 0;
 	char over[64];
 
-	while (used < size && (c->overflow || c->count)) {
+	while (used < size && (c->overflow || (c->count && channel_readable(eng, c)))) {
 		const char *text;
 		size_t len;
 		if (c->overflow) {
@@ -209,8 +209,9 @@ rsm_err rsm_notify_read(struct rsm_engine *eng, rsm_handle h, char *buf, size_t 
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		*used = channel_copy(c, buf, size);
-		*ended = *used == 0 && (c->ended || eng->stopping);
+		*used = channel_copy(eng, c, buf, size);
+		/* held lines are still to come: the end is after them */
+		*ended = *used == 0 && ((c->ended && !c->count) || eng->stopping);
 	} else if (eng->stopping) {
 		*ended = true;
 		e = ERROR_SUCCESS;
@@ -230,7 +231,7 @@ rsm_err rsm_notify_arm(struct rsm_engine *eng, rsm_handle h, rsm_ready_fn ready,
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		if (c->count || c->overflow || c->ended || eng->stopping) {
+		if (channel_readable(eng, c)) {
 			*ready_now = true;
 		} else {
 			c->ready = ready;
@@ -270,7 +271,7 @@ bool rsm_notify_readable(struct rsm_engine *eng, rsm_handle h)
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		r = c->count || c->overflow || c->ended || eng->stopping;
+		r = channel_readable(eng, c);
 	} else {
 		r = true; /* a dead handle reads as end of file: never leave a poller hanging */
 	}

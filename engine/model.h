@@ -350,6 +350,12 @@ struct rsm_engine {
 	struct job *jobs; /* in flight */
 	rsm_observer_fn observer;
 	void *observer_ctx;
+	/* the front end's gate (rsm_set_hold): channels deliver events up to visible_seq; while
+	 * held_seq (the newest held event) is not 0, newer events wait for its release */
+	rsm_hold_fn hold;
+	void *hold_ctx;
+	uint64_t visible_seq, held_seq;
+	struct rsm_commit_metrics commits; /* since the start (catalog.c) */
 };
 
 static inline void engine_lock(struct rsm_engine *eng)
