@@ -88,8 +88,10 @@ out:
 	return e;
 }
 
-static void channel_release(struct channel *c)
+static void channel_release(struct rsm_engine *eng, struct channel *c)
 {
+	if (c->ring)
+		memory_give_back_soon(eng);
 	channel_free_ring(c);
 	c->used = false;
 }
@@ -113,7 +115,7 @@ rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle h)
 			/* an outstanding wait is woken and finds the handle gone (rsm-reference
 			 * §7, CloseNtmsNotification) */
 			channel_wake(eng, c);
-			channel_release(c);
+			channel_release(eng, c);
 		}
 	}
 	engine_unlock(eng);

@@ -317,6 +317,7 @@ struct rsm_engine {
 	struct runtime rt;
 	bool stopping;	 /* rsm_engine_stop called */
 	bool scheduling; /* start-up is over: the settle runs the scheduler */
+	bool give_back_pending; /* memory.c: a release of free pages is due */
 	struct rsm_config cfg;
 	struct catalog *catalog;
 
@@ -411,6 +412,10 @@ bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
 				const char *name, rsm_err *e);
 bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
+
+/* After objects went (channels closed): free pages go back to the system a moment later,
+ * outside the lock (memory.c). */
+void memory_give_back_soon(struct rsm_engine *eng);
 
 /* What a user (not an administrator) may only have so many of at once (rsmfs(5), LIMITS). */
 enum user_limit { LIMIT_SESSIONS, LIMIT_CHANNELS, LIMIT_REQUESTS, LIMIT_OPREQS };
