@@ -105,7 +105,7 @@ def p99(values):
 
 
 def row(name, value):
-    print("| %-52s | %22s |" % (name, value))
+    print("| %-54s | %22s |" % (name, value))
 
 
 def main(mnt, pid, rounds):
@@ -158,8 +158,8 @@ def main(mnt, pid, rounds):
           "messages, %s channels never read)," % (GREEDY, held))
     print("4 users opening and closing 1024 channels each per round, root mounting meanwhile")
     print()
-    print("| %-52s | %22s |" % ("figure", "value"))
-    print("|%s|%s|" % ("-" * 54, "-" * 24))
+    print("| %-54s | %22s |" % ("figure", "value"))
+    print("|%s|%s|" % ("-" * 56, "-" * 24))
     row("daemon RSS at start, MiB", "%.1f" % start)
     row("RSS with the user at every limit, rings full, MiB", "%.1f" % at_limits)
     row("peak RSS during flood rounds 1, 2, ... %d, MiB" % rounds,

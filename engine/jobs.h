@@ -88,5 +88,8 @@ int drives_emptying(const struct rsm_engine *eng, const struct library *l);
 /* Puts back early the dismountable medium least likely to be mounted before a mount would
  * have to evict it (from the settle); its move home waits for the robot's idle time. */
 void put_back_early(struct rsm_engine *eng);
+/* Sends the medium of drive d home: a dismount of no session's, run like any other
+ * (policy.c; the dismount_delay's expiry in scheduler.c). */
+void drive_send_home(struct rsm_engine *eng, struct drive *d);
 
 #endif

@@ -177,8 +177,7 @@ static double miss_count(const struct rsm_engine *eng, const struct library *l)
 	return in < l->demand_total ? l->demand_total - in : 0;
 }
 
-/* Sends the medium of drive d home: a dismount of no session's, run like any other. */
-static void put_back(struct rsm_engine *eng, struct drive *d)
+void drive_send_home(struct rsm_engine *eng, struct drive *d)
 {
 	struct request_spec spec = {.op = OP_DISMOUNT,
 				    .session = NO_INDEX,
@@ -203,6 +202,6 @@ void put_back_early(struct rsm_engine *eng)
 		struct drive *d = &eng->drives[victim];
 		double mine = count_now(l, &eng->media[d->medium]), miss = miss_count(eng, l);
 		if ((!drives_free(eng, l) && mine < miss) || mine < PUT_BACK_SHARE * miss)
-			put_back(eng, d);
+			drive_send_home(eng, d);
 	}
 }

@@ -534,6 +534,8 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out);
 rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_info *out);
 rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out);
+/* Whether request number was made by the open session called session. */
+bool rsm_session_has_request(struct rsm_engine *eng, const char *session, uint64_t number);
 rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out);
 
 /* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", and for an

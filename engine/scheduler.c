@@ -568,14 +568,7 @@ static void dismount_expired(struct rsm_engine *eng, void *arg)
 		if (!idle_dismountable(eng, d) || d->going_home || !d->dismountable_since ||
 		    d->dismountable_since + l->dismount_delay > now)
 			continue;
-		struct request_spec spec = {.op = OP_DISMOUNT,
-					    .session = NO_INDEX,
-					    .medium = d->medium,
-					    .drive = NO_INDEX,
-					    .library = NO_INDEX,
-					    .port = -1};
-		struct request *r;
-		d->going_home = request_new(eng, &spec, &r) == ERROR_SUCCESS;
+		drive_send_home(eng, d);
 	}
 }
 
