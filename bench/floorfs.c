@@ -10,7 +10,11 @@
  *   sessions/bench/notify/drive  each open is a channel; a read with nothing queued is parked
  *                                and answered by the write that publishes the next event
  *
- * Usage: floorfs <mountpoint> [--ready-fd N]   (foreground; SIGTERM unmounts)
+ * Usage: floorfs <mountpoint> [--ready-fd N] [--attr-timeout S]   (foreground; SIGTERM unmounts)
+ *
+ * Entries and directory attributes are kept 0.5 s, as rsmfs keeps them; file attributes for
+ * --attr-timeout seconds (default 0, never): bench/run gives 1, the caching floor that rsmfs's
+ * kept attributes (rsmfs(5), CACHING) are measured against.
  */
 /* 3.12: the version whose fuse_session_loop_mt takes the config fuse_loop_cfg_create makes;
  * an older version's loop reads that config as the old struct (clone_fd set, no idle
@@ -69,6 +73,7 @@ struct channel {
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static double file_attr_timeout; /* --attr-timeout */
 static struct channel *channels;
 static unsigned long seq;
 
@@ -92,8 +97,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	for (size_t i = 0; i < NENTRIES; i++)
 		if (entries[i].parent == parent && strcmp(entries[i].name, name) == 0) {
 			e.ino = entries[i].ino;
-			/* rsmfs's policy: entries and directory attributes kept 0.5 s, file
-			 * attributes never */
+			/* rsmfs's policy: entries and directory attributes kept 0.5 s; a lookup
+			 * keeps no file attributes, the getattr after it does */
 			e.entry_timeout = 0.5;
 			fill_stat(e.ino, &e.attr);
 			e.attr_timeout = S_ISDIR(e.attr.st_mode) ? 0.5 : 0;
@@ -109,7 +114,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	(void)fi;
 	fill_stat(ino, &st);
-	fuse_reply_attr(req, &st, S_ISDIR(st.st_mode) ? 0.5 : 0);
+	fuse_reply_attr(req, &st, S_ISDIR(st.st_mode) ? 0.5 : file_attr_timeout);
 }
 
 static void op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -282,11 +287,15 @@ int main(int argc, char **argv)
 	int ready_fd = -1, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: floorfs <mountpoint> [--ready-fd N]\n");
+		fprintf(stderr, "usage: floorfs <mountpoint> [--ready-fd N] [--attr-timeout S]\n");
 		return 2;
 	}
-	if (argc == 4 && strcmp(argv[2], "--ready-fd") == 0)
-		ready_fd = atoi(argv[3]);
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--ready-fd") == 0)
+			ready_fd = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--attr-timeout") == 0)
+			file_attr_timeout = atof(argv[i + 1]);
+	}
 	if (fuse_opt_add_arg(&args, argv[0]) ||
 	    fuse_opt_add_arg(&args, "-ofsname=floorfs,subtype=floorfs,default_permissions"))
 		return 1;

@@ -88,8 +88,10 @@ out:
 	return e;
 }
 
-static void channel_release(struct channel *c)
+static void channel_release(struct rsm_engine *eng, struct channel *c)
 {
+	if (c->ring)
+		memory_give_back_soon(eng);
 	channel_free_ring(c);
 	c->used = false;
 }
@@ -113,7 +115,7 @@ rsm_err rsm_notify_close(struct rsm_engine *eng, rsm_handle h)
 			/* an outstanding wait is woken and finds the handle gone (rsm-reference
 			 * §7, CloseNtmsNotification) */
 			channel_wake(eng, c);
-			channel_release(c);
+			channel_release(eng, c);
 		}
 	}
 	engine_unlock(eng);
@@ -158,12 +160,12 @@ static void channel_pop_event(struct channel *c, struct rsm_event *ev)
 }
 
 /* Copies from the head of a channel; returns bytes copied. */
-static size_t channel_copy(struct channel *c, char *buf, size_t size)
+static size_t channel_copy(struct rsm_engine *eng, struct channel *c, char *buf, size_t size)
 {
 	size_t used = 0;
 	char over[64];
 
-	while (used < size && (c->overflow || c->count)) {
+	while (used < size && (c->overflow || (c->count && channel_readable(eng, c)))) {
 		const char *text;
 		size_t len;
 		if (c->overflow) {
@@ -209,8 +211,9 @@ rsm_err rsm_notify_read(struct rsm_engine *eng, rsm_handle h, char *buf, size_t 
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		*used = channel_copy(c, buf, size);
-		*ended = *used == 0 && (c->ended || eng->stopping);
+		*used = channel_copy(eng, c, buf, size);
+		/* held lines are still to come: the end is after them */
+		*ended = *used == 0 && ((c->ended && !c->count) || eng->stopping);
 	} else if (eng->stopping) {
 		*ended = true;
 		e = ERROR_SUCCESS;
@@ -230,7 +233,7 @@ rsm_err rsm_notify_arm(struct rsm_engine *eng, rsm_handle h, rsm_ready_fn ready,
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		if (c->count || c->overflow || c->ended || eng->stopping) {
+		if (channel_readable(eng, c)) {
 			*ready_now = true;
 		} else {
 			c->ready = ready;
@@ -270,7 +273,7 @@ bool rsm_notify_readable(struct rsm_engine *eng, rsm_handle h)
 	slot = channel_slot(eng, h, &e);
 	if (slot >= 0) {
 		struct channel *c = &eng->channels[slot];
-		r = c->count || c->overflow || c->ended || eng->stopping;
+		r = channel_readable(eng, c);
 	} else {
 		r = true; /* a dead handle reads as end of file: never leave a poller hanging */
 	}

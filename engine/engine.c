@@ -96,8 +96,10 @@ static void engine_settle(struct rsm_engine *eng)
 		robots_kick(eng);
 		schedule(eng);
 	}
-	if (changed && eng->scheduling && !eng->stopping)
+	if (changed && eng->scheduling && !eng->stopping) {
 		dismount_delays_watch(eng);
+		put_back_early(eng);
+	}
 	/* still changing after every pass: the worker settles again at once */
 	if (eng->scheduling && !eng->stopping && eng->event_seq != eng->scheduled_seq)
 		timer_add(&eng->rt, 0, settle_again, NULL);

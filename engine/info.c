@@ -317,6 +317,23 @@ rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_
 	return e;
 }
 
+/* One lookup by number and the request's session slot, where listing the session's requests
+ * would walk the whole history (the replay resolves these links at every request event); a
+ * request of an earlier session of the same name is not this session's. */
+bool rsm_session_has_request(struct rsm_engine *eng, const char *session, uint64_t number)
+{
+	bool mine = false;
+
+	engine_lock(eng);
+	struct request *r = request_find(eng, number);
+	if (r && r->session >= 0 && r->session < eng->nsessions) {
+		const struct session *s = &eng->sessions[r->session];
+		mine = s->used && strcmp(s->name, session) == 0;
+	}
+	engine_unlock(eng);
+	return mine;
+}
+
 rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out)
 {
 	rsm_err e = ERROR_OBJECT_NOT_FOUND;

@@ -189,21 +189,35 @@ bool robot_can_move(const struct library *l)
 
 static void step_issue(struct rsm_engine *eng, struct job *job);
 
+/* Whether a job's robot step may wait for every other one: a cartridge going home that no
+ * session asked to move (an idle put-back, a dismount_delay run out) holds up no one, while
+ * a mount waiting behind it would wait for nothing (rsmfs(5), THE DEFERRED-DISMOUNT POLICY). */
+static bool job_background(const struct job *job)
+{
+	return job->req && job->req->op == OP_DISMOUNT && job->req->session == NO_INDEX;
+}
+
+/* The robot takes the job's step now if it is free, else queues it: in order, except that a
+ * step someone waits for goes before every background one. */
 static void robot_acquire(struct rsm_engine *eng, struct job *job)
 {
 	struct library *l = job_library(eng, job);
+	struct job **at = &l->robot_queue;
 
 	if (!l->robot_busy && robot_can_move(l)) {
 		l->robot_busy = true;
 		step_issue(eng, job);
 		return;
 	}
-	job->next_robot = NULL;
-	if (l->robot_queue_tail)
-		l->robot_queue_tail->next_robot = job;
+	if (job_background(job))
+		at = l->robot_queue_tail ? &l->robot_queue_tail->next_robot : &l->robot_queue;
 	else
-		l->robot_queue = job;
-	l->robot_queue_tail = job;
+		while (*at && !job_background(*at))
+			at = &(*at)->next_robot;
+	job->next_robot = *at;
+	*at = job;
+	if (!job->next_robot)
+		l->robot_queue_tail = job;
 }
 
 /* Starts library l's next queued robot step if the robot is free and may move. */

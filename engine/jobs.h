@@ -81,4 +81,22 @@ void session_release_media(struct rsm_engine *eng, int session);
  * says, its channels end, its slot is free. */
 void session_unwind(struct rsm_engine *eng, int slot);
 
+/* ---- policy.c ---- */
+
+/* A mount of medium mi was asked for: its popularity grows. */
+void popularity_count(struct rsm_engine *eng, int mi);
+/* The popularity the kept request history teaches, at start-up. */
+void popularity_learn_history(struct rsm_engine *eng);
+/* The drive whose dismountable medium a mount in library l evicts: the least popular, the
+ * least recently used of equals; NO_INDEX when no drive holds an idle dismountable medium. */
+int eviction_victim(const struct rsm_engine *eng, const struct library *l);
+/* Drives of library l that a dismount is emptying now. */
+int drives_emptying(const struct rsm_engine *eng, const struct library *l);
+/* Puts back early the dismountable medium least likely to be mounted before a mount would
+ * have to evict it (from the settle); its move home waits for the robot's idle time. */
+void put_back_early(struct rsm_engine *eng);
+/* Sends the medium of drive d home: a dismount of no session's, run like any other
+ * (policy.c; the dismount_delay's expiry in scheduler.c). */
+void drive_send_home(struct rsm_engine *eng, struct drive *d);
+
 #endif

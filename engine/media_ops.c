@@ -106,6 +106,7 @@ rsm_err rsm_mount(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 	e = request_new(eng, &spec, &r);
 	if (e != ERROR_SUCCESS)
 		goto out;
+	popularity_count(eng, mi);
 	if (request)
 		*request = r->number;
 	if (a->options & RSM_MOUNT_VDRIVE)

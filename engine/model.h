@@ -130,6 +130,11 @@ struct library {
 	double dismount_delay; /* seconds a medium may stay dismountable before it goes home */
 	uint64_t moves, mounts, failures;
 	uint64_t hits; /* mounts of a medium already in a drive (not in the catalog) */
+	/* popularity (policy.c): mounts asked of the library, and the sum of its media's counts;
+	 * the mounts the kept history held at start-up */
+	uint64_t demand, demand_at_start;
+	double demand_total;
+	int emptying_free; /* during a pass of the scheduler: drives being emptied, unclaimed */
 	double mount_secs_total, mount_secs_max;
 	/* the mount-time histogram: mounts of at most rsm_mount_bucket_bounds[i] seconds and
 	 * more than the bound before it (a slower one is in mounts alone) */
@@ -197,8 +202,11 @@ struct medium {
 	int home_slot; /* where an immediate dismount returns it */
 	int nsides;
 	struct side sides[2];
-	struct request *busy; /* the request moving it, NULL when none */
-	bool label_reported;  /* an operator request about its unreadable label is open */
+	struct request *busy;  /* the request moving it, NULL when none */
+	bool label_reported;   /* an operator request about its unreadable label is open */
+	double demand;	       /* mounts asked of it, aged (policy.c) */
+	uint64_t demand_epoch; /* its library's halving epoch that demand is counted in */
+	int mounts_waiting;    /* pending mount requests of it (requests.c) */
 };
 
 struct pool {
@@ -323,6 +331,7 @@ struct rsm_engine {
 	struct runtime rt;
 	bool stopping;	 /* rsm_engine_stop called */
 	bool scheduling; /* start-up is over: the settle runs the scheduler */
+	bool give_back_pending; /* memory.c: a release of free pages is due */
 	struct rsm_config cfg;
 	struct catalog *catalog;
 	struct site *site; /* several hosts on one catalog (site.h); NULL with SQLite */
@@ -358,6 +367,12 @@ struct rsm_engine {
 	struct job *jobs; /* in flight */
 	rsm_observer_fn observer;
 	void *observer_ctx;
+	/* the front end's gate (rsm_set_hold): channels deliver events up to visible_seq; while
+	 * held_seq (the newest held event) is not 0, newer events wait for its release */
+	rsm_hold_fn hold;
+	void *hold_ctx;
+	uint64_t visible_seq, held_seq;
+	struct rsm_commit_metrics commits; /* since the start (catalog.c) */
 };
 
 static inline void engine_lock(struct rsm_engine *eng)
@@ -417,6 +432,10 @@ bool admin_caller(struct rsm_engine *eng, rsm_handle session, const struct rsm_c
 struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *cred,
 				const char *name, rsm_err *e);
 bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
+
+/* After objects went (channels closed): free pages go back to the system a moment later,
+ * outside the lock (memory.c). */
+void memory_give_back_soon(struct rsm_engine *eng);
 
 /* What a user (not an administrator) may only have so many of at once (rsmfs(5), LIMITS). */
 enum user_limit { LIMIT_SESSIONS, LIMIT_CHANNELS, LIMIT_REQUESTS, LIMIT_OPREQS };

@@ -156,6 +156,10 @@ void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op o
 	snprintf(l->ev.path, sizeof(l->ev.path), "%s", path);
 	snprintf(l->ev.guid, sizeof(l->ev.guid), "%s", guid && *guid ? guid : "-");
 	memcpy(l->text, text, (size_t)n + 1);
+	if (eng->hold && eng->hold(eng->hold_ctx, &l->ev))
+		eng->held_seq = l->ev.seq;
+	if (!eng->held_seq)
+		eng->visible_seq = l->ev.seq;
 	for (int i = 0; i < eng->nchannels; i++) {
 		struct channel *c = &eng->channels[i];
 		if (!c->used || c->closed || c->ended)
@@ -163,13 +167,49 @@ void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op o
 		if (c->type != (int)type && c->type != RSM_OBJ_ALL)
 			continue;
 		channel_push(c, l);
-		channel_wake(eng, c);
+		if (!eng->held_seq)
+			channel_wake(eng, c); /* else at its release (rsm_notify_release) */
 	}
 	if (eng->observer) {
 		struct observed o = {eng->observer, eng->observer_ctx, l->ev};
 		defer_call(&eng->rt, run_observer, NULL, &o, sizeof(o));
 	}
 	event_line_unref(l);
+}
+
+bool channel_readable(const struct rsm_engine *eng, const struct channel *c)
+{
+	if (c->overflow || eng->stopping)
+		return true;
+	if (c->count)
+		return c->ring[c->head]->ev.seq <= eng->visible_seq || c->head_off;
+	return c->ended;
+}
+
+void rsm_set_hold(struct rsm_engine *eng, rsm_hold_fn fn, void *ctx)
+{
+	engine_lock(eng);
+	eng->hold = fn;
+	eng->hold_ctx = ctx;
+	engine_unlock(eng);
+}
+
+void rsm_notify_release(struct rsm_engine *eng, uint64_t seq)
+{
+	engine_lock(eng);
+	if (eng->held_seq && seq >= eng->held_seq) {
+		/* the newest held event is released: everything published is readable */
+		eng->held_seq = 0;
+		eng->visible_seq = eng->event_seq;
+	} else if (seq > eng->visible_seq) {
+		eng->visible_seq = seq; /* a newer held event still waits */
+	}
+	for (int i = 0; i < eng->nchannels; i++) {
+		struct channel *c = &eng->channels[i];
+		if (c->used && !c->closed && channel_readable(eng, c))
+			channel_wake(eng, c);
+	}
+	engine_unlock(eng);
 }
 
 void emit_drive(struct rsm_engine *eng, struct drive *d)

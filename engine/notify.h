@@ -25,6 +25,9 @@ void emit_session(struct rsm_engine *eng, struct session *s, enum rsm_event_op o
 void event_line_unref(struct event_line *l);
 void channel_wake(struct rsm_engine *eng, struct channel *c);
 void channel_free_ring(struct channel *c);
+/* Whether a read of c finds something now: a line released to readers (rsm_set_hold), the
+ * overflow line, or its end once nothing is left. */
+bool channel_readable(const struct rsm_engine *eng, const struct channel *c);
 /* Removes the oldest pending line of a channel that has one; the caller drops its reference. */
 struct event_line *channel_take_head(struct channel *c);
 

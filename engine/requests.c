@@ -393,6 +393,10 @@ void request_track(struct rsm_engine *eng, struct request *r)
 
 	if (want == r->list)
 		return;
+	/* a medium's waiting mounts: the scheduler does not evict what one of them will take */
+	if (r->op == OP_MOUNT && r->medium >= 0 &&
+	    (want == LIST_PENDING) != (r->list == LIST_PENDING))
+		eng->media[r->medium].mounts_waiting += want == LIST_PENDING ? 1 : -1;
 	if (r->list != LIST_NONE)
 		queue_unlink(queue_of(eng, r->list), r);
 	if (want != LIST_NONE)

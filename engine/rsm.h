@@ -433,6 +433,16 @@ bool rsm_notify_readable(struct rsm_engine *eng, rsm_handle channel);
 typedef void (*rsm_observer_fn)(void *ctx, const struct rsm_event *ev);
 void rsm_set_observer(struct rsm_engine *eng, rsm_observer_fn fn, void *ctx);
 
+/* A gate between an event and the channels' readers: hold(ctx, ev) runs under the engine lock
+ * as each event is published, and returns true when something must be done before anyone may
+ * read it (the front end: attributes the kernel keeps must be dropped first).  From a held
+ * event on, channels deliver nothing newer until rsm_notify_release(eng, seq) with that event's
+ * seq: events stay in order, and a held event is never seen early. */
+typedef bool (*rsm_hold_fn)(void *ctx, const struct rsm_event *ev);
+void rsm_set_hold(struct rsm_engine *eng, rsm_hold_fn fn, void *ctx);
+/* Lets the channels deliver every event up to seq (a held one's), waking their readers. */
+void rsm_notify_release(struct rsm_engine *eng, uint64_t seq);
+
 /* ---- information (GetNtmsObjectInformation): snapshots copied under the engine lock ---- */
 
 enum rsm_kind {
@@ -549,6 +559,8 @@ rsm_err rsm_drive_info(struct rsm_engine *eng, const char *name, struct rsm_driv
 rsm_err rsm_medium_info(struct rsm_engine *eng, const char *name, struct rsm_medium_info *out);
 rsm_err rsm_pool_info(struct rsm_engine *eng, const char *name, struct rsm_pool_info *out);
 rsm_err rsm_request_info(struct rsm_engine *eng, uint64_t number, struct rsm_request_info *out);
+/* Whether request number was made by the open session called session. */
+bool rsm_session_has_request(struct rsm_engine *eng, const char *session, uint64_t number);
 rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_session_info *out);
 
 /* One line per slot (ports: is_port) "<address> <full|empty> <medium or ->\n", and for an
@@ -574,10 +586,20 @@ struct rsm_drive_metrics {
 	uint64_t mounts, bytes_read, bytes_written;
 };
 
+/* Catalog commits by duration (rsmfs(5), metrics): commits of at most
+ * rsm_commit_bucket_bounds[i] seconds and more than the bound before, their count and sum. */
+#define RSM_COMMIT_BUCKETS 16
+extern const double rsm_commit_bucket_bounds[RSM_COMMIT_BUCKETS];
+struct rsm_commit_metrics {
+	uint64_t count, buckets[RSM_COMMIT_BUCKETS];
+	double secs_sum;
+};
+
 struct rsm_metrics {
 	size_t nlibraries, ndrives;
 	struct rsm_library_metrics *libraries;
 	struct rsm_drive_metrics *drives;
+	struct rsm_commit_metrics commits;
 };
 
 /* Every library's and drive's counters and states, copied under one hold of the engine lock so

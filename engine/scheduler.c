@@ -2,7 +2,8 @@
  *
  * Pending requests run in order: dismounts before everything else, then higher priority,
  * then FIFO.  A mount takes the drive already holding its medium (dismountable), else an
- * empty enabled drive, else evicts the least recently used dismountable medium.  Work that
+ * empty enabled drive, else waits for one a dismount is emptying, else evicts the dismountable
+ * medium the policy picks (policy.c: the least popular).  Work that
  * needs a person (an offline medium, a missing cleaner) raises an operator request and waits
  * for it; work that needs the robot waits while the door is open or the robot is jammed.
  * The phases of what starts here are in jobs.c.  A standalone library has a person for a
@@ -19,25 +20,22 @@
 
 /* ---- choosing work ---- */
 
-/* The drive for a mount of a medium in a slot: empty first, then the least recently used
- * dismountable one.  NO_INDEX when none is free now. */
+/* The drive for a mount of a medium in a slot: an empty one first; else one a dismount is
+ * emptying, which is no slower to wait for than an eviction and keeps a dismountable medium
+ * in its drive; else the one whose dismountable medium the policy evicts (policy.c).
+ * NO_INDEX when none is free now. */
 static int choose_drive(struct rsm_engine *eng, struct library *l)
 {
-	int best = NO_INDEX;
-
 	for (int i = 0; i < l->ndrives; i++) {
 		struct drive *d = &eng->drives[l->drive_index[i]];
 		if (drive_usable(d) && !d->job && d->state == DRIVE_EMPTY)
 			return l->drive_index[i];
 	}
-	for (int i = 0; i < l->ndrives; i++) {
-		struct drive *d = &eng->drives[l->drive_index[i]];
-		if (!drive_usable(d) || d->job || d->state != DRIVE_DISMOUNTABLE)
-			continue;
-		if (best == NO_INDEX || d->last_used < eng->drives[best].last_used)
-			best = l->drive_index[i];
+	if (l->emptying_free > 0) {
+		l->emptying_free--;
+		return NO_INDEX;
 	}
-	return best;
+	return eviction_victim(eng, l);
 }
 
 enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait, const char *why)
@@ -206,10 +204,7 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 /* Whether a mount of medium mi waits in the queue. */
 static bool mount_waits_for(const struct rsm_engine *eng, int mi)
 {
-	for (const struct request *r = eng->pending.head; r; r = r->list_next)
-		if (r->op == OP_MOUNT && r->medium == mi)
-			return true;
-	return false;
+	return eng->media[mi].mounts_waiting > 0;
 }
 
 static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
@@ -446,7 +441,8 @@ static enum attempt try_move(struct rsm_engine *eng, struct request *r)
 	if (m->busy)
 		return BLOCKED;
 	if (m->loc != LOC_SLOT) {
-		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE, "the medium is not in a slot");
+		request_finish(eng, r, REQ_FAILED, ERROR_INVALID_STATE,
+			       "the medium is not in a slot");
 		return FINISHED;
 	}
 	if (m->loc_addr == slot) {
@@ -512,6 +508,8 @@ void schedule(struct rsm_engine *eng)
 	pending = malloc(sizeof(*pending) * (eng->pending.count ? eng->pending.count : 1));
 	if (!pending)
 		return;
+	for (int i = 0; i < eng->nlibraries; i++)
+		eng->libraries[i].emptying_free = drives_emptying(eng, &eng->libraries[i]);
 	for (struct request *r = eng->pending.head; r; r = r->list_next)
 		pending[n++] = r;
 	qsort(pending, n, sizeof(*pending), pending_order);
@@ -574,14 +572,7 @@ static void dismount_expired(struct rsm_engine *eng, void *arg)
 		if (!idle_dismountable(eng, d) || d->going_home || !d->dismountable_since ||
 		    d->dismountable_since + l->dismount_delay > now)
 			continue;
-		struct request_spec spec = {.op = OP_DISMOUNT,
-					    .session = NO_INDEX,
-					    .medium = d->medium,
-					    .drive = NO_INDEX,
-					    .library = NO_INDEX,
-					    .port = -1};
-		struct request *r;
-		d->going_home = request_new(eng, &spec, &r) == ERROR_SUCCESS;
+		drive_send_home(eng, d);
 	}
 }
 

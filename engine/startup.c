@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "catalog.h"
+#include "jobs.h"
 #include "requests.h"
 #include "site.h"
 #include "startup.h"
@@ -300,6 +301,7 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 		return -1;
 	}
 	requests_loaded(eng);
+	popularity_learn_history(eng);
 	if (configure_libraries(eng, err, errlen) < 0)
 		return -1;
 	/* a host alone on its catalog manages every library it has; in a site, those it holds

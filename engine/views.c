@@ -48,6 +48,7 @@ rsm_err rsm_metrics_snapshot(struct rsm_engine *eng, struct rsm_metrics *out)
 	if (!out->libraries || !out->drives) {
 		e = ERROR_NOT_ENOUGH_MEMORY;
 	} else {
+		out->commits = eng->commits;
 		for (size_t i = 0; i < out->nlibraries; i++)
 			library_info_fill(&eng->libraries[i], &out->libraries[i].info);
 		for (size_t i = 0; i < out->ndrives; i++) {

@@ -218,10 +218,7 @@ static void batch_finish(struct batch *b, int err)
 	if (b->interrupt_registered)
 		/* waits out an interrupt callback running on another thread */
 		fuse_req_interrupt_func(req, NULL, NULL);
-	if (err)
-		fuse_reply_err(req, err);
-	else
-		fuse_reply_write(req, b->size);
+	reply_after_drops(req, err, b->size); /* what the commands changed is seen at once */
 	batch_put(b);
 }
 
@@ -526,7 +523,7 @@ void attr_write(fuse_req_t req, struct fh *fh, const char *buf, size_t size)
 		e = fh->node.kind->set(&fh->node, &cred, value);
 	}
 	if (e == ERROR_SUCCESS) {
-		fuse_reply_write(req, size);
+		reply_after_drops(req, 0, size);
 		return;
 	}
 	snprintf(value, sizeof(value), "%.*s", (int)(len < 60 ? len : 60), buf);

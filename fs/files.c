@@ -127,7 +127,9 @@ static void attr_poll_arm(struct fh *fh, struct fuse_pollhandle *ph)
  * open file last read; the replay thread wakes the poller when it changes.  The handle is
  * stored and listed before the value is rendered here: a change the replay thread compares
  * after that finds the handle, and one it compared before is already in the rendering, so no
- * change falls between the two and leaves the poller asleep. */
+ * change falls between the two and leaves the poller asleep.  A change found here, not yet
+ * told by the replay thread, is left for it to tell (replay_poll_kick): the size the kernel
+ * keeps of the file may not be dropped yet (attrs.c), and a poller woken now could stat it. */
 static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
 	struct fuse_pollhandle *reclaimed = NULL;
@@ -138,8 +140,13 @@ static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 		attr_poll_arm(fh, ph);
 	render_node(&fh->node, &now, &len);
 	pthread_mutex_lock(&fh->lock);
-	bool changed = fh->poll_changed ||
-		       (now && (len != fh->snap_len || (len && memcmp(now, fh->snap, len) != 0)));
+	bool differs = now && (len != fh->snap_len || (len && memcmp(now, fh->snap, len) != 0));
+	bool changed = fh->poll_changed;
+	pthread_mutex_unlock(&fh->lock);
+	if (!changed && differs && !(ph && replay_poll_kick(fh->path)))
+		changed = true; /* no handle to wake later, or no thread to do it */
+	pthread_mutex_lock(&fh->lock);
+	changed = changed || fh->poll_changed;
 	/* answered now: the handle is not needed, unless the replay thread already took it */
 	if (changed && ph && fh->ph == ph) {
 		reclaimed = ph;

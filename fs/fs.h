@@ -32,6 +32,10 @@
 /* How long the kernel may keep an entry: getattr re-checks it, and answers ENOENT for an
  * object that has gone. */
 #define ENTRY_TIMEOUT 0.5
+/* How long the kernel may keep the attributes of a file whose changes drop them (attrs.c):
+ * the drop is what keeps them right, the timeout only bounds a change the engine does not
+ * announce. */
+#define ATTR_TIMEOUT 1.0
 
 /* Frees what a pointer variable points to when it goes out of scope. */
 static inline void free_ptr(void *p)
@@ -91,9 +95,24 @@ fuse_ino_t inode_peek(const char *path);
 /* parent's path joined with name; 0 or -errno */
 int inode_child_path(fuse_ino_t parent, const char *name, char *out, size_t len);
 void node_stat(fuse_ino_t ino, const struct node *n, struct stat *st);
-/* Answers a lookup (or mkdir, symlink) of path with its node; 0, or -errno unanswered. */
+/* Answers a lookup (or mkdir, symlink) of path with its node, its attributes kept by the
+ * kernel where keep_attrs and attr_timeout allow; 0, or -errno unanswered. */
 int reply_entry(fuse_req_t req, const char *path, const struct node *n, double entry_timeout,
-		double attr_timeout);
+		bool keep_attrs);
+/* Notes that the kernel keeps ino's attributes until a change of key's object (inode_take_kept
+ * takes them back).  False: not kept. */
+bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
+size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n);
+
+/* attrs.c: what the kernel keeps of a node's attributes, and dropping it when it changes */
+/* How long the kernel may keep the attributes of n (inode ino at path) from this reply (a
+ * lookup's or a getattr's); a file kept is noted so that its object's next change drops it. */
+double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool lookup);
+/* The engine's gate (rsm_set_hold): takes the kept files an event may change and hands them to
+ * the notifier thread, which drops them and then releases the event; true when it did. */
+bool attrs_hold(void *ctx, const struct rsm_event *ev);
+/* Drops what the kernel keeps of path's attributes (the replay thread, on a change it found). */
+void attrs_drop(const char *path);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
 int reply_new_entry(fuse_req_t req, const char *path);
 
@@ -184,6 +203,11 @@ void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 void channel_release(struct fh *fh);
 int notifier_start(void);
 void notifier_stop(void);
+/* Queues the drop of inos' attributes, then the release of event seq, for the notifier
+ * thread, which takes inos (malloc'd); false when it is not running (inos not taken). */
+bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n);
+/* Answers a write with err, or with size written, after the drops queued before it. */
+void reply_after_drops(fuse_req_t req, int err, size_t size);
 
 /* replay.c: inotify events and attribute polls for the engine's own changes */
 int replay_start(void);
@@ -191,6 +215,9 @@ void replay_stop(void);
 void replay_poll_add(struct fh *fh);
 /* The open file is released: it is no longer polled. */
 void replay_poll_forget(struct fh *fh);
+/* Asks the thread to compare path (a poll found it changed): its attributes are dropped and its
+ * pollers woken in order with the engine's events; false when the thread does not run. */
+bool replay_poll_kick(const char *path);
 
 /* hands.c: the child process that makes the replay's calls, and their recognition */
 enum replay_op {
@@ -216,6 +243,8 @@ struct replay_call {
 /* When req is one of the replay's own calls, answers it as the replay needs, without effect
  * on the engine, and returns true; returns false for everyone else's requests. */
 bool replay_intercept(fuse_req_t req, const struct replay_call *call);
+/* Whether req is one of the replay's own calls (a getattr of its open's permission check). */
+bool replay_own_call(fuse_req_t req);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops rsmfs_ops;

@@ -295,7 +295,7 @@ static void answer_lookup(fuse_req_t req, const struct replay_call *call)
 		rc = tree_resolve(call->path, &n);
 	}
 	if (!rc)
-		rc = reply_entry(req, call->path, &n, 0, 0);
+		rc = reply_entry(req, call->path, &n, 0, false);
 	if (rc)
 		fuse_reply_err(req, -rc);
 }
@@ -368,4 +368,10 @@ bool replay_intercept(fuse_req_t req, const struct replay_call *call)
 	if (ours)
 		answers[call->op].answer(req, call);
 	return ours;
+}
+
+/* Whether req comes from the hands: their calls run beside everyone's, a change behind. */
+bool replay_own_call(fuse_req_t req)
+{
+	return hands.pid > 0 && fuse_req_ctx(req)->pid == hands.pid;
 }

@@ -15,6 +15,10 @@ struct inode {
 	fuse_ino_t ino;
 	uint64_t nlookup;
 	struct inode *next_hash;
+	/* A file whose attributes the kernel was told to keep is on the list of the directory
+	 * its key names (inode_keep), until a change of that object takes the list. */
+	struct inode *kept_by, *kept_next;
+	struct inode *kept; /* a key's directory: its list */
 	char path[];
 };
 
@@ -70,6 +74,7 @@ static struct inode *inode_new(const char *path)
 	memcpy(i->path, path, len + 1);
 	i->ino = next_ino++;
 	i->nlookup = 0;
+	i->kept_by = i->kept_next = i->kept = NULL;
 	uint64_t b = path_hash(path) % HASH_BUCKETS;
 	i->next_hash = buckets[b];
 	buckets[b] = i;
@@ -132,6 +137,76 @@ bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 	return ok;
 }
 
+/* Takes i off the list it is kept on (inode_lock held). */
+static void unkeep(struct inode *i)
+{
+	struct inode **pp = &i->kept_by->kept;
+
+	while (*pp != i)
+		pp = &(*pp)->kept_next;
+	*pp = i->kept_next;
+	i->kept_by = i->kept_next = NULL;
+}
+
+/* An inode about to be freed leaves the lists (inode_lock held): its own entry, and the files
+ * on its list, which the kernel is forgetting too (they pin their directory). */
+static void unkeep_all(struct inode *i)
+{
+	if (i->kept_by)
+		unkeep(i);
+	while (i->kept) {
+		struct inode *f = i->kept;
+		i->kept = f->kept_next;
+		f->kept_by = f->kept_next = NULL;
+	}
+}
+
+/* Notes that the kernel keeps the attributes of ino (path: checked, as the inode may be
+ * another's by now) until a change of the object whose directory is key.  False when it must
+ * not keep them. */
+bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = (size_t)ino < by_ino_cap ? by_ino[ino] : NULL;
+	if (i && strcmp(i->path, path) == 0) {
+		struct inode *dir = i->kept_by ? i->kept_by : find(key);
+		if (dir && !i->kept_by) {
+			i->kept_by = dir;
+			i->kept_next = dir->kept;
+			dir->kept = i;
+		}
+		ok = dir != NULL;
+	}
+	pthread_mutex_unlock(&inode_lock);
+	return ok;
+}
+
+/* Empties the list of key's directory into *inos (grown as needed, *cap its room, n the count
+ * already in it); returns the new count.  A file that does not fit stays listed. */
+size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *dir = find(key);
+	while (dir && dir->kept) {
+		if (n == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 16;
+			fuse_ino_t *v = realloc(*inos, ncap * sizeof(*v));
+			if (!v)
+				break;
+			*inos = v;
+			*cap = ncap;
+		}
+		struct inode *f = dir->kept;
+		(*inos)[n++] = f->ino;
+		dir->kept = f->kept_next;
+		f->kept_by = f->kept_next = NULL;
+	}
+	pthread_mutex_unlock(&inode_lock);
+	return n;
+}
+
 /* The kernel forgets n lookups of ino; the last drops the inode. */
 void inode_forget(fuse_ino_t ino, uint64_t n)
 {
@@ -140,6 +215,7 @@ void inode_forget(fuse_ino_t ino, uint64_t n)
 		struct inode *i = by_ino[ino];
 		i->nlookup = i->nlookup > n ? i->nlookup - n : 0;
 		if (i->nlookup == 0) {
+			unkeep_all(i);
 			struct inode **pp = &buckets[path_hash(i->path) % HASH_BUCKETS];
 			while (*pp != i)
 				pp = &(*pp)->next_hash;
@@ -195,9 +271,10 @@ void node_stat(fuse_ino_t ino, const struct node *n, struct stat *st)
 	}
 }
 
-/* Answers req with path's entry and n's attributes (a lookup counted); 0, or -errno unanswered. */
+/* Answers req with path's entry and n's attributes (a lookup counted), the attributes kept by
+ * the kernel when keep_attrs and attr_timeout allow; 0, or -errno unanswered. */
 int reply_entry(fuse_req_t req, const char *path, const struct node *n, double entry_timeout,
-		double attr_timeout)
+		bool keep_attrs)
 {
 	struct fuse_entry_param e;
 
@@ -206,7 +283,8 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 	if (!e.ino)
 		return -ENOMEM;
 	e.entry_timeout = entry_timeout;
-	e.attr_timeout = attr_timeout;
+	/* kept before the rendering: a change after this finds it and drops what is rendered */
+	e.attr_timeout = keep_attrs ? attr_timeout(e.ino, path, n, true) : 0;
 	node_stat(e.ino, n, &e.attr);
 	fuse_reply_entry(req, &e);
 	return 0;
@@ -219,5 +297,5 @@ int reply_new_entry(fuse_req_t req, const char *path)
 
 	if (tree_resolve(path, &n) != 0)
 		return -EIO;
-	return reply_entry(req, path, &n, ENTRY_TIMEOUT, 0);
+	return reply_entry(req, path, &n, ENTRY_TIMEOUT, false);
 }

@@ -134,6 +134,21 @@ static void mount_histogram(FILE *f, const struct metric *m, const struct rsm_me
 	}
 }
 
+/* The catalog's commit-time histogram, one series for the daemon. */
+static void commit_histogram(FILE *f, const struct metric *m, const struct rsm_metrics *s)
+{
+	uint64_t below = 0;
+
+	for (int b = 0; b < RSM_COMMIT_BUCKETS; b++) {
+		below += s->commits.buckets[b];
+		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", m->name, rsm_commit_bucket_bounds[b],
+			(unsigned long long)below);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", m->name, (unsigned long long)s->commits.count);
+	fprintf(f, "%s_sum %.6f\n%s_count %llu\n", m->name, s->commits.secs_sum, m->name,
+		(unsigned long long)s->commits.count);
+}
+
 /* A library's counter (the field of its info), a drive's (the field of its metrics). */
 #define LIBRARY_COUNTER(name_, help_, field_)                                                      \
 	{                                                                                          \
@@ -185,6 +200,11 @@ static const struct metric metrics[] = {
      .samples = drive_state,
      .states = rsm_drive_state_names,
      .nstates = RSM_DRIVE_NSTATES},
+    {.name = "rsmfs_catalog_commit_duration_seconds",
+     .type = "histogram",
+     .help = "Seconds each catalog commit took; every change waits for its commit before "
+	     "anyone hears of it.",
+     .samples = commit_histogram},
 };
 
 /* metrics: every family, its HELP and TYPE lines, then its samples. */

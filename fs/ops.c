@@ -4,7 +4,7 @@
  * replay's own calls be answered by hands.c, and dispatches through the node's kind (tree.h)
  * or the open file (files.c).  Helpers return 0 once they have answered, or a negative errno
  * for the operation to answer.  Entries are cached briefly and re-checked by getattr, which
- * answers ENOENT for an object that has gone.
+ * answers ENOENT for an object that has gone; what the kernel keeps of attributes is attrs.c's.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,15 +13,6 @@
 #include "tree.h"
 
 struct fs fs_global;
-
-/* How long the kernel may keep a node's attributes.  A directory's (mode, owner) change only
- * through setattr, whose reply refreshes them, so they are kept like entries: the kernel's
- * permission check of every directory on a path then costs no request.  Attribute files
- * change size with the engine's state and are never kept. */
-static double attr_timeout_of(const struct node *n)
-{
-	return n->type == N_DIR ? ENTRY_TIMEOUT : 0;
-}
 
 /* Answers req with the error rc, unless rc is 0: a helper that already answered. */
 static void reply_error(fuse_req_t req, int rc)
@@ -68,7 +59,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!rc)
 		rc = tree_resolve(path, &n);
 	if (!rc)
-		rc = reply_entry(req, path, &n, ENTRY_TIMEOUT, attr_timeout_of(&n));
+		rc = reply_entry(req, path, &n, ENTRY_TIMEOUT, true);
 	reply_error(req, rc);
 }
 
@@ -99,8 +90,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, -rc);
 		return;
 	}
+	/* Kept before the rendering: a change after this finds it and drops what is rendered.
+	 * Never from the replay's own calls: they run a change behind everyone's, and keeping
+	 * what they brought in made stale sizes after a drop far more frequent (attrs.c). */
+	double timeout = replay_own_call(req) ? 0 : attr_timeout(ino, path, &n, false);
 	node_stat(ino, &n, &st);
-	fuse_reply_attr(req, &st, attr_timeout_of(&n));
+	fuse_reply_attr(req, &st, timeout);
 }
 
 /* Whether a truncate (O_TRUNC from the shell) is accepted: on ctl files and writable values,
@@ -288,10 +283,13 @@ static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 	fuse_reply_err(req, EPERM);
 }
 
+/* None to read: ENOSYS tells the kernel so once for all, and it stops asking (ls -l asks
+ * for two on every file it lists: security.selinux and the ACL); callers then get
+ * EOPNOTSUPP. */
 static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	(void)ino, (void)name, (void)size;
-	fuse_reply_err(req, ENODATA);
+	fuse_reply_err(req, ENOSYS);
 }
 
 static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)

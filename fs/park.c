@@ -18,6 +18,89 @@ struct poll_note {
 	struct poll_note *next;
 };
 
+/* Attributes to drop before event seq may be read (attrs.c), kept in order: releasing a later
+ * event first would let the channels deliver this one.  A note with a request instead is the
+ * answer to a write, held until the drops queued before it are sent (reply_after_drops). */
+struct inval_note {
+	uint64_t seq;
+	fuse_ino_t *inos;
+	size_t n;
+	fuse_req_t req;
+	int err;
+	size_t size;
+	struct inval_note *next;
+};
+
+/* under notify_lock: the queue, and the notes queued and not yet sent (the one being sent
+ * included) */
+static struct inval_note *inval_head, **inval_tail = &inval_head;
+static size_t inval_unsent;
+
+/* Queues a note for the notifier thread; false when it does not run. */
+static bool inval_queue(struct inval_note *note)
+{
+	pthread_mutex_lock(&fs_global.notify_lock);
+	bool running = fs_global.notifier_running;
+	if (running) {
+		*inval_tail = note;
+		inval_tail = &note->next;
+		inval_unsent++;
+		pthread_cond_signal(&fs_global.notify_cond);
+	}
+	pthread_mutex_unlock(&fs_global.notify_lock);
+	return running;
+}
+
+bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n)
+{
+	struct inval_note *note = malloc(sizeof(*note));
+
+	if (!note)
+		return false;
+	*note = (struct inval_note){.seq = seq, .inos = inos, .n = n};
+	if (inval_queue(note))
+		return true;
+	free(note);
+	return false;
+}
+
+/* Answers a write (err, or size written) once the drops its change queued are sent: the
+ * writer, told that its command is done, must not stat a size from before it either. */
+void reply_after_drops(fuse_req_t req, int err, size_t size)
+{
+	struct inval_note *note = NULL;
+
+	pthread_mutex_lock(&fs_global.notify_lock);
+	bool unsent = inval_unsent > 0;
+	pthread_mutex_unlock(&fs_global.notify_lock);
+	if (unsent && (note = malloc(sizeof(*note)))) {
+		*note = (struct inval_note){.req = req, .err = err, .size = size};
+		if (inval_queue(note))
+			return;
+		free(note);
+	}
+	if (err)
+		fuse_reply_err(req, err);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* Drops the attributes of a note's inodes, then lets its event be read, or answers its write.
+ * An inode the kernel has forgotten answers ENOENT: nothing of it is kept. */
+static void inval_send(struct inval_note *note)
+{
+	for (size_t i = 0; i < note->n; i++)
+		fuse_lowlevel_notify_inval_inode(fs_global.se, note->inos[i], -1, 0);
+	if (note->req && note->err)
+		fuse_reply_err(note->req, note->err);
+	else if (note->req)
+		fuse_reply_write(note->req, note->size);
+	else
+		rsm_notify_release(fs_global.eng, note->seq);
+	free(note->inos);
+	free(note);
+}
+
 /* Hands a poll notification to the notifier thread. */
 static void notify_poll_later(struct fuse_pollhandle *ph)
 {
@@ -40,7 +123,19 @@ static void *notifier_main(void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&fs_global.notify_lock);
-	while (fs_global.notifier_running || fs_global.notes) {
+	while (fs_global.notifier_running || fs_global.notes || inval_head) {
+		struct inval_note *inval = inval_head;
+		if (inval) {
+			/* first: a reader is waiting for its event */
+			inval_head = inval->next;
+			if (!inval_head)
+				inval_tail = &inval_head;
+			pthread_mutex_unlock(&fs_global.notify_lock);
+			inval_send(inval);
+			pthread_mutex_lock(&fs_global.notify_lock);
+			inval_unsent--;
+			continue;
+		}
 		struct poll_note *n = fs_global.notes;
 		if (!n) {
 			pthread_cond_wait(&fs_global.notify_cond, &fs_global.notify_lock);
@@ -57,7 +152,8 @@ static void *notifier_main(void *arg)
 	return NULL;
 }
 
-/* Starts the thread that sends poll notifications. */
+/* Starts the thread that sends poll notifications and drops kept attributes, and puts the
+ * gate of the latter between the engine's events and their readers. */
 int notifier_start(void)
 {
 	fs_global.notifier_running = true;
@@ -65,10 +161,11 @@ int notifier_start(void)
 		fs_global.notifier_running = false;
 		return -1;
 	}
+	rsm_set_hold(fs_global.eng, attrs_hold, NULL);
 	return 0;
 }
 
-/* Sends what is queued, then ends the thread. */
+/* Sends what is queued, then ends the thread; no event is held after it. */
 void notifier_stop(void)
 {
 	pthread_mutex_lock(&fs_global.notify_lock);
@@ -76,8 +173,11 @@ void notifier_stop(void)
 	fs_global.notifier_running = false;
 	pthread_cond_signal(&fs_global.notify_cond);
 	pthread_mutex_unlock(&fs_global.notify_lock);
-	if (running)
+	if (running) {
+		/* what is queued is sent and released before the thread ends */
 		pthread_join(fs_global.notifier, NULL);
+		rsm_set_hold(fs_global.eng, NULL, NULL);
+	}
 }
 
 static void channel_ready(void *ctx);

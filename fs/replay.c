@@ -8,7 +8,8 @@
  * effect (hands.c).  To know what changed, the thread keeps the last rendering of every file and
  * directory it has seen and compares after each engine event (a library's map, drawn from many
  * objects, once a burst of events is over).  The same comparison wakes poll() on
- * attribute files (POLLPRI|POLLERR, sysfs style).  Kernel notifications go out from this thread
+ * attribute files (POLLPRI|POLLERR, sysfs style), after what the kernel keeps of the file's
+ * attributes is dropped.  Kernel notifications go out from this thread and the notifier thread
  * only, never from a request handler.
  */
 #include <errno.h>
@@ -275,6 +276,11 @@ static void check_file(const char *path, const struct node *n)
 	 * with 100,000 media would otherwise keep half a million renderings of them */
 	if (n->type != N_FILE || n->kind->fixed || render_node(n, &text, &len) != 0)
 		return;
+	/* a poller or watcher woken next must not stat the size from before the change: this
+	 * thread may run ahead of the notifier's drop of it (attrs.c) */
+	struct seen *was = seen_find(path);
+	if (!was || strcmp(was->text, text) != 0)
+		attrs_drop(path);
 	poll_check(path, text, len);
 	if (seen_update(path, text, false) == 1)
 		hands_modify(path);
@@ -730,6 +736,17 @@ static void replay_observe(void *ctx, const struct rsm_event *ev)
 	rp.tail = q;
 	pthread_cond_signal(&rp.cond);
 	pthread_mutex_unlock(&rp.lock);
+}
+
+bool replay_poll_kick(const char *path)
+{
+	struct rsm_event ev = {.op = RSM_EV_UPDATE, .type = RSM_OBJ_ALL};
+
+	if (!rp.running || rp.quit || strlen(path) >= sizeof(ev.path))
+		return false;
+	memcpy(ev.path, path, strlen(path) + 1);
+	replay_observe(NULL, &ev);
+	return true;
 }
 
 /* Starts the child and the thread, and takes the baseline before the first event. */

@@ -379,15 +379,11 @@ static int resolve_mount(struct node *n, const char *session, const char *name, 
 /* requests/<n>: a link to one of the session's requests. */
 static int resolve_session_request(struct node *n, const char *session, const char *number)
 {
-	struct rsm_names mine AUTO_NAMES = {0};
-	int rc = -ENOENT;
+	uint64_t num;
 
-	if (rsm_list(fs_global.eng, RSM_KIND_REQUEST, session, &mine) != ERROR_SUCCESS)
-		return -ENOMEM;
-	for (size_t i = 0; i < mine.count; i++)
-		if (strcmp(mine.names[i], number) == 0)
-			rc = node_link(n, "../../../requests/%s", number);
-	return rc;
+	if (!parse_number(number, &num) || !rsm_session_has_request(fs_global.eng, session, num))
+		return -ENOENT;
+	return node_link(n, "../../../requests/%s", number);
 }
 
 /* sessions/<s>/notify/<type>, sessions/<s>/mounts/<m> and sessions/<s>/requests/<n>. */

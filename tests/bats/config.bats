@@ -56,6 +56,27 @@ refused() {
 	refused '[library a]\ndrive.0 = nst0\n' "bad value 'nst0' for drive.0"
 }
 
+@test "dismount_delay: a bad value in the configuration is refused and the catalog keeps its own" {
+	refused '[library a]\ndismount_delay = soon\n' "bad.conf:2: bad value 'soon' for dismount_delay"
+	refused '[library a]\ndismount_delay = -1\n' "bad.conf:2: bad value '-1' for dismount_delay"
+	refused '[library a]\ndismount_delay = 400d\n' "bad.conf:2: bad value '400d' for dismount_delay"
+	# a good one is the library's at start (10m: 600 seconds)
+	write_config
+	sed -i '/^\[library vtl0\]/a dismount_delay = 10m' "$TESTDIR/rsmfs.conf"
+	start_rsmfs
+	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 600 ]
+	stop_rsmfs
+	# refused on the same catalog, it changed nothing there: with no key, still 600
+	sed -i 's/^dismount_delay = 10m/dismount_delay = soon/' "$TESTDIR/rsmfs.conf"
+	run timeout 10 "$RSMFS" -f -c "$TESTDIR/rsmfs.conf" "$MNT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"bad value 'soon' for dismount_delay"* ]]
+	sed -i '/^dismount_delay/d' "$TESTDIR/rsmfs.conf"
+	start_rsmfs
+	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 600 ]
+	stop_rsmfs
+}
+
 @test "binary junk and a directory as the configuration are refused" {
 	head -c 4096 /dev/urandom >"$TESTDIR/junk.conf"
 	run timeout 10 "$RSMFS" -f -c "$TESTDIR/junk.conf" "$MNT"

@@ -104,3 +104,27 @@ last_request() { ls "$MNT/requests" | sort -n | tail -1; }
 	start_rsmfs
 	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 600 ]
 }
+
+@test "dismount_delay: a refused value names the file and the value in error_log and changes nothing" {
+	echo 45 >"$MNT/libraries/vtl0/dismount_delay"
+	for bad in 5s nan -0.5 1e99 31536001 '' ' '; do
+		run $PROBE write "$MNT/libraries/vtl0/dismount_delay" "$bad\n"
+		assert_output EINVAL
+		[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 45 ]
+	done
+	run tail -n1 "$MNT/error_log"
+	assert_output --regexp 'libraries/vtl0/dismount_delay .* ERROR_INVALID_PARAMETER 87 '
+	run grep -c 'libraries/vtl0/dismount_delay "1e99" ERROR_INVALID_PARAMETER 87' "$MNT/error_log"
+	assert_output 1
+	# the bounds: 0 and one year
+	echo 31536000 >"$MNT/libraries/vtl0/dismount_delay"
+	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 31536000 ]
+	echo 0 >"$MNT/libraries/vtl0/dismount_delay"
+	[ "$(cat "$MNT/libraries/vtl0/dismount_delay")" = 0 ]
+	# 0: a deferred-dismounted medium goes home as soon as it is left
+	mkdir "$MNT/sessions/s"
+	ctl s "mount T00004L6"
+	ctl s "dismount T00004L6 deferred"
+	wait_for "$MNT/media/T00004L6/state" idle
+	[ "$(cat "$MNT/media/T00004L6/location")" = "slot 3" ]
+}

@@ -1360,6 +1360,54 @@ static void test_robot_steps_serialised(void **state)
 	assert_int_equal(script.robot_max[0], 1);
 }
 
+/* A move home that no session asked for (here: dismount_delay ran out) waits behind a mount's
+ * move queued after it: the robot serves the mount first, and the cartridge goes home in its
+ * idle time. */
+static void test_move_home_yields_to_mount(void **state)
+{
+	struct world *w = *state;
+	struct mount a, b, c;
+
+	w->cfg.libraries[0].drives = 3;
+	script.hold = true;
+	world_open(w);
+	assert_int_equal(rsm_library_set_dismount_delay(w->eng, &w->admin, "robo", 5),
+			 ERROR_SUCCESS);
+	rsm_handle s = open_session(w, "a", &w->admin);
+	mount_start(w, s, "SCR001", &a);
+	script_end(w, held(w, STEP_MOVE, a.req), ok);
+	script_end(w, held(w, STEP_LOAD, a.req), ok);
+	assert_int_equal(waiter_wait(&a.wt, 1000), ERROR_SUCCESS);
+	world_run_for(w, 1000); /* the virtual clock's 0 is no time of a dismount */
+	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "SCR001", RSM_DISMOUNT_DEFERRED, NULL),
+			 ERROR_SUCCESS);
+	drive_is(w, "d0", "dismountable", "SCR001");
+	/* the robot carries b's cartridge while the delay of a's runs out */
+	mount_start(w, s, "SCR002", &b);
+	struct call *move_b = held(w, STEP_MOVE, b.req);
+	world_run_for(w, 6000);
+	struct call *unload = held(w, STEP_UNLOAD, 0);
+	assert_string_equal(unload->medium, "SCR001");
+	uint64_t home = unload->request;
+	script_end(w, unload, ok);
+	world_run_for(w, 1000);
+	/* queued behind the move home: c's move into the empty drive */
+	mount_start(w, s, "SCR003", &c);
+	world_run_for(w, 1000);
+	assert_int_equal(count_steps(STEP_MOVE, home), 0);
+	assert_int_equal(count_steps(STEP_MOVE, c.req), 0);
+	script_end(w, move_b, ok);
+	struct call *move_c = held(w, STEP_MOVE, c.req);
+	assert_place(&move_c->to, LOC_DRIVE, 2);
+	assert_int_equal(count_steps(STEP_MOVE, home), 0);
+	script_end(w, move_c, ok);
+	struct call *move_home = held(w, STEP_MOVE, home);
+	assert_true(move_home->seq > move_c->end_seq);
+	assert_place(&move_home->to, LOC_SLOT, 0);
+	script_end(w, move_home, ok);
+	medium_is(w, "SCR001", "slot 0", "idle");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1375,6 +1423,7 @@ int main(void)
 	    T(test_drive_device_reaches_backend),     T(test_sim_calls_without_hands),
 	    T(test_drive_fault_during_load),	      T(test_unreachable_fails_queued_robot_steps),
 	    T(test_robot_steps_serialised),	      T(test_readonly_catalog_starts_no_backend),
+	    T(test_move_home_yields_to_mount),
 	};
 
 	if (!backend_register(&script_ops)) {

@@ -1,0 +1,115 @@
+/* attrs.c - the attributes the kernel keeps (rsmfs(5), CACHING).
+ *
+ * Without them every stat and every open of a value costs the kernel a GETATTR.  The kernel
+ * keeps a file's attributes (ATTR_TIMEOUT) where the file's size changes only with its object's
+ * events: the files of libraries, drives, media, requests and operator requests.  A kept file
+ * is noted on its object's list (inode.c); each event takes the lists of the objects it may
+ * have changed (attrs_hold, under the engine lock, after the change is made in memory) and
+ * holds the event back from the channels until the notifier thread has told the kernel to drop
+ * them (park.c) and released it, so nobody who hears of a change can see a size from before
+ * it.  An event with nothing kept goes out at once.
+ *
+ * A getattr rendered before the change and answered after the drop cannot bring the old size
+ * back: the drop advances the kernel's attribute version, and the kernel throws away a reply
+ * to a request sent before it.  Only getattr replies are kept: with a lookup's kept as well,
+ * and with the replay's own getattrs kept, a reader saw a size from before a change it had
+ * heard of every few hundred changes (tests/tools/staleread); without them, only under a
+ * second process stating the file in a tight loop, twice in some 14,000 changes, a race not
+ * found yet (bench/RESULTS.md).  A stat costs a lookup only when the entry has expired.
+ * Sessions, pools (their owner and mode change with chmod), links, the root's files and the
+ * views drawn from many objects (a library's map) are never kept.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tree.h"
+
+/* The objects whose files may be kept, and what their events change: the subtree's name. */
+static const char *const kept_areas[] = {"libraries", "drives", "media", "requests", "opreqs"};
+
+/* The key of path's object into key: a library's files are one list ("libraries"), as its
+ * slots, stats and state follow its drives' and media's events as well as its own; any other
+ * object is its directory (drives/d0, media/T00001L6 for its sides too).  False when path is
+ * in no area that is kept. */
+static bool object_key(const char *path, char *key, size_t len)
+{
+	size_t top = strcspn(path, "/");
+
+	for (size_t i = 0; i < sizeof(kept_areas) / sizeof(kept_areas[0]); i++) {
+		if (strlen(kept_areas[i]) != top || strncmp(path, kept_areas[i], top) != 0)
+			continue;
+		if (i != 0 && path[top])
+			top += 1 + strcspn(path + top + 1, "/");
+		if (top >= len)
+			return false;
+		memcpy(key, path, top);
+		key[top] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* Whether path is in an object that lives as long as the daemon: a library, a drive or a
+ * medium (requests and operator requests go). */
+static bool lasting(const char *path)
+{
+	return strncmp(path, "libraries/", 10) == 0 || strncmp(path, "drives/", 7) == 0 ||
+	       strncmp(path, "media/", 6) == 0;
+}
+
+/* Whether the kernel may keep n's attributes: a value read but never written, not drawn from
+ * many objects, or a ctl file, owned by the daemon (not a session's or a pool's). */
+static bool keepable(const struct node *n)
+{
+	if (n->kind->owner != OWN_DAEMON && n->kind->owner != OWN_ADMIN_GROUP)
+		return false;
+	if (n->type == N_CTL)
+		return true;
+	return n->type == N_FILE && !n->kind->write && n->kind->render != render_map_text &&
+	       n->kind->render != render_map_svg;
+}
+
+double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool lookup)
+{
+	char key[FS_PATH_MAX];
+
+	/* a directory's mode and owner change only by setattr, whose reply refreshes them */
+	if (n->type == N_DIR)
+		return ENTRY_TIMEOUT;
+	/* a lookup's attributes are not kept: the getattr that follows keeps them */
+	if (lookup || !keepable(n) || !object_key(path, key, sizeof(key)))
+		return 0;
+	/* nothing to drop for a value that never changes (a ctl file's attributes, an id) of an
+	 * object that never goes: a change of the drive then holds no event back for them */
+	if ((n->type == N_CTL || n->kind->fixed) && lasting(path))
+		return ATTR_TIMEOUT;
+	return inode_keep(ino, path, key) ? ATTR_TIMEOUT : 0;
+}
+
+bool attrs_hold(void *ctx, const struct rsm_event *ev)
+{
+	char key[FS_PATH_MAX];
+	fuse_ino_t *inos = NULL;
+	size_t cap = 0, n = 0;
+
+	(void)ctx;
+	/* every event may change a library's files (a drive's mount moves its stats) */
+	n = inode_take_kept("libraries", &inos, &cap, n);
+	if (object_key(ev->path, key, sizeof(key)) && strcmp(key, "libraries") != 0)
+		n = inode_take_kept(key, &inos, &cap, n);
+	if (!n)
+		return false;
+	if (!notifier_invalidate(ev->seq, inos, n)) {
+		free(inos); /* no notifier: the mount is gone, and nothing is kept any more */
+		return false;
+	}
+	return true;
+}
+
+void attrs_drop(const char *path)
+{
+	fuse_ino_t ino = inode_peek(path);
+
+	if (ino && fs_global.se)
+		fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bats
+# Attributes the kernel keeps (rsmfs(5), CACHING): a value's size is never seen from before a
+# change by someone who has heard of the change - by poll(), a channel line or inotify - while
+# stat is answered without asking the daemon between changes.
+
+load helper
+
+STALEREAD=${STALEREAD_BIN:-$BATS_TEST_DIRNAME/../tools/staleread}
+
+# the commit is not what these tests are about
+setup() { EXTRA_CONFIG="synchronous = normal" setup_rsmfs; mkdir "$MNT/sessions/s"; }
+teardown() { teardown_rsmfs; }
+
+@test "a reader polling state sees, across 10,000 changes, no size from before the change" {
+	run "$STALEREAD" "$MNT" s d1 10000 poll
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
+@test "after a channel line, POLLPRI or IN_MODIFY, stat agrees with the value read" {
+	run "$STALEREAD" "$MNT" s d1 1000 all
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
+@test "a kept size is dropped by the change: disable and enable seen by stat at once" {
+	st="$MNT/drives/d0/state"
+	[ "$(stat -c %s "$st")" -eq 6 ] # empty
+	[ "$(stat -c %s "$st")" -eq 6 ]
+	echo disable >"$MNT/drives/d0/ctl"
+	[ "$(stat -c %s "$st")" -eq 9 ] # disabled
+	[ "$(cat "$st")" = disabled ]
+	echo enable >"$MNT/drives/d0/ctl"
+	[ "$(stat -c %s "$st")" -eq 6 ]
+}

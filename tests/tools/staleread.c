@@ -1,0 +1,206 @@
+/* staleread.c - no stale size after a change event (rsmfs(5), CACHING), through a real mount.
+ *
+ *   staleread <mountpoint> <session> <drive> <changes> poll|all
+ *
+ * A writer process disables and enables the drive in turn, <changes> times; a reader process
+ * hears of each change by POLLPRI on the drive's state (poll), or three ways (all): a line on
+ * sessions/<session>/notify/drive, POLLPRI, and IN_MODIFY on the state file; after each one it
+ * reads the value and stats the file.  The
+ * size stat gives must be the length of what was read, and what was read must be the new value.
+ * Between changes the reader stats the file once more, so that the kernel keeps its attributes
+ * and a change that failed to drop them would show.  The writer waits for the reader before
+ * each change, so every difference is a stale size, never a race of the test.  Exit status 0
+ * when every check held; 1 with the first failure on stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *const values[2] = {"disabled\n", "empty\n"};
+static const char *const commands[2] = {"disable\n", "enable\n"};
+
+struct reader {
+	char state[4096];
+	int poll_fd, read_fd, channel_fd, inotify_fd; /* poll_fd read only after POLLPRI */
+	char event_path[64];			      /* "drives/<d>", as channel lines name it */
+};
+
+/* Prints why and ends the process with status 1. */
+static void fail(const char *fmt, const char *a, long b)
+{
+	fprintf(stderr, "staleread: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* stat's size, taken first (the replay's own calls through the mount refresh the kernel's
+ * copy soon after a change, and a stat late enough would miss a size never dropped), then the
+ * value now (pread at 0 of fd, which re-arms a poll of it), checked against each other and
+ * against the value expected; how is the event that was heard. */
+static void check(struct reader *r, int fd, const char *expected, const char *how, long change)
+{
+	char buf[256];
+	struct stat st;
+
+	if (stat(r->state, &st) < 0)
+		fail("%s: stat failed at change %ld", how, change);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n < 0)
+		fail("%s: read failed at change %ld", how, change);
+	buf[n] = '\0';
+	if (strcmp(buf, expected) != 0)
+		fail("%s: the value is not the new one at change %ld", how, change);
+	if (st.st_size != n) {
+		fprintf(stderr, "staleread: %s: change %ld: read %zd bytes, stat says %lld\n", how,
+			change, n, (long long)st.st_size);
+		exit(1);
+	}
+}
+
+/* Reads channel lines (whole lines come in one read) until one names the drive. */
+static void wait_channel(struct reader *r, long change)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = read(r->channel_fd, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			fail("%s: the channel ended at change %ld", "channel", change);
+		buf[n] = '\0';
+		if (strstr(buf, r->event_path))
+			return;
+	}
+}
+
+/* Waits for POLLPRI on the state file. */
+static void wait_pollpri(struct reader *r, long change)
+{
+	struct pollfd p = {.fd = r->poll_fd, .events = POLLPRI};
+
+	for (;;) {
+		int n = poll(&p, 1, -1);
+		if (n < 0 && errno != EINTR)
+			fail("%s: poll failed at change %ld", "poll", change);
+		if (n > 0 && (p.revents & (POLLPRI | POLLERR)))
+			return;
+	}
+}
+
+/* Waits for IN_MODIFY of the state file. */
+static void wait_inotify(struct reader *r, long change)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	for (;;) {
+		ssize_t n = read(r->inotify_fd, buf, sizeof(buf));
+		if (n <= 0)
+			fail("%s: read failed at change %ld", "inotify", change);
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_MODIFY)
+				return;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+/* The reader: a token on go after each change is checked (and before the first). */
+static void reader_main(struct reader *r, int go, long changes)
+{
+	struct stat st;
+
+	for (long k = 0; k <= changes; k++) {
+		if (k > 0 && r->channel_fd < 0) {
+			wait_pollpri(r, k);
+			check(r, r->poll_fd, values[(k - 1) % 2], "poll", k);
+		} else if (k > 0) {
+			const char *v = values[(k - 1) % 2];
+			wait_channel(r, k);
+			check(r, r->read_fd, v, "channel", k);
+			wait_pollpri(r, k);
+			check(r, r->poll_fd, v, "poll", k);
+			wait_inotify(r, k);
+			check(r, r->read_fd, v, "inotify", k);
+		}
+		/* the kernel now keeps this size: the next change must drop it */
+		if (stat(r->state, &st) < 0 || write(go, "g", 1) != 1)
+			fail("%s: stat or token failed at change %ld", "reader", k);
+	}
+	exit(0);
+}
+
+/* The writer: one command to the drive's ctl per token, on one open file (a command per
+ * write, as rsmfs(5) has it). */
+static int writer_main(const char *ctl, int go, long changes, pid_t reader)
+{
+	char t;
+	int status, fd = open(ctl, O_WRONLY);
+
+	if (fd < 0)
+		fail("%s: open failed before change %ld", ctl, 1);
+	for (long k = 0; k < changes; k++) {
+		if (read(go, &t, 1) != 1)
+			break; /* the reader failed: its status says why */
+		if (write(fd, commands[k % 2], strlen(commands[k % 2])) < 0)
+			fail("%s: write failed at change %ld", ctl, k + 1);
+	}
+	close(fd);
+	if (waitpid(reader, &status, 0) < 0 || !WIFEXITED(status))
+		return 1;
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct reader r;
+	char channel[4096], ctl[4096];
+	int go[2];
+
+	if (argc != 6 || (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0)) {
+		fprintf(stderr,
+			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all\n");
+		return 2;
+	}
+	bool all = strcmp(argv[5], "all") == 0;
+	long changes = atol(argv[4]);
+	snprintf(r.state, sizeof(r.state), "%s/drives/%s/state", argv[1], argv[3]);
+	snprintf(ctl, sizeof(ctl), "%s/drives/%s/ctl", argv[1], argv[3]);
+	snprintf(channel, sizeof(channel), "%s/sessions/%s/notify/drive", argv[1], argv[2]);
+	snprintf(r.event_path, sizeof(r.event_path), " drives/%s ", argv[3]);
+	/* everything is open and watched before the first change */
+	r.poll_fd = open(r.state, O_RDONLY);
+	r.read_fd = open(r.state, O_RDONLY);
+	r.channel_fd = all ? open(channel, O_RDONLY) : -1;
+	r.inotify_fd = all ? inotify_init1(0) : -1;
+	if (r.poll_fd < 0 || r.read_fd < 0 || (all && r.channel_fd < 0) ||
+	    (all && r.inotify_fd < 0) ||
+	    (all && inotify_add_watch(r.inotify_fd, r.state, IN_MODIFY) < 0) || pipe(go) < 0) {
+		perror("staleread");
+		return 1;
+	}
+	char first[64];
+	if (pread(r.poll_fd, first, sizeof(first), 0) != (ssize_t)strlen(values[1])) {
+		fprintf(stderr, "staleread: the drive must start empty\n");
+		return 1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("staleread: fork");
+		return 1;
+	}
+	if (pid == 0) {
+		close(go[0]);
+		reader_main(&r, go[1], changes);
+	}
+	close(go[1]);
+	return writer_main(ctl, go[0], changes, pid);
+}
