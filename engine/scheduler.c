@@ -572,8 +572,8 @@ static void dismount_expired(struct rsm_engine *eng, void *arg)
 		struct drive *d = &eng->drives[i];
 		const struct library *l = &eng->libraries[d->library];
 		if (!idle_dismountable(eng, d) || d->going_home || !d->dismountable_since ||
-		    d->dismountable_since + l->dismount_delay > now)
-			continue;
+		    d->dismountable_since + l->dismount_delay > now || !l->managed)
+			continue; /* another host's library (a site) is its manager's to tidy */
 		struct request_spec spec = {.op = OP_DISMOUNT,
 					    .session = NO_INDEX,
 					    .medium = d->medium,
