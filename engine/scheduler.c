@@ -570,8 +570,8 @@ static void dismount_expired(struct rsm_engine *eng, void *arg)
 		struct drive *d = &eng->drives[i];
 		const struct library *l = &eng->libraries[d->library];
 		if (!idle_dismountable(eng, d) || d->going_home || !d->dismountable_since ||
-		    d->dismountable_since + l->dismount_delay > now)
-			continue;
+		    d->dismountable_since + l->dismount_delay > now || !l->managed)
+			continue; /* another host's library (a site) is its manager's to tidy */
 		drive_send_home(eng, d);
 	}
 }
