@@ -1,6 +1,7 @@
 /* catalog.c - the catalog's implementation-independent half: choosing the implementation,
  * transactions of the callers' own and the batch of the burst under way (catalog.h). */
 #include <time.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -348,4 +349,22 @@ rsm_err catalog_load_sim_record(struct rsm_engine *eng, const char *library, cha
 rsm_err catalog_save_drive_host(struct rsm_engine *eng, const char *drive, const char *device)
 {
 	return OPS(eng)->save_drive_host(CAT(eng), drive, device);
+}
+
+void catalog_meta_raise(struct rsm_engine *eng, const char *key, uint64_t value)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+	} counters[] = {
+	    {"next_request", offsetof(struct rsm_engine, next_request)},
+	    {"next_opreq", offsetof(struct rsm_engine, next_opreq)},
+	    {"next_unlabeled", offsetof(struct rsm_engine, next_unlabeled)},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
+		uint64_t *field = (uint64_t *)((char *)eng + counters[i].offset);
+		if (strcmp(key, counters[i].key) == 0 && value > *field)
+			*field = value;
+	}
 }

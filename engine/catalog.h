@@ -98,6 +98,10 @@ struct catalog {
 extern const struct catalog_ops catalog_sqlite_ops, catalog_pg_ops;
 
 /* Whether the catalog is a site's, shared by several hosts (catalog_pg.c). */
+/* A counter of the catalog's meta table read at start-up (next_request, next_opreq,
+ * next_unlabeled): the engine's never goes back, since every row numbered from it may have been
+ * purged (both catalogs' readers). */
+void catalog_meta_raise(struct rsm_engine *eng, const char *key, uint64_t value);
 bool catalog_shared(const struct rsm_engine *eng);
 /* The number the next request (counter "next_request") or operator request ("next_opreq")
  * gets: the site's (take_number), else the engine's own *local, which the caller advances once

@@ -768,21 +768,7 @@ static int opreq_row(struct rsm_engine *eng, sqlite3_stmt *st)
  * request may have been purged); likewise operator requests and unlabeled media. */
 static int meta_row(struct rsm_engine *eng, sqlite3_stmt *st)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} counters[] = {
-	    {"next_request", offsetof(struct rsm_engine, next_request)},
-	    {"next_opreq", offsetof(struct rsm_engine, next_opreq)},
-	    {"next_unlabeled", offsetof(struct rsm_engine, next_unlabeled)},
-	};
-	uint64_t v = (uint64_t)sqlite3_column_int64(st, 1);
-
-	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-		uint64_t *field = (uint64_t *)((char *)eng + counters[i].offset);
-		if (strcmp(col(st, 0), counters[i].key) == 0 && v > *field)
-			*field = v;
-	}
+	catalog_meta_raise(eng, col(st, 0), (uint64_t)sqlite3_column_int64(st, 1));
 	return 0;
 }
 

@@ -507,3 +507,18 @@ void drive_init(struct drive *d, int index, int library, int number)
 	d->session = NO_INDEX;
 	d->vdrive = NO_INDEX;
 }
+
+/* Removes pool pi from the model; indices past it shift down by one. */
+void pool_remove(struct rsm_engine *eng, int pi)
+{
+	memmove(&eng->pools[pi], &eng->pools[pi + 1],
+		sizeof(struct pool) * (size_t)(eng->npools - pi - 1));
+	eng->npools--;
+	/* indices past the deleted pool shift down by one */
+	for (int i = 0; i < eng->nmedia; i++)
+		if (eng->media[i].pool > pi)
+			eng->media[i].pool--;
+	for (size_t i = 0; i < eng->nrequests; i++)
+		if (eng->requests[i]->pool > pi)
+			eng->requests[i]->pool--;
+}

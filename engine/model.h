@@ -433,6 +433,10 @@ struct library *control_library(struct rsm_engine *eng, const struct rsm_cred *c
 				const char *name, rsm_err *e);
 bool pool_allows(const struct pool *p, const struct rsm_cred *cred, enum pool_right right);
 
+/* Removes pool pi from the model, the indices past it shifted (its media and requests must be
+ * elsewhere). */
+void pool_remove(struct rsm_engine *eng, int pi);
+
 /* After objects went (channels closed): free pages go back to the system a moment later,
  * outside the lock (memory.c). */
 void memory_give_back_soon(struct rsm_engine *eng);

@@ -240,21 +240,7 @@ static int opreq_row(struct rsm_engine *eng, const struct pg_row *r)
 /* Counters that never go back (every finished request may have been purged). */
 static int meta_row(struct rsm_engine *eng, const struct pg_row *r)
 {
-	static const struct {
-		const char *key;
-		size_t offset;
-	} counters[] = {
-	    {"next_request", offsetof(struct rsm_engine, next_request)},
-	    {"next_opreq", offsetof(struct rsm_engine, next_opreq)},
-	    {"next_unlabeled", offsetof(struct rsm_engine, next_unlabeled)},
-	};
-	uint64_t v = (uint64_t)num(r, 1);
-
-	for (size_t i = 0; i < ARRAY_SIZE(counters); i++) {
-		uint64_t *field = (uint64_t *)((char *)eng + counters[i].offset);
-		if (strcmp(txt(r, 0), counters[i].key) == 0 && v > *field)
-			*field = v;
-	}
+	catalog_meta_raise(eng, txt(r, 0), (uint64_t)num(r, 1));
 	return 0;
 }
 

@@ -143,16 +143,7 @@ rsm_err rsm_pool_delete(struct rsm_engine *eng, const struct rsm_cred *cred, con
 	if (e != ERROR_SUCCESS)
 		goto out;
 	struct pool gone = eng->pools[pi];
-	memmove(&eng->pools[pi], &eng->pools[pi + 1],
-		sizeof(struct pool) * (size_t)(eng->npools - pi - 1));
-	eng->npools--;
-	/* indices past the deleted pool shift down by one */
-	for (int i = 0; i < eng->nmedia; i++)
-		if (eng->media[i].pool > pi)
-			eng->media[i].pool--;
-	for (size_t i = 0; i < eng->nrequests; i++)
-		if (eng->requests[i]->pool > pi)
-			eng->requests[i]->pool--;
+	pool_remove(eng, pi);
 	emit_pool(eng, &gone, RSM_EV_DELETE);
 out:
 	engine_unlock(eng);

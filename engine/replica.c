@@ -154,20 +154,6 @@ int replica_pool(struct rsm_engine *eng, const struct pool *row)
 	return pi;
 }
 
-void pool_remove(struct rsm_engine *eng, int pi)
-{
-	memmove(&eng->pools[pi], &eng->pools[pi + 1],
-		sizeof(struct pool) * (size_t)(eng->npools - pi - 1));
-	eng->npools--;
-	/* indices past the deleted pool shift down by one */
-	for (int i = 0; i < eng->nmedia; i++)
-		if (eng->media[i].pool > pi)
-			eng->media[i].pool--;
-	for (size_t i = 0; i < eng->nrequests; i++)
-		if (eng->requests[i]->pool > pi)
-			eng->requests[i]->pool--;
-}
-
 void replica_pool_gone(struct rsm_engine *eng, const char *name)
 {
 	int pi = pool_find(eng, name);

@@ -30,8 +30,5 @@ void replica_opreq_gone(struct rsm_engine *eng, uint64_t number);
 /* Puts request r (not in eng->requests yet) at its place by number; the array has room. */
 void request_array_insert(struct rsm_engine *eng, struct request *r);
 void opreq_array_insert(struct rsm_engine *eng, struct opreq *o);
-/* Removes pool pi from the model, the indices past it shifted (its media and requests must be
- * elsewhere). */
-void pool_remove(struct rsm_engine *eng, int pi);
 
 #endif
