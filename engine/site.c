@@ -343,7 +343,9 @@ bool site_lease_valid(const struct library *l)
 /* ---- the tick ---- */
 
 /* Library l's lease renewed (1), lost to another host (0), or not reached (-1: it runs out
- * at its deadline). */
+ * at its deadline).  A lease that ran out while the server was away is renewed too when no
+ * host took it meanwhile (same holder, same epoch): no other host can have moved the robot,
+ * since taking a lease raises its epoch, and this host sent nothing after its own deadline. */
 static int renew(struct rsm_engine *eng, const char *library, uint64_t epoch, double *deadline)
 {
 	char interval[32], ep[24], err[256];
@@ -355,7 +357,7 @@ static int renew(struct rsm_engine *eng, const char *library, uint64_t epoch, do
 	AUTO_RESULT PGresult *res = site_sql(
 	    eng->site,
 	    "UPDATE leases SET expires = clock_timestamp() + $4::interval WHERE library = $1"
-	    " AND holder = $2 AND epoch = $3 AND expires > clock_timestamp()",
+	    " AND holder = $2 AND epoch = $3",
 	    4, p, err, sizeof(err));
 	if (!res)
 		return -1;
@@ -400,9 +402,13 @@ static void renew_all(struct rsm_engine *eng)
 			return;
 		int rc = renew(eng, name, epoch, &deadline);
 		engine_lock(eng);
-		if (rc == 1 && eng->libraries[i].managed)
-			eng->libraries[i].lease_deadline = deadline;
-		else if (rc == 0 && eng->libraries[i].managed)
+		if (rc == 1 && eng->libraries[i].managed) {
+			struct library *l = &eng->libraries[i];
+			bool lapsed = !site_lease_valid(l);
+			l->lease_deadline = deadline;
+			if (lapsed) /* an event: the settle schedules what waited for the lease */
+				emit_library(eng, l);
+		} else if (rc == 0 && eng->libraries[i].managed)
 			step_down(eng, i);
 		engine_unlock(eng);
 	}

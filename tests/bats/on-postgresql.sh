@@ -12,4 +12,5 @@ trap '"$srcdir/tests/tools/pg.sh" destroy "$RSMFS_TEST_PG"' EXIT INT TERM
 export RSMFS_TEST_PG
 
 cd "$srcdir/tests/bats"
-exec bats --tap mount.bats sessions.bats cancel.bats restart.bats lifecycle.bats errors.bats
+# not exec: the trap must outlive bats to stop the server
+bats --tap mount.bats sessions.bats cancel.bats restart.bats lifecycle.bats errors.bats

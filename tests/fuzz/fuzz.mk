@@ -13,9 +13,10 @@ SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fra
 CFLAGS = -g -O1 -std=gnu11 -pthread -D_GNU_SOURCE -DPACKAGE_VERSION=\"fuzz\" $(SAN) \
 	-fsanitize=fuzzer-no-link \
 	-I$(SRCDIR)/engine -I$(SRCDIR)/fs -I$(SRCDIR)/src \
-	$(shell pkg-config --cflags fuse3 sqlite3 libiscsi-1 uuid inih 2>/dev/null || pkg-config --cflags fuse3 sqlite3 inih)
-# inih: src/conf.c reads rsmfs.conf(5) with it (fuzz_config)
-LDLIBS = $(shell pkg-config --libs fuse3 sqlite3 libiscsi uuid inih) -lpthread
+	$(shell pkg-config --cflags fuse3 sqlite3 libiscsi-1 uuid inih libpq 2>/dev/null || pkg-config --cflags fuse3 sqlite3 inih libpq)
+# inih: src/conf.c reads rsmfs.conf(5) with it (fuzz_config); libpq: the engine's catalog on
+# PostgreSQL (engine/catalog_pg.c)
+LDLIBS = $(shell pkg-config --libs fuse3 sqlite3 libiscsi uuid inih libpq) -lpthread -lm
 TARGETS = fuzz_command fuzz_config fuzz_path fuzz_element_status
 BINS = $(addprefix $(OUT)/,$(TARGETS))
 
