@@ -19,21 +19,29 @@
 
 /* ---- paths and attribute files ---- */
 
-/* ntms_path: "<mnt>/<fmt...>" in memory of its own. */
-char *ntms_path(const char *mnt, const char *fmt, ...)
+/* "<mnt>/<fmt...>" from a va_list, in memory of its own; NULL (errno ENOMEM) without. */
+static char *vpath(const char *mnt, const char *fmt, va_list ap)
 {
 	char *rel = NULL, *path = NULL;
-	va_list ap;
 
-	va_start(ap, fmt);
 	if (vasprintf(&rel, fmt, ap) < 0)
 		rel = NULL;
-	va_end(ap);
 	if (rel && asprintf(&path, "%s/%s", mnt, rel) < 0)
 		path = NULL;
 	free(rel);
 	if (!path)
 		errno = ENOMEM;
+	return path;
+}
+
+/* ntms_path: "<mnt>/<fmt...>" in memory of its own. */
+char *ntms_path(const char *mnt, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	char *path = vpath(mnt, fmt, ap);
+	va_end(ap);
 	return path;
 }
 
@@ -61,15 +69,11 @@ static int read_file(const char *path, char *buf, size_t len)
 /* ntms_read_attr: an attribute file's value. */
 int ntms_read_attr(const char *mnt, char *buf, size_t len, const char *fmt, ...)
 {
-	char *rel = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&rel, fmt, ap) < 0)
-		rel = NULL;
+	char *path = vpath(mnt, fmt, ap);
 	va_end(ap);
-	char *path = rel ? ntms_path(mnt, "%s", rel) : NULL;
-	free(rel);
 	if (!path)
 		return ENOMEM;
 	int err = read_file(path, buf, len);
@@ -80,15 +84,12 @@ int ntms_read_attr(const char *mnt, char *buf, size_t len, const char *fmt, ...)
 /* ntms_read_link_name: the name a relative link points at (its last component). */
 int ntms_read_link_name(const char *mnt, char *buf, size_t len, const char *fmt, ...)
 {
-	char *rel = NULL, target[512];
+	char target[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&rel, fmt, ap) < 0)
-		rel = NULL;
+	char *path = vpath(mnt, fmt, ap);
 	va_end(ap);
-	char *path = rel ? ntms_path(mnt, "%s", rel) : NULL;
-	free(rel);
 	if (!path)
 		return ENOMEM;
 	ssize_t n = readlink(path, target, sizeof(target) - 1);
@@ -116,17 +117,14 @@ static int name_cmp(const void *a, const void *b)
 /* ntms_list: a directory's entries, sorted. */
 int ntms_list(const char *mnt, char ***names, size_t *count, const char *fmt, ...)
 {
-	char *rel = NULL, **list = NULL;
+	char **list = NULL;
 	size_t n = 0, cap = 0;
 	va_list ap;
 	int err = 0;
 
 	va_start(ap, fmt);
-	if (vasprintf(&rel, fmt, ap) < 0)
-		rel = NULL;
+	char *path = vpath(mnt, fmt, ap);
 	va_end(ap);
-	char *path = rel ? ntms_path(mnt, "%s", rel) : NULL;
-	free(rel);
 	if (!path)
 		return ENOMEM;
 	DIR *d = opendir(path);
