@@ -90,8 +90,11 @@ static int sim_attach(struct rsm_engine *eng, int li, const struct rsm_library_c
 	return 0;
 }
 
+/* The record read afresh first: a host taking the library over in a site has it as its last
+ * manager left it (the record is in the data directory every host shares). */
 static void sim_reconcile(struct rsm_engine *eng, int li)
 {
+	sim_table_load(&sim_of(eng, li)->table);
 	sim_table_inventory(&sim_of(eng, li)->table, eng, li);
 }
 

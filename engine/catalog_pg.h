@@ -171,4 +171,21 @@ void pg_opreq_fill(struct rsm_engine *eng, const struct pg_row *r, struct opreq 
  * not manage (what it manages, it wrote).  Takes the engine lock. */
 void pg_follow(PGconn *conn, struct rsm_engine *eng, const char *table, const char *key);
 
+/* Whether library li is another host's to change, so that this host takes its rows. */
+bool pg_followed(const struct rsm_engine *eng, int li);
+/* One row another host changed, made the model's (replica.c announces what differs), under
+ * the engine lock: a library's, a medium's (row: its sides filled by the caller), a drive's,
+ * an operator request's, of a library this host does not manage; a request's of such a
+ * library, or one another host queued or cancelled in a library this host manages (its
+ * session read on conn when this host has no replica of it yet). */
+void pg_take_library(struct rsm_engine *eng, const struct pg_row *r);
+void pg_take_medium(struct rsm_engine *eng, const struct pg_row *r, struct medium *row);
+void pg_take_drive(struct rsm_engine *eng, const struct pg_row *r);
+void pg_take_request(PGconn *conn, struct rsm_engine *eng, const struct pg_row *r);
+void pg_take_opreq(struct rsm_engine *eng, const struct pg_row *r);
+/* A request or operator request of a library this host does not manage, gone from the
+ * catalog (purged there once finished). */
+void pg_request_gone(struct rsm_engine *eng, uint64_t number);
+void pg_opreq_gone(struct rsm_engine *eng, uint64_t number);
+
 #endif

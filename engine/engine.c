@@ -168,9 +168,13 @@ static int start_threads(struct rsm_engine *eng, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start the engine thread");
 		return -1;
 	}
+	/* in a site, only the libraries this host manages (one taken over starts then) */
 	for (int i = 0; i < eng->nlibraries && !catalog_readonly(eng); i++)
-		if (eng->libraries[i].ops && eng->libraries[i].ops->start)
+		if (eng->libraries[i].ops && eng->libraries[i].ops->start &&
+		    eng->libraries[i].managed) {
+			eng->libraries[i].threads_started = true;
 			eng->libraries[i].ops->start(eng, i);
+		}
 	return 0;
 }
 

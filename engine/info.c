@@ -383,6 +383,7 @@ rsm_err rsm_session_info(struct rsm_engine *eng, const char *name, struct rsm_se
 		rsm_format_time(s->created, out->created, sizeof(out->created));
 		text_copy(out->host, sizeof(out->host), s->host);
 		text_copy(out->error, sizeof(out->error), s->error);
+		out->remote = s->remote;
 		out->last_request = s->last_request;
 		e = ERROR_SUCCESS;
 		break;

@@ -219,8 +219,8 @@ rsm_err rsm_request_cancel(struct rsm_engine *eng, const struct rsm_cred *cred, 
 	else if (r->state == REQ_INPROCESS)
 		e = ERROR_ACCESS_DENIED; /* the cartridge is travelling: a move cannot be taken back
 					  */
-	else
-		e = request_cancel(eng, r, "cancelled by an administrator");
+	else if ((e = request_cancel(eng, r, "cancelled by an administrator")) == ERROR_BUSY)
+		e = ERROR_ACCESS_DENIED; /* its manager (another host) started it meanwhile */
 	engine_unlock(eng);
 	return e;
 }

@@ -148,6 +148,7 @@ struct library {
 	/* a site (site.h): this host holds the library's lease (with a catalog of its own, every
 	 * library is this host's), the lease's epoch, and who holds it ("" none) */
 	bool managed;
+	bool threads_started; /* its backend's threads run (started once, by a start or takeover) */
 	uint64_t lease_epoch;
 	double lease_deadline; /* CLOCK_MONOTONIC; 0 with no lease in play (site.c) */
 	char manager[RSM_NAME_MAX + 1];
@@ -329,8 +330,8 @@ struct site;
 
 struct rsm_engine {
 	struct runtime rt;
-	bool stopping;	 /* rsm_engine_stop called */
-	bool scheduling; /* start-up is over: the settle runs the scheduler */
+	bool stopping;		/* rsm_engine_stop called */
+	bool scheduling;	/* start-up is over: the settle runs the scheduler */
 	bool give_back_pending; /* memory.c: a release of free pages is due */
 	struct rsm_config cfg;
 	struct catalog *catalog;

@@ -3,7 +3,8 @@
  * channels, inotify and poll on this host see the change.
  *
  * Only rows of libraries this host does not manage are taken: what it manages, it wrote
- * itself.  A request of another host's is listed here but never queued here.
+ * itself, except the requests other hosts queue in its libraries (and cancel there), which
+ * it takes into its queue, and their sessions.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,28 +35,147 @@ static PGresult *query(PGconn *conn, const char *sql, const char *key)
 	return NULL;
 }
 
-/* Whether library li is another host's to change (and so this host follows it). */
-static bool followed(struct rsm_engine *eng, int li)
+bool pg_followed(const struct rsm_engine *eng, int li)
 {
 	return li >= 0 && li < eng->nlibraries && !eng->libraries[li].managed;
 }
 
-/* A library another host manages (one new to this host: its tables, empty, for its media). */
+/* ---- one row each, as a notification or a catch-up (pg_catchup.c) brings it ---- */
+
+void pg_take_library(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct library row = {0};
+
+	pg_library_fill(r, &row);
+	int li = library_find(eng, row.name);
+	if (li >= 0 && !pg_followed(eng, li))
+		return;
+	li = replica_library(eng, &row);
+	if (li >= 0 && !eng->libraries[li].managed)
+		eng->libraries[li].lease_deadline = -1; /* never moved from here */
+}
+
+void pg_take_medium(struct rsm_engine *eng, const struct pg_row *r, struct medium *row)
+{
+	pg_medium_fill(eng, r, row);
+	if (!pg_followed(eng, row->library) || row->pool < 0)
+		return;
+	int mi = replica_medium(eng, row);
+	if (mi >= 0)
+		pg_shadow_object(pg_of(eng->catalog), eng, PGT_MEDIA, mi, NULL);
+}
+
+void pg_take_drive(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct drive row = {0};
+
+	pg_drive_fill(eng, r, &row);
+	row.medium = medium_find(eng, PQgetvalue(r->res, r->row, 6));
+	row.vdrive = atoi(PQgetvalue(r->res, r->row, 15));
+	if (!pg_followed(eng, row.library))
+		return;
+	int di = replica_drive(eng, &row, PQgetvalue(r->res, r->row, 14));
+	if (di >= 0)
+		pg_shadow_object(pg_of(eng->catalog), eng, PGT_DRIVES, di, NULL);
+}
+
+/* The session named name as the model has it: another host's is read from its row and made
+ * a replica (its requests are queued here, its drives held here); NO_INDEX when there is none
+ * (closed meanwhile). */
+static int session_known(PGconn *conn, struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; i < eng->nsessions; i++)
+		if (eng->sessions[i].used && strcmp(eng->sessions[i].name, name) == 0)
+			return i;
+	AUTO_RESULT PGresult *q = query(
+	    conn,
+	    "SELECT name, guid, application, uid, created, host FROM sessions WHERE name = $1",
+	    name);
+	struct session row = {0};
+
+	if (!q || PQntuples(q) != 1)
+		return NO_INDEX;
+	snprintf(row.name, sizeof(row.name), "%s", PQgetvalue(q, 0, 0));
+	snprintf(row.guid, sizeof(row.guid), "%s", PQgetvalue(q, 0, 1));
+	snprintf(row.application, sizeof(row.application), "%s", PQgetvalue(q, 0, 2));
+	row.uid = (uid_t)strtoul(PQgetvalue(q, 0, 3), NULL, 10);
+	row.created = strtoll(PQgetvalue(q, 0, 4), NULL, 10);
+	snprintf(row.host, sizeof(row.host), "%s", PQgetvalue(q, 0, 5));
+	return replica_session(eng, &row);
+}
+
+/* Whether a request's row is this host's to take: one of a library another host manages
+ * (listed here), or one another host queued (or cancelled) in a library this host manages
+ * (its queue). */
+static bool request_taken(struct rsm_engine *eng, const struct request *row)
+{
+	if (pg_followed(eng, row->library))
+		return true;
+	if (row->library < 0 || row->library >= eng->nlibraries)
+		return false;
+	/* of this host's own queue, only a cancel another host made: what this host started,
+	 * it wrote, and a row read before its last commit would take the request back */
+	const struct request *r = request_find(eng, row->number);
+	return r ? request_pending(r) && request_finished(row) : request_pending(row);
+}
+
+void pg_take_request(PGconn *conn, struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct request row = {0};
+
+	pg_request_fill(eng, r, &row);
+	row.session = NO_INDEX;
+	if (!pg_followed(eng, row.library)) {
+		/* queued here by another host: its session and virtual drive are needed to run it
+		 */
+		session_known(conn, eng, row.session_name);
+		row.vdrive = row.op == OP_MOUNT ? atoi(PQgetvalue(r->res, r->row, 16)) : NO_INDEX;
+	}
+	if (!request_taken(eng, &row))
+		return;
+	struct request *q = replica_request(eng, &row);
+	if (q)
+		pg_shadow_object(pg_of(eng->catalog), eng, PGT_REQUESTS, 0, q);
+}
+
+void pg_take_opreq(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct opreq row = {0};
+
+	pg_opreq_fill(eng, r, &row);
+	if (!pg_followed(eng, row.library))
+		return;
+	struct opreq *o = replica_opreq(eng, &row);
+	if (o)
+		pg_shadow_object(pg_of(eng->catalog), eng, PGT_OPREQS, 0, o);
+}
+
+void pg_request_gone(struct rsm_engine *eng, uint64_t number)
+{
+	struct request *r = request_find(eng, number);
+
+	if (r && pg_followed(eng, r->library))
+		replica_request_gone(eng, r->number);
+}
+
+void pg_opreq_gone(struct rsm_engine *eng, uint64_t number)
+{
+	struct opreq *o = opreq_find(eng, number);
+
+	if (o && pg_followed(eng, o->library))
+		replica_opreq_gone(eng, o->number);
+}
+
+/* ---- a notification: the row read again ---- */
+
 static void follow_library(PGconn *conn, struct rsm_engine *eng, const char *name)
 {
 	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM libraries WHERE name = $1", name);
-	struct library row = {0};
 
 	if (!q || PQntuples(q) != 1)
 		return;
 	engine_lock(eng);
-	pg_library_fill(&(struct pg_row){q, 0}, &row);
-	int li = library_find(eng, name);
-	if (li < 0 || followed(eng, li)) {
-		li = replica_library(eng, &row);
-		if (li >= 0 && !eng->libraries[li].managed)
-			eng->libraries[li].lease_deadline = -1; /* never moved from here */
-	}
+	pg_take_library(eng, &(struct pg_row){q, 0});
 	engine_unlock(eng);
 }
 
@@ -69,58 +189,51 @@ static void follow_medium(PGconn *conn, struct rsm_engine *eng, const char *name
 
 	if (!m || !s || PQntuples(m) != 1)
 		return;
-	engine_lock(eng);
-	pg_medium_fill(eng, &(struct pg_row){m, 0}, &row);
 	for (int i = 0; i < PQntuples(s); i++)
 		pg_side_fill(&(struct pg_row){s, i}, &row);
-	if (followed(eng, row.library) && row.pool >= 0) {
-		int mi = replica_medium(eng, &row);
-		if (mi >= 0)
-			pg_shadow_object(pg_of(eng->catalog), eng, PGT_MEDIA, mi, NULL);
-	}
+	engine_lock(eng);
+	pg_take_medium(eng, &(struct pg_row){m, 0}, &row);
 	engine_unlock(eng);
 }
 
 static void follow_drive(PGconn *conn, struct rsm_engine *eng, const char *name)
 {
 	AUTO_RESULT PGresult *d = query(conn, "SELECT * FROM drives WHERE name = $1", name);
-	struct drive row = {0};
 
 	if (!d || PQntuples(d) != 1)
 		return;
 	engine_lock(eng);
-	pg_drive_fill(eng, &(struct pg_row){d, 0}, &row);
-	row.medium = medium_find(eng, PQgetvalue(d, 0, 6));
-	row.vdrive = atoi(PQgetvalue(d, 0, 15));
-	if (followed(eng, row.library)) {
-		int di = replica_drive(eng, &row, PQgetvalue(d, 0, 14));
-		if (di >= 0)
-			pg_shadow_object(pg_of(eng->catalog), eng, PGT_DRIVES, di, NULL);
-	}
+	pg_take_drive(eng, &(struct pg_row){d, 0});
+	engine_unlock(eng);
+}
+
+/* Another host's session, opened or closed there: a replica here (its requests may be queued
+ * in a library this host manages), or gone, with what it held released (session_unwind). */
+static void follow_session(PGconn *conn, struct rsm_engine *eng, const char *name)
+{
+	AUTO_RESULT PGresult *q = query(conn, "SELECT host FROM sessions WHERE name = $1", name);
+
+	if (!q)
+		return;
+	engine_lock(eng);
+	if (PQntuples(q) == 1)
+		session_known(conn, eng, name);
+	else
+		replica_session_gone(eng, name);
 	engine_unlock(eng);
 }
 
 static void follow_request(PGconn *conn, struct rsm_engine *eng, const char *number)
 {
 	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM requests WHERE number = $1", number);
-	struct request row = {0};
 
 	if (!q)
 		return;
 	engine_lock(eng);
-	if (PQntuples(q) != 1) {
-		struct request *r = request_find(eng, strtoull(number, NULL, 10));
-		if (r && followed(eng, r->library))
-			replica_request_gone(eng, r->number);
-	} else {
-		pg_request_fill(eng, &(struct pg_row){q, 0}, &row);
-		row.session = NO_INDEX;
-		if (followed(eng, row.library)) {
-			struct request *r = replica_request(eng, &row);
-			if (r)
-				pg_shadow_object(pg_of(eng->catalog), eng, PGT_REQUESTS, 0, r);
-		}
-	}
+	if (PQntuples(q) != 1)
+		pg_request_gone(eng, strtoull(number, NULL, 10));
+	else
+		pg_take_request(conn, eng, &(struct pg_row){q, 0});
 	engine_unlock(eng);
 }
 
@@ -131,23 +244,32 @@ static void follow_opreq(PGconn *conn, struct rsm_engine *eng, const char *numbe
 		  "SELECT number, guid, type, state, message, request, library, drive, submitted,"
 		  " finished FROM opreqs WHERE number = $1",
 		  number);
-	struct opreq row = {0};
 
 	if (!q)
 		return;
 	engine_lock(eng);
-	if (PQntuples(q) != 1) {
-		struct opreq *o = opreq_find(eng, strtoull(number, NULL, 10));
-		if (o && followed(eng, o->library))
-			replica_opreq_gone(eng, o->number);
-	} else {
-		pg_opreq_fill(eng, &(struct pg_row){q, 0}, &row);
-		if (followed(eng, row.library)) {
-			struct opreq *o = replica_opreq(eng, &row);
-			if (o)
-				pg_shadow_object(pg_of(eng->catalog), eng, PGT_OPREQS, 0, o);
-		}
-	}
+	if (PQntuples(q) != 1)
+		pg_opreq_gone(eng, strtoull(number, NULL, 10));
+	else
+		pg_take_opreq(eng, &(struct pg_row){q, 0});
+	engine_unlock(eng);
+}
+
+/* Which hosts have a device for a drive (a host registers its drives when it starts). */
+static void follow_drive_hosts(PGconn *conn, struct rsm_engine *eng, const char *name)
+{
+	AUTO_RESULT PGresult *q =
+	    query(conn,
+		  "SELECT coalesce(string_agg(host, E'\\n' ORDER BY host), '') FROM drive_hosts"
+		  " WHERE drive = $1",
+		  name);
+
+	if (!q || PQntuples(q) != 1)
+		return;
+	engine_lock(eng);
+	int di = drive_find(eng, name);
+	if (di >= 0)
+		drive_hosts_set(eng, &eng->drives[di], PQgetvalue(q, 0, 0));
 	engine_unlock(eng);
 }
 
@@ -156,8 +278,10 @@ static const struct {
 	const char *table;
 	void (*follow)(PGconn *conn, struct rsm_engine *eng, const char *key);
 } followers[] = {
-    {"libraries", follow_library}, {"media", follow_medium},	 {"sides", follow_medium},
-    {"drives", follow_drive},	   {"requests", follow_request}, {"opreqs", follow_opreq},
+    {"libraries", follow_library}, {"media", follow_medium},
+    {"sides", follow_medium},	   {"drives", follow_drive},
+    {"requests", follow_request},  {"opreqs", follow_opreq},
+    {"sessions", follow_session},  {"drive_hosts", follow_drive_hosts},
 };
 
 void pg_follow(PGconn *conn, struct rsm_engine *eng, const char *table, const char *key)

@@ -401,6 +401,15 @@ int replica_drive(struct rsm_engine *eng, const struct drive *row, const char *s
 	return di;
 }
 
+void drive_hosts_set(struct rsm_engine *eng, struct drive *d, const char *hosts)
+{
+	if (strcmp(d->hosts, hosts) == 0)
+		return;
+	snprintf(d->hosts, sizeof(d->hosts), "%s", hosts);
+	if (announcing(eng))
+		emit_drive(eng, d);
+}
+
 /* ---- requests ---- */
 
 /* The fields a request's row holds, from the row into the model's request. */

@@ -18,6 +18,9 @@ int replica_pool(struct rsm_engine *eng, const struct pool *row);
 int replica_session(struct rsm_engine *eng, const struct session *row);
 int replica_medium(struct rsm_engine *eng, const struct medium *row);
 int replica_drive(struct rsm_engine *eng, const struct drive *row, const char *session);
+/* Drive d's hosts (drives/<d>/hosts): a change is announced, and the scheduler looks again
+ * at the mounts that waited for a drive another host can use. */
+void drive_hosts_set(struct rsm_engine *eng, struct drive *d, const char *hosts);
 struct request *replica_request(struct rsm_engine *eng, const struct request *row);
 struct opreq *replica_opreq(struct rsm_engine *eng, const struct opreq *row);
 

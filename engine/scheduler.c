@@ -20,22 +20,55 @@
 
 /* ---- choosing work ---- */
 
+/* Whether host is one of the lines of list (a drive's hosts). */
+static bool host_listed(const char *list, const char *host)
+{
+	size_t n = strlen(host);
+
+	for (const char *p = list; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "")
+		if (strncmp(p, host, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Whether drive d can serve request r's caller: one this host reaches for its own sessions;
+ * for another host's session (a site), one that host has a device for (drives/<d>/hosts). */
+static bool drive_serves(const struct rsm_engine *eng, const struct drive *d,
+			 const struct request *r)
+{
+	const struct session *s = r->session >= 0 ? &eng->sessions[r->session] : NULL;
+
+	if (!s || !s->remote)
+		return drive_usable(d);
+	return d->enabled && !d->failed && d->state != DRIVE_DISABLED &&
+	       host_listed(d->hosts, s->host);
+}
+
+/* Whether r is still this host's to start.  In a site another host may have cancelled it:
+ * its row is locked until the batch commits, so a cancel from now on waits and then finds it
+ * started; one that came first leaves it pending here until its row is followed. */
+static bool claimed(struct rsm_engine *eng, struct request *r)
+{
+	return catalog_claim_request(eng, r) == 1;
+}
+
 /* The drive for a mount of a medium in a slot: an empty one first; else one a dismount is
  * emptying, which is no slower to wait for than an eviction and keeps a dismountable medium
  * in its drive; else the one whose dismountable medium the policy evicts (policy.c).
  * NO_INDEX when none is free now. */
-static int choose_drive(struct rsm_engine *eng, struct library *l)
+static int choose_drive(struct rsm_engine *eng, struct library *l, const struct request *r)
 {
 	for (int i = 0; i < l->ndrives; i++) {
 		struct drive *d = &eng->drives[l->drive_index[i]];
-		if (drive_usable(d) && !d->job && d->state == DRIVE_EMPTY)
+		if (drive_serves(eng, d, r) && !d->job && d->state == DRIVE_EMPTY)
 			return l->drive_index[i];
 	}
 	if (l->emptying_free > 0) {
 		l->emptying_free--;
 		return NO_INDEX;
 	}
-	return eviction_victim(eng, l);
+	int victim = eviction_victim(eng, l);
+	return victim != NO_INDEX && drive_serves(eng, &eng->drives[victim], r) ? victim : NO_INDEX;
 }
 
 enum attempt block(struct rsm_engine *eng, struct request *r, rsm_err if_no_wait, const char *why)
@@ -80,7 +113,8 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 {
 	struct library *l = &eng->libraries[m->library];
 	struct drive *d = &eng->drives[m->loc_addr];
-	bool elsewhere = r->specific_drive && r->drive != m->loc_addr;
+	/* a drive the caller's host has no device for is no use to it: the medium moves */
+	bool elsewhere = (r->specific_drive && r->drive != m->loc_addr) || !drive_serves(eng, d, r);
 
 	if (d->failed)
 		return block(eng, r, ERROR_BUSY, "the drive holding the medium has failed");
@@ -108,6 +142,8 @@ static enum attempt mount_in_drive(struct rsm_engine *eng, struct request *r, st
 		return block(eng, r, ERROR_BUSY, "the drive holding the medium is busy");
 	if (d->state != DRIVE_DISMOUNTABLE || elsewhere)
 		return STARTED; /* it moves to the drive asked for */
+	if (!claimed(eng, r))
+		return BLOCKED;
 	/* a deferred-dismounted medium: taken in place, no robot move */
 	d->state = DRIVE_MOUNTED;
 	drive_hold(eng, d, r->session, r->vdrive);
@@ -136,7 +172,7 @@ static int mount_target(struct rsm_engine *eng, struct request *r, struct librar
 		}
 		return r->drive;
 	}
-	int target = choose_drive(eng, l);
+	int target = choose_drive(eng, l, r);
 	if (target == NO_INDEX)
 		block(eng, r, ERROR_BUSY, "every drive is in use");
 	return target;
@@ -192,6 +228,8 @@ static enum attempt try_mount(struct rsm_engine *eng, struct request *r)
 		request_wait_for_operator(eng, r, OPREQ_MOVEMEDIA);
 		return BLOCKED;
 	}
+	if (!claimed(eng, r))
+		return BLOCKED;
 	struct drive *d = &eng->drives[target];
 	struct job *job = job_new(eng, r, m->library, target, r->medium, PH_MOVE_IN);
 	if (!job)
@@ -220,7 +258,7 @@ static enum attempt try_dismount(struct rsm_engine *eng, struct request *r)
 		return FINISHED;
 	}
 	d = &eng->drives[m->loc_addr];
-	if (d->job)
+	if (d->job || !claimed(eng, r))
 		return BLOCKED;
 	r->drive = m->loc_addr;
 	/* a mount waiting for the medium takes it where it is: sending it home and back would
@@ -484,6 +522,17 @@ static int pending_order(const void *a, const void *b)
 	return x->number < y->number ? -1 : x->number > y->number;
 }
 
+/* Whether r's library is this host's to schedule: in a site, another host's library is its
+ * manager's, which takes the request from the catalog's queue (rsmfs(8), SEVERAL HOSTS). */
+static bool scheduled_here(const struct rsm_engine *eng, const struct request *r)
+{
+	int li = r->library;
+
+	if (li < 0 && r->medium >= 0)
+		li = eng->media[r->medium].library;
+	return li < 0 || li >= eng->nlibraries || eng->libraries[li].managed;
+}
+
 /* Whether r needs its library's changer, and the changer does not answer. */
 static bool needs_changer(struct rsm_engine *eng, const struct request *r)
 {
@@ -515,7 +564,7 @@ void schedule(struct rsm_engine *eng)
 	qsort(pending, n, sizeof(*pending), pending_order);
 	for (size_t i = 0; i < n; i++) {
 		struct request *r = pending[i];
-		if (!request_pending(r))
+		if (!request_pending(r) || !scheduled_here(eng, r))
 			continue;
 		if (needs_changer(eng, r)) {
 			/* a real changer that stopped answering: wait for it to come back */

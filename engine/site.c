@@ -18,10 +18,13 @@
 
 #include <libpq-fe.h>
 
+#include "backend.h"
 #include "catalog_pg.h"
 #include "log.h"
 #include "notify.h"
+#include "replica.h"
 #include "site.h"
+#include "startup.h"
 
 /* How much earlier than the catalog's deadline this host stops moving: room for a tick. */
 #define LEASE_MARGIN 0.5
@@ -33,7 +36,8 @@ struct site {
 	pthread_mutex_t lock; /* stop and the tick's wait */
 	pthread_cond_t wake;
 	bool stop;
-	bool up; /* this host came up: its row and leases are its own to give up */
+	bool up;      /* this host came up: its row and leases are its own to give up */
+	bool adopted; /* the libraries took their leases: `managed` says who manages what */
 	/* the leases taken at start, by library name, until the libraries adopt them */
 	struct held {
 		char library[RSM_NAME_MAX + 1];
@@ -190,6 +194,15 @@ static const struct rsm_library_config *config_of(const struct rsm_engine *eng,
 	return NULL;
 }
 
+/* The lease this host took of library `name` (the last taken), or NULL. */
+static const struct held *held_lease(const struct rsm_engine *eng, const char *name)
+{
+	for (int i = 0; eng->site && i < eng->site->nheld; i++)
+		if (strcmp(eng->site->held[i].library, name) == 0)
+			return &eng->site->held[i];
+	return NULL;
+}
+
 /* Takes the lease of library `name` if it is free, passed, or this host's (a restart): 1 when
  * taken (kept in site->held), 0 when another host holds it (its name in holder), -1 with a
  * message. */
@@ -213,13 +226,15 @@ static int take_lease(struct rsm_engine *eng, const char *name, char *holder, si
 	if (!res)
 		return -1;
 	if (PQntuples(res) == 1) {
-		struct held *h = realloc(s->held, sizeof(*h) * (size_t)(s->nheld + 1));
+		struct held *h = (struct held *)held_lease(eng, name);
 		if (!h) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
+			if (!(h = realloc(s->held, sizeof(*h) * (size_t)(s->nheld + 1)))) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			s->held = h;
+			h = &s->held[s->nheld++];
 		}
-		s->held = h;
-		h = &s->held[s->nheld++];
 		snprintf(h->library, sizeof(h->library), "%s", name);
 		h->epoch = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
 		h->deadline = sent + eng->cfg.lease_time - LEASE_MARGIN;
@@ -240,36 +255,22 @@ int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen)
 
 	for (int i = 0; eng->site && i < eng->cfg.nlibraries; i++) {
 		const struct rsm_library_config *c = &eng->cfg.libraries[i];
-		if (!c->manage)
-			continue;
-		int rc = take_lease(eng, c->name, holder, sizeof(holder), err, errlen);
-		if (rc < 0)
+		/* a library another host holds is used through it: its requests go to the
+		 * catalog's queue, and this host may take it over when its lease passes */
+		if (c->manage && take_lease(eng, c->name, holder, sizeof(holder), err, errlen) < 0)
 			return -1;
-		if (rc == 0) {
-			/* a host that is not the manager would need the site's shared queue to use
-			 * the library, which this version does not have: it does not start */
-			snprintf(err, errlen,
-				 "library %s is managed by host %s, which is up; this host cannot "
-				 "use it too",
-				 c->name, holder);
-			return -1;
-		}
 	}
 	return 0;
 }
 
-/* The lease this host took of library `name` at start, or NULL. */
-static const struct held *held_lease(const struct rsm_engine *eng, const char *name)
-{
-	for (int i = 0; eng->site && i < eng->site->nheld; i++)
-		if (strcmp(eng->site->held[i].library, name) == 0)
-			return &eng->site->held[i];
-	return NULL;
-}
-
 bool site_manages(const struct rsm_engine *eng, int li)
 {
-	return !eng->site || (li >= 0 && held_lease(eng, eng->libraries[li].name));
+	if (!eng->site)
+		return true;
+	if (li < 0 || li >= eng->nlibraries)
+		return false;
+	return eng->site->adopted ? eng->libraries[li].managed
+				  : held_lease(eng, eng->libraries[li].name) != NULL;
 }
 
 static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
@@ -288,7 +289,10 @@ int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 		l->lease_deadline = h->deadline;
 		snprintf(l->manager, sizeof(l->manager), "%s", eng->cfg.host);
 	}
-	return eng->site ? register_drives(eng, err, errlen) : 0;
+	if (!eng->site)
+		return 0;
+	eng->site->adopted = true;
+	return register_drives(eng, err, errlen);
 }
 
 /* This host's device for drive number n of a library configured as c: drive.<n>'s, the tape
@@ -474,6 +478,48 @@ static void read_managers(struct rsm_engine *eng)
 	engine_unlock(eng);
 }
 
+/* Library li, whose lease this host has just taken (h) from a host that no longer holds it:
+ * this host's to manage from now on, its backend's threads started. */
+static void take_over(struct rsm_engine *eng, int li, const struct held *h)
+{
+	engine_lock(eng);
+	struct library *l = &eng->libraries[li];
+	l->managed = true;
+	l->lease_epoch = h->epoch;
+	l->lease_deadline = h->deadline;
+	l->reachable = true; /* until its changer says otherwise */
+	snprintf(l->manager, sizeof(l->manager), "%s", eng->cfg.host);
+	int rc = engine_take_over(eng, li);
+	bool start = !l->threads_started && l->ops && l->ops->start;
+	l->threads_started |= start;
+	engine_unlock(eng);
+	engine_log(rc < 0 ? RSM_LOG_ERROR : RSM_LOG_NOTICE,
+		   "site: this host took library %s over (lease epoch %llu)%s", l->name,
+		   (unsigned long long)h->epoch,
+		   rc < 0 ? "; the catalog refused what it settled: the next change retries" : "");
+	if (start)
+		l->ops->start(eng, li);
+}
+
+/* The libraries of this host's configuration that it may manage and nobody does (their
+ * manager died, stopped, or lost the catalog, and its lease passed): taken over. */
+static void take_over_free(struct rsm_engine *eng)
+{
+	char holder[RSM_NAME_MAX + 1], err[256];
+
+	for (int i = 0; i < eng->cfg.nlibraries; i++) {
+		const struct rsm_library_config *c = &eng->cfg.libraries[i];
+		engine_lock(eng);
+		int li = library_find(eng, c->name);
+		bool free = c->manage && li >= 0 && eng->libraries[li].present &&
+			    eng->libraries[li].ops && !eng->libraries[li].managed &&
+			    !eng->libraries[li].manager[0];
+		engine_unlock(eng);
+		if (free && take_lease(eng, c->name, holder, sizeof(holder), err, sizeof(err)) == 1)
+			take_over(eng, li, held_lease(eng, c->name));
+	}
+}
+
 /* The sessions of a host down for 30 s are closed: their names are free in the site again.
  * Their work went with the host, whose libraries' next manager released their media as after
  * a restart. */
@@ -491,14 +537,40 @@ static void close_down_sessions(struct rsm_engine *eng)
 }
 
 /* The sessions of the other hosts, listed and read here (sessions/, rsmfs(5)). */
+/* The model's replicas of the other hosts' sessions made to match list v (n of them): new
+ * ones made, closed ones unwound (what they held released where this host manages it). */
+static void sync_replicas(struct rsm_engine *eng, PGresult *res)
+{
+	int n = PQntuples(res);
+
+	for (int i = 0; i < n; i++) {
+		struct session row = {0};
+		snprintf(row.name, sizeof(row.name), "%s", PQgetvalue(res, i, 0));
+		snprintf(row.guid, sizeof(row.guid), "%s", PQgetvalue(res, i, 1));
+		row.uid = (uid_t)strtoul(PQgetvalue(res, i, 2), NULL, 10);
+		row.created = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		snprintf(row.host, sizeof(row.host), "%s", PQgetvalue(res, i, 4));
+		snprintf(row.application, sizeof(row.application), "%s", PQgetvalue(res, i, 5));
+		replica_session(eng, &row);
+	}
+	for (int j = 0; j < eng->nsessions; j++) {
+		const struct session *s = &eng->sessions[j];
+		bool listed = false;
+		for (int i = 0; s->used && s->remote && !listed && i < n; i++)
+			listed = strcmp(PQgetvalue(res, i, 0), s->name) == 0;
+		if (s->used && s->remote && !listed)
+			replica_session_gone(eng, eng->sessions[j].name);
+	}
+}
+
 static void read_remote_sessions(struct rsm_engine *eng)
 {
 	char err[256];
 	const char *p[] = {eng->cfg.host};
-	AUTO_RESULT PGresult *res = site_sql(
-	    eng->site,
-	    "SELECT name, guid, uid, created, host FROM sessions WHERE host <> $1 ORDER BY name", 1,
-	    p, err, sizeof(err));
+	AUTO_RESULT PGresult *res = site_sql(eng->site,
+					     "SELECT name, guid, uid, created, host, application"
+					     " FROM sessions WHERE host <> $1 ORDER BY name",
+					     1, p, err, sizeof(err));
 	int n = res ? PQntuples(res) : 0;
 	struct rsm_session_info *v = res ? calloc((size_t)n + 1, sizeof(*v)) : NULL;
 
@@ -509,7 +581,7 @@ static void read_remote_sessions(struct rsm_engine *eng)
 		rsm_format_time(strtoll(PQgetvalue(res, i, 3), NULL, 10), v[i].created,
 				sizeof(v[i].created));
 		snprintf(v[i].host, sizeof(v[i].host), "%s", PQgetvalue(res, i, 4));
-		snprintf(v[i].application, sizeof(v[i].application), "rsmfs");
+		snprintf(v[i].application, sizeof(v[i].application), "%s", PQgetvalue(res, i, 5));
 		v[i].remote = true;
 	}
 	if (!v)
@@ -518,7 +590,36 @@ static void read_remote_sessions(struct rsm_engine *eng)
 	free(eng->site->remote);
 	eng->site->remote = v;
 	eng->site->nremote = n;
+	sync_replicas(eng, res);
 	engine_unlock(eng);
+}
+
+int site_link_sessions(struct rsm_engine *eng, char *err, size_t errlen)
+{
+	const char *p[] = {eng->cfg.host};
+
+	if (!eng->site)
+		return 0;
+	AUTO_RESULT PGresult *res = site_sql(eng->site,
+					     "SELECT name, guid, uid, created, host, application"
+					     " FROM sessions WHERE host <> $1 ORDER BY name",
+					     1, p, err, errlen);
+	AUTO_RESULT PGresult *held =
+	    site_sql(eng->site, "SELECT name, session, vdrive FROM drives WHERE session <> ''", 0,
+		     NULL, err, errlen);
+	if (!res || !held)
+		return -1;
+	sync_replicas(eng, res);
+	for (int i = 0; i < PQntuples(held); i++) {
+		int di = drive_find(eng, PQgetvalue(held, i, 0));
+		for (int s = 0; di >= 0 && s < eng->nsessions; s++)
+			if (eng->sessions[s].used && eng->sessions[s].remote &&
+			    strcmp(eng->sessions[s].name, PQgetvalue(held, i, 1)) == 0) {
+				eng->drives[di].session = s;
+				eng->drives[di].vdrive = atoi(PQgetvalue(held, i, 2));
+			}
+	}
+	return 0;
 }
 
 int site_remote_count(const struct rsm_engine *eng)
@@ -557,11 +658,11 @@ static void read_drive_hosts(struct rsm_engine *eng)
 		return;
 	engine_lock(eng);
 	for (int i = 0; i < eng->ndrives; i++) {
-		struct drive *d = &eng->drives[i];
-		d->hosts[0] = '\0';
+		const char *hosts = "";
 		for (int r = 0; r < PQntuples(res); r++)
-			if (strcmp(PQgetvalue(res, r, 0), d->name) == 0)
-				snprintf(d->hosts, sizeof(d->hosts), "%s", PQgetvalue(res, r, 1));
+			if (strcmp(PQgetvalue(res, r, 0), eng->drives[i].name) == 0)
+				hosts = PQgetvalue(res, r, 1);
+		drive_hosts_set(eng, &eng->drives[i], hosts);
 	}
 	engine_unlock(eng);
 }
@@ -622,9 +723,13 @@ static void follow_changes(struct rsm_engine *eng, int ms, double until)
 
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
+	/* a request's end last: its caller, answered then, finds its medium and drive as the
+	 * same commit left them */
 	for (int n; real_now() < until && (n = take_changes(eng, conn, v)) > 0;)
-		for (int i = 0; i < n; i++)
-			pg_follow(conn, eng, v[i].table, v[i].key);
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < n; i++)
+				if ((strcmp(v[i].table, "requests") == 0) == (pass == 1))
+					pg_follow(conn, eng, v[i].table, v[i].key);
 }
 
 /* Whether the host is going down. */
@@ -649,6 +754,7 @@ static void *site_thread(void *arg)
 			renew_all(eng);
 			read_hosts(eng);
 			read_managers(eng);
+			take_over_free(eng);
 			read_drive_hosts(eng);
 			close_down_sessions(eng);
 			read_remote_sessions(eng);
@@ -690,9 +796,12 @@ void site_close(struct rsm_engine *eng)
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->thread, NULL);
 	}
-	/* the leases are given up at once: another host need not wait for them to pass */
+	/* this host's sessions end with it (what they held is released by the managers), and
+	 * its leases are given up at once: another host need not wait for them to pass */
 	const char *p[] = {eng->cfg.host};
 	if (s->up && PQstatus(s->conn) == CONNECTION_OK) {
+		PQclear(
+		    site_sql(s, "DELETE FROM sessions WHERE host = $1", 1, p, err, sizeof(err)));
 		PQclear(site_sql(s,
 				 "UPDATE leases SET expires = clock_timestamp() WHERE holder = $1",
 				 1, p, err, sizeof(err)));

@@ -18,9 +18,14 @@
  * is up).  0, or -1 with a message; nothing to do with SQLite. */
 int site_open(struct rsm_engine *eng, char *err, size_t errlen);
 /* Takes the lease of every library of the configuration that this host may manage
- * (rsmfs.conf(5), manage), before anything of the catalog is settled; -1 with a message when
- * another host that is up holds one. */
+ * (rsmfs.conf(5), manage) and no other host holds, before anything of the catalog is settled
+ * (one another host holds, this host uses through it); -1 with a message when the catalog
+ * fails. */
 int site_take_leases(struct rsm_engine *eng, char *err, size_t errlen);
+/* The other hosts' sessions, made replicas in the model, and the drives they hold linked to
+ * them: what a start must not settle as left over (under the lock, at start-up).  0, or -1
+ * with a message. */
+int site_link_sessions(struct rsm_engine *eng, char *err, size_t errlen);
 /* Once the libraries are configured: those whose lease this host took are its to manage, and
  * the drives it has a device for are recorded. */
 int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen);

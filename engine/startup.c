@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "catalog.h"
 #include "jobs.h"
+#include "notify.h"
 #include "requests.h"
 #include "site.h"
 #include "startup.h"
@@ -66,8 +67,20 @@ static void link_drives(struct rsm_engine *eng)
 	}
 }
 
-/* What a crash or a stop left half done, as far as the catalog alone can tell: sessions are
- * gone, so their queued work is cancelled and their media are released.  Work that was in
+/* The session named name (NO_INDEX: none), among every host's (any) or only the other hosts'
+ * of a site, which outlive this host's start. */
+static int session_of_host(const struct rsm_engine *eng, const char *name, bool any)
+{
+	for (int i = 0; name[0] && i < eng->nsessions; i++)
+		if (eng->sessions[i].used && (any || eng->sessions[i].remote) &&
+		    strcmp(eng->sessions[i].name, name) == 0)
+			return i;
+	return NO_INDEX;
+}
+
+/* What a crash or a stop left half done, as far as the catalog alone can tell: this host's
+ * sessions are gone, so their queued work is cancelled and their media are released (another
+ * host's session, in a site, keeps its queued work and its drives).  Work that was in
  * process is judged once the changer has said where the cartridges are (settle_in_process). */
 static rsm_err settle_previous_run(struct rsm_engine *eng)
 {
@@ -75,7 +88,8 @@ static rsm_err settle_previous_run(struct rsm_engine *eng)
 
 	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
-		if (request_pending(r) && site_manages(eng, r->library)) {
+		if (request_pending(r) && site_manages(eng, r->library) &&
+		    (r->session = session_of_host(eng, r->session_name, false)) < 0) {
 			r->state = REQ_CANCELLED;
 			r->error = ERROR_CANCELLED;
 			snprintf(r->error_detail, sizeof(r->error_detail),
@@ -115,55 +129,116 @@ static bool request_reached(struct rsm_engine *eng, const struct request *r)
 	}
 }
 
+/* Request r, in process when its library's manager stopped, ends as the changer's report
+ * says (what stopped: this daemon, or another host's).  Its record is saved; its caller is
+ * answered by the caller of this. */
+static void judge_in_process(struct rsm_engine *eng, struct request *r, const char *who)
+{
+	char where[96];
+	bool reached = request_reached(eng, r);
+
+	r->state = reached ? REQ_PASSED : REQ_FAILED;
+	r->error = reached ? ERROR_SUCCESS : ERROR_NOT_CONNECTED;
+	if (r->medium >= 0)
+		medium_location_text(eng, &eng->media[r->medium], where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "-");
+	snprintf(r->error_detail, sizeof(r->error_detail),
+		 "%s stopped while the request was in process; the changer reports the medium "
+		 "at %s",
+		 who, where);
+	if (reached)
+		r->error_detail[0] = '\0';
+	r->finished = wall_now();
+	request_track(eng, r);
+	/* a mount that got there is its session's, if that outlived its manager (a site) */
+	if (r->op == OP_MOUNT && reached && r->session >= 0)
+		drive_hold(eng, &eng->drives[r->drive], r->session, r->vdrive);
+	catalog_save_request(eng, r);
+}
+
+/* The drives and media of library li (every library this host manages: li < 0) in the states
+ * their places and holders say; only what changed is written (a site has 100,000 media,
+ * nearly all at rest). */
+static void settle_places(struct rsm_engine *eng, int li)
+{
+	for (int i = 0; i < eng->ndrives; i++) {
+		struct drive *d = &eng->drives[i];
+		enum drive_state was = d->state;
+		if (li >= 0 ? d->library != li : !site_manages(eng, d->library))
+			continue; /* another host's, in use there */
+		if (d->session < 0 || !eng->sessions[d->session].used)
+			drive_hold(eng, d, NO_INDEX, NO_INDEX);
+		settle_drive_state(d);
+		if (d->state != was)
+			catalog_save_drive(eng, d);
+	}
+	for (int i = 0; i < eng->nmedia; i++) {
+		enum media_state was = eng->media[i].state;
+		if (li >= 0 ? eng->media[i].library != li
+			    : !site_manages(eng, eng->media[i].library))
+			continue;
+		settle_medium_state(eng, &eng->media[i]);
+		if (eng->media[i].state != was)
+			catalog_save_medium(eng, &eng->media[i]);
+	}
+}
+
 /* Requests that were in process when the daemon stopped end as the changer's report says;
  * no session survives, so what was mounted is dismountable and nothing is in motion. */
 static void settle_in_process(struct rsm_engine *eng)
 {
-	char where[96];
-
 	if (catalog_begin(eng) != ERROR_SUCCESS)
 		return;
 	for (size_t i = 0; i < eng->nrequests; i++) {
 		struct request *r = eng->requests[i];
 		if (r->state != REQ_INPROCESS || !site_manages(eng, r->library))
 			continue;
-		bool reached = request_reached(eng, r);
-		r->state = reached ? REQ_PASSED : REQ_FAILED;
-		r->error = reached ? ERROR_SUCCESS : ERROR_NOT_CONNECTED;
-		if (r->medium >= 0)
-			medium_location_text(eng, &eng->media[r->medium], where, sizeof(where));
-		else
-			snprintf(where, sizeof(where), "-");
-		snprintf(r->error_detail, sizeof(r->error_detail),
-			 "the daemon stopped while the request was in process; the changer "
-			 "reports the medium at %s",
-			 where);
-		if (reached)
-			r->error_detail[0] = '\0';
-		r->finished = wall_now();
-		request_track(eng, r);
-		catalog_save_request(eng, r);
+		r->session = session_of_host(eng, r->session_name, false);
+		judge_in_process(eng, r, "the daemon");
 	}
-	for (int i = 0; i < eng->ndrives; i++) {
-		struct drive *d = &eng->drives[i];
-		enum drive_state was = d->state;
-		if (!site_manages(eng, d->library))
-			continue; /* another host's, in use there */
-		drive_hold(eng, d, NO_INDEX, NO_INDEX);
-		settle_drive_state(d);
-		if (d->state != was)
-			catalog_save_drive(eng, d);
-	}
-	/* only what changed is written: a site has 100,000 media, nearly all at rest */
-	for (int i = 0; i < eng->nmedia; i++) {
-		enum media_state was = eng->media[i].state;
-		if (!site_manages(eng, eng->media[i].library))
-			continue;
-		settle_medium_state(eng, &eng->media[i]);
-		if (eng->media[i].state != was)
-			catalog_save_medium(eng, &eng->media[i]);
-	}
+	settle_places(eng, -1);
 	catalog_commit(eng);
+}
+
+/* A request of library li's queue, as this host takes the library over: one in process is
+ * judged by where the changer has its cartridge (a mount that got there is its session's);
+ * one pending joins this host's queue, unless its session is gone. */
+static void take_request(struct rsm_engine *eng, struct request *r)
+{
+	r->session = session_of_host(eng, r->session_name, true);
+	if (r->state == REQ_INPROCESS) {
+		judge_in_process(eng, r, "the library's manager");
+		emit_request(eng, r, RSM_EV_UPDATE);
+		emit_request(eng, r, RSM_EV_COMPLETE);
+		request_ended_elsewhere(eng, r); /* a caller of this host's is answered */
+	} else if (request_pending(r) && r->session < 0 && r->op == OP_MOUNT) {
+		request_finish(eng, r, REQ_CANCELLED, ERROR_CANCELLED, "the session was closed");
+	} else {
+		request_track(eng, r);
+	}
+}
+
+int engine_take_over(struct rsm_engine *eng, int li)
+{
+	struct library *l = &eng->libraries[li];
+
+	if (l->ops->reconcile)
+		l->ops->reconcile(eng, li); /* the changer's word first: where each cartridge is */
+	rsm_err e = catalog_begin(eng);
+	for (size_t i = 0; e == ERROR_SUCCESS && i < eng->nrequests; i++) {
+		struct request *r = eng->requests[i];
+		if (r->library == li && !request_finished(r))
+			take_request(eng, r);
+	}
+	if (e == ERROR_SUCCESS)
+		settle_places(eng, li);
+	e = catalog_end(eng, e);
+	emit_library(eng, l);
+	for (int i = 0; i < eng->ndrives; i++)
+		if (eng->drives[i].library == li)
+			emit_drive(eng, &eng->drives[i]);
+	return e == ERROR_SUCCESS ? 0 : -1;
 }
 
 /* ---- the configured libraries ---- */
@@ -293,7 +368,7 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 	link_drives(eng);
 	link_locations(eng);
 	/* in a site, what this host may settle is what it manages: its leases come first */
-	if (site_take_leases(eng, err, errlen) < 0)
+	if (site_take_leases(eng, err, errlen) < 0 || site_link_sessions(eng, err, errlen) < 0)
 		return -1;
 	if (!catalog_readonly(eng) && settle_previous_run(eng) != ERROR_SUCCESS) {
 		snprintf(err, errlen, "cannot read catalog %s: %s", eng->cfg.database,
@@ -318,7 +393,8 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 	/* a real changer that cannot be reached leaves its library offline rather than the
 	 * daemon refusing to start; its thread keeps trying */
 	for (int i = 0; i < eng->nlibraries; i++)
-		if (eng->libraries[i].present && eng->libraries[i].ops->reconcile)
+		if (eng->libraries[i].present && eng->libraries[i].managed &&
+		    eng->libraries[i].ops->reconcile)
 			eng->libraries[i].ops->reconcile(eng, i);
 	settle_in_process(eng);
 	opreqs_loaded(eng);
