@@ -171,4 +171,12 @@ void pg_opreq_fill(struct rsm_engine *eng, const struct pg_row *r, struct opreq 
  * not manage (what it manages, it wrote).  Takes the engine lock. */
 void pg_follow(PGconn *conn, struct rsm_engine *eng, const char *table, const char *key);
 
+/* ---- pg_catchup.c: what changed while the site connection was away ---- */
+
+/* The notifications of the time conn was lost are lost with it: once it is made again and
+ * listens anew, every row another host may have changed meanwhile is read again on it (in
+ * batches, one query per table) and the model made to hold it as pg_follow does, announced
+ * where it differs.  0, or -1 when it could not (logged; the next changes are followed). */
+int pg_catch_up(PGconn *conn, struct rsm_engine *eng);
+
 #endif

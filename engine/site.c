@@ -578,6 +578,7 @@ static void heartbeat(struct rsm_engine *eng)
 		if (PQstatus(eng->site->conn) != CONNECTION_OK ||
 		    lock_name(eng, err, sizeof(err)) || listen_changes(eng, err, sizeof(err)))
 			return;
+		pg_catch_up(eng->site->conn, eng); /* what was notified meanwhile is lost */
 	}
 	PQclear(site_sql(eng->site,
 			 "UPDATE hosts SET heartbeat = now(), state = 'up' WHERE name = $1", 1, p,
