@@ -621,6 +621,8 @@ static void follow_changes(struct rsm_engine *eng, int ms, double until)
 	PGconn *conn = eng->site->conn;
 	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
 
+	if (p.fd < 0) /* the connection is gone until the next tick makes it again */
+		poll(NULL, 0, ms);
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
 	for (int n; real_now() < until && (n = take_changes(eng, conn, v)) > 0;)
