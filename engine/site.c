@@ -578,7 +578,10 @@ static void heartbeat(struct rsm_engine *eng)
 		if (PQstatus(eng->site->conn) != CONNECTION_OK ||
 		    lock_name(eng, err, sizeof(err)) || listen_changes(eng, err, sizeof(err)))
 			return;
-		pg_catch_up(eng->site->conn, eng); /* what was notified meanwhile is lost */
+		/* what was notified meanwhile is lost: caught up with, after the leases (a library
+		 * whose lease passed to another host is stepped down from, and followed too) */
+		renew_all(eng);
+		pg_catch_up(eng->site->conn, eng);
 	}
 	PQclear(site_sql(eng->site,
 			 "UPDATE hosts SET heartbeat = now(), state = 'up' WHERE name = $1", 1, p,

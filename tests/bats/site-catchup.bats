@@ -31,6 +31,7 @@ setup() {
 teardown() {
 	sql "ALTER ROLE rsmfs_b LOGIN" 2>/dev/null || true
 	[ -z "${B_PID:-}" ] || stop_host "$B_PID" "$TESTDIR/b/mnt"
+	[ -z "${C_PID:-}" ] || stop_host "$C_PID" "$TESTDIR/c/mnt"
 	teardown_rsmfs
 }
 
@@ -185,4 +186,41 @@ vtl0_view() {
 	! sed '/ sessions\/mark /q' "$TESTDIR/events" |
 		grep -E ' (libraries/vtl0|drives/d[0-2]|media/T[0-9]+L6|requests/[0-9]+) '
 	[ "$(vtl0_view "$B")" = "$(vtl0_view "$MNT")" ]
+}
+
+@test "a library whose lease passed to another host meanwhile: the host steps down, and catches up" {
+	start_b
+	# b away past its lease (5 s): host c starts with b's library vtl1 and takes it over
+	cut_b
+	C=$TESTDIR/c/mnt
+	mkdir -p "$C"
+	sed -e 's/^host = a$/host = c/' -e 's/^\[library vtl0\]/[library vtl1]/' \
+		"$TESTDIR/rsmfs.conf" >"$TESTDIR/c/rsmfs.conf"
+	for _ in $(seq 20); do
+		rm -f "$TESTDIR/c/ready"
+		mkfifo "$TESTDIR/c/ready"
+		"$RSMFS" -f -c "$TESTDIR/c/rsmfs.conf" --ready-fd 3 "$C" \
+			3>"$TESTDIR/c/ready" 2>>"$TESTDIR/c/rsmfs.err" &
+		C_PID=$!
+		[ "$(timeout 10 head -c1 "$TESTDIR/c/ready")" = r ] && break
+		wait "$C_PID" || true
+		C_PID=
+		grep -q 'managed by host b' "$TESTDIR/c/rsmfs.err"
+		sleep 0.5
+	done
+	[ "$(cat "$C/libraries/vtl1/manager")" = c ]
+	# c's work on vtl1 while b hears nothing
+	medium=$(awk '$2 == "full" { print $3; exit }' "$C/libraries/vtl1/slots")
+	mkdir "$C/sessions/sc"
+	echo "mount $medium" >"$C/sessions/sc/ctl"
+	[ "$(cat "$C/media/$medium/state")" = mounted ]
+	[ "$(cat "$B/media/$medium/state")" = idle ]
+	let_b_in
+	# b finds its lease taken, steps down, and has vtl1's rows as c has them
+	wait_for "$B/media/$medium/state" mounted 5
+	grep -q 'lease of library vtl1 passed to another host' "$TESTDIR/b/rsmfs.err"
+	wait_for "$B/libraries/vtl1/manager" c 2
+	[ "$(cat "$B/media/$medium/location")" = "$(cat "$C/media/$medium/location")" ]
+	n=$(basename "$(readlink "$C/sessions/sc/last")")
+	[ "$(cat "$B/requests/$n/state")" = passed ]
 }
