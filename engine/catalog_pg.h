@@ -188,4 +188,12 @@ void pg_take_opreq(struct rsm_engine *eng, const struct pg_row *r);
 void pg_request_gone(struct rsm_engine *eng, uint64_t number);
 void pg_opreq_gone(struct rsm_engine *eng, uint64_t number);
 
+/* ---- pg_catchup.c: what changed while the site connection was away ---- */
+
+/* The notifications of the time conn was lost are lost with it: once it is made again and
+ * listens anew, every row another host may have changed meanwhile is read again on it (in
+ * batches, one query per table) and the model made to hold it as pg_follow does, announced
+ * where it differs.  0, or -1 when it could not (logged; the next changes are followed). */
+int pg_catch_up(PGconn *conn, struct rsm_engine *eng);
+
 #endif

@@ -679,6 +679,10 @@ static void heartbeat(struct rsm_engine *eng)
 		if (PQstatus(eng->site->conn) != CONNECTION_OK ||
 		    lock_name(eng, err, sizeof(err)) || listen_changes(eng, err, sizeof(err)))
 			return;
+		/* what was notified meanwhile is lost: caught up with, after the leases (a library
+		 * whose lease passed to another host is stepped down from, and followed too) */
+		renew_all(eng);
+		pg_catch_up(eng->site->conn, eng);
 	}
 	PQclear(site_sql(eng->site,
 			 "UPDATE hosts SET heartbeat = now(), state = 'up' WHERE name = $1", 1, p,
@@ -721,6 +725,8 @@ static void follow_changes(struct rsm_engine *eng, int ms, double until)
 	PGconn *conn = eng->site->conn;
 	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
 
+	if (p.fd < 0) /* the connection is gone until the next tick makes it again */
+		poll(NULL, 0, ms);
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
 	/* a request's end last: its caller, answered then, finds its medium and drive as the
