@@ -223,12 +223,34 @@ static void follow_session(PGconn *conn, struct rsm_engine *eng, const char *nam
 	engine_unlock(eng);
 }
 
+/* Whether request row q ends, for this host, work its manager did for it: its caller will be
+ * answered, and must find the medium and drive as that work left them. */
+static bool ends_here(struct rsm_engine *eng, PGresult *q)
+{
+	engine_lock(eng);
+	const struct request *r = request_find(eng, strtoull(PQgetvalue(q, 0, 0), NULL, 10));
+	bool ends = r && !request_finished(r) && pg_followed(eng, r->library) &&
+		    strcmp(PQgetvalue(q, 0, 3), "queued") != 0 &&
+		    strcmp(PQgetvalue(q, 0, 3), "waiting") != 0 &&
+		    strcmp(PQgetvalue(q, 0, 3), "inprocess") != 0;
+	engine_unlock(eng);
+	return ends;
+}
+
 static void follow_request(PGconn *conn, struct rsm_engine *eng, const char *number)
 {
 	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM requests WHERE number = $1", number);
 
 	if (!q)
 		return;
+	/* the medium's and drive's rows first, read after the request's: however the
+	 * notifications of the manager's commit came in, the caller answered below sees them */
+	if (PQntuples(q) == 1 && ends_here(eng, q)) {
+		if (*PQgetvalue(q, 0, 5))
+			follow_medium(conn, eng, PQgetvalue(q, 0, 5));
+		if (*PQgetvalue(q, 0, 6))
+			follow_drive(conn, eng, PQgetvalue(q, 0, 6));
+	}
 	engine_lock(eng);
 	if (PQntuples(q) != 1)
 		pg_request_gone(eng, strtoull(number, NULL, 10));

@@ -729,13 +729,9 @@ static void follow_changes(struct rsm_engine *eng, int ms, double until)
 		poll(NULL, 0, ms);
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
-	/* a request's end last: its caller, answered then, finds its medium and drive as the
-	 * same commit left them */
 	for (int n; real_now() < until && (n = take_changes(eng, conn, v)) > 0;)
-		for (int pass = 0; pass < 2; pass++)
-			for (int i = 0; i < n; i++)
-				if ((strcmp(v[i].table, "requests") == 0) == (pass == 1))
-					pg_follow(conn, eng, v[i].table, v[i].key);
+		for (int i = 0; i < n; i++)
+			pg_follow(conn, eng, v[i].table, v[i].key);
 }
 
 /* Whether the host is going down. */

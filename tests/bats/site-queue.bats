@@ -51,11 +51,19 @@ one_place() {
 	[ "$(sql "SELECT session FROM drives WHERE name = '$d'")" = sb ]
 	# another session's medium: a's session cannot dismount it, b's can
 	[ "$($PROBE write "$MNT/sessions/sa/ctl" 'dismount T00003L6\n')" = EACCES ]
+	# b writes the tape through its own tree (the cartridge images are in the shared
+	# data_dir); after a dismount, a's session mounts it and reads what b wrote
+	mkdir -p "$TESTDIR/files"
+	echo "written on b" >"$TESTDIR/files/note"
+	tar cf "$B/drives/$d/tape" -C "$TESTDIR/files" note
 	echo "dismount T00003L6" >"$B/sessions/sb/ctl"
 	wait_for "$B/media/T00003L6/state" idle 3
 	wait_for "$MNT/media/T00003L6/state" idle 2
 	one_place "$B"
 	one_place "$MNT"
+	ctl sa "mount T00003L6"
+	d=$(awk '{ print $2 }' "$MNT/media/T00003L6/location")
+	[ "$(tar xOf "$MNT/drives/$d/tape" note)" = "written on b" ]
 }
 
 @test "a mount from b waits for a's session to let the medium go; closing b's session releases its drive" {
@@ -114,7 +122,7 @@ one_place() {
 	[ "$($PROBE write "$C/sessions/sb/ctl" 'mount T00001L6\n')" = EREMOTE ]
 }
 
-@test "a change on a is seen on b and c: their trees, a channel on b, inotify on c" {
+@test "a change on a is seen on b and c: their trees, a channel on b, inotify and poll on c" {
 	two_hosts
 	user_host b
 	user_host c
@@ -130,9 +138,17 @@ one_place() {
 		grep -q "Watches established" "$TESTDIR/watch.err" && break
 		sleep 0.05
 	done
+	$PROBE pollpri "$C/media/T00005L6/state" 10 mounted >"$TESTDIR/poll" &
+	poller=$!
+	for _ in $(seq 100); do
+		grep -q ARMED "$TESTDIR/poll" && break
+		sleep 0.05
+	done
 	sleep 0.3
 	ctl sa "mount T00005L6"
 	wait "$reader"
+	wait "$poller"
+	grep -qx "CHANGED mounted" "$TESTDIR/poll"
 	grep -q " media/T00005L6 " "$TESTDIR/event"
 	for f in media/T00005L6/state requests/$(basename "$(readlink "$MNT/sessions/sa/last")")/state; do
 		wait_for "$B/$f" "$(cat "$MNT/$f")" 2
@@ -183,7 +199,12 @@ one_place() {
 	mkdir "$B/sessions/after"
 	echo "mount T00006L6" >"$B/sessions/after/ctl"
 	[ "$(cat "$B/media/T00006L6/state")" = mounted ]
-	# every medium in one place, nothing left in process, the catalog agrees
+	# the crash suite's invariants on b (tests/tools/crashload.py: every medium in one place,
+	# the slots, drives and media agreeing, the catalog agreeing with the sim's physical
+	# record, pools consistent), nothing left in process, the catalog agrees
+	run $PYTHON "$BATS_TEST_DIRNAME/../tools/crashload.py" check "$B" "$TESTDIR/data"
+	echo "$output"
+	[ "$status" -eq 0 ]
 	one_place "$B"
 	for r in "$B"/requests/*; do
 		[ "$(cat "$r/state")" != inprocess ] || { echo "$r in process" >&2; false; }

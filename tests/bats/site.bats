@@ -278,7 +278,7 @@ rejected() {
 	b=$HOST_PID
 	B=$TESTDIR/b/mnt
 	medium=$(awk '$2 == "full" { print $3; exit }' "$B/libraries/vtl1/slots")
-	[ "$(cat "$MNT/media/$medium/state")" = idle ]
+	wait_for "$MNT/media/$medium/state" idle 5 # b's start, followed here
 	# a reader on a of the media channel (b's own start may still be arriving there: the reader
 	# waits for the line of this medium); the mount on b
 	timeout 10 grep -m1 " media/$medium " "$MNT/sessions/sa/notify/media" >"$TESTDIR/event" &
