@@ -138,7 +138,8 @@ static const struct sim_hands_ops *hands_of(struct rsm_engine *eng, const struct
 
 	if (!l)
 		return NULL;
-	if (!l->ops || !l->ops->hands) {
+	/* in a site, the changer is its manager's: hands here would act behind its back */
+	if (!l->ops || !l->ops->hands || !l->managed) {
 		*e = ERROR_INVALID_OPERATION;
 		return NULL;
 	}
