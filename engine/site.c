@@ -38,6 +38,7 @@ struct site {
 	bool stop;
 	bool up;      /* this host came up: its row and leases are its own to give up */
 	bool adopted; /* the libraries took their leases: `managed` says who manages what */
+	double connected; /* when the connection was last made (real_now) */
 	/* the leases taken at start, by library name, until the libraries adopt them */
 	struct held {
 		char library[RSM_NAME_MAX + 1];
@@ -164,6 +165,7 @@ int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	s->conn = pg_connect_to(eng->cfg.catalog);
+	s->connected = real_now();
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(s->conn));
 		err[strcspn(err, "\n")] = '\0';
@@ -502,10 +504,16 @@ static void take_over(struct rsm_engine *eng, int li, const struct held *h)
 }
 
 /* The libraries of this host's configuration that it may manage and nobody does (their
- * manager died, stopped, or lost the catalog, and its lease passed): taken over. */
+ * manager died, stopped, or lost the catalog, and its lease passed): taken over.  Not within
+ * a lease time of this host's connection being made: after the catalog came back from an
+ * outage every lease has passed, and the managers, back too, renew theirs first (taking one
+ * from a live manager would be safe, but leave its library offline there). */
 static void take_over_free(struct rsm_engine *eng)
 {
 	char holder[RSM_NAME_MAX + 1], err[256];
+
+	if (real_now() - eng->site->connected < eng->cfg.lease_time)
+		return;
 
 	for (int i = 0; i < eng->cfg.nlibraries; i++) {
 		const struct rsm_library_config *c = &eng->cfg.libraries[i];
@@ -681,6 +689,7 @@ static void heartbeat(struct rsm_engine *eng)
 			return;
 		/* what was notified meanwhile is lost: caught up with, after the leases (a library
 		 * whose lease passed to another host is stepped down from, and followed too) */
+		eng->site->connected = real_now();
 		renew_all(eng);
 		pg_catch_up(eng->site->conn, eng);
 	}

@@ -263,8 +263,9 @@ one_place() {
 		sleep 0.5
 	done
 	[ "$(cat "$B/media/T00002L6/state")" = mounted ] || { cat "$B/media/T00002L6/state" "$MNT/media/T00002L6/state"; ls -l "$B/sessions/sb/"; cat "$B"/requests/*/state; tail -20 "$TESTDIR/b/rsmfs.err" "$TESTDIR/rsmfs.err"; false; }
-	# a's lease ran out meanwhile: a renews it, unless b took it first (either is safe)
-	grep -qx -E 'a|b' "$B/libraries/vtl0/manager"
+	# a's lease ran out meanwhile: a, back, renews it before b would take it
+	[ "$(cat "$B/libraries/vtl0/manager")" = a ]
+	[ "$(cat "$MNT/libraries/vtl0/state")" = online ]
 	echo "dismount T00001L6" >"$B/sessions/sb/ctl"
 	wait_for "$MNT/media/T00001L6/state" idle 5
 }
