@@ -7,20 +7,12 @@
 # from coming back while host a changes things.
 
 load helper
-
-PG=$BATS_TEST_DIRNAME/../tools/pg.sh
+load site_helper
 
 setup_file() {
-	RSMFS_TEST_PG=$(mktemp -d /tmp/rsm-pg-catchup-XXXXXX)
-	rmdir "$RSMFS_TEST_PG"
-	"$PG" start "$RSMFS_TEST_PG" >/dev/null
-	export RSMFS_TEST_PG
+	site_pg_start
 	# host b's role: the rights of rsmfs (the owner of the tests' schemas), a login of its own
 	psql -qAt "$("$PG" uri "$RSMFS_TEST_PG")" -c "CREATE ROLE rsmfs_b LOGIN IN ROLE rsmfs"
-}
-
-teardown_file() {
-	"$PG" destroy "$RSMFS_TEST_PG"
 }
 
 setup() {
@@ -30,39 +22,19 @@ setup() {
 
 teardown() {
 	sql "ALTER ROLE rsmfs_b LOGIN" 2>/dev/null || true
-	[ -z "${B_PID:-}" ] || stop_host "$B_PID" "$TESTDIR/b/mnt"
-	[ -z "${C_PID:-}" ] || stop_host "$C_PID" "$TESTDIR/c/mnt"
-	teardown_rsmfs
-}
-
-# sql STATEMENT - runs a statement in the test's schema, prints the rows
-sql() {
-	psql -qAt "$("$PG" uri "$RSMFS_TEST_PG")" -c "SET search_path = $(cat "$TESTDIR/schema")" \
-		-c "$1"
+	site_teardown
 }
 
 # start_b - host b on $B, managing library vtl1 (a's configuration otherwise), connected as
-# the role rsmfs_b; its pid in B_PID
+# the role rsmfs_b
 start_b() {
 	B=$TESTDIR/b/mnt
 	mkdir -p "$B"
 	sed -e 's/^host = a$/host = b/' -e 's/^\[library vtl0\]/[library vtl1]/' \
 		-e 's/\&user=rsmfs\&/\&user=rsmfs_b\&/' "$TESTDIR/rsmfs.conf" >"$TESTDIR/b/rsmfs.conf"
 	grep -q 'user=rsmfs_b&' "$TESTDIR/b/rsmfs.conf"
-	rm -f "$TESTDIR/b/ready"
-	mkfifo "$TESTDIR/b/ready"
-	"$RSMFS" -f -c "$TESTDIR/b/rsmfs.conf" --ready-fd 3 "$B" \
-		3>"$TESTDIR/b/ready" 2>>"$TESTDIR/b/rsmfs.err" &
-	B_PID=$!
-	[ "$(timeout 10 head -c1 "$TESTDIR/b/ready")" = r ]
+	start_host b
 	wait_for "$MNT/hosts/b/manages" vtl1
-}
-
-# stop_host PID MOUNTPOINT - SIGTERM, and its mount gone
-stop_host() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	fusermount3 -uz "$2" 2>/dev/null || true
 }
 
 # b's site connection: the one holding the advisory lock of b's name (site.c), which LISTENs
@@ -196,12 +168,7 @@ vtl0_view() {
 	mkdir -p "$C"
 	sed -e 's/^host = a$/host = c/' -e 's/^\[library vtl0\]/[library vtl1]/' \
 		"$TESTDIR/rsmfs.conf" >"$TESTDIR/c/rsmfs.conf"
-	rm -f "$TESTDIR/c/ready"
-	mkfifo "$TESTDIR/c/ready"
-	"$RSMFS" -f -c "$TESTDIR/c/rsmfs.conf" --ready-fd 3 "$C" \
-		3>"$TESTDIR/c/ready" 2>>"$TESTDIR/c/rsmfs.err" &
-	C_PID=$!
-	[ "$(timeout 10 head -c1 "$TESTDIR/c/ready")" = r ]
+	start_host c
 	# a user of vtl1 until b's lease passes, then its manager
 	wait_for "$C/libraries/vtl1/manager" c 10
 	[ "$(cat "$C/libraries/vtl1/manager")" = c ]

@@ -4,26 +4,32 @@
 
 PG=$BATS_TEST_DIRNAME/../tools/pg.sh
 
-setup_file() {
+# site_pg_start - the file's PostgreSQL server (RSMFS_TEST_PG)
+site_pg_start() {
 	RSMFS_TEST_PG=$(mktemp -d /tmp/rsm-pg-site-XXXXXX)
 	rmdir "$RSMFS_TEST_PG"
 	"$PG" start "$RSMFS_TEST_PG" >/dev/null
 	export RSMFS_TEST_PG
 }
 
+setup_file() { site_pg_start; }
+
 teardown_file() {
 	"$PG" destroy "$RSMFS_TEST_PG"
 }
 
 setup() { setup_rsmfs; mkdir "$MNT/sessions/s"; }
-teardown() {
-	"$PG" restart "$RSMFS_TEST_PG" 2>/dev/null || true # a test that stopped it
-	# the hosts a failed test left running
+# site_teardown - the server up again (a test that stopped it), the hosts a test left running
+# stopped, the suite's daemon stopped
+site_teardown() {
+	"$PG" restart "$RSMFS_TEST_PG" 2>/dev/null || true
 	while read -r pid mnt; do
 		stop_host "$pid" "$mnt"
 	done <"$TESTDIR/hosts" 2>/dev/null || true
 	teardown_rsmfs
 }
+
+teardown() { site_teardown; }
 
 # sql STATEMENT - runs a statement in the test's schema, prints the rows
 sql() {
