@@ -128,8 +128,9 @@ rejected() {
 	ctl sa "mount T00003L6"
 	stop_rsmfs
 	# the manager gone cleanly: its lease is free at once, b takes the library over and has
-	# what a left (a's sessions closed with it)
-	wait_for "$TESTDIR/b/mnt/libraries/vtl0/manager" b 3
+	# what a left (a's sessions closed with it); b connected just now, so it waits a lease time
+	# first (rsmfs(8))
+	wait_for "$TESTDIR/b/mnt/libraries/vtl0/manager" b 8
 	wait_for "$TESTDIR/b/mnt/media/T00003L6/state" dismountable 3
 	mkdir "$TESTDIR/b/mnt/sessions/t"
 	echo "mount T00003L6" >"$TESTDIR/b/mnt/sessions/t/ctl"
