@@ -310,8 +310,9 @@ static int count_sessions(const struct rsm_engine *eng, uid_t uid)
 {
 	int n = 0;
 
+	/* this host's: a uid of another host's machine may be another person (a site) */
 	for (int i = 0; i < eng->nsessions; i++)
-		n += eng->sessions[i].used && eng->sessions[i].uid == uid;
+		n += eng->sessions[i].used && !eng->sessions[i].remote && eng->sessions[i].uid == uid;
 	return n;
 }
 
@@ -331,7 +332,8 @@ static int count_requests(const struct rsm_engine *eng, uid_t uid)
 	int n = 0;
 
 	for (const struct request *r = eng->pending.head; r; r = r->list_next)
-		n += r->session >= 0 && eng->sessions[r->session].uid == uid;
+		n += r->session >= 0 && !eng->sessions[r->session].remote &&
+		     eng->sessions[r->session].uid == uid;
 	return n;
 }
 
