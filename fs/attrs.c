@@ -110,6 +110,13 @@ double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool
 	return inode_keep(ino, path, key) ? keep : 0;
 }
 
+bool attrs_follow_events(const char *path, const struct node *n)
+{
+	char key[FS_PATH_MAX];
+
+	return keepable(n) && object_key(path, key, sizeof(key));
+}
+
 bool attrs_hold(void *ctx, const struct rsm_event *ev)
 {
 	char key[FS_PATH_MAX];

@@ -120,6 +120,9 @@ double entry_timeout(const char *path);
 /* The engine's gate (rsm_set_hold): takes the kept files an event may change and hands them to
  * the notifier thread, which drops them and then releases the event; true when it did. */
 bool attrs_hold(void *ctx, const struct rsm_event *ev);
+/* Whether n's value (at path) changes only with the engine's events: its attributes may be kept,
+ * and a rendering of it stays current while no event is published. */
+bool attrs_follow_events(const char *path, const struct node *n);
 /* Drops what the kernel keeps of path's attributes (the replay thread, on a change it found). */
 void attrs_drop(const char *path);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
@@ -160,6 +163,10 @@ struct fh {
 	/* attribute files: the snapshot served to one sequential read */
 	char *snap;
 	size_t snap_len;
+	/* the snapshot taken at open may serve the first read while no event has been published
+	 * since snap_events (a value that changes only with events: attrs_follow_events) */
+	bool snap_reusable;
+	uint64_t snap_events;
 	/* ctl files: replies waiting to be read */
 	char *replies;
 	size_t replies_len, replies_off;
