@@ -362,6 +362,7 @@ struct rsm_engine {
 	int nchannels;
 
 	uint64_t event_seq;
+	uint64_t published_seq; /* event_seq, stored atomically for rsm_event_count */
 	uint64_t scheduled_seq; /* event_seq when the scheduler last ran to rest */
 	double dismount_due;	/* when the next dismountable medium is due home; 0: none */
 	uint64_t lru_clock;

@@ -145,6 +145,8 @@ void emit(struct rsm_engine *eng, enum rsm_object_type type, enum rsm_event_op o
 		     op_names[op], type_names[type], path, guid && *guid ? guid : "-");
 	struct event_line *l = malloc(sizeof(*l) + (size_t)n + 1);
 
+	/* counted even when lost: what was rendered before this change is no longer current */
+	__atomic_store_n(&eng->published_seq, eng->event_seq, __ATOMIC_RELEASE);
 	if (!l)
 		return; /* the event is lost for channels; state itself is already committed */
 	l->refs = 1;
@@ -192,6 +194,11 @@ void rsm_set_hold(struct rsm_engine *eng, rsm_hold_fn fn, void *ctx)
 	eng->hold = fn;
 	eng->hold_ctx = ctx;
 	engine_unlock(eng);
+}
+
+uint64_t rsm_event_count(struct rsm_engine *eng)
+{
+	return __atomic_load_n(&eng->published_seq, __ATOMIC_ACQUIRE);
 }
 
 void rsm_notify_release(struct rsm_engine *eng, uint64_t seq)

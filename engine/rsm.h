@@ -442,6 +442,10 @@ typedef bool (*rsm_hold_fn)(void *ctx, const struct rsm_event *ev);
 void rsm_set_hold(struct rsm_engine *eng, rsm_hold_fn fn, void *ctx);
 /* Lets the channels deliver every event up to seq (a held one's), waking their readers. */
 void rsm_notify_release(struct rsm_engine *eng, uint64_t seq);
+/* How many events have been published, without the engine lock: every change is published as
+ * an event in the lock hold that makes it, so a value rendered after this count was taken is
+ * still current while the count has not moved. */
+uint64_t rsm_event_count(struct rsm_engine *eng);
 
 /* ---- information (GetNtmsObjectInformation): snapshots copied under the engine lock ---- */
 

@@ -1,9 +1,10 @@
 /* attrs.c - the attributes the kernel keeps (rsmfs(5), CACHING).
  *
  * Without them every stat and every open of a value costs the kernel a GETATTR.  The kernel
- * keeps a file's attributes (ATTR_TIMEOUT) where the file's size changes only with its object's
- * events: the files of libraries, drives, media, requests and operator requests.  A kept file
- * is noted on its object's list (inode.c); each event takes the lists of the objects it may
+ * keeps a file's attributes where the file's size changes only with its object's events: the
+ * files of libraries, requests and operator requests (ATTR_TIMEOUT), drives and media
+ * (LASTING_TIMEOUT: they never go, and a listing of every medium should find them kept).  A kept
+ * file is noted on its object's list (inode.c); each event takes the lists of the objects it may
  * have changed (attrs_hold, under the engine lock, after the change is made in memory) and
  * holds the event back from the channels until the notifier thread has told the kernel to drop
  * them (park.c) and released it, so nobody who hears of a change can see a size from before
@@ -15,7 +16,9 @@
  * and with the replay's own getattrs kept, a reader saw a size from before a change it had
  * heard of every few hundred changes (tests/tools/staleread); without them, only under a
  * second process stating the file in a tight loop, twice in some 14,000 changes, a race not
- * found yet (bench/RESULTS.md).  A stat costs a lookup only when the entry has expired.
+ * found yet (bench/RESULTS.md).  A stat costs a lookup only when the entry has expired; the
+ * entries of libraries, drives and media are kept LASTING_TIMEOUT, and one that goes is
+ * dropped with its event, as its attributes are.
  * Sessions, pools (their owner and mode change with chmod), links, the root's files and the
  * views drawn from many objects (a library's map) are never kept.
  */
@@ -50,11 +53,30 @@ static bool object_key(const char *path, char *key, size_t len)
 }
 
 /* Whether path is in an object that lives as long as the daemon: a library, a drive or a
- * medium (requests and operator requests go). */
+ * medium (requests and operator requests go), or is one of their top directories. */
 static bool lasting(const char *path)
 {
-	return strncmp(path, "libraries/", 10) == 0 || strncmp(path, "drives/", 7) == 0 ||
-	       strncmp(path, "media/", 6) == 0;
+	static const char *const tops[] = {"libraries", "drives", "media"};
+
+	for (size_t i = 0; i < sizeof(tops) / sizeof(tops[0]); i++) {
+		size_t len = strlen(tops[i]);
+		if (strncmp(path, tops[i], len) == 0 && (path[len] == '/' || path[len] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* Whether the kernel may keep the attributes of path's files long: a drive's or a medium's,
+ * which change only with their own object's events.  A library's follow every event, and its
+ * views are drawn from many objects: they keep the short timeout. */
+static bool lasting_files(const char *path)
+{
+	return strncmp(path, "drives/", 7) == 0 || strncmp(path, "media/", 6) == 0;
+}
+
+double entry_timeout(const char *path)
+{
+	return lasting(path) ? LASTING_TIMEOUT : ENTRY_TIMEOUT;
 }
 
 /* Whether the kernel may keep n's attributes: a value read but never written, not drawn from
@@ -73,17 +95,26 @@ double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool
 {
 	char key[FS_PATH_MAX];
 
-	/* a directory's mode and owner change only by setattr, whose reply refreshes them */
+	/* a directory's mode and owner change only by setattr, whose reply refreshes them, and
+	 * those of libraries, drives and media never */
 	if (n->type == N_DIR)
-		return ENTRY_TIMEOUT;
+		return entry_timeout(path);
 	/* a lookup's attributes are not kept: the getattr that follows keeps them */
 	if (lookup || !keepable(n) || !object_key(path, key, sizeof(key)))
 		return 0;
 	/* nothing to drop for a value that never changes (a ctl file's attributes, an id) of an
 	 * object that never goes: a change of the drive then holds no event back for them */
+	double keep = lasting_files(path) ? LASTING_TIMEOUT : ATTR_TIMEOUT;
 	if ((n->type == N_CTL || n->kind->fixed) && lasting(path))
-		return ATTR_TIMEOUT;
-	return inode_keep(ino, path, key) ? ATTR_TIMEOUT : 0;
+		return keep;
+	return inode_keep(ino, path, key) ? keep : 0;
+}
+
+bool attrs_follow_events(const char *path, const struct node *n)
+{
+	char key[FS_PATH_MAX];
+
+	return keepable(n) && object_key(path, key, sizeof(key));
 }
 
 bool attrs_hold(void *ctx, const struct rsm_event *ev)
@@ -97,9 +128,11 @@ bool attrs_hold(void *ctx, const struct rsm_event *ev)
 	n = inode_take_kept("libraries", &inos, &cap, n);
 	if (object_key(ev->path, key, sizeof(key)) && strcmp(key, "libraries") != 0)
 		n = inode_take_kept(key, &inos, &cap, n);
-	if (!n)
+	/* a library, drive or medium that goes: its entry is kept long (entry_timeout) */
+	const char *gone = ev->op == RSM_EV_DELETE && lasting(ev->path) ? ev->path : NULL;
+	if (!n && !gone)
 		return false;
-	if (!notifier_invalidate(ev->seq, inos, n)) {
+	if (!notifier_invalidate(ev->seq, inos, n, gone)) {
 		free(inos); /* no notifier: the mount is gone, and nothing is kept any more */
 		return false;
 	}

@@ -89,11 +89,18 @@ static struct fh *fh_new(const char *path, const struct node *n, int flags)
 /* ---- attribute files ---- */
 
 /* A read from the start takes a new snapshot; later offsets reuse it, so one sequential read
- * sees one rendering. */
+ * sees one rendering.  The first read of an open file is served the rendering of the open when
+ * no event has been published since: it is the value now, and open, read and close cost one
+ * rendering instead of two. */
 static void attr_read(fuse_req_t req, struct fh *fh, size_t size, off_t off)
 {
 	pthread_mutex_lock(&fh->lock);
-	if (off == 0 || !fh->snap) {
+	bool reuse =
+	    off == 0 && fh->snap_reusable && rsm_event_count(fs_global.eng) == fh->snap_events;
+	fh->snap_reusable = false;
+	if (reuse) {
+		fh->poll_changed = false;
+	} else if (off == 0 || !fh->snap) {
 		free(fh->snap);
 		fh->snap = NULL;
 		fh->snap_len = 0;
@@ -218,9 +225,13 @@ int file_open(fuse_req_t req, const char *path, const struct node *n, struct fus
 		fh_put(fh);
 		return rc;
 	}
-	if (n->type == N_FILE && (fi->flags & O_ACCMODE) == O_RDONLY)
-		/* the value at open is what a poll compares with until the first read */
-		render_node(&fh->node, &fh->snap, &fh->snap_len);
+	if (n->type == N_FILE && (fi->flags & O_ACCMODE) == O_RDONLY) {
+		/* the value at open is what a poll compares with until the first read; counted
+		 * before it is rendered, so that a change after the count makes it stale */
+		fh->snap_events = rsm_event_count(fs_global.eng);
+		if (render_node(&fh->node, &fh->snap, &fh->snap_len) == 0)
+			fh->snap_reusable = attrs_follow_events(path, n);
+	}
 	open_files_add(fh);
 	fi->fh = (uint64_t)(uintptr_t)fh;
 	/* Channels and ctl files are streams: not seekable, so that bash's `read` takes them a

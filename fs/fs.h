@@ -36,6 +36,13 @@
  * the drop is what keeps them right, the timeout only bounds a change the engine does not
  * announce. */
 #define ATTR_TIMEOUT 1.0
+/* How long the kernel may keep what it knows of libraries, drives and media, which live as long
+ * as the daemon and are never renamed: their entries and directories' attributes, and the kept
+ * attributes of drives' and media's files.  A medium that goes has its entry dropped before its
+ * event is heard (attrs_hold), every change drops what it changes, so this only bounds what
+ * the engine would fail to announce; long enough that a listing of 100,000 media is answered
+ * by the kernel the second time (bench/scale). */
+#define LASTING_TIMEOUT 60.0
 
 /* Frees what a pointer variable points to when it goes out of scope. */
 static inline void free_ptr(void *p)
@@ -108,9 +115,14 @@ size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n
 /* How long the kernel may keep the attributes of n (inode ino at path) from this reply (a
  * lookup's or a getattr's); a file kept is noted so that its object's next change drops it. */
 double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool lookup);
+/* How long the kernel may keep the entry of path (a lookup's reply). */
+double entry_timeout(const char *path);
 /* The engine's gate (rsm_set_hold): takes the kept files an event may change and hands them to
  * the notifier thread, which drops them and then releases the event; true when it did. */
 bool attrs_hold(void *ctx, const struct rsm_event *ev);
+/* Whether n's value (at path) changes only with the engine's events: its attributes may be kept,
+ * and a rendering of it stays current while no event is published. */
+bool attrs_follow_events(const char *path, const struct node *n);
 /* Drops what the kernel keeps of path's attributes (the replay thread, on a change it found). */
 void attrs_drop(const char *path);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
@@ -151,6 +163,10 @@ struct fh {
 	/* attribute files: the snapshot served to one sequential read */
 	char *snap;
 	size_t snap_len;
+	/* the snapshot taken at open may serve the first read while no event has been published
+	 * since snap_events (a value that changes only with events: attrs_follow_events) */
+	bool snap_reusable;
+	uint64_t snap_events;
 	/* ctl files: replies waiting to be read */
 	char *replies;
 	size_t replies_len, replies_off;
@@ -203,9 +219,10 @@ void channel_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph);
 void channel_release(struct fh *fh);
 int notifier_start(void);
 void notifier_stop(void);
-/* Queues the drop of inos' attributes, then the release of event seq, for the notifier
- * thread, which takes inos (malloc'd); false when it is not running (inos not taken). */
-bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n);
+/* Queues the drop of inos' attributes and of the entry of gone (a path, or NULL), then the
+ * release of event seq, for the notifier thread, which takes inos (malloc'd); false when it is
+ * not running (inos not taken). */
+bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n, const char *gone);
 /* Answers a write with err, or with size written, after the drops queued before it. */
 void reply_after_drops(fuse_req_t req, int err, size_t size);
 

@@ -4,7 +4,8 @@
  * replay's own calls be answered by hands.c, and dispatches through the node's kind (tree.h)
  * or the open file (files.c).  Helpers return 0 once they have answered, or a negative errno
  * for the operation to answer.  Entries are cached briefly and re-checked by getattr, which
- * answers ENOENT for an object that has gone; what the kernel keeps of attributes is attrs.c's.
+ * answers ENOENT for an object that has gone, except those of libraries, drives and media,
+ * which are kept long (attrs.c); what the kernel keeps of attributes is attrs.c's.
  */
 #include <errno.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (!rc)
 		rc = tree_resolve(path, &n);
 	if (!rc)
-		rc = reply_entry(req, path, &n, ENTRY_TIMEOUT, true);
+		rc = reply_entry(req, path, &n, entry_timeout(path), true);
 	reply_error(req, rc);
 }
 

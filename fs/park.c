@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,13 +19,15 @@ struct poll_note {
 	struct poll_note *next;
 };
 
-/* Attributes to drop before event seq may be read (attrs.c), kept in order: releasing a later
- * event first would let the channels deliver this one.  A note with a request instead is the
- * answer to a write, held until the drops queued before it are sent (reply_after_drops). */
+/* Attributes (and an entry that went) to drop before event seq may be read (attrs.c), in order:
+ * releasing a later event first would let the channels deliver this one.  A note with a request
+ * instead is the answer to a write, held until the drops queued before it are sent
+ * (reply_after_drops). */
 struct inval_note {
 	uint64_t seq;
 	fuse_ino_t *inos;
 	size_t n;
+	char *gone; /* the path of an entry that went, or NULL */
 	fuse_req_t req;
 	int err;
 	size_t size;
@@ -51,17 +54,34 @@ static bool inval_queue(struct inval_note *note)
 	return running;
 }
 
-bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n)
+bool notifier_invalidate(uint64_t seq, fuse_ino_t *inos, size_t n, const char *gone)
 {
 	struct inval_note *note = malloc(sizeof(*note));
+	char *g = gone ? strdup(gone) : NULL;
 
-	if (!note)
+	if (!note || (gone && !g)) {
+		free(note);
 		return false;
-	*note = (struct inval_note){.seq = seq, .inos = inos, .n = n};
+	}
+	*note = (struct inval_note){.seq = seq, .inos = inos, .n = n, .gone = g};
 	if (inval_queue(note))
 		return true;
+	free(g);
 	free(note);
 	return false;
+}
+
+/* Drops the kernel's entry of path (its parent's name for it), if it knows the parent. */
+static void inval_entry(const char *path)
+{
+	char parent[FS_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+
+	snprintf(parent, sizeof(parent), "%.*s", slash ? (int)(slash - path) : 0, path);
+	fuse_ino_t pino = inode_peek(parent);
+	if (pino)
+		fuse_lowlevel_notify_inval_entry(fs_global.se, pino, name, strlen(name));
 }
 
 /* Answers a write (err, or size written) once the drops its change queued are sent: the
@@ -85,12 +105,15 @@ void reply_after_drops(fuse_req_t req, int err, size_t size)
 		fuse_reply_write(req, size);
 }
 
-/* Drops the attributes of a note's inodes, then lets its event be read, or answers its write.
+/* Drops the attributes of a note's inodes and its entry that went, then lets its event be
+ * read, or answers its write.
  * An inode the kernel has forgotten answers ENOENT: nothing of it is kept. */
 static void inval_send(struct inval_note *note)
 {
 	for (size_t i = 0; i < note->n; i++)
 		fuse_lowlevel_notify_inval_inode(fs_global.se, note->inos[i], -1, 0);
+	if (note->gone)
+		inval_entry(note->gone);
 	if (note->req && note->err)
 		fuse_reply_err(note->req, note->err);
 	else if (note->req)
@@ -98,6 +121,7 @@ static void inval_send(struct inval_note *note)
 	else
 		rsm_notify_release(fs_global.eng, note->seq);
 	free(note->inos);
+	free(note->gone);
 	free(note);
 }
 
