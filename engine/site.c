@@ -205,9 +205,10 @@ static const struct held *held_lease(const struct rsm_engine *eng, const char *n
 	return NULL;
 }
 
-/* Takes the lease of library `name` if it is free, passed, or this host's (a restart): 1 when
- * taken (kept in site->held), 0 when another host holds it (its name in holder), -1 with a
- * message. */
+/* Takes the lease of library `name` if it is free, this host's (a restart), or passed with
+ * its holder down (no heartbeat for a lease time: a holder that is up, its lease run out while
+ * the catalog was away, renews it itself): 1 when taken (kept in site->held), 0 when another
+ * host holds it (its name in holder), -1 with a message. */
 static int take_lease(struct rsm_engine *eng, const char *name, char *holder, size_t len, char *err,
 		      size_t errlen)
 {
@@ -222,7 +223,9 @@ static int take_lease(struct rsm_engine *eng, const char *name, char *holder, si
 		     "INSERT INTO leases VALUES($1, $2, 1, clock_timestamp() + $3::interval)"
 		     " ON CONFLICT(library) DO UPDATE SET holder = excluded.holder,"
 		     " epoch = leases.epoch + 1, expires = excluded.expires"
-		     " WHERE leases.expires < clock_timestamp() OR leases.holder = excluded.holder"
+		     " WHERE leases.holder = excluded.holder OR (leases.expires < clock_timestamp()"
+		     " AND NOT EXISTS (SELECT 1 FROM hosts h WHERE h.name = leases.holder"
+		     " AND h.state = 'up' AND h.heartbeat > clock_timestamp() - $3::interval))"
 		     " RETURNING epoch",
 		     3, p, err, errlen);
 	if (!res)
@@ -782,7 +785,9 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 
 	if (!s)
 		return 0;
-	read_hosts(eng); /* hosts/ and drives' hosts are there from the first listing */
+	/* hosts/, the libraries' managers and the drives' hosts are there from the first listing */
+	read_hosts(eng);
+	read_managers(eng);
 	read_drive_hosts(eng);
 	read_remote_sessions(eng);
 	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {

@@ -264,7 +264,11 @@ one_place() {
 	done
 	[ "$(cat "$B/media/T00002L6/state")" = mounted ] || { cat "$B/media/T00002L6/state" "$MNT/media/T00002L6/state"; ls -l "$B/sessions/sb/"; cat "$B"/requests/*/state; tail -20 "$TESTDIR/b/rsmfs.err" "$TESTDIR/rsmfs.err"; false; }
 	# a's lease ran out meanwhile: a, back, renews it before b would take it
-	[ "$(cat "$B/libraries/vtl0/manager")" = a ]
+	[ "$(cat "$B/libraries/vtl0/manager")" = a ] || {
+		echo "manager on b: $(cat "$B/libraries/vtl0/manager"); a: $(cat "$MNT/libraries/vtl0/manager")" >&2
+		tail -n 5 "$TESTDIR/rsmfs.err" "$TESTDIR/b/rsmfs.err" >&2
+		false
+	}
 	[ "$(cat "$MNT/libraries/vtl0/state")" = online ]
 	echo "dismount T00001L6" >"$B/sessions/sb/ctl"
 	wait_for "$MNT/media/T00001L6/state" idle 5
