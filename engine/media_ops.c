@@ -13,6 +13,18 @@
 #include "jobs.h"
 #include "requests.h"
 
+/* Whether this host has a device for some drive of library li (drives/<d>/hosts): one that
+ * has none could never use a mount. */
+static bool library_reached(const struct rsm_engine *eng, int li)
+{
+	const struct library *l = &eng->libraries[li];
+
+	for (int i = 0; i < l->ndrives; i++)
+		if (!eng->drives[l->drive_index[i]].unreached)
+			return true;
+	return l->ndrives == 0;
+}
+
 /* Mount checks that can fail at once; a medium or drive merely busy is waited for later. */
 static rsm_err mount_check(struct rsm_engine *eng, struct session *s, const struct rsm_cred *cred,
 			   const struct rsm_mount_args *a, int *mi, int *di)
@@ -42,6 +54,8 @@ static rsm_err mount_check(struct rsm_engine *eng, struct session *s, const stru
 		if (!drive_usable(&eng->drives[*di]))
 			return ERROR_DEVICE_NOT_AVAILABLE;
 	}
+	if (!library_reached(eng, m->library))
+		return ERROR_DEVICE_NOT_AVAILABLE; /* a site's host with no device for its drives */
 	if (!l->enabled || !m->enabled)
 		return ERROR_RESOURCE_DISABLED;
 	if ((a->options & RSM_MOUNT_WRITE) && m->sides[a->side].state == SIDE_COMPLETE)
