@@ -282,6 +282,20 @@ int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 		const struct held *h = held_lease(eng, l->name);
 		if (!h || !l->present) {
 			l->lease_deadline = -1; /* another host's robot: never moved from here */
+			/* whether its changer answers is its manager's word (the row), not what
+			 * loading and attaching here assumed (a scsi library starts offline until
+			 * its own reconcile, which a user host never runs: it refused every mount
+			 * with ERROR_LIBRARY_OFFLINE until the manager next wrote the row) */
+			const char *p[] = {l->name};
+			AUTO_RESULT PGresult *res = site_sql(
+			    eng->site, "SELECT online, inventorying FROM libraries WHERE name = $1",
+			    1, p, err, errlen);
+			if (!res)
+				return -1;
+			if (PQntuples(res) == 1) {
+				l->reachable = atoi(PQgetvalue(res, 0, 0)) != 0;
+				l->inventorying = atoi(PQgetvalue(res, 0, 1)) != 0;
+			}
 			continue;
 		}
 		l->managed = true;
