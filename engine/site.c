@@ -273,8 +273,6 @@ bool site_manages(const struct rsm_engine *eng, int li)
 				  : held_lease(eng, eng->libraries[li].name) != NULL;
 }
 
-static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
-
 int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
@@ -306,7 +304,7 @@ int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 	if (!eng->site)
 		return 0;
 	eng->site->adopted = true;
-	return register_drives(eng, err, errlen);
+	return site_register_drives(eng, err, errlen);
 }
 
 /* This host's device for drive number n of a library configured as c: drive.<n>'s, the tape
@@ -329,7 +327,7 @@ static const char *drive_device(const struct rsm_library_config *c, int n, char 
 
 /* Records which of its libraries' drives this host reaches, and with which device; a drive it
  * has no device for is never mounted into from here (drive_usable). */
-static int register_drives(struct rsm_engine *eng, char *err, size_t errlen)
+int site_register_drives(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	char buf[256];
 
