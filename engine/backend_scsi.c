@@ -590,10 +590,28 @@ static void scsi_door(struct rsm_engine *eng, int li, bool open)
 	queue_work(sl, w);
 }
 
+/* This host's device for drive d (drives/<d>/device): the one its scan mapped; none for a
+ * drive of a site that this host has no device for (its manager may have found one by the
+ * changer's identifier all the same); on a host that uses the library another host manages,
+ * which never scans the changer, its drive.N.  Without the last two, a user host showed no
+ * device for its drives and a manager showed one it does not have. */
 static void scsi_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len)
 {
-	(void)eng;
-	snprintf(buf, len, "%s", d->device);
+	const struct scsi_library *sl = eng->libraries[d->library].backend_state;
+	const char *line = sl ? sl->drive_map : "";
+	char dev[256];
+	int n;
+
+	buf[0] = '\0';
+	if (d->unreached)
+		return;
+	if (d->device[0]) {
+		snprintf(buf, len, "%s", d->device);
+		return;
+	}
+	for (; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "")
+		if (sscanf(line, "%d %255s", &n, dev) == 2 && n == d->number)
+			snprintf(buf, len, "%s", dev);
 }
 
 /* ---- start-up ---- */
