@@ -447,6 +447,19 @@ static void idle_and_check(struct scsi_library *sl)
 		went_offline(sl, o.text);
 }
 
+/* The library's lease passed to another host (a site): this host sends its changer nothing
+ * more, not even the health check or the reconnect scan (its catalog writes would race the
+ * new manager's), and lets its connection go; it waits to manage the library again. */
+static void stepped_down(struct scsi_library *sl)
+{
+	if (sl->connected) {
+		/* under the lock: a take-over's reconcile uses the device from another thread */
+		changer_close(&sl->dev);
+		sl->connected = false;
+	}
+	wait_seconds(sl, RECONNECT_SECS);
+}
+
 static void *changer_thread(void *arg)
 {
 	struct scsi_library *sl = arg;
@@ -458,6 +471,8 @@ static void *changer_thread(void *arg)
 	while (!sl->quit) {
 		if (sl->queue)
 			do_next_work(sl, libname);
+		else if (!eng->libraries[sl->li].managed)
+			stepped_down(sl);
 		else if (!eng->libraries[sl->li].reachable && !eng->stopping)
 			try_reconnect(sl, libname);
 		else
