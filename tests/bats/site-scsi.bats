@@ -75,6 +75,11 @@ changer_places() {
 	} | sort
 }
 
+# nexus_count - the iSCSI sessions tgtd has: one per host that talks to the changer
+nexus_count() {
+	tgtadm_ --op show --mode target | grep -c "I_T nexus:"
+}
+
 # tree_places MOUNTPOINT - every cartridge where that host's tree says it is, sorted
 tree_places() {
 	local m
@@ -226,6 +231,10 @@ b_waits() {
 	wait_for "$N2/libraries/lib1/state" online 3
 	# the new manager read the changer: its tree is where tgtd has the cartridges
 	agree "$B" "$C"
+	# its scan found devices by the changer's identifiers; it shows only its own
+	[ "$(cat "$B/drives/d0/device")" = "" ]
+	[ "$(cat "$B/drives/d1/device")" = "$LUN2" ]
+	[ "$(cat "$C/drives/d1/device")" = "" ]
 	# b's mounted cartridge stayed b's session's, its waiting mount still waits
 	[ "$(cat "$B/media/A00001L6/state")" = mounted ]
 	[ "$(cat "$B/drives/d1/session")" = sb ]
@@ -256,6 +265,7 @@ b_waits() {
 	mkdir "$A/sessions/sa" "$B/sessions/sb"
 	echo "mount A00003L6" >"$A/sessions/sa/ctl"
 	[ "$(element 1 drive)" = "1 full A00003L6" ]
+	[ "$(nexus_count)" = 1 ] # a's connection to the changer: users have none
 	kill -STOP "$A_PID"
 	new=
 	for _ in $(seq 200); do
@@ -278,7 +288,13 @@ b_waits() {
 	grep -q 'lease of library lib1 passed to another host' "$TESTDIR/a/rsmfs.err"
 	[ "$(grep -c "took library lib1 over" "$TESTDIR/a/rsmfs.err")" = 0 ]
 	wait_for "$A/libraries/lib1/manager" "$new" 3
-	sleep 1 # anything a had left to send would have gone by now
+	# not even a health check or a scan: a lets its connection to the changer go (its
+	# changer thread notices within its 10 s health interval), the new manager's stays
+	for _ in $(seq 60); do
+		[ "$(nexus_count)" = 1 ] && break
+		sleep 0.25
+	done
+	[ "$(nexus_count)" = 1 ]
 	# tgtd's view is the new manager's tree, on every host, a's too
 	agree "$N2" "$A" "$B" "$C"
 	[ "$(element 2 drive)" = "2 full A00001L6" ]
@@ -296,4 +312,36 @@ b_waits() {
 	[ "$(element 2 drive)" = "2 full A00004L6" ]
 	[ "$(element 1000 slot)" = "1000 full A00001L6" ]
 	agree "$N2" "$A" "$B" "$C"
+}
+
+@test "c, with a device for no drive, takes over from a killed manager and runs b's work" {
+	stop_host "$B_PID" "$B"
+	sed -i '/^\[library lib1\]/a manage = no' "$TESTDIR/b/rsmfs.conf"
+	start_host b
+	B_PID=$HOST_PID
+	wait_for "$B/libraries/lib1/manager" a
+	b_waits
+	crash_host "$A_PID" "$A"
+	start=$(date +%s.%N)
+	wait_for "$B/libraries/lib1/manager" c 10
+	took=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { print n - s }')
+	echo "# c took lib1 over $took s after a was killed" >&3
+	wait_for "$C/libraries/lib1/state" online 3
+	agree "$B" "$C"
+	[ "$(cat "$C/drives/d1/session")" = sb ]
+	# still no device of c's shown, though its scan found one by the changer's identifier
+	[ "$(cat "$C/drives/d0/device")" = "" ]
+	[ "$(cat "$C/drives/d1/device")" = "" ]
+	[ "$(cat "$C/drives/d1/hosts" | tr '\n' ' ')" = "a b " ]
+	kill -0 "$WRITER"
+	[ "$(cat "$B/requests/$N/state")" = waiting ]
+	# c's robot takes A00001L6 out of d1 and puts b's waiting A00002L6 there
+	echo "dismount A00001L6" >"$B/sessions/sb/ctl"
+	wait "$WRITER"
+	[ "$(cat "$TESTDIR/answer")" = OK ]
+	[ "$(element 2 drive)" = "2 full A00002L6" ]
+	[ "$(element 1000 slot)" = "1000 full A00001L6" ]
+	[ "$(element 1 drive)" = "1 empty" ]
+	agree "$B" "$C"
+	[ "$(sql "SELECT count(*) FROM requests WHERE state = 'inprocess'")" = 0 ]
 }
