@@ -28,6 +28,7 @@
 #include "changer.h"
 #include "log.h"
 #include "notify.h"
+#include "site.h"
 
 #define RECONNECT_SECS 2
 #define HEALTH_SECS 10 /* an idle changer is asked whether it still answers this often */
@@ -436,7 +437,10 @@ static void idle_and_check(struct scsi_library *sl)
 	struct rsm_engine *eng = sl->eng;
 	struct scsi_outcome o;
 
-	if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue || eng->stopping)
+	/* the lease may have passed during the wait (this host frozen or cut off, and not yet
+	 * told): then not even this check is sent (stepped_down) */
+	if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue || eng->stopping ||
+	    !eng->libraries[sl->li].managed || !site_lease_valid(&eng->libraries[sl->li]))
 		return;
 	engine_unlock(eng);
 	if (ensure_connected(sl, &o))
