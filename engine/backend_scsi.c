@@ -28,6 +28,7 @@
 #include "changer.h"
 #include "log.h"
 #include "notify.h"
+#include "site.h"
 
 #define RECONNECT_SECS 2
 #define HEALTH_SECS 10 /* an idle changer is asked whether it still answers this often */
@@ -436,7 +437,10 @@ static void idle_and_check(struct scsi_library *sl)
 	struct rsm_engine *eng = sl->eng;
 	struct scsi_outcome o;
 
-	if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue || eng->stopping)
+	/* the lease may have passed during the wait (this host frozen or cut off, and not yet
+	 * told): then not even this check is sent (stepped_down) */
+	if (wait_seconds(sl, HEALTH_SECS) != ETIMEDOUT || sl->quit || sl->queue || eng->stopping ||
+	    !eng->libraries[sl->li].managed || !site_lease_valid(&eng->libraries[sl->li]))
 		return;
 	engine_unlock(eng);
 	if (ensure_connected(sl, &o))
@@ -445,6 +449,19 @@ static void idle_and_check(struct scsi_library *sl)
 	engine_lock(eng);
 	if (o.offline)
 		went_offline(sl, o.text);
+}
+
+/* The library's lease passed to another host (a site): this host sends its changer nothing
+ * more, not even the health check or the reconnect scan (its catalog writes would race the
+ * new manager's), and lets its connection go; it waits to manage the library again. */
+static void stepped_down(struct scsi_library *sl)
+{
+	if (sl->connected) {
+		/* under the lock: a take-over's reconcile uses the device from another thread */
+		changer_close(&sl->dev);
+		sl->connected = false;
+	}
+	wait_seconds(sl, RECONNECT_SECS);
 }
 
 static void *changer_thread(void *arg)
@@ -458,6 +475,8 @@ static void *changer_thread(void *arg)
 	while (!sl->quit) {
 		if (sl->queue)
 			do_next_work(sl, libname);
+		else if (!eng->libraries[sl->li].managed)
+			stepped_down(sl);
 		else if (!eng->libraries[sl->li].reachable && !eng->stopping)
 			try_reconnect(sl, libname);
 		else
@@ -590,10 +609,28 @@ static void scsi_door(struct rsm_engine *eng, int li, bool open)
 	queue_work(sl, w);
 }
 
+/* This host's device for drive d (drives/<d>/device): the one its scan mapped; none for a
+ * drive of a site that this host has no device for (its manager may have found one by the
+ * changer's identifier all the same); on a host that uses the library another host manages,
+ * which never scans the changer, its drive.N.  Without the last two, a user host showed no
+ * device for its drives and a manager showed one it does not have. */
 static void scsi_drive_device(struct rsm_engine *eng, const struct drive *d, char *buf, size_t len)
 {
-	(void)eng;
-	snprintf(buf, len, "%s", d->device);
+	const struct scsi_library *sl = eng->libraries[d->library].backend_state;
+	const char *line = sl ? sl->drive_map : "";
+	char dev[256];
+	int n;
+
+	buf[0] = '\0';
+	if (d->unreached)
+		return;
+	if (d->device[0]) {
+		snprintf(buf, len, "%s", d->device);
+		return;
+	}
+	for (; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : "")
+		if (sscanf(line, "%d %255s", &n, dev) == 2 && n == d->number)
+			snprintf(buf, len, "%s", dev);
 }
 
 /* ---- start-up ---- */

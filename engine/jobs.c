@@ -342,6 +342,10 @@ void library_reachable(struct rsm_engine *eng, int li)
 	struct library *l = &eng->libraries[li];
 
 	l->reachable = true;
+	/* the other hosts of a site learn it from the row: a user host of a scsi library
+	 * refused every mount with ERROR_LIBRARY_OFFLINE while the row said offline */
+	if (eng->site && l->managed)
+		catalog_save_library(eng, l);
 	emit_library(eng, l); /* and the scheduler starts what waited for it */
 }
 
@@ -350,6 +354,8 @@ void library_unreachable(struct rsm_engine *eng, int li, const char *why)
 	struct library *l = &eng->libraries[li];
 
 	l->reachable = false;
+	if (eng->site && l->managed) /* only the manager writes the row */
+		catalog_save_library(eng, l);
 	emit_library(eng, l);
 	while (l->robot_queue) {
 		struct job *job = l->robot_queue;

@@ -278,8 +278,6 @@ bool site_manages(const struct rsm_engine *eng, int li)
 				  : held_lease(eng, eng->libraries[li].name) != NULL;
 }
 
-static int register_drives(struct rsm_engine *eng, char *err, size_t errlen);
-
 int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	for (int i = 0; eng->site && i < eng->nlibraries; i++) {
@@ -287,6 +285,20 @@ int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 		const struct held *h = held_lease(eng, l->name);
 		if (!h || !l->present) {
 			l->lease_deadline = -1; /* another host's robot: never moved from here */
+			/* whether its changer answers is its manager's word (the row), not what
+			 * loading and attaching here assumed (a scsi library starts offline until
+			 * its own reconcile, which a user host never runs: it refused every mount
+			 * with ERROR_LIBRARY_OFFLINE until the manager next wrote the row) */
+			const char *p[] = {l->name};
+			AUTO_RESULT PGresult *res = site_sql(
+			    eng->site, "SELECT online, inventorying FROM libraries WHERE name = $1",
+			    1, p, err, errlen);
+			if (!res)
+				return -1;
+			if (PQntuples(res) == 1) {
+				l->reachable = atoi(PQgetvalue(res, 0, 0)) != 0;
+				l->inventorying = atoi(PQgetvalue(res, 0, 1)) != 0;
+			}
 			continue;
 		}
 		l->managed = true;
@@ -297,7 +309,7 @@ int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen)
 	if (!eng->site)
 		return 0;
 	eng->site->adopted = true;
-	return register_drives(eng, err, errlen);
+	return site_register_drives(eng, err, errlen);
 }
 
 /* This host's device for drive number n of a library configured as c: drive.<n>'s, the tape
@@ -320,7 +332,7 @@ static const char *drive_device(const struct rsm_library_config *c, int n, char 
 
 /* Records which of its libraries' drives this host reaches, and with which device; a drive it
  * has no device for is never mounted into from here (drive_usable). */
-static int register_drives(struct rsm_engine *eng, char *err, size_t errlen)
+int site_register_drives(struct rsm_engine *eng, char *err, size_t errlen)
 {
 	char buf[256];
 

@@ -29,6 +29,8 @@ int site_link_sessions(struct rsm_engine *eng, char *err, size_t errlen);
 /* Once the libraries are configured: those whose lease this host took are its to manage, and
  * the drives it has a device for are recorded. */
 int site_adopt_leases(struct rsm_engine *eng, char *err, size_t errlen);
+/* Records which drives of its libraries this host has a device for (drives/<d>/hosts). */
+int site_register_drives(struct rsm_engine *eng, char *err, size_t errlen);
 /* Whether library li is this host's to settle and schedule: always alone on a catalog; in a
  * site, when it took the library's lease. */
 bool site_manages(const struct rsm_engine *eng, int li);

@@ -396,6 +396,11 @@ int engine_start(struct rsm_engine *eng, char *err, size_t errlen)
 		if (eng->libraries[i].present && eng->libraries[i].managed &&
 		    eng->libraries[i].ops->reconcile)
 			eng->libraries[i].ops->reconcile(eng, i);
+	/* a real changer's drives are made by its first reconcile, after the leases were
+	 * adopted: without this the manager of a new scsi library was missing from every
+	 * drives/<d>/hosts, so no other host's mount was given its drives */
+	if (eng->site && site_register_drives(eng, err, errlen) < 0)
+		return -1;
 	settle_in_process(eng);
 	opreqs_loaded(eng);
 	return 0;
