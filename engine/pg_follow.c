@@ -223,12 +223,31 @@ static void follow_session(PGconn *conn, struct rsm_engine *eng, const char *nam
 	engine_unlock(eng);
 }
 
+/* Whether a request row's state is one before its end. */
+static bool request_row_pending(const char *state)
+{
+	return strcmp(state, "queued") == 0 || strcmp(state, "waiting") == 0 ||
+	       strcmp(state, "inprocess") == 0;
+}
+
 static void follow_request(PGconn *conn, struct rsm_engine *eng, const char *number)
 {
 	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM requests WHERE number = $1", number);
 
 	if (!q)
 		return;
+	/* An end read here can be newer than this host's last read of the request's medium and
+	 * drive: the notification may be an earlier one (the request started), and the rows were
+	 * read for the batch's other notifications before the manager's later commits.  They are
+	 * read again after it (the drive first, as the manager writes them), so that a caller
+	 * answered below finds them as that end left them (site.c takes a batch's requests last,
+	 * which alone does not order these reads after the commits). */
+	if (PQntuples(q) == 1 && !request_row_pending(PQgetvalue(q, 0, 3))) {
+		if (*PQgetvalue(q, 0, 6))
+			follow_drive(conn, eng, PQgetvalue(q, 0, 6));
+		if (*PQgetvalue(q, 0, 5))
+			follow_medium(conn, eng, PQgetvalue(q, 0, 5));
+	}
 	engine_lock(eng);
 	if (PQntuples(q) != 1)
 		pg_request_gone(eng, strtoull(number, NULL, 10));
