@@ -223,6 +223,13 @@ static void follow_session(PGconn *conn, struct rsm_engine *eng, const char *nam
 	engine_unlock(eng);
 }
 
+/* Whether a request row's state is one before its end. */
+static bool request_row_pending(const char *state)
+{
+	return strcmp(state, "queued") == 0 || strcmp(state, "waiting") == 0 ||
+	       strcmp(state, "inprocess") == 0;
+}
+
 /* Whether request row q ends, for this host, work its manager did for it: its caller will be
  * answered, and must find the medium and drive as that work left them. */
 static bool ends_here(struct rsm_engine *eng, PGresult *q)
@@ -230,9 +237,7 @@ static bool ends_here(struct rsm_engine *eng, PGresult *q)
 	engine_lock(eng);
 	const struct request *r = request_find(eng, strtoull(PQgetvalue(q, 0, 0), NULL, 10));
 	bool ends = r && !request_finished(r) && pg_followed(eng, r->library) &&
-		    strcmp(PQgetvalue(q, 0, 3), "queued") != 0 &&
-		    strcmp(PQgetvalue(q, 0, 3), "waiting") != 0 &&
-		    strcmp(PQgetvalue(q, 0, 3), "inprocess") != 0;
+		    !request_row_pending(PQgetvalue(q, 0, 3));
 	engine_unlock(eng);
 	return ends;
 }
@@ -243,13 +248,15 @@ static void follow_request(PGconn *conn, struct rsm_engine *eng, const char *num
 
 	if (!q)
 		return;
-	/* the medium's and drive's rows first, read after the request's: however the
-	 * notifications of the manager's commit came in, the caller answered below sees them */
+	/* an end read here can be newer than this host's last read of the request's drive and
+	 * medium (read for earlier notifications, before the manager's later commits): they are
+	 * read again after it, the drive first as the manager writes them, so that the caller
+	 * answered below finds them as that end left them */
 	if (PQntuples(q) == 1 && ends_here(eng, q)) {
-		if (*PQgetvalue(q, 0, 5))
-			follow_medium(conn, eng, PQgetvalue(q, 0, 5));
 		if (*PQgetvalue(q, 0, 6))
 			follow_drive(conn, eng, PQgetvalue(q, 0, 6));
+		if (*PQgetvalue(q, 0, 5))
+			follow_medium(conn, eng, PQgetvalue(q, 0, 5));
 	}
 	engine_lock(eng);
 	if (PQntuples(q) != 1)
