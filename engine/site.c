@@ -7,7 +7,6 @@
  * host goes by is counted from before the renewal was sent and ends before the catalog's, so
  * that no other host can hold the lease while this one still thinks it does.
  */
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -22,40 +21,13 @@
 #include "catalog_pg.h"
 #include "log.h"
 #include "notify.h"
-#include "replica.h"
 #include "site.h"
+#include "site_impl.h"
 #include "startup.h"
 
-/* How much earlier than the catalog's deadline this host stops moving: room for a tick. */
-#define LEASE_MARGIN 0.5
+/* ---- the connection's helpers (site_impl.h) ---- */
 
-struct site {
-	PGconn *conn;
-	pthread_t thread;
-	bool started;
-	pthread_mutex_t lock; /* stop and the tick's wait */
-	pthread_cond_t wake;
-	bool stop;
-	bool up;      /* this host came up: its row and leases are its own to give up */
-	bool adopted; /* the libraries took their leases: `managed` says who manages what */
-	double connected; /* when the connection was last made (real_now) */
-	/* the leases taken at start, by library name, until the libraries adopt them */
-	struct held {
-		char library[RSM_NAME_MAX + 1];
-		uint64_t epoch;
-		double deadline;
-	} * held;
-	int nheld;
-	/* the site's hosts, and the other hosts' sessions, as last read (under the engine lock) */
-	struct rsm_host_info *hosts;
-	int nhosts;
-	struct rsm_session_info *remote;
-	int nremote;
-};
-
-/* The time leases are counted in: the machine's, not the engine's (a test's virtual clock
- * would let a lease pass in an instant). */
-static double real_now(void)
+double site_now(void)
 {
 	struct timespec t;
 
@@ -63,17 +35,8 @@ static double real_now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void clear_p(PGresult **res)
-{
-	PQclear(*res);
-}
-
-#define AUTO_RESULT __attribute__((cleanup(clear_p)))
-
-/* Runs a statement on the site's connection; the result when it succeeded, else NULL with
- * the reason in err. */
-static PGresult *site_sql(struct site *s, const char *sql, int n, const char *const *params,
-			  char *err, size_t errlen)
+PGresult *site_sql(struct site *s, const char *sql, int n, const char *const *params, char *err,
+		   size_t errlen)
 {
 	PGresult *res = PQexecParams(s->conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
@@ -86,8 +49,7 @@ static PGresult *site_sql(struct site *s, const char *sql, int n, const char *co
 	return NULL;
 }
 
-/* The lease time as an SQL interval. */
-static void lease_interval(const struct rsm_engine *eng, char *buf, size_t len)
+void site_lease_interval(const struct rsm_engine *eng, char *buf, size_t len)
 {
 	snprintf(buf, len, "%.3f seconds", eng->cfg.lease_time);
 }
@@ -165,7 +127,7 @@ int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	s->conn = pg_connect_to(eng->cfg.catalog);
-	s->connected = real_now();
+	s->connected = site_now();
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(s->conn));
 		err[strcspn(err, "\n")] = '\0';
@@ -214,9 +176,9 @@ static int take_lease(struct rsm_engine *eng, const char *name, char *holder, si
 {
 	struct site *s = eng->site;
 	char interval[32];
-	double sent = real_now();
+	double sent = site_now();
 
-	lease_interval(eng, interval, sizeof(interval));
+	site_lease_interval(eng, interval, sizeof(interval));
 	const char *p[] = {name, eng->cfg.host, interval};
 	AUTO_RESULT PGresult *res =
 	    site_sql(s,
@@ -358,7 +320,7 @@ int site_register_drives(struct rsm_engine *eng, char *err, size_t errlen)
 
 bool site_lease_valid(const struct library *l)
 {
-	return l->lease_deadline == 0 || real_now() < l->lease_deadline;
+	return l->lease_deadline == 0 || site_now() < l->lease_deadline;
 }
 
 /* ---- the tick ---- */
@@ -370,9 +332,9 @@ bool site_lease_valid(const struct library *l)
 static int renew(struct rsm_engine *eng, const char *library, uint64_t epoch, double *deadline)
 {
 	char interval[32], ep[24], err[256];
-	double sent = real_now();
+	double sent = site_now();
 
-	lease_interval(eng, interval, sizeof(interval));
+	site_lease_interval(eng, interval, sizeof(interval));
 	snprintf(ep, sizeof(ep), "%llu", (unsigned long long)epoch);
 	const char *p[] = {library, eng->cfg.host, ep, interval};
 	AUTO_RESULT PGresult *res = site_sql(
@@ -435,66 +397,6 @@ static void renew_all(struct rsm_engine *eng)
 	}
 }
 
-/* The hosts and who manages what, as the catalog has them now: the hosts' rows (a host is up
- * while its heartbeat is within lease_time), and the holder of each lease not passed. */
-static void read_hosts(struct rsm_engine *eng)
-{
-	char interval[32], err[256];
-	const char *p[] = {interval};
-
-	lease_interval(eng, interval, sizeof(interval));
-	AUTO_RESULT PGresult *res = site_sql(
-	    eng->site,
-	    "SELECT h.name, CASE WHEN h.state = 'up' AND h.heartbeat > now() - $1::interval"
-	    " THEN 'up' ELSE 'down' END,"
-	    " to_char(h.since AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    " coalesce(string_agg(l.library, E'\\n' ORDER BY l.library), '')"
-	    " FROM hosts h LEFT JOIN leases l ON l.holder = h.name AND l.expires > "
-	    "clock_timestamp()"
-	    " GROUP BY h.name ORDER BY h.name",
-	    1, p, err, sizeof(err));
-	int n = res ? PQntuples(res) : 0;
-	struct rsm_host_info *h = res ? calloc((size_t)n + 1, sizeof(*h)) : NULL;
-
-	for (int i = 0; h && i < n; i++) {
-		snprintf(h[i].name, sizeof(h[i].name), "%s", PQgetvalue(res, i, 0));
-		snprintf(h[i].state, sizeof(h[i].state), "%s", PQgetvalue(res, i, 1));
-		snprintf(h[i].since, sizeof(h[i].since), "%s", PQgetvalue(res, i, 2));
-		snprintf(h[i].manages, sizeof(h[i].manages), "%s", PQgetvalue(res, i, 3));
-	}
-	if (!h)
-		return; /* the last reading stays */
-	engine_lock(eng);
-	free(eng->site->hosts);
-	eng->site->hosts = h;
-	eng->site->nhosts = n;
-	engine_unlock(eng);
-}
-
-/* The manager of each library this host does not manage, from the leases not passed. */
-static void read_managers(struct rsm_engine *eng)
-{
-	char err[256];
-	AUTO_RESULT PGresult *res = site_sql(
-	    eng->site, "SELECT library, holder FROM leases WHERE expires > clock_timestamp()", 0,
-	    NULL, err, sizeof(err));
-
-	if (!res)
-		return;
-	engine_lock(eng);
-	for (int i = 0; i < eng->nlibraries; i++) {
-		struct library *l = &eng->libraries[i];
-		if (l->managed)
-			continue;
-		l->manager[0] = '\0';
-		for (int r = 0; r < PQntuples(res); r++)
-			if (strcmp(PQgetvalue(res, r, 0), l->name) == 0)
-				snprintf(l->manager, sizeof(l->manager), "%s",
-					 PQgetvalue(res, r, 1));
-	}
-	engine_unlock(eng);
-}
-
 /* Library li, whose lease this host has just taken (h) from a host that no longer holds it:
  * this host's to manage from now on, its backend's threads started. */
 static void take_over(struct rsm_engine *eng, int li, const struct held *h)
@@ -527,7 +429,7 @@ static void take_over_free(struct rsm_engine *eng)
 {
 	char holder[RSM_NAME_MAX + 1], err[256];
 
-	if (real_now() - eng->site->connected < eng->cfg.lease_time)
+	if (site_now() - eng->site->connected < eng->cfg.lease_time)
 		return;
 
 	for (int i = 0; i < eng->cfg.nlibraries; i++) {
@@ -541,153 +443,6 @@ static void take_over_free(struct rsm_engine *eng)
 		if (free && take_lease(eng, c->name, holder, sizeof(holder), err, sizeof(err)) == 1)
 			take_over(eng, li, held_lease(eng, c->name));
 	}
-}
-
-/* The sessions of a host down for 30 s are closed: their names are free in the site again.
- * Their work went with the host, whose libraries' next manager released their media as after
- * a restart. */
-static void close_down_sessions(struct rsm_engine *eng)
-{
-	char interval[32], err[256];
-	const char *p[] = {eng->cfg.host, interval};
-
-	lease_interval(eng, interval, sizeof(interval));
-	PQclear(site_sql(eng->site,
-			 "DELETE FROM sessions WHERE host <> $1 AND host IN (SELECT name FROM hosts"
-			 " WHERE (state = 'down' AND since < now() - interval '30 seconds')"
-			 " OR heartbeat < now() - $2::interval - interval '30 seconds')",
-			 2, p, err, sizeof(err)));
-}
-
-/* The sessions of the other hosts, listed and read here (sessions/, rsmfs(5)). */
-/* The model's replicas of the other hosts' sessions made to match list v (n of them): new
- * ones made, closed ones unwound (what they held released where this host manages it). */
-static void sync_replicas(struct rsm_engine *eng, PGresult *res)
-{
-	int n = PQntuples(res);
-
-	for (int i = 0; i < n; i++) {
-		struct session row = {0};
-		snprintf(row.name, sizeof(row.name), "%s", PQgetvalue(res, i, 0));
-		snprintf(row.guid, sizeof(row.guid), "%s", PQgetvalue(res, i, 1));
-		row.uid = (uid_t)strtoul(PQgetvalue(res, i, 2), NULL, 10);
-		row.created = strtoll(PQgetvalue(res, i, 3), NULL, 10);
-		snprintf(row.host, sizeof(row.host), "%s", PQgetvalue(res, i, 4));
-		snprintf(row.application, sizeof(row.application), "%s", PQgetvalue(res, i, 5));
-		replica_session(eng, &row);
-	}
-	for (int j = 0; j < eng->nsessions; j++) {
-		const struct session *s = &eng->sessions[j];
-		bool listed = false;
-		for (int i = 0; s->used && s->remote && !listed && i < n; i++)
-			listed = strcmp(PQgetvalue(res, i, 0), s->name) == 0;
-		if (s->used && s->remote && !listed)
-			replica_session_gone(eng, eng->sessions[j].name);
-	}
-}
-
-static void read_remote_sessions(struct rsm_engine *eng)
-{
-	char err[256];
-	const char *p[] = {eng->cfg.host};
-	AUTO_RESULT PGresult *res = site_sql(eng->site,
-					     "SELECT name, guid, uid, created, host, application"
-					     " FROM sessions WHERE host <> $1 ORDER BY name",
-					     1, p, err, sizeof(err));
-	int n = res ? PQntuples(res) : 0;
-	struct rsm_session_info *v = res ? calloc((size_t)n + 1, sizeof(*v)) : NULL;
-
-	for (int i = 0; v && i < n; i++) {
-		snprintf(v[i].name, sizeof(v[i].name), "%s", PQgetvalue(res, i, 0));
-		snprintf(v[i].guid, sizeof(v[i].guid), "%s", PQgetvalue(res, i, 1));
-		v[i].uid = (uid_t)strtoul(PQgetvalue(res, i, 2), NULL, 10);
-		rsm_format_time(strtoll(PQgetvalue(res, i, 3), NULL, 10), v[i].created,
-				sizeof(v[i].created));
-		snprintf(v[i].host, sizeof(v[i].host), "%s", PQgetvalue(res, i, 4));
-		snprintf(v[i].application, sizeof(v[i].application), "%s", PQgetvalue(res, i, 5));
-		v[i].remote = true;
-	}
-	if (!v)
-		return; /* the last reading stays */
-	engine_lock(eng);
-	free(eng->site->remote);
-	eng->site->remote = v;
-	eng->site->nremote = n;
-	sync_replicas(eng, res);
-	engine_unlock(eng);
-}
-
-int site_link_sessions(struct rsm_engine *eng, char *err, size_t errlen)
-{
-	const char *p[] = {eng->cfg.host};
-
-	if (!eng->site)
-		return 0;
-	AUTO_RESULT PGresult *res = site_sql(eng->site,
-					     "SELECT name, guid, uid, created, host, application"
-					     " FROM sessions WHERE host <> $1 ORDER BY name",
-					     1, p, err, errlen);
-	AUTO_RESULT PGresult *held =
-	    site_sql(eng->site, "SELECT name, session, vdrive FROM drives WHERE session <> ''", 0,
-		     NULL, err, errlen);
-	if (!res || !held)
-		return -1;
-	sync_replicas(eng, res);
-	for (int i = 0; i < PQntuples(held); i++) {
-		int di = drive_find(eng, PQgetvalue(held, i, 0));
-		for (int s = 0; di >= 0 && s < eng->nsessions; s++)
-			if (eng->sessions[s].used && eng->sessions[s].remote &&
-			    strcmp(eng->sessions[s].name, PQgetvalue(held, i, 1)) == 0) {
-				eng->drives[di].session = s;
-				eng->drives[di].vdrive = atoi(PQgetvalue(held, i, 2));
-			}
-	}
-	return 0;
-}
-
-int site_remote_count(const struct rsm_engine *eng)
-{
-	return eng->site ? eng->site->nremote : 0;
-}
-
-const struct rsm_session_info *site_remote_at(const struct rsm_engine *eng, int i)
-{
-	return &eng->site->remote[i];
-}
-
-bool site_remote_session(const struct rsm_engine *eng, const char *name,
-			 struct rsm_session_info *out)
-{
-	for (int i = 0; i < site_remote_count(eng); i++) {
-		if (strcmp(eng->site->remote[i].name, name) == 0) {
-			*out = eng->site->remote[i];
-			return true;
-		}
-	}
-	return false;
-}
-
-/* drives/<d>/hosts: the hosts with a device for each drive. */
-static void read_drive_hosts(struct rsm_engine *eng)
-{
-	char err[256];
-	AUTO_RESULT PGresult *res =
-	    site_sql(eng->site,
-		     "SELECT drive, string_agg(host, E'\\n' ORDER BY host) FROM drive_hosts"
-		     " GROUP BY drive",
-		     0, NULL, err, sizeof(err));
-
-	if (!res)
-		return;
-	engine_lock(eng);
-	for (int i = 0; i < eng->ndrives; i++) {
-		const char *hosts = "";
-		for (int r = 0; r < PQntuples(res); r++)
-			if (strcmp(PQgetvalue(res, r, 0), eng->drives[i].name) == 0)
-				hosts = PQgetvalue(res, r, 1);
-		drive_hosts_set(eng, &eng->drives[i], hosts);
-	}
-	engine_unlock(eng);
 }
 
 /* The host's heartbeat, and a connection made again if the server went away. */
@@ -704,7 +459,7 @@ static void heartbeat(struct rsm_engine *eng)
 			return;
 		/* what was notified meanwhile is lost: caught up with, after the leases (a library
 		 * whose lease passed to another host is stepped down from, and followed too) */
-		eng->site->connected = real_now();
+		eng->site->connected = site_now();
 		renew_all(eng);
 		pg_catch_up(eng->site->conn, eng);
 	}
@@ -757,7 +512,7 @@ static void follow_changes(struct rsm_engine *eng, int ms, double until)
 		poll(NULL, 0, ms);
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
-	for (int n; real_now() < until && (n = take_changes(eng, conn, v)) > 0;)
+	for (int n; site_now() < until && (n = take_changes(eng, conn, v)) > 0;)
 		for (int i = 0; i < n; i++)
 			pg_follow(conn, eng, v[i].table, v[i].key);
 }
@@ -778,16 +533,16 @@ static void *site_thread(void *arg)
 	double tick = eng->cfg.lease_time / 5, next = 0;
 
 	while (!stopping(s)) {
-		if (real_now() >= next) {
-			next = real_now() + tick;
+		if (site_now() >= next) {
+			next = site_now() + tick;
 			heartbeat(eng);
 			renew_all(eng);
-			read_hosts(eng);
-			read_managers(eng);
+			site_read_hosts(eng);
+			site_read_managers(eng);
 			take_over_free(eng);
-			read_drive_hosts(eng);
-			close_down_sessions(eng);
-			read_remote_sessions(eng);
+			site_read_drive_hosts(eng);
+			site_close_down_sessions(eng);
+			site_read_remote_sessions(eng);
 		}
 		/* short waits: the stop is seen within 50 ms */
 		follow_changes(eng, 50, next);
@@ -802,10 +557,10 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 	if (!s)
 		return 0;
 	/* hosts/, the libraries' managers and the drives' hosts are there from the first listing */
-	read_hosts(eng);
-	read_managers(eng);
-	read_drive_hosts(eng);
-	read_remote_sessions(eng);
+	site_read_hosts(eng);
+	site_read_managers(eng);
+	site_read_drive_hosts(eng);
+	site_read_remote_sessions(eng);
 	if (pthread_create(&s->thread, NULL, site_thread, eng) != 0) {
 		snprintf(err, errlen, "cannot start the site thread");
 		return -1;
@@ -849,46 +604,4 @@ void site_close(struct rsm_engine *eng)
 	pthread_cond_destroy(&s->wake);
 	free(s);
 	eng->site = NULL;
-}
-
-/* ---- hosts/ ---- */
-
-bool rsm_is_site(struct rsm_engine *eng)
-{
-	return eng->site != NULL;
-}
-
-rsm_err rsm_host_list(struct rsm_engine *eng, struct rsm_names *out)
-{
-	rsm_err e = ERROR_SUCCESS;
-
-	memset(out, 0, sizeof(*out));
-	engine_lock(eng);
-	int n = eng->site ? eng->site->nhosts : 0;
-	out->names = calloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; out->names && i < n; i++) {
-		if (!(out->names[i] = strdup(eng->site->hosts[i].name))) {
-			e = ERROR_NOT_ENOUGH_MEMORY;
-			break;
-		}
-		out->count++;
-	}
-	engine_unlock(eng);
-	return out->names ? e : ERROR_NOT_ENOUGH_MEMORY;
-}
-
-rsm_err rsm_host_info(struct rsm_engine *eng, const char *name, struct rsm_host_info *out)
-{
-	rsm_err e = ERROR_OBJECT_NOT_FOUND;
-
-	engine_lock(eng);
-	for (int i = 0; eng->site && i < eng->site->nhosts; i++) {
-		if (strcmp(eng->site->hosts[i].name, name) == 0) {
-			*out = eng->site->hosts[i];
-			e = ERROR_SUCCESS;
-			break;
-		}
-	}
-	engine_unlock(eng);
-	return e;
 }
