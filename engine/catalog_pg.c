@@ -289,13 +289,16 @@ static int configure_session(struct pg_catalog *c, const struct rsm_config *cfg,
 	return ok ? 0 : -1;
 }
 
-PGconn *pg_connect_to(const char *uri)
+PGconn *pg_connect_to(const char *uri, const char *host, const char *role)
 {
 	/* a server that does not answer fails a connection in seconds, not never (libpq's
-	 * default), since the engine waits for it; the URI's own connect_timeout wins */
-	const char *const keys[] = {"connect_timeout", "dbname", NULL};
-	const char *const vals[] = {"3", uri, NULL};
+	 * default), since the engine waits for it; the URI's own connect_timeout (and
+	 * application_name) wins */
+	char name[RSM_NAME_MAX + 32];
+	const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *const vals[] = {"3", name, uri, NULL};
 
+	snprintf(name, sizeof(name), "rsmfs %s %s", host, role);
 	return PQconnectdbParams(keys, vals, 1);
 }
 
@@ -307,7 +310,7 @@ int pg_connect(struct pg_catalog *c, const struct rsm_config *cfg, char *err, si
 	memset(c->stmt_sql, 0, sizeof(c->stmt_sql));
 	memset(c->stmt_prepared, 0, sizeof(c->stmt_prepared));
 	c->in_txn = false;
-	c->conn = pg_connect_to(c->conninfo);
+	c->conn = pg_connect_to(c->conninfo, cfg->host, "catalog");
 	if (PQstatus(c->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(c->conn));
 		err[strcspn(err, "\n")] = '\0';

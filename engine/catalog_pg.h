@@ -92,8 +92,9 @@ int pg_prepare_schema(struct pg_catalog *c, char *err, size_t errlen);
 
 /* ---- catalog_pg.c: statements ---- */
 
-/* A new connection to the catalog at uri (PQstatus tells how it went). */
-PGconn *pg_connect_to(const char *uri);
+/* A new connection to the catalog at uri (PQstatus tells how it went), named "rsmfs <host>
+ * <role>" in pg_stat_activity (a PQreset keeps the name). */
+PGconn *pg_connect_to(const char *uri, const char *host, const char *role);
 /* Connects (again): its settings made, its statements to be prepared anew; -1 with a
  * message. */
 int pg_connect(struct pg_catalog *c, const struct rsm_config *cfg, char *err, size_t errlen);

@@ -149,6 +149,7 @@ struct library {
 	 * library is this host's), the lease's epoch, and who holds it ("" none) */
 	bool managed;
 	bool threads_started; /* its backend's threads run (started once, by a start or takeover) */
+	bool stepped_down;    /* this host lost its lease to another: offline here for this run */
 	uint64_t lease_epoch;
 	double lease_deadline; /* CLOCK_MONOTONIC; 0 with no lease in play (site.c) */
 	char manager[RSM_NAME_MAX + 1];

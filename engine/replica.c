@@ -118,7 +118,7 @@ int replica_library(struct rsm_engine *eng, const struct library *row)
 	l->dismount_delay = row->dismount_delay;
 	memcpy(l->mount_buckets, row->mount_buckets, sizeof(l->mount_buckets));
 	/* its changer answers to its manager: another host reports what the manager wrote */
-	if (!l->managed) {
+	if (!l->managed && !l->stepped_down) {
 		l->reachable = row->reachable;
 		l->inventorying = row->inventorying;
 	}

@@ -3,7 +3,9 @@
  *
  * The site thread has a connection of its own, so that a renewal never waits behind the
  * engine's writes: every tick (a fifth of lease_time) it writes the host's heartbeat, renews
- * each lease it holds with a new deadline, and reads back who manages what.  The deadline this
+ * each lease it holds with a new deadline, and reads back who manages what.  The follower
+ * thread has another, which LISTENs: the other hosts' changes are followed as they come,
+ * never behind a tick's work, and a flood of them never delays a renewal.  The deadline this
  * host goes by is counted from before the renewal was sent and ends before the catalog's, so
  * that no other host can hold the lease while this one still thinks it does.
  */
@@ -76,13 +78,16 @@ static int lock_name(struct rsm_engine *eng, char *err, size_t errlen)
 	return 0;
 }
 
-/* Other hosts' changes are notified on this connection (follow_changes). */
-static int listen_changes(struct rsm_engine *eng, char *err, size_t errlen)
+/* Other hosts' changes are notified on conn, the follower's (follow_changes). */
+static int listen_changes(PGconn *conn, char *err, size_t errlen)
 {
-	PGresult *res = site_sql(eng->site, "LISTEN rsmfs", 0, NULL, err, errlen);
+	AUTO_RESULT PGresult *res = PQexec(conn, "LISTEN rsmfs");
 
-	PQclear(res);
-	return res ? 0 : -1;
+	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+		return 0;
+	snprintf(err, errlen, "%s", PQresultErrorMessage(res));
+	err[strcspn(err, "\n")] = '\0';
+	return -1;
 }
 
 /* The catalog's counters (sequences every host takes numbers from) past every number the
@@ -126,14 +131,21 @@ int site_open(struct rsm_engine *eng, char *err, size_t errlen)
 	eng->site = s;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
-	s->conn = pg_connect_to(eng->cfg.catalog);
+	s->conn = pg_connect_to(eng->cfg.catalog, eng->cfg.host, "site");
 	s->connected = site_now();
 	if (PQstatus(s->conn) != CONNECTION_OK) {
 		snprintf(err, errlen, "cannot connect to the catalog: %s", PQerrorMessage(s->conn));
 		err[strcspn(err, "\n")] = '\0';
 		return -1;
 	}
-	if (lock_name(eng, err, errlen) < 0 || listen_changes(eng, err, errlen) < 0)
+	s->follow = pg_connect_to(eng->cfg.catalog, eng->cfg.host, "follower");
+	if (PQstatus(s->follow) != CONNECTION_OK) {
+		snprintf(err, errlen, "cannot connect to the catalog: %s",
+			 PQerrorMessage(s->follow));
+		err[strcspn(err, "\n")] = '\0';
+		return -1;
+	}
+	if (lock_name(eng, err, errlen) < 0 || listen_changes(eng->site->follow, err, errlen) < 0)
 		return -1;
 	if (sync_counters(eng, err, errlen) < 0)
 		return -1;
@@ -357,12 +369,18 @@ static void step_down(struct rsm_engine *eng, int li)
 
 	l->managed = false;
 	l->reachable = false;
+	l->stepped_down = true; /* offline here, whatever its manager's row says (replica.c) */
 	l->lease_deadline = -1; /* never valid again in this run */
 	engine_log(RSM_LOG_ERROR,
 		   "site: the lease of library %s passed to another host; this host sends it no "
 		   "further command",
 		   l->name);
 	emit_library(eng, l);
+	/* what the new manager did while this host thought it managed the library was not
+	 * followed (its rows were this host's own): the follower catches up */
+	pthread_mutex_lock(&eng->site->lock);
+	eng->site->catch_up = true;
+	pthread_mutex_unlock(&eng->site->lock);
 }
 
 /* Renews every lease this host holds; what it cannot renew runs out on its own. */
@@ -438,7 +456,7 @@ static void take_over_free(struct rsm_engine *eng)
 		int li = library_find(eng, c->name);
 		bool free = c->manage && li >= 0 && eng->libraries[li].present &&
 			    eng->libraries[li].ops && !eng->libraries[li].managed &&
-			    !eng->libraries[li].manager[0];
+			    !eng->libraries[li].stepped_down && !eng->libraries[li].manager[0];
 		engine_unlock(eng);
 		if (free && take_lease(eng, c->name, holder, sizeof(holder), err, sizeof(err)) == 1)
 			take_over(eng, li, held_lease(eng, c->name));
@@ -454,26 +472,18 @@ static void heartbeat(struct rsm_engine *eng)
 	PQconsumeInput(eng->site->conn); /* a server that went away: the connection knows */
 	if (PQstatus(eng->site->conn) != CONNECTION_OK) {
 		PQreset(eng->site->conn);
-		if (PQstatus(eng->site->conn) != CONNECTION_OK ||
-		    lock_name(eng, err, sizeof(err)) || listen_changes(eng, err, sizeof(err)))
+		if (PQstatus(eng->site->conn) != CONNECTION_OK || lock_name(eng, err, sizeof(err)))
 			return;
-		/* what was notified meanwhile is lost: caught up with, after the leases (a library
-		 * whose lease passed to another host is stepped down from, and followed too) */
 		eng->site->connected = site_now();
-		renew_all(eng);
-		pg_catch_up(eng->site->conn, eng);
 	}
 	PQclear(site_sql(eng->site,
 			 "UPDATE hosts SET heartbeat = now(), state = 'up' WHERE name = $1", 1, p,
 			 err, sizeof(err)));
 }
 
-/* The changes of one batch of notifications, each row once.  The leases' renewal waits for
- * the batch under way (follow_changes looks at the clock between batches), and each change
- * costs a round trip or more: with 256, a host following two busy ones on a loaded machine
- * renewed every 4 to 6 s instead of every second, its lease lapsed and its own commands
- * failed (bench/site, "3 hosts, a library each"). */
-#define FOLLOW_BATCH 16
+/* The changes of one batch of notifications, each row once (a row changed twice in a batch
+ * is read once). */
+#define FOLLOW_BATCH 256
 struct change {
 	char table[32], key[RSM_NAME_MAX + 1];
 };
@@ -500,21 +510,47 @@ static int take_changes(struct rsm_engine *eng, PGconn *conn, struct change *v)
 }
 
 /* Waits up to ms for the other hosts' notifications ("<table> <host> <key>", rsmfs_notify in
- * pg_schema.c) and follows the changes they name (pg_follow.c), until `until`: the leases'
- * renewal is never kept waiting by a flood of changes (what is left waits in libpq). */
-static void follow_changes(struct rsm_engine *eng, int ms, double until)
+ * pg_schema.c) and follows the changes they name (pg_follow.c), all that libpq holds. */
+static void follow_changes(struct rsm_engine *eng, int ms)
 {
 	struct change v[FOLLOW_BATCH];
-	PGconn *conn = eng->site->conn;
+	PGconn *conn = eng->site->follow;
 	struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
 
-	if (p.fd < 0) /* the connection is gone until the next tick makes it again */
-		poll(NULL, 0, ms);
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
-	for (int n; site_now() < until && (n = take_changes(eng, conn, v)) > 0;)
+	for (int n; (n = take_changes(eng, conn, v)) > 0;)
 		for (int i = 0; i < n; i++)
 			pg_follow(conn, eng, v[i].table, v[i].key);
+}
+
+/* The follower's connection, made again if the server went away: listening anew, and caught
+ * up with what was notified meanwhile (lost with the connection); false while it cannot be. */
+static bool follower_connected(struct rsm_engine *eng)
+{
+	struct site *s = eng->site;
+	char err[256];
+
+	PQconsumeInput(s->follow); /* a server that went away: the connection knows */
+	if (PQstatus(s->follow) == CONNECTION_OK)
+		return true;
+	PQreset(s->follow);
+	if (PQstatus(s->follow) != CONNECTION_OK || listen_changes(s->follow, err, sizeof(err)))
+		return false;
+	pthread_mutex_lock(&s->lock);
+	s->catch_up = true;
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
+/* Whether a catch-up is due, taking the request. */
+static bool catch_up_due(struct site *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool due = s->catch_up;
+	s->catch_up = false;
+	pthread_mutex_unlock(&s->lock);
+	return due;
 }
 
 /* Whether the host is going down. */
@@ -526,26 +562,60 @@ static bool stopping(struct site *s)
 	return stop;
 }
 
+/* Waits until `until` or the stop, whichever comes first. */
+static void wait_until(struct site *s, double until)
+{
+	pthread_mutex_lock(&s->lock);
+	while (!s->stop && site_now() < until) {
+		struct timespec t;
+		double left = until - site_now();
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += (time_t)left;
+		t.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
+		if (t.tv_nsec >= 1000000000L) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&s->wake, &s->lock, &t);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void *site_thread(void *arg)
 {
 	struct rsm_engine *eng = arg;
 	struct site *s = eng->site;
-	double tick = eng->cfg.lease_time / 5, next = 0;
+	double tick = eng->cfg.lease_time / 5;
 
 	while (!stopping(s)) {
-		if (site_now() >= next) {
-			next = site_now() + tick;
-			heartbeat(eng);
-			renew_all(eng);
-			site_read_hosts(eng);
-			site_read_managers(eng);
-			take_over_free(eng);
-			site_read_drive_hosts(eng);
-			site_close_down_sessions(eng);
-			site_read_remote_sessions(eng);
+		double next = site_now() + tick;
+		heartbeat(eng);
+		renew_all(eng);
+		site_read_hosts(eng);
+		site_read_managers(eng);
+		take_over_free(eng);
+		site_read_drive_hosts(eng);
+		site_close_down_sessions(eng);
+		site_read_remote_sessions(eng);
+		wait_until(s, next);
+	}
+	return NULL;
+}
+
+static void *follower_thread(void *arg)
+{
+	struct rsm_engine *eng = arg;
+	struct site *s = eng->site;
+
+	while (!stopping(s)) {
+		if (!follower_connected(eng)) {
+			wait_until(s, site_now() + 1); /* at most once a second */
+			continue;
 		}
+		if (catch_up_due(s))
+			pg_catch_up(s->follow, eng);
 		/* short waits: the stop is seen within 50 ms */
-		follow_changes(eng, 50, next);
+		follow_changes(eng, 50);
 	}
 	return NULL;
 }
@@ -566,6 +636,11 @@ int site_start(struct rsm_engine *eng, char *err, size_t errlen)
 		return -1;
 	}
 	s->started = true;
+	if (pthread_create(&s->follower, NULL, follower_thread, eng) != 0) {
+		snprintf(err, errlen, "cannot start the site's follower thread");
+		return -1;
+	}
+	s->following = true;
 	return 0;
 }
 
@@ -579,10 +654,12 @@ void site_close(struct rsm_engine *eng)
 	if (s->started) {
 		pthread_mutex_lock(&s->lock);
 		s->stop = true;
-		pthread_cond_signal(&s->wake);
+		pthread_cond_broadcast(&s->wake);
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->thread, NULL);
 	}
+	if (s->following)
+		pthread_join(s->follower, NULL);
 	/* this host's sessions end with it (what they held is released by the managers), and
 	 * its leases are given up at once: another host need not wait for them to pass */
 	const char *p[] = {eng->cfg.host};
@@ -597,6 +674,7 @@ void site_close(struct rsm_engine *eng)
 				 1, p, err, sizeof(err)));
 	}
 	PQfinish(s->conn);
+	PQfinish(s->follow);
 	free(s->hosts);
 	free(s->held);
 	free(s->remote);

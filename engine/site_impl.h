@@ -14,9 +14,11 @@
 #define LEASE_MARGIN 0.5
 
 struct site {
-	PGconn *conn;
-	pthread_t thread;
-	bool started;
+	PGconn *conn;	/* the host's row, its name's lock, the leases, the reads */
+	PGconn *follow; /* LISTEN: the other hosts' changes, and the catch-up */
+	pthread_t thread, follower;
+	bool started, following;
+	bool catch_up;	      /* a catch-up is due (a library stepped down from), under lock */
 	pthread_mutex_t lock; /* stop and the tick's wait */
 	pthread_cond_t wake;
 	bool stop;

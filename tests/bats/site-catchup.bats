@@ -37,11 +37,12 @@ start_b() {
 	wait_for "$MNT/hosts/b/manages" vtl1
 }
 
-# b's site connection: the one holding the advisory lock of b's name (site.c), which LISTENs
-B_SITE="SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid
-	WHERE a.usename = 'rsmfs_b' AND l.locktype = 'advisory' AND l.granted"
+# b's site connections (rsmfs(8), SEVERAL HOSTS): its site thread's (the lock of b's name)
+# and its follower's (LISTEN); its catalog connection stays
+B_SITE="SELECT pid FROM pg_stat_activity WHERE usename = 'rsmfs_b'
+	AND application_name IN ('rsmfs b site', 'rsmfs b follower')"
 
-# cut_b - ends b's site connection and keeps b from connecting again (until let_b_in)
+# cut_b - ends b's connections and keeps b from connecting again (until let_b_in)
 cut_b() {
 	[ -n "$(sql "$B_SITE")" ]
 	sql "ALTER ROLE rsmfs_b NOLOGIN"
@@ -50,7 +51,7 @@ cut_b() {
 		[ -z "$(sql "$B_SITE")" ] && return 0
 		sleep 0.1
 	done
-	echo "b's site connection is still there" >&2
+	echo "b's connections are still there" >&2
 	return 1
 }
 
