@@ -509,8 +509,11 @@ static int take_changes(struct rsm_engine *eng, PGconn *conn, struct change *v)
 	return count;
 }
 
+static bool stopping(struct site *s);
+
 /* Waits up to ms for the other hosts' notifications ("<table> <host> <key>", rsmfs_notify in
- * pg_schema.c) and follows the changes they name (pg_follow.c), all that libpq holds. */
+ * pg_schema.c) and follows the changes they name (pg_follow.c), all that libpq holds: what
+ * comes in meanwhile too, unless the host is going down. */
 static void follow_changes(struct rsm_engine *eng, int ms)
 {
 	struct change v[FOLLOW_BATCH];
@@ -519,7 +522,7 @@ static void follow_changes(struct rsm_engine *eng, int ms)
 
 	if (p.fd < 0 || (poll(&p, 1, ms) > 0 && !PQconsumeInput(conn)))
 		return;
-	for (int n; (n = take_changes(eng, conn, v)) > 0;)
+	for (int n; !stopping(eng->site) && (n = take_changes(eng, conn, v)) > 0;)
 		for (int i = 0; i < n; i++)
 			pg_follow(conn, eng, v[i].table, v[i].key);
 }
