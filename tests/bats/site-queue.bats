@@ -182,7 +182,7 @@ one_place() {
 	two_hosts
 	user_host b
 	B=$TESTDIR/b/mnt
-	end=$(($(date +%s) + 14))
+	end=$(($(date +%s) + 10))
 	loaders=
 	for i in 1 2 3 4; do
 		mkdir "$B/sessions/load$i"
