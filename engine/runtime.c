@@ -205,6 +205,20 @@ static void timer_fire_first(struct runtime *rt)
 	free(t);
 }
 
+struct timespec clock_after(clockid_t clock, double secs)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	ts.tv_sec += (time_t)secs;
+	ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 /* Sleeps on the worker's condition until the first timer is due (or forever), lock held. */
 static void worker_wait(struct runtime *rt, double now)
 {
@@ -214,14 +228,7 @@ static void worker_wait(struct runtime *rt, double now)
 		pthread_cond_wait(&rt->worker_cond, &rt->lock);
 		return;
 	}
-	double wait = rt->timers->when - now;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += (time_t)wait;
-	ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	ts = clock_after(CLOCK_MONOTONIC, rt->timers->when - now);
 	pthread_cond_timedwait(&rt->worker_cond, &rt->lock, &ts);
 }
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "rsm.h"
 
@@ -73,6 +74,9 @@ double rt_run_timers(struct runtime *rt);
 
 /* Seconds on the engine's clock: CLOCK_MONOTONIC, or the clock given to rsm_set_clock. */
 double mono_now(void);
+/* The time secs seconds from now on clock, for a pthread_cond_timedwait on a condition of
+ * that clock. */
+struct timespec clock_after(clockid_t clock, double secs);
 int64_t wall_now(void);
 /* A random (version 4) GUID, lower-case 8-4-4-4-12. */
 void guid_new(char out[RSM_GUID_LEN + 1]);

@@ -570,15 +570,7 @@ static void wait_until(struct site *s, double until)
 {
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop && site_now() < until) {
-		struct timespec t;
-		double left = until - site_now();
-		clock_gettime(CLOCK_REALTIME, &t);
-		t.tv_sec += (time_t)left;
-		t.tv_nsec += (long)((left - (double)(time_t)left) * 1e9);
-		if (t.tv_nsec >= 1000000000L) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000L;
-		}
+		struct timespec t = clock_after(CLOCK_REALTIME, until - site_now());
 		pthread_cond_timedwait(&s->wake, &s->lock, &t);
 	}
 	pthread_mutex_unlock(&s->lock);
