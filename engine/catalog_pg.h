@@ -159,6 +159,7 @@ struct pg_row {
  * object, its links by name resolved in eng; a drive's medium and session are left to the
  * caller. */
 void pg_library_fill(const struct pg_row *r, struct library *l);
+void pg_pool_fill(const struct pg_row *r, struct pool *p);
 void pg_drive_fill(struct rsm_engine *eng, const struct pg_row *r, struct drive *d);
 void pg_medium_fill(struct rsm_engine *eng, const struct pg_row *r, struct medium *m);
 void pg_side_fill(const struct pg_row *r, struct medium *m);

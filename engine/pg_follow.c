@@ -4,7 +4,7 @@
  *
  * Only rows of libraries this host does not manage are taken: what it manages, it wrote
  * itself, except the requests other hosts queue in its libraries (and cancel there), which
- * it takes into its queue, and their sessions.
+ * it takes into its queue, and their sessions.  Pools are the site's: every host takes them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +207,27 @@ static void follow_drive(PGconn *conn, struct rsm_engine *eng, const char *name)
 	engine_unlock(eng);
 }
 
+/* A pool made, changed (chmod, chown, its options) or removed on another host: pools are the
+ * site's, whichever host's libraries their media are in. */
+static void follow_pool(PGconn *conn, struct rsm_engine *eng, const char *name)
+{
+	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM pools WHERE name = $1", name);
+	struct pool row = {0};
+
+	if (!q)
+		return;
+	engine_lock(eng);
+	if (PQntuples(q) != 1) {
+		replica_pool_gone(eng, name);
+	} else {
+		pg_pool_fill(&(struct pg_row){q, 0}, &row);
+		int pi = replica_pool(eng, &row);
+		if (pi >= 0)
+			pg_shadow_object(pg_of(eng->catalog), eng, PGT_POOLS, pi, NULL);
+	}
+	engine_unlock(eng);
+}
+
 /* Another host's session, opened or closed there: a replica here (its requests may be queued
  * in a library this host manages), or gone, with what it held released (session_unwind). */
 static void follow_session(PGconn *conn, struct rsm_engine *eng, const char *name)
@@ -311,6 +332,7 @@ static const struct {
     {"sides", follow_medium},	   {"drives", follow_drive},
     {"requests", follow_request},  {"opreqs", follow_opreq},
     {"sessions", follow_session},  {"drive_hosts", follow_drive_hosts},
+    {"pools", follow_pool},
 };
 
 void pg_follow(PGconn *conn, struct rsm_engine *eng, const char *table, const char *key)

@@ -63,12 +63,8 @@ static int library_row(struct rsm_engine *eng, const struct pg_row *r)
 	return 0;
 }
 
-static int pool_row(struct rsm_engine *eng, const struct pg_row *r)
+void pg_pool_fill(const struct pg_row *r, struct pool *p)
 {
-	struct pool *p = array_grow((void **)&eng->pools, &eng->npools, sizeof(*p));
-
-	if (!p)
-		return -1;
 	COPY(p->name, r, 0);
 	COPY(p->guid, r, 1);
 	COPY(p->type, r, 2);
@@ -78,6 +74,15 @@ static int pool_row(struct rsm_engine *eng, const struct pg_row *r)
 	p->uid = (uid_t)num(r, 6);
 	p->gid = (gid_t)num(r, 7);
 	p->mode = (mode_t)num(r, 8);
+}
+
+static int pool_row(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct pool *p = array_grow((void **)&eng->pools, &eng->npools, sizeof(*p));
+
+	if (!p)
+		return -1;
+	pg_pool_fill(r, p);
 	return 0;
 }
 

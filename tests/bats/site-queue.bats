@@ -171,6 +171,23 @@ one_place() {
 	done
 	kill "$watcher"
 	grep -q "media/T00005L6/state" "$TESTDIR/events"
+	# pools are the site's: one made on a is on b and c, and gone from them once removed
+	mkdir "$MNT/pools/Shared"
+	for h in "$B" "$C"; do
+		for _ in $(seq 40); do
+			[ -d "$h/pools/Shared" ] && break
+			sleep 0.05
+		done
+		[ -d "$h/pools/Shared" ]
+	done
+	rmdir "$MNT/pools/Shared"
+	for h in "$B" "$C"; do
+		for _ in $(seq 40); do
+			[ ! -e "$h/pools/Shared" ] && break
+			sleep 0.05
+		done
+		[ ! -e "$h/pools/Shared" ]
+	done
 	# the same tree on every host
 	for t in media requests opreqs pools sessions; do
 		[ "$(ls "$MNT/$t")" = "$(ls "$B/$t")" ] || { echo "$t differs on b" >&2; false; }
