@@ -181,6 +181,7 @@ bool pg_followed(const struct rsm_engine *eng, int li);
  * library, or one another host queued or cancelled in a library this host manages (its
  * session read on conn when this host has no replica of it yet). */
 void pg_take_library(struct rsm_engine *eng, const struct pg_row *r);
+void pg_take_pool(struct rsm_engine *eng, const struct pg_row *r); /* any pool: the site's */
 void pg_take_medium(struct rsm_engine *eng, const struct pg_row *r, struct medium *row);
 void pg_take_drive(struct rsm_engine *eng, const struct pg_row *r);
 void pg_take_request(PGconn *conn, struct rsm_engine *eng, const struct pg_row *r);

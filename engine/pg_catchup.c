@@ -7,13 +7,13 @@
  * announces only what differs from the model, so channels, inotify and poll on this host see
  * those changes, and a row that did not change costs a comparison.
  *
- * Read, of the libraries this host does not manage: every library, drive and medium (with its
- * sides); the requests and operator requests open in the model or in the catalog, and those
- * numbered past the newest the model has of those libraries (the others are finished and
- * cannot have changed); and of the libraries it manages, the requests other hosts queued or
- * cancelled meanwhile (its queue).  One query per table, all in one snapshot (REPEATABLE READ),
- * each fetched through a cursor in batches: the engine lock is taken per batch, for the model's
- * update only.  A change committed after the LISTEN is also notified, and followed after the
+ * Read: every pool (the site's); of the libraries this host does not manage, every library,
+ * drive and medium (with its sides), the requests and operator requests open in the model or
+ * in the catalog, and those numbered past the newest the model has of those libraries (the
+ * others are finished and cannot have changed); and of the libraries it manages, the requests
+ * other hosts queued or cancelled meanwhile (its queue).  One query per table, all in one
+ * snapshot (REPEATABLE READ), each fetched through a cursor in batches (the pools at once):
+ * the engine lock is taken per batch, for the model's update only.  A change committed after the LISTEN is also notified, and followed after the
  * catch-up: read twice, announced once.  Sessions, hosts and managers are read again at every
  * tick of the site thread and need nothing here.
  */
@@ -209,6 +209,29 @@ static bool apply_libraries(struct catchup *c, PGresult *res)
 	return true;
 }
 
+/* Every pool (pools are the site's), and those gone from the catalog removed here. */
+static bool apply_pools(struct catchup *c, PGresult *res)
+{
+	struct rsm_engine *eng = c->eng;
+
+	engine_lock(eng);
+	for (int i = 0; i < PQntuples(res); i++)
+		pg_take_pool(eng, &(struct pg_row){res, i});
+	for (int p = eng->npools - 1; p >= 0; p--) {
+		bool listed = false;
+		for (int i = 0; !listed && i < PQntuples(res); i++)
+			listed = strcmp(PQgetvalue(res, i, 0), eng->pools[p].name) == 0;
+		if (!listed) {
+			char name[RSM_NAME_MAX + 1];
+			snprintf(name, sizeof(name), "%s", eng->pools[p].name);
+			replica_pool_gone(eng, name);
+		}
+	}
+	engine_unlock(eng);
+	c->rows += (size_t)PQntuples(res);
+	return true;
+}
+
 static bool apply_drives(struct catchup *c, PGresult *res)
 {
 	engine_lock(c->eng);
@@ -346,6 +369,11 @@ static bool read_all(struct catchup *c)
 	/* the libraries first: a library new here gets its tables before its media fill them */
 	if (!each_batch(c, "rsmfs_catchup", "SELECT * FROM libraries ORDER BY position", 0, NULL,
 			apply_libraries))
+		return false;
+	/* then the pools, which the media name (a few: read at once) */
+	AUTO_RESULT PGresult *pools =
+	    run(c->conn, "SELECT * FROM pools ORDER BY position", 0, NULL);
+	if (!pools || !apply_pools(c, pools))
 		return false;
 	/* the media before the drives: a drive's row names its medium */
 	AUTO_RESULT PGresult *sides =

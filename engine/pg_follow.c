@@ -207,24 +207,29 @@ static void follow_drive(PGconn *conn, struct rsm_engine *eng, const char *name)
 	engine_unlock(eng);
 }
 
+void pg_take_pool(struct rsm_engine *eng, const struct pg_row *r)
+{
+	struct pool row = {0};
+
+	pg_pool_fill(r, &row);
+	int pi = replica_pool(eng, &row);
+	if (pi >= 0)
+		pg_shadow_object(pg_of(eng->catalog), eng, PGT_POOLS, pi, NULL);
+}
+
 /* A pool made, changed (chmod, chown, its options) or removed on another host: pools are the
  * site's, whichever host's libraries their media are in. */
 static void follow_pool(PGconn *conn, struct rsm_engine *eng, const char *name)
 {
 	AUTO_RESULT PGresult *q = query(conn, "SELECT * FROM pools WHERE name = $1", name);
-	struct pool row = {0};
 
 	if (!q)
 		return;
 	engine_lock(eng);
-	if (PQntuples(q) != 1) {
+	if (PQntuples(q) != 1)
 		replica_pool_gone(eng, name);
-	} else {
-		pg_pool_fill(&(struct pg_row){q, 0}, &row);
-		int pi = replica_pool(eng, &row);
-		if (pi >= 0)
-			pg_shadow_object(pg_of(eng->catalog), eng, PGT_POOLS, pi, NULL);
-	}
+	else
+		pg_take_pool(eng, &(struct pg_row){q, 0});
 	engine_unlock(eng);
 }
 

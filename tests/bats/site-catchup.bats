@@ -99,8 +99,10 @@ vtl0_view() {
 	d=$(awk '{ print $2 }' "$MNT/media/T00001L6/location")
 	ctl sa "dismount T00002L6"
 	wait_for "$MNT/requests/$waiting/state" passed
+	mkdir "$MNT/pools/Made" # pools are the site's
 	sleep 1.5 # past a tick of b's: nothing reaches b while it cannot connect
 	[ "$(cat "$B/media/T00001L6/state")" = idle ]
+	[ ! -e "$B/pools/Made" ]
 	[ "$(cat "$B/requests/$waiting/state")" = waiting ]
 	let_b_in
 	# b connects again within a second or two (a tick), and catches up
@@ -116,6 +118,7 @@ vtl0_view() {
 	[ "$(cat "$B/requests/$mounted/state")" = passed ]
 	[ "$(cat "$B/requests/$waiting/state")" = passed ]
 	[ "$(cat "$B/requests/$waiting/session")" = wait ]
+	[ -d "$B/pools/Made" ]
 	[ "$(vtl0_view "$B")" = "$(vtl0_view "$MNT")" ]
 	wait "$reader"
 	grep -q " media/T00001L6 " "$TESTDIR/event"
