@@ -19,13 +19,13 @@ struct site {
 	pthread_t thread, follower;
 	bool started, following;
 	bool catch_up;	      /* a catch-up is due (a library stepped down from), under lock */
-	pthread_mutex_t lock; /* stop and the tick's wait */
+	pthread_mutex_t lock; /* stop, catch_up, and the threads' waits */
 	pthread_cond_t wake;
 	bool stop;
 	bool up;	  /* this host came up: its row and leases are its own to give up */
 	bool adopted;	  /* the libraries took their leases: `managed` says who manages what */
-	double connected; /* when the connection was last made (real_now) */
-	/* the leases taken at start, by library name, until the libraries adopt them */
+	double connected; /* when conn was last made (site_now) */
+	/* the leases this host took (at start, or taking a library over), by library name */
 	struct held {
 		char library[RSM_NAME_MAX + 1];
 		uint64_t epoch;
