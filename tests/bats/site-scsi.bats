@@ -107,6 +107,17 @@ agree() {
 	done
 }
 
+# new_manager - waits up to 10 s for b or c to manage lib1 as b sees it; prints its name
+new_manager() {
+	local m
+	for _ in $(seq 200); do
+		m=$(cat "$B/libraries/lib1/manager")
+		[ "$m" = b ] || [ "$m" = c ] && break
+		sleep 0.05
+	done
+	echo "$m"
+}
+
 # last_of MOUNTPOINT SESSION - the number of that session's newest request (waits for it)
 last_of() {
 	for _ in $(seq 100); do
@@ -215,12 +226,7 @@ b_waits() {
 	b_waits
 	crash_host "$A_PID" "$A"
 	start=$(date +%s.%N)
-	new=
-	for _ in $(seq 200); do
-		new=$(cat "$B/libraries/lib1/manager")
-		[ "$new" = b ] || [ "$new" = c ] && break
-		sleep 0.05
-	done
+	new=$(new_manager)
 	took=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { print n - s }')
 	echo "# $new took lib1 over $took s after a was killed" >&3
 	[ "$new" = b ] || [ "$new" = c ]
@@ -267,12 +273,7 @@ b_waits() {
 	[ "$(element 1 drive)" = "1 full A00003L6" ]
 	[ "$(nexus_count)" = 1 ] # a's connection to the changer: users have none
 	kill -STOP "$A_PID"
-	new=
-	for _ in $(seq 200); do
-		new=$(cat "$B/libraries/lib1/manager")
-		[ "$new" = b ] || [ "$new" = c ] && break
-		sleep 0.05
-	done
+	new=$(new_manager)
 	[ "$new" = b ] || [ "$new" = c ]
 	N2=$TESTDIR/$new/mnt
 	wait_for "$N2/libraries/lib1/state" online 3
