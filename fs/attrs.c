@@ -14,11 +14,17 @@
  * back: the drop advances the kernel's attribute version, and the kernel throws away a reply
  * to a request sent before it.  Only getattr replies are kept: with a lookup's kept as well,
  * and with the replay's own getattrs kept, a reader saw a size from before a change it had
- * heard of every few hundred changes (tests/tools/staleread); without them, only under a
- * second process stating the file in a tight loop, twice in some 14,000 changes, a race not
- * found yet (bench/RESULTS.md).  A stat costs a lookup only when the entry has expired; the
- * entries of libraries, drives and media are kept LASTING_TIMEOUT, and one that goes is
- * dropped with its event, as its attributes are.
+ * heard of every few hundred changes (tests/tools/staleread).
+ *
+ * One more race is the kernel's own: taking a reply, it marks the attributes valid before it
+ * stores the size, and a stat in another thread between the two finds the old size valid.  A
+ * process stating in a tight loop made a reader who had heard of the change see it every few
+ * thousand changes.  So after a drop nothing is kept until the kernel is known to hold the new
+ * size (inode_attrs_settled): one thread asked twice, each answered with nothing kept.
+ *
+ * A stat costs a lookup only when the entry has expired; the entries of libraries, drives and
+ * media are kept LASTING_TIMEOUT, and one that goes is dropped with its event, as its
+ * attributes are.
  * Sessions, pools (their owner and mode change with chmod), links, the root's files and the
  * views drawn from many objects (a library's map) are never kept.
  */
@@ -99,15 +105,17 @@ double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool
 	 * those of libraries, drives and media never */
 	if (n->type == N_DIR)
 		return entry_timeout(path);
-	/* a lookup's attributes are not kept: the getattr that follows keeps them */
-	if (lookup || !keepable(n) || !object_key(path, key, sizeof(key)))
+	if (!keepable(n) || !object_key(path, key, sizeof(key)))
 		return 0;
 	/* nothing to drop for a value that never changes (a ctl file's attributes, an id) of an
 	 * object that never goes: a change of the drive then holds no event back for them */
 	double keep = lasting_files(path) ? LASTING_TIMEOUT : ATTR_TIMEOUT;
 	if ((n->type == N_CTL || n->kind->fixed) && lasting(path))
-		return keep;
-	return inode_keep(ino, path, key) ? keep : 0;
+		return lookup ? 0 : keep;
+	/* A lookup's attributes are not kept (the getattr that follows keeps them), but the
+	 * lookup is listed: the size it brings is what the kernel has of a new inode, and a
+	 * change after it must unsettle that inode (inode_attrs_settled). */
+	return inode_keep(ino, path, key) && !lookup ? keep : 0;
 }
 
 bool attrs_follow_events(const char *path, const struct node *n)
@@ -139,10 +147,19 @@ bool attrs_hold(void *ctx, const struct rsm_event *ev)
 	return true;
 }
 
+void attrs_drop_ino(fuse_ino_t ino)
+{
+	if (!ino || !fs_global.se)
+		return;
+	/* unsettled before the drop, so that no answer kept long is given from here on; and a
+	 * generation again after it, so that an answer given during the drop (perhaps to a
+	 * question asked before it, which the kernel throws away) settles nothing */
+	inode_unsettle(ino);
+	fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
+	inode_unsettle(ino);
+}
+
 void attrs_drop(const char *path)
 {
-	fuse_ino_t ino = inode_peek(path);
-
-	if (ino && fs_global.se)
-		fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
+	attrs_drop_ino(inode_peek(path));
 }

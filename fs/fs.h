@@ -110,6 +110,15 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
  * takes them back).  False: not kept. */
 bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
 size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n);
+/* Whether a getattr of ino from thread tid may let the kernel keep what it answers: only once
+ * the kernel's copy of the size is known to be current (rsmfs(5), CACHING).  The kernel marks
+ * the attributes it takes valid before it stores their size, so that a stat in another thread
+ * meanwhile finds the size before them valid: after a drop, answers are kept by nobody until
+ * one thread has been answered twice (the second asked after the first's answer was stored,
+ * and so after the drop), and a third question from it settles the inode. */
+bool inode_attrs_settled(fuse_ino_t ino, pid_t tid);
+/* The kernel's copy of ino's attributes is being dropped: not settled, a new generation. */
+void inode_unsettle(fuse_ino_t ino);
 
 /* attrs.c: what the kernel keeps of a node's attributes, and dropping it when it changes */
 /* How long the kernel may keep the attributes of n (inode ino at path) from this reply (a
@@ -125,6 +134,8 @@ bool attrs_hold(void *ctx, const struct rsm_event *ev);
 bool attrs_follow_events(const char *path, const struct node *n);
 /* Drops what the kernel keeps of path's attributes (the replay thread, on a change it found). */
 void attrs_drop(const char *path);
+/* Drops what the kernel keeps of inode ino's attributes, unsettling it (every drop goes here). */
+void attrs_drop_ino(fuse_ino_t ino);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
 int reply_new_entry(fuse_req_t req, const char *path);
 

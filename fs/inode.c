@@ -19,6 +19,14 @@ struct inode {
 	 * its key names (inode_keep), until a change of that object takes the list. */
 	struct inode *kept_by, *kept_next;
 	struct inode *kept; /* a key's directory: its list */
+	/* Whether the kernel's copy of the size is known current (inode_attrs_settled): true for
+	 * an inode the kernel makes from the reply that numbers it, false from each drop until
+	 * one thread has been answered twice since.  drop_gen counts the drops (two steps each),
+	 * zero_tid the thread answered zero_count times in generation zero_gen. */
+	bool settled;
+	uint8_t zero_count;
+	uint32_t drop_gen, zero_gen;
+	pid_t zero_tid;
 	char path[];
 };
 
@@ -75,6 +83,12 @@ static struct inode *inode_new(const char *path)
 	i->ino = next_ino++;
 	i->nlookup = 0;
 	i->kept_by = i->kept_next = i->kept = NULL;
+	/* the kernel makes a new inode from the reply that brings its number, size and all;
+	 * a change after that reply was rendered drops it (its lookup keeps it listed) */
+	i->settled = true;
+	i->zero_count = 0;
+	i->drop_gen = i->zero_gen = 0;
+	i->zero_tid = 0;
 	uint64_t b = path_hash(path) % HASH_BUCKETS;
 	i->next_hash = buckets[b];
 	buckets[b] = i;
@@ -181,6 +195,45 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return ok;
+}
+
+/* The inode of ino (inode_lock held), or NULL. */
+static struct inode *by_number(fuse_ino_t ino)
+{
+	return (size_t)ino < by_ino_cap ? by_ino[ino] : NULL;
+}
+
+bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
+{
+	bool settled = false;
+
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	if (i && !i->settled && i->zero_gen == i->drop_gen && i->zero_tid == tid &&
+	    i->zero_count >= 2)
+		i->settled = true;
+	if (i && !i->settled) {
+		if (i->zero_gen != i->drop_gen || i->zero_tid != tid) {
+			i->zero_gen = i->drop_gen;
+			i->zero_tid = tid;
+			i->zero_count = 0;
+		}
+		i->zero_count++;
+	}
+	settled = i && i->settled;
+	pthread_mutex_unlock(&inode_lock);
+	return settled;
+}
+
+void inode_unsettle(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	if (i) {
+		i->settled = false;
+		i->drop_gen++;
+	}
+	pthread_mutex_unlock(&inode_lock);
 }
 
 /* Empties the list of key's directory into *inos (grown as needed, *cap its room, n the count

@@ -111,7 +111,7 @@ void reply_after_drops(fuse_req_t req, int err, size_t size)
 static void inval_send(struct inval_note *note)
 {
 	for (size_t i = 0; i < note->n; i++)
-		fuse_lowlevel_notify_inval_inode(fs_global.se, note->inos[i], -1, 0);
+		attrs_drop_ino(note->inos[i]);
 	if (note->gone)
 		inval_entry(note->gone);
 	if (note->req && note->err)

@@ -16,6 +16,11 @@ teardown() { teardown_rsmfs; }
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 }
 
+@test "10,000 changes polled while another process stats the file in a tight loop: no stale size" {
+	run "$STALEREAD" "$MNT" s d1 10000 poll stress
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
 @test "after a channel line, POLLPRI or IN_MODIFY, stat agrees with the value read" {
 	run "$STALEREAD" "$MNT" s d1 1000 all
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }

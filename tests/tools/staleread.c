@@ -1,6 +1,6 @@
 /* staleread.c - no stale size after a change event (rsmfs(5), CACHING), through a real mount.
  *
- *   staleread <mountpoint> <session> <drive> <changes> poll|all
+ *   staleread <mountpoint> <session> <drive> <changes> poll|all [stress]
  *
  * A writer process disables and enables the drive in turn, <changes> times; a reader process
  * hears of each change by POLLPRI on the drive's state (poll), or three ways (all): a line on
@@ -9,10 +9,13 @@
  * size stat gives must be the length of what was read, and what was read must be the new value.
  * Between changes the reader stats the file once more, so that the kernel keeps its attributes
  * and a change that failed to drop them would show.  The writer waits for the reader before
- * each change, so every difference is a stale size, never a race of the test.  Exit status 0
+ * each change, so every difference is a stale size, never a race of the test.  With stress, a
+ * third process stats the file in a tight loop all along: its answers are taken by the kernel
+ * while the reader stats, which is where a size kept too early would show.  Exit status 0
  * when every check held; 1 with the first failure on stderr.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -138,6 +141,16 @@ static void reader_main(struct reader *r, int go, long changes)
 	exit(0);
 }
 
+/* The stress: stats path until killed. */
+static void stress_main(const char *path)
+{
+	struct stat st;
+
+	for (;;)
+		if (stat(path, &st) < 0)
+			_exit(1);
+}
+
 /* The writer: one command to the drive's ctl per token, on one open file (a command per
  * write, as rsmfs(5) has it). */
 static int writer_main(const char *ctl, int go, long changes, pid_t reader)
@@ -165,9 +178,11 @@ int main(int argc, char **argv)
 	char channel[4096], ctl[4096];
 	int go[2];
 
-	if (argc != 6 || (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0)) {
+	if (argc < 6 || argc > 7 || (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0) ||
+	    (argc == 7 && strcmp(argv[6], "stress") != 0)) {
 		fprintf(stderr,
-			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all\n");
+			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all "
+			"[stress]\n");
 		return 2;
 	}
 	bool all = strcmp(argv[5], "all") == 0;
@@ -192,9 +207,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "staleread: the drive must start empty\n");
 		return 1;
 	}
-	pid_t pid = fork();
+	pid_t stress = argc == 7 ? fork() : 0;
+	if (stress == 0 && argc == 7) {
+		close(go[0]); /* the writer must see the pipe end when the reader does */
+		close(go[1]);
+		stress_main(r.state);
+	}
+	pid_t pid = stress < 0 ? -1 : fork();
 	if (pid < 0) {
 		perror("staleread: fork");
+		if (stress > 0)
+			kill(stress, SIGKILL);
 		return 1;
 	}
 	if (pid == 0) {
@@ -202,5 +225,10 @@ int main(int argc, char **argv)
 		reader_main(&r, go[1], changes);
 	}
 	close(go[1]);
-	return writer_main(ctl, go[0], changes, pid);
+	int rc = writer_main(ctl, go[0], changes, pid);
+	if (stress > 0) {
+		kill(stress, SIGKILL);
+		waitpid(stress, NULL, 0);
+	}
+	return rc;
 }
