@@ -71,6 +71,12 @@ static bool by_ino_room(void)
 	return true;
 }
 
+/* The inode of ino (inode_lock held), or NULL. */
+static struct inode *by_number(fuse_ino_t ino)
+{
+	return (size_t)ino < by_ino_cap ? by_ino[ino] : NULL;
+}
+
 /* A new inode for path, numbered and filed (inode_lock held); NULL without memory. */
 static struct inode *inode_new(const char *path)
 {
@@ -140,12 +146,10 @@ bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 		return true;
 	}
 	pthread_mutex_lock(&inode_lock);
-	if ((size_t)ino < by_ino_cap && by_ino[ino]) {
-		size_t n = strlen(by_ino[ino]->path);
-		if (n < len) {
-			memcpy(buf, by_ino[ino]->path, n + 1);
-			ok = true;
-		}
+	struct inode *i = by_number(ino);
+	if (i && strlen(i->path) < len) {
+		memcpy(buf, i->path, strlen(i->path) + 1);
+		ok = true;
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return ok;
@@ -183,7 +187,7 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 	bool ok = false;
 
 	pthread_mutex_lock(&inode_lock);
-	struct inode *i = (size_t)ino < by_ino_cap ? by_ino[ino] : NULL;
+	struct inode *i = by_number(ino);
 	if (i && strcmp(i->path, path) == 0) {
 		struct inode *dir = i->kept_by ? i->kept_by : find(key);
 		if (dir && !i->kept_by) {
@@ -197,30 +201,22 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 	return ok;
 }
 
-/* The inode of ino (inode_lock held), or NULL. */
-static struct inode *by_number(fuse_ino_t ino)
-{
-	return (size_t)ino < by_ino_cap ? by_ino[ino] : NULL;
-}
-
 bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
 {
-	bool settled = false;
-
 	pthread_mutex_lock(&inode_lock);
 	struct inode *i = by_number(ino);
-	if (i && !i->settled && i->zero_gen == i->drop_gen && i->zero_tid == tid &&
-	    i->zero_count >= 2)
-		i->settled = true;
 	if (i && !i->settled) {
-		if (i->zero_gen != i->drop_gen || i->zero_tid != tid) {
+		if (i->zero_gen == i->drop_gen && i->zero_tid == tid) {
+			/* a third question of one thread: its second answer is stored */
+			i->settled = i->zero_count >= 2;
+			i->zero_count++;
+		} else {
 			i->zero_gen = i->drop_gen;
 			i->zero_tid = tid;
-			i->zero_count = 0;
+			i->zero_count = 1;
 		}
-		i->zero_count++;
 	}
-	settled = i && i->settled;
+	bool settled = i && i->settled;
 	pthread_mutex_unlock(&inode_lock);
 	return settled;
 }
@@ -264,8 +260,8 @@ size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n
 void inode_forget(fuse_ino_t ino, uint64_t n)
 {
 	pthread_mutex_lock(&inode_lock);
-	if ((size_t)ino < by_ino_cap && by_ino[ino]) {
-		struct inode *i = by_ino[ino];
+	struct inode *i = by_number(ino);
+	if (i) {
 		i->nlookup = i->nlookup > n ? i->nlookup - n : 0;
 		if (i->nlookup == 0) {
 			unkeep_all(i);

@@ -15,9 +15,9 @@
  * when every check held; 1 with the first failure on stderr.
  */
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,8 +207,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "staleread: the drive must start empty\n");
 		return 1;
 	}
-	pid_t stress = argc == 7 ? fork() : 0;
-	if (stress == 0 && argc == 7) {
+	bool with_stress = argc == 7;
+	pid_t stress = with_stress ? fork() : 0;
+	if (with_stress && stress == 0) {
 		close(go[0]); /* the writer must see the pipe end when the reader does */
 		close(go[1]);
 		stress_main(r.state);
