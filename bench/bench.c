@@ -212,6 +212,35 @@ static void sample_event(const char *channel, const char *ctl, const char *const
 	close(w.fd);
 }
 
+/* The entries of dir. */
+static long entries_of(const char *dir)
+{
+	DIR *d = opendir(dir);
+	long n = 0;
+
+	if (!d) {
+		perror(dir);
+		exit(1);
+	}
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 2;
+}
+
+/* Fills rsmfs's request history to the 10,000 finished requests it keeps (rsmfs(5),
+ * requests/), with disables and enables of a drive: a daemon that has run a while is there, and
+ * every change then also removes the request that finished longest ago. */
+static void fill_history(void)
+{
+	char dir[4096], ctl[4096];
+
+	path_of(dir, sizeof(dir), rsm, "requests");
+	path_of(ctl, sizeof(ctl), rsm, "drives/d1/ctl");
+	for (long i = 0, n = 10000 - entries_of(dir) + 100; i < n + n % 2; i++)
+		write_text(ctl, event_drive_texts[i % 2]);
+}
+
 /* n events on the floor and n on rsmfs (a drive's ctl and notify/drive), in alternating
  * batches as paired() takes them. */
 static void paired_events(int n, struct stat2 *floor, struct stat2 *ours)
@@ -574,6 +603,7 @@ int main(int argc, char **argv)
 		struct stat2 f, r, c = {0, 0};
 		struct commits before, after;
 		double mean = 0;
+		fill_history();
 		bool have = read_commits(&before);
 		paired_events(2000, &f, &r);
 		if (have && read_commits(&after))
@@ -619,6 +649,7 @@ int main(int argc, char **argv)
 	struct stat2 ev, commit, sum;
 	struct commits before, after;
 	double commit_mean = 0;
+	fill_history();
 	bool have_commits = read_commits(&before);
 	paired_events(2000, &fl, &ev);
 	have_commits = have_commits && read_commits(&after);

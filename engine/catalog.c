@@ -1,9 +1,10 @@
 /* catalog.c - the catalog's implementation-independent half: choosing the implementation,
  * transactions of the callers' own and the batch of the burst under way (catalog.h). */
-#include <time.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog.h"
 
@@ -33,7 +34,11 @@ void catalog_close(struct rsm_engine *eng)
 	if (!eng->catalog)
 		return;
 	timer_cancel_arg(&eng->rt, eng->catalog);
+	timer_cancel_arg(&eng->rt, &eng->catalog->trimmed);
+	if (eng->catalog->ntrimmed)
+		catalog_batch_begin(eng); /* the trimmed rows go with it */
 	catalog_batch_commit(eng);
+	free(eng->catalog->trimmed);
 	OPS(eng)->close(CAT(eng));
 	eng->catalog = NULL;
 }
@@ -109,8 +114,58 @@ static double real_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* How long a trimmed request's row waits for another commit to take it along. */
+#define TRIM_DELAY 1.0
+
+/* Deletes the rows of the requests trimmed since the last commit, in the transaction about to
+ * commit.  A row a failed statement leaves is never listed again: the load keeps no more than
+ * request_keep_max (catalog_sqlite.c, pg_read.c). */
+static void delete_trimmed(struct rsm_engine *eng)
+{
+	struct catalog *c = CAT(eng);
+
+	for (size_t i = 0; i < c->ntrimmed; i++)
+		OPS(eng)->delete_request(c, c->trimmed[i]);
+	c->ntrimmed = 0;
+}
+
+/* The timer a second after a trim: no commit took its rows along, so one of their own does. */
+static void trimmed_due(struct rsm_engine *eng, void *arg)
+{
+	(void)arg;
+	if (!eng->catalog)
+		return;
+	eng->catalog->trim_due = false;
+	if (eng->catalog->ntrimmed && catalog_batch_begin(eng) == ERROR_SUCCESS)
+		catalog_batch_commit(eng);
+}
+
+rsm_err catalog_delete_request_later(struct rsm_engine *eng, uint64_t number)
+{
+	struct catalog *c = CAT(eng);
+
+	if (!c)
+		return ERROR_DATABASE_FAILURE;
+	if (c->ntrimmed == c->trimmed_cap) {
+		size_t cap = c->trimmed_cap ? c->trimmed_cap * 2 : 16;
+		uint64_t *v = realloc(c->trimmed, cap * sizeof(*v));
+		if (!v)
+			return ERROR_NOT_ENOUGH_MEMORY;
+		c->trimmed = v;
+		c->trimmed_cap = cap;
+	}
+	c->trimmed[c->ntrimmed++] = number;
+	if (!c->trim_due) {
+		c->trim_due = true;
+		timer_add(&eng->rt, TRIM_DELAY, trimmed_due, &c->trimmed);
+	}
+	return ERROR_SUCCESS;
+}
+
 rsm_err catalog_commit(struct rsm_engine *eng)
 {
+	if (CAT(eng)->ntrimmed)
+		delete_trimmed(eng);
 	double t0 = real_now();
 	rsm_err e = OPS(eng)->commit(CAT(eng));
 

@@ -93,6 +93,10 @@ struct catalog {
 	bool readonly;
 	bool batch_open;    /* catalog_save_state's transaction is open */
 	bool flush_pending; /* a flush is due a second after a commit (catalog.c) */
+	/* requests trimmed from the model whose rows go with the next commit (catalog.c) */
+	uint64_t *trimmed;
+	size_t ntrimmed, trimmed_cap;
+	bool trim_due; /* the timer that commits them if no other commit comes is set */
 };
 
 extern const struct catalog_ops catalog_sqlite_ops, catalog_pg_ops;
@@ -140,6 +144,10 @@ rsm_err catalog_save_opreq(struct rsm_engine *eng, const struct opreq *o);
 rsm_err catalog_save_session(struct rsm_engine *eng, const struct session *s);
 rsm_err catalog_delete_pool(struct rsm_engine *eng, const char *name);
 rsm_err catalog_delete_request(struct rsm_engine *eng, uint64_t number);
+/* Deletes a finished request's row with the next commit, or in a transaction of its own a second
+ * later if none comes: for the trim past request_keep_max, which the model has already done.
+ * ERROR_NOT_ENOUGH_MEMORY when it cannot be noted (the caller deletes it itself). */
+rsm_err catalog_delete_request_later(struct rsm_engine *eng, uint64_t number);
 rsm_err catalog_delete_opreq(struct rsm_engine *eng, uint64_t number);
 rsm_err catalog_delete_session(struct rsm_engine *eng, const char *name);
 rsm_err catalog_add_channel(struct rsm_engine *eng, const char *session, int type, int64_t *row);

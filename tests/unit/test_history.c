@@ -1,8 +1,9 @@
 /* test_history.c - the history of finished requests stays within its bounds (at most
  * request_keep_max kept, the newest), in memory and in the catalog, while requests that have
  * not finished are never dropped; and a catalog that grew past the bound is trimmed when the
- * engine starts.  Also: lookups by name in a library of several hundred cartridges, and an
- * administrator's change recorded with its request or not at all. */
+ * engine starts; and the trim makes no commit of its own.  Also: lookups by name in a library
+ * of several hundred cartridges, and an administrator's change recorded with its request or not
+ * at all. */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,12 +82,61 @@ static void test_history_keeps_newest_and_unfinished(void **state)
 	assert_string_equal(names.names[1], want);
 	rsm_names_free(&names);
 	/* the waiting mount was not forgotten: it goes ahead when the medium comes free */
-	assert_int_equal(rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_IMMEDIATE,
-				      NULL),
-			 ERROR_SUCCESS);
+	assert_int_equal(
+	    rsm_dismount(w->eng, s, &w->admin, "T00001L6", RSM_DISMOUNT_IMMEDIATE, NULL),
+	    ERROR_SUCCESS);
 	assert_int_equal(waiter_wait(&wt, 5000), ERROR_SUCCESS);
 	wait_request_final(w, waiting, st, sizeof(st));
 	assert_string_equal(st, "passed");
+}
+
+/* The catalog commits a disable or an enable of drive d1 makes (a change in a transaction of
+ * its own, with its request). */
+static uint64_t commits_of_switch(struct world *w, bool enable)
+{
+	struct rsm_metrics m;
+	uint64_t number;
+
+	assert_int_equal(rsm_metrics_snapshot(w->eng, &m), ERROR_SUCCESS);
+	uint64_t before = m.commits.count;
+	rsm_metrics_free(&m);
+	assert_int_equal(rsm_drive_enable(w->eng, &w->admin, "d1", enable, &number), ERROR_SUCCESS);
+	assert_int_equal(rsm_metrics_snapshot(w->eng, &m), ERROR_SUCCESS);
+	uint64_t n = m.commits.count - before;
+	rsm_metrics_free(&m);
+	return n;
+}
+
+/* Once the history is full, trimming it makes no commit of its own (a second disk write
+ * before every event is heard of): the trimmed rows go with the next commit, a second later
+ * when none comes, or with the engine's close. */
+static void test_history_trim_rides_the_next_commit(void **state)
+{
+	struct world *w = *state;
+	struct rsm_names names;
+	int rows;
+
+	w->cfg.request_keep_max = 4;
+	world_open(w);
+	uint64_t below = commits_of_switch(w, false);
+	for (int i = 1; i < 4; i++)
+		assert_int_equal(commits_of_switch(w, i % 2 == 0), below); /* 4 finished */
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(commits_of_switch(w, i % 2 == 0), below); /* each trims one */
+	listed(w, &names, &rows);
+	assert_int_equal(names.count, 4);
+	assert_true(rows == 4 || rows == 5); /* the last one's row goes with the next commit */
+	rsm_names_free(&names);
+	world_run_for(w, 1500);
+	listed(w, &names, &rows);
+	assert_int_equal(names.count, 4);
+	assert_int_equal(rows, 4);
+	rsm_names_free(&names);
+	/* a trim the close finds due */
+	commits_of_switch(w, false);
+	rsm_engine_close(w->eng);
+	assert_int_equal(catalog_number(w, "SELECT count(*) FROM requests"), 4);
+	world_open(w);
 }
 
 /* A catalog holding more history than request_keep_max (written by a run with a larger
@@ -226,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(test_history_keeps_newest_and_unfinished),
+	    T(test_history_trim_rides_the_next_commit),
 	    T(test_history_trimmed_at_start),
 	    T(test_lookup_among_many_media),
 	    T(test_refused_disable_changes_nothing),
