@@ -216,7 +216,9 @@ bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
 			i->zero_count = 1;
 		}
 	}
-	bool settled = i && i->settled;
+	/* the root is in no table: nothing drops its attributes, and a walk from it that found
+	 * them expired would ask for them at every path resolved */
+	bool settled = i ? i->settled : ino == FUSE_ROOT_ID;
 	pthread_mutex_unlock(&inode_lock);
 	return settled;
 }

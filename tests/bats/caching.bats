@@ -36,3 +36,31 @@ teardown() { teardown_rsmfs; }
 	echo enable >"$MNT/drives/d0/ctl"
 	[ "$(stat -c %s "$st")" -eq 6 ]
 }
+
+# fuse_requests CMD...: runs CMD with the kernel's FUSE tracepoint on and prints how many
+# requests it sent to this mount (its connection is the mount's device minor)
+fuse_requests() {
+	local t=/sys/kernel/tracing conn on
+	conn=$(( $(stat -c %d "$MNT") & 0xff | ($(stat -c %d "$MNT") >> 12 & ~0xff) ))
+	on=$(cat "$t/tracing_on")
+	echo >"$t/trace"
+	echo 1 >"$t/events/fuse/fuse_request_send/enable"
+	echo 1 >"$t/tracing_on"
+	"$@"
+	echo 0 >"$t/events/fuse/fuse_request_send/enable"
+	echo "$on" >"$t/tracing_on"
+	grep -c "fuse_request_send: connection $conn " "$t/trace" || true
+}
+
+@test "between changes stat is the kernel's: 2,000 stats of a value and of its directory ask the daemon at most a few times" {
+	[ -d /sys/kernel/tracing/events/fuse ] || skip "the kernel has no FUSE tracepoints"
+	stat "$MNT/drives/d0/state" "$MNT/drives/d0" >/dev/null
+	stat "$MNT/drives/d0/state" "$MNT/drives/d0" >/dev/null
+	n=$(fuse_requests python3 -c '
+import os, sys
+for _ in range(1000):
+    os.stat(sys.argv[1] + "/drives/d0/state")
+    os.stat(sys.argv[1] + "/drives/d0")' "$MNT")
+	echo "$n requests" >&2
+	[ "$n" -lt 20 ]
+}
