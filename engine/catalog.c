@@ -125,7 +125,7 @@ static void delete_trimmed(struct rsm_engine *eng)
 	struct catalog *c = CAT(eng);
 
 	for (size_t i = 0; i < c->ntrimmed; i++)
-		OPS(eng)->delete_request(c, c->trimmed[i]);
+		catalog_delete_request(eng, c->trimmed[i]);
 	c->ntrimmed = 0;
 }
 

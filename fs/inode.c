@@ -147,8 +147,9 @@ bool inode_path(fuse_ino_t ino, char *buf, size_t len)
 	}
 	pthread_mutex_lock(&inode_lock);
 	struct inode *i = by_number(ino);
-	if (i && strlen(i->path) < len) {
-		memcpy(buf, i->path, strlen(i->path) + 1);
+	size_t n = i ? strlen(i->path) : len;
+	if (n < len) {
+		memcpy(buf, i->path, n + 1);
 		ok = true;
 	}
 	pthread_mutex_unlock(&inode_lock);
@@ -216,9 +217,8 @@ bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
 			i->zero_count = 1;
 		}
 	}
-	/* the root is in no table: nothing drops its attributes, and a walk from it that found
-	 * them expired would ask for them at every path resolved */
-	bool settled = i ? i->settled : ino == FUSE_ROOT_ID;
+	/* only a listed inode is ever dropped: one in no table (the root) is always settled */
+	bool settled = !i || i->settled;
 	pthread_mutex_unlock(&inode_lock);
 	return settled;
 }

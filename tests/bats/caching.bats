@@ -40,8 +40,9 @@ teardown() { teardown_rsmfs; }
 # fuse_requests CMD...: runs CMD with the kernel's FUSE tracepoint on and prints how many
 # requests it sent to this mount (its connection is the mount's device minor)
 fuse_requests() {
-	local t=/sys/kernel/tracing conn on
-	conn=$(( $(stat -c %d "$MNT") & 0xff | ($(stat -c %d "$MNT") >> 12 & ~0xff) ))
+	local t=/sys/kernel/tracing dev conn on
+	dev=$(stat -c %d "$MNT")
+	conn=$(( (dev & 0xff) | (dev >> 12 & ~0xff) ))
 	on=$(cat "$t/tracing_on")
 	echo >"$t/trace"
 	echo 1 >"$t/events/fuse/fuse_request_send/enable"
