@@ -284,7 +284,29 @@ def start_daemon(rsmfs, conf, mnt, errlog):
         p.kill()
         p.wait()
         raise RuntimeError("rsmfs did not become ready (see its stderr)")
+    # the FUSE connection's number, while the mount still answers (see reap_killed)
+    p.fuse_conn = os.minor(os.stat(mnt).st_dev)
     return p
+
+
+def reap_killed(daemon, timeout=10.0):
+    """Waits for a daemon killed with SIGKILL.  A killed daemon keeps /dev/fuse open until its
+    last thread has gone, and a thread in the kernel telling it to drop a directory entry waits
+    for that directory's lock, which a worker's mkdir holds while it waits for an answer only
+    the dead daemon could give: neither ends.  After timeout the connection is aborted, as an
+    operator would (rsmfs(8), SIGNALS), and the kill is reported."""
+    try:
+        daemon.wait(timeout)
+        return False
+    except subprocess.TimeoutExpired:
+        pass
+    conns = "/sys/fs/fuse/connections"
+    if not os.path.exists(os.path.join(conns, str(daemon.fuse_conn))):
+        subprocess.run(["mount", "-t", "fusectl", "none", conns], stderr=subprocess.DEVNULL)
+    with open(os.path.join(conns, str(daemon.fuse_conn), "abort"), "w") as f:
+        f.write("1\n")
+    daemon.wait()
+    return True
 
 
 def kill_in_commit(pid, timeout=5.0, record=False):
@@ -451,7 +473,8 @@ def loop(rsmfs, conf, mnt, datadir, seed, kills, mode):
             else:
                 time.sleep(rnd.uniform(0.05, 0.2))
                 how = "in %s" % kill_in_commit(daemon.pid, record=mode == "record")
-            daemon.wait()
+            if reap_killed(daemon):
+                how += ", connection aborted"
             stop_workers(workers)
             subprocess.run(["fusermount3", "-uz", mnt], stderr=subprocess.DEVNULL)
             problems = []
@@ -563,7 +586,8 @@ def power(rsmfs, conf, mnt, datadir, seed, kills, lossy, synchronous):
             else:
                 daemon.send_signal(signal.SIGKILL)
                 how = "on timer"
-            daemon.wait()
+            if reap_killed(daemon):
+                how += ", connection aborted"
             stop_workers(workers)
             before = last_log_sync(lossy)
             with open(os.path.join(lossy, ".lossyfs"), "w") as ctl:
