@@ -10,11 +10,15 @@
  * them (park.c) and released it, so nobody who hears of a change can see a size from before
  * it.  An event with nothing kept goes out at once.
  *
- * A getattr rendered before the change and answered after the drop cannot bring the old size
+ * A reply rendered before the change and answered after the drop cannot bring the old size
  * back: the drop advances the kernel's attribute version, and the kernel throws away a reply
- * to a request sent before it.  Only getattr replies are kept: with a lookup's kept as well,
- * and with the replay's own getattrs kept, a reader saw a size from before a change it had
- * heard of every few hundred changes (tests/tools/staleread).
+ * to a request sent before it.  That holds for an inode the kernel has; a lookup's reply for
+ * one it has not makes it a moment after the reply, and a drop meanwhile finds nothing to
+ * drop (the kernel answers ENOENT).  So a drop that finds no inode where a lookup was answered
+ * waits for the kernel to make it (attrs_drop_ino): without that wait, a reader racing a
+ * process whose lookups made the file's inode over and over saw a size from before a change
+ * it had heard of within a hundred changes (tests/tools/staleread fresh).  The replay's own
+ * calls keep nothing: they run a change behind everyone's.
  *
  * One more race is the kernel's own: taking a reply, it marks the attributes valid before it
  * stores the size, and a stat in another thread between the two finds the old size valid.  A
@@ -28,10 +32,17 @@
  * Sessions, pools (their owner and mode change with chmod), links, the root's files and the
  * views drawn from many objects (a library's map) are never kept.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tree.h"
+
+/* A drop that finds no inode the kernel has been told of retries every DROP_RETRY_US until
+ * the kernel has made it, for DROP_RETRY_MAX_US at most (attrs_drop_ino). */
+#define DROP_RETRY_US 50
+#define DROP_RETRY_MAX_US 200000
 
 /* The objects whose files may be kept, and what their events change: the subtree's name. */
 static const char *const kept_areas[] = {"libraries", "drives", "media", "requests", "opreqs"};
@@ -97,7 +108,7 @@ static bool keepable(const struct node *n)
 	       n->kind->render != render_map_svg;
 }
 
-double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool lookup)
+double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n)
 {
 	char key[FS_PATH_MAX];
 
@@ -111,11 +122,8 @@ double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool
 	 * object that never goes: a change of the drive then holds no event back for them */
 	double keep = lasting_files(path) ? LASTING_TIMEOUT : ATTR_TIMEOUT;
 	if ((n->type == N_CTL || n->kind->fixed) && lasting(path))
-		return lookup ? 0 : keep;
-	/* A lookup's attributes are not kept (the getattr that follows keeps them), but the
-	 * lookup is listed: the size it brings is what the kernel has of a new inode, and a
-	 * change after it must unsettle that inode (inode_attrs_settled). */
-	return inode_keep(ino, path, key) && !lookup ? keep : 0;
+		return keep;
+	return inode_keep(ino, path, key) ? keep : 0;
 }
 
 bool attrs_follow_events(const char *path, const struct node *n)
@@ -155,7 +163,16 @@ void attrs_drop_ino(fuse_ino_t ino)
 	 * generation again after it, so that an answer given during the drop (perhaps to a
 	 * question asked before it, which the kernel throws away) settles nothing */
 	inode_unsettle(ino);
-	fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
+	for (int waited_us = 0;; waited_us += DROP_RETRY_US) {
+		int rc = fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
+		/* ENOENT: the kernel holds no such inode.  If a lookup of it was answered, the
+		 * kernel is about to make it from that reply, whose size may be from before the
+		 * change: the drop must reach it, so it waits until the inode is made (the caller
+		 * is the notifier or the replay thread, never a request's) */
+		if (rc != -ENOENT || !inode_looked_up(ino) || waited_us >= DROP_RETRY_MAX_US)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = DROP_RETRY_US * 1000L}, NULL);
+	}
 	inode_unsettle(ino);
 }
 

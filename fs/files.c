@@ -399,6 +399,62 @@ void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	fuse_reply_buf(req, buf, used);
 }
 
+/* The plus entry of the directory entry at index i of d into e: a child directory comes with
+ * its inode and attributes, as its lookup would (a lookup counted), so that a listing of
+ * media/ brings every media/<m> without a LOOKUP each, and a listing renews the entries the
+ * kernel keeps.  Files get the plain entry (inode 0: the kernel makes nothing of it): their
+ * sizes would mean rendering every value of a directory to list it, and a file's own lookup
+ * brings its size where a change that follows can drop it (attrs.c). */
+static void dir_entry_plus(const struct dir_handle *d, fuse_ino_t ino, size_t i, const char **name,
+			   struct fuse_entry_param *e)
+{
+	char child[FS_PATH_MAX];
+	struct node n;
+
+	memset(e, 0, sizeof(*e));
+	dir_entry(d, ino, i, name, &e->attr);
+	if (i < 2 || !S_ISDIR(e->attr.st_mode))
+		return;
+	if (snprintf(child, sizeof(child), "%s%s%s", d->path, d->path[0] ? "/" : "", *name) >=
+	    (int)sizeof(child))
+		return;
+	if (tree_resolve(child, &n) != 0 || n.type != N_DIR)
+		return; /* gone since the snapshot: the plain entry */
+	fuse_ino_t child_ino = inode_get(child, true);
+	if (!child_ino)
+		return;
+	e->ino = child_ino;
+	e->entry_timeout = entry_timeout(child);
+	e->attr_timeout = attr_timeout(child_ino, child, &n);
+	node_stat(child_ino, &n, &e->attr);
+}
+
+/* READDIRPLUS: entries from offset off, as many as fit in size, directories with their
+ * attributes.  An entry is counted as a lookup only once it is known to fit: the kernel
+ * links (or forgets) every entry of the reply, and nothing else. */
+void dir_read_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	const struct dir_handle *d = (const struct dir_handle *)(uintptr_t)fi->fh;
+	char *buf AUTO_FREE = malloc(size);
+	size_t used = 0;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (size_t i = (size_t)off; i < d->list.count + 2; i++) {
+		const char *name = i == 0 ? "." : i == 1 ? ".." : d->list.items[i - 2].name;
+		if (fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > size - used)
+			break;
+		struct fuse_entry_param e;
+		dir_entry_plus(d, ino, i, &name, &e);
+		used +=
+		    fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)(i + 1));
+	}
+	fuse_reply_buf(req, buf, used);
+}
+
 /* The kernel's RELEASEDIR. */
 void dir_release(struct fuse_file_info *fi)
 {

@@ -110,20 +110,23 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
  * takes them back).  False: not kept. */
 bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
 size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n);
-/* Whether a getattr of ino from thread tid may let the kernel keep what it answers: only once
- * the kernel's copy of the size is known to be current (rsmfs(5), CACHING).  The kernel marks
- * the attributes it takes valid before it stores their size, so that a stat in another thread
- * meanwhile finds the size before them valid: after a drop, answers are kept by nobody until
- * one thread has been answered twice (the second asked after the first's answer was stored,
- * and so after the drop), and a third question from it settles the inode. */
+/* Whether a lookup or getattr of ino from thread tid may let the kernel keep what it answers:
+ * only once the kernel's copy of the size is known to be current (rsmfs(5), CACHING).  The
+ * kernel marks the attributes it takes valid before it stores their size, so that a stat in
+ * another thread meanwhile finds the size before them valid: after a drop, answers are kept by
+ * nobody until one thread has been answered twice (the second asked after the first's answer
+ * was stored, and so after the drop), and a third question from it settles the inode. */
 bool inode_attrs_settled(fuse_ino_t ino, pid_t tid);
 /* The kernel's copy of ino's attributes is being dropped: not settled, a new generation. */
 void inode_unsettle(fuse_ino_t ino);
+/* Whether the kernel holds, or is about to make, inode ino: a lookup of it was answered and
+ * not yet forgotten. */
+bool inode_looked_up(fuse_ino_t ino);
 
 /* attrs.c: what the kernel keeps of a node's attributes, and dropping it when it changes */
 /* How long the kernel may keep the attributes of n (inode ino at path) from this reply (a
  * lookup's or a getattr's); a file kept is noted so that its object's next change drops it. */
-double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n, bool lookup);
+double attr_timeout(fuse_ino_t ino, const char *path, const struct node *n);
 /* How long the kernel may keep the entry of path (a lookup's reply). */
 double entry_timeout(const char *path);
 /* The engine's gate (rsm_set_hold): takes the kept files an event may change and hands them to
@@ -217,6 +220,8 @@ void fh_get(struct fh *fh);
 void fh_put(struct fh *fh);
 int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi);
 void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void dir_read_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		   struct fuse_file_info *fi);
 void dir_release(struct fuse_file_info *fi);
 /* Releases the files still open when the mount is gone: no RELEASE will come for them. */
 void fs_release_open_files(void);

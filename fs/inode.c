@@ -234,6 +234,15 @@ void inode_unsettle(fuse_ino_t ino)
 	pthread_mutex_unlock(&inode_lock);
 }
 
+bool inode_looked_up(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	bool known = i && i->nlookup > 0;
+	pthread_mutex_unlock(&inode_lock);
+	return known;
+}
+
 /* Empties the list of key's directory into *inos (grown as needed, *cap its room, n the count
  * already in it); returns the new count.  A file that does not fit stays listed. */
 size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n)
@@ -334,10 +343,15 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 	if (!e.ino)
 		return -ENOMEM;
 	e.entry_timeout = entry_timeout;
-	/* kept before the rendering: a change after this finds it and drops what is rendered */
-	e.attr_timeout = keep_attrs ? attr_timeout(e.ino, path, n, true) : 0;
+	/* kept before the rendering: a change after this finds it and drops what is rendered,
+	 * and the drop waits for the kernel to have made the inode (attrs_drop_ino) */
+	e.attr_timeout = keep_attrs ? attr_timeout(e.ino, path, n) : 0;
+	if (e.attr_timeout > 0 && !inode_attrs_settled(e.ino, fuse_req_ctx(req)->pid))
+		e.attr_timeout = 0;
 	node_stat(e.ino, n, &e.attr);
-	fuse_reply_entry(req, &e);
+	/* a lookup the kernel no longer waits for makes no inode: uncounted */
+	if (fuse_reply_entry(req, &e) != 0)
+		inode_forget(e.ino, 1);
 	return 0;
 }
 

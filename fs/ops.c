@@ -43,6 +43,11 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
 	/* O_TRUNC arrives with open, so `echo cmd > ctl` needs no setattr */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	/* every listing brings its directories' entries (READDIRPLUS), not only the first
+	 * batch: a shell's glob or ls reads a whole directory before it stats anything, so the
+	 * kernel's guess (a lookup between batches) never comes for media/ */
+	if (conn->capable & FUSE_CAP_READDIRPLUS)
+		conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	fs_global.start_time = time(NULL);
 }
 
@@ -94,7 +99,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	/* Kept before the rendering: a change after this finds it and drops what is rendered.
 	 * Never from the replay's own calls: they run a change behind everyone's, and keeping
 	 * what they brought in made stale sizes after a drop far more frequent (attrs.c). */
-	double timeout = replay_own_call(req) ? 0 : attr_timeout(ino, path, &n, false);
+	double timeout = replay_own_call(req) ? 0 : attr_timeout(ino, path, &n);
 	if (timeout > 0 && !inode_attrs_settled(ino, fuse_req_ctx(req)->pid))
 		timeout = 0;
 	node_stat(ino, &n, &st);
@@ -399,6 +404,12 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	dir_read(req, ino, size, off, fi);
 }
 
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	dir_read_plus(req, ino, size, off, fi);
+}
+
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
@@ -428,6 +439,7 @@ const struct fuse_lowlevel_ops rsmfs_ops = {
     .release = op_release,
     .opendir = op_opendir,
     .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
     .releasedir = op_releasedir,
     .setxattr = op_setxattr,
     .getxattr = op_getxattr,

@@ -21,6 +21,12 @@ teardown() { teardown_rsmfs; }
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 }
 
+@test "10,000 changes while another process makes the kernel forget the file and look it up: no stale size" {
+	# a lookup's reply keeps its size; one made by a lookup racing the change must be dropped
+	run "$STALEREAD" "$MNT" s d1 10000 fresh stress
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
 @test "after a channel line, POLLPRI or IN_MODIFY, stat agrees with the value read" {
 	run "$STALEREAD" "$MNT" s d1 1000 all
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
@@ -64,4 +70,28 @@ for _ in range(1000):
     os.stat(sys.argv[1] + "/drives/d0")' "$MNT")
 	echo "$n requests" >&2
 	[ "$n" -lt 20 ]
+}
+
+@test "a listing of media/ brings every medium: their stats ask nothing, each state file's first stat one request" {
+	[ -d /sys/kernel/tracing/events/fuse ] || skip "the kernel has no FUSE tracepoints"
+	names=$(ls "$MNT/media")
+	count=$(wc -w <<<"$names")
+	[ "$count" -gt 10 ]
+	sync
+	echo 2 >/proc/sys/vm/drop_caches # the kernel forgets every medium it knew
+	ls "$MNT/media" >/dev/null
+	n=$(fuse_requests python3 -c '
+import os, sys
+for m in sys.argv[2:]:
+    os.stat(sys.argv[1] + "/media/" + m)' "$MNT" $names)
+	echo "$n requests for $count media" >&2
+	[ "$n" -eq 0 ]
+	# the lookup of state brings a size the kernel keeps: no getattr follows it
+	n=$(fuse_requests python3 -c '
+import os, sys
+for m in sys.argv[2:]:
+    os.stat(sys.argv[1] + "/media/" + m + "/state")
+    os.stat(sys.argv[1] + "/media/" + m + "/state")' "$MNT" $names)
+	echo "$n requests for $count state files" >&2
+	[ "$n" -eq "$count" ]
 }

@@ -1,6 +1,6 @@
 /* staleread.c - no stale size after a change event (rsmfs(5), CACHING), through a real mount.
  *
- *   staleread <mountpoint> <session> <drive> <changes> poll|all [stress]
+ *   staleread <mountpoint> <session> <drive> <changes> poll|all|fresh [stress]
  *
  * A writer process disables and enables the drive in turn, <changes> times; a reader process
  * hears of each change by POLLPRI on the drive's state (poll), or three ways (all): a line on
@@ -13,6 +13,13 @@
  * third process stats the file in a tight loop all along: its answers are taken by the kernel
  * while the reader stats, which is where a size kept too early would show.  Exit status 0
  * when every check held; 1 with the first failure on stderr.
+ *
+ * fresh: the reader holds nothing of the file; it hears of each change on the channel, then
+ * stats the file and reads it through an open of its own.  A third process makes the kernel
+ * forget the file over and over (drop_caches: root only) and stats it at once, so that its
+ * lookups - which make a new inode in the kernel, with the size the lookup's reply brings -
+ * race the changes: a size from before a change that the kernel took after the change's drop
+ * would show in the reader's stat.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +76,17 @@ static void check(struct reader *r, int fd, const char *expected, const char *ho
 	}
 }
 
+/* The fresh reader's check: stat, then the value read through an open of its own. */
+static void check_fresh(struct reader *r, const char *expected, long change)
+{
+	int fd = open(r->state, O_RDONLY);
+
+	if (fd < 0)
+		fail("%s: open failed at change %ld", "fresh", change);
+	check(r, fd, expected, "fresh", change);
+	close(fd);
+}
+
 /* Reads channel lines (whole lines come in one read) until one names the drive. */
 static void wait_channel(struct reader *r, long change)
 {
@@ -122,7 +140,10 @@ static void reader_main(struct reader *r, int go, long changes)
 	struct stat st;
 
 	for (long k = 0; k <= changes; k++) {
-		if (k > 0 && r->channel_fd < 0) {
+		if (k > 0 && r->poll_fd < 0) {
+			wait_channel(r, k);
+			check_fresh(r, values[(k - 1) % 2], k);
+		} else if (k > 0 && r->channel_fd < 0) {
 			wait_pollpri(r, k);
 			check(r, r->poll_fd, values[(k - 1) % 2], "poll", k);
 		} else if (k > 0) {
@@ -141,14 +162,21 @@ static void reader_main(struct reader *r, int go, long changes)
 	exit(0);
 }
 
-/* The stress: stats path until killed. */
-static void stress_main(const char *path)
+/* The stress: stats path until killed; with forget, makes the kernel forget it first each
+ * time (every unused dentry and inode of the system goes). */
+static void stress_main(const char *path, bool forget)
 {
 	struct stat st;
+	int drop = forget ? open("/proc/sys/vm/drop_caches", O_WRONLY) : -1;
 
-	for (;;)
+	if (forget && drop < 0)
+		_exit(1);
+	for (;;) {
+		if (forget && pwrite(drop, "2\n", 2, 0) != 2)
+			_exit(1);
 		if (stat(path, &st) < 0)
 			_exit(1);
+	}
 }
 
 /* The writer: one command to the drive's ctl per token, on one open file (a command per
@@ -178,14 +206,16 @@ int main(int argc, char **argv)
 	char channel[4096], ctl[4096];
 	int go[2];
 
-	if (argc < 6 || argc > 7 || (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0) ||
+	if (argc < 6 || argc > 7 ||
+	    (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0 &&
+	     strcmp(argv[5], "fresh") != 0) ||
 	    (argc == 7 && strcmp(argv[6], "stress") != 0)) {
 		fprintf(stderr,
-			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all "
+			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all|fresh "
 			"[stress]\n");
 		return 2;
 	}
-	bool all = strcmp(argv[5], "all") == 0;
+	bool all = strcmp(argv[5], "all") == 0, fresh = strcmp(argv[5], "fresh") == 0;
 	long changes = atol(argv[4]);
 	snprintf(r.state, sizeof(r.state), "%s/drives/%s/state", argv[1], argv[3]);
 	snprintf(ctl, sizeof(ctl), "%s/drives/%s/ctl", argv[1], argv[3]);
@@ -194,9 +224,9 @@ int main(int argc, char **argv)
 	/* everything is open and watched before the first change */
 	r.poll_fd = open(r.state, O_RDONLY);
 	r.read_fd = open(r.state, O_RDONLY);
-	r.channel_fd = all ? open(channel, O_RDONLY) : -1;
+	r.channel_fd = all || fresh ? open(channel, O_RDONLY) : -1;
 	r.inotify_fd = all ? inotify_init1(0) : -1;
-	if (r.poll_fd < 0 || r.read_fd < 0 || (all && r.channel_fd < 0) ||
+	if (r.poll_fd < 0 || r.read_fd < 0 || ((all || fresh) && r.channel_fd < 0) ||
 	    (all && r.inotify_fd < 0) ||
 	    (all && inotify_add_watch(r.inotify_fd, r.state, IN_MODIFY) < 0) || pipe(go) < 0) {
 		perror("staleread");
@@ -207,12 +237,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "staleread: the drive must start empty\n");
 		return 1;
 	}
+	if (fresh) { /* nothing of the file is held: the kernel may forget it */
+		close(r.poll_fd);
+		close(r.read_fd);
+		r.poll_fd = r.read_fd = -1;
+	}
 	bool with_stress = argc == 7;
 	pid_t stress = with_stress ? fork() : 0;
 	if (with_stress && stress == 0) {
 		close(go[0]); /* the writer must see the pipe end when the reader does */
 		close(go[1]);
-		stress_main(r.state);
+		stress_main(r.state, fresh);
 	}
 	pid_t pid = stress < 0 ? -1 : fork();
 	if (pid < 0) {
