@@ -399,12 +399,15 @@ void dir_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fus
 	fuse_reply_buf(req, buf, used);
 }
 
-/* The plus entry of the directory entry at index i of d into e: a child directory comes with
- * its inode and attributes, as its lookup would (a lookup counted), so that a listing of
- * media/ brings every media/<m> without a LOOKUP each, and a listing renews the entries the
- * kernel keeps.  Files get the plain entry (inode 0: the kernel makes nothing of it): their
- * sizes would mean rendering every value of a directory to list it, and a file's own lookup
- * brings its size where a change that follows can drop it (attrs.c). */
+/* The plus entry of the directory entry at index i of d into e: a library, drive or medium
+ * comes with its inode and attributes, as its lookup would (a lookup counted), so that a
+ * listing of media/ brings every media/<m> without a LOOKUP each, and a listing renews the
+ * entries the kernel keeps.  Everything else gets the plain entry (inode 0: the kernel makes
+ * nothing of it).  A file's size would mean rendering every value of a directory to list it,
+ * and its own lookup brings it where a change that follows can drop it (attrs.c).  Sessions,
+ * requests and pools come and go: an entry the kernel holds makes the replay's mkdir of a new
+ * one fail without a word to the daemon, and its watchers never hear of it (hands.c), so a
+ * listing brings none of them, nor the directory the replay is about to make. */
 static void dir_entry_plus(const struct dir_handle *d, fuse_ino_t ino, size_t i, const char **name,
 			   struct fuse_entry_param *e)
 {
@@ -416,7 +419,8 @@ static void dir_entry_plus(const struct dir_handle *d, fuse_ino_t ino, size_t i,
 	if (i < 2 || !S_ISDIR(e->attr.st_mode))
 		return;
 	if (snprintf(child, sizeof(child), "%s%s%s", d->path, d->path[0] ? "/" : "", *name) >=
-	    (int)sizeof(child))
+		(int)sizeof(child) ||
+	    entry_timeout(child) != LASTING_TIMEOUT || replay_creating(child))
 		return;
 	if (tree_resolve(child, &n) != 0 || n.type != N_DIR)
 		return; /* gone since the snapshot: the plain entry */

@@ -278,6 +278,8 @@ struct replay_call {
 bool replay_intercept(fuse_req_t req, const struct replay_call *call);
 /* Whether req is one of the replay's own calls (a getattr of its open's permission check). */
 bool replay_own_call(fuse_req_t req);
+/* Whether the hands are about to make path (the kernel must not hold an entry of it). */
+bool replay_creating(const char *path);
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops rsmfs_ops;

@@ -273,8 +273,10 @@ void hands_remove(const char *path, mode_t type)
 /* ---- the file system's side: the hands' calls answered ---- */
 
 /* lookup: ENOENT for what the hands are about to create (the kernel then sends the mkdir or
- * symlink), an entry for what they remove although the engine has it no more, and otherwise
- * the node, never cached (the hands look again at every change). */
+ * symlink), an entry for what they remove although the engine has it no more (never kept), and
+ * otherwise the node as anyone's lookup has it.  A file's attributes are not kept: the hands
+ * run a change behind everyone's (attrs.c); a directory's never change with events, and
+ * keeping them spares every later walk through it a lookup and a getattr. */
 static void answer_lookup(fuse_req_t req, const struct replay_call *call)
 {
 	enum pending_kind pending = pending_of(call->path);
@@ -295,7 +297,8 @@ static void answer_lookup(fuse_req_t req, const struct replay_call *call)
 		rc = tree_resolve(call->path, &n);
 	}
 	if (!rc)
-		rc = reply_entry(req, call->path, &n, 0, false);
+		rc = reply_entry(req, call->path, &n, pending ? 0 : entry_timeout(call->path),
+				 !pending && n.type == N_DIR);
 	if (rc)
 		fuse_reply_err(req, -rc);
 }
@@ -368,6 +371,11 @@ bool replay_intercept(fuse_req_t req, const struct replay_call *call)
 	if (ours)
 		answers[call->op].answer(req, call);
 	return ours;
+}
+
+bool replay_creating(const char *path)
+{
+	return pending_of(path) == PENDING_CREATE;
 }
 
 /* Whether req comes from the hands: their calls run beside everyone's, a change behind. */

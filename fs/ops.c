@@ -97,9 +97,9 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	/* Kept before the rendering: a change after this finds it and drops what is rendered.
-	 * Never from the replay's own calls: they run a change behind everyone's, and keeping
-	 * what they brought in made stale sizes after a drop far more frequent (attrs.c). */
-	double timeout = replay_own_call(req) ? 0 : attr_timeout(ino, path, &n);
+	 * Never a file's from the replay's own calls: they run a change behind everyone's, and
+	 * keeping what they brought made stale sizes after a drop far more frequent (attrs.c). */
+	double timeout = replay_own_call(req) && n.type != N_DIR ? 0 : attr_timeout(ino, path, &n);
 	if (timeout > 0 && !inode_attrs_settled(ino, fuse_req_ctx(req)->pid))
 		timeout = 0;
 	node_stat(ino, &n, &st);
