@@ -168,8 +168,10 @@ void attrs_drop_ino(fuse_ino_t ino)
 		/* ENOENT: the kernel holds no such inode.  If a lookup of it was answered, the
 		 * kernel is about to make it from that reply, whose size may be from before the
 		 * change: the drop must reach it, so it waits until the inode is made (the caller
-		 * is the notifier or the replay thread, never a request's) */
-		if (rc != -ENOENT || !inode_looked_up(ino) || waited_us >= DROP_RETRY_MAX_US)
+		 * is the notifier or the replay thread, never a request's).  Not once the loop
+		 * has ended: the kernel's forgets are read no more, and the mount is going. */
+		if (rc != -ENOENT || !inode_looked_up(ino) || waited_us >= DROP_RETRY_MAX_US ||
+		    fuse_session_exited(fs_global.se))
 			break;
 		nanosleep(&(struct timespec){.tv_nsec = DROP_RETRY_US * 1000L}, NULL);
 	}

@@ -435,15 +435,18 @@ static void dir_entry_plus(const struct dir_handle *d, fuse_ino_t ino, size_t i,
 
 /* READDIRPLUS: entries from offset off, as many as fit in size, directories with their
  * attributes.  An entry is counted as a lookup only once it is known to fit: the kernel
- * links (or forgets) every entry of the reply, and nothing else. */
+ * links (or forgets) every entry of the reply, and nothing else; a reply it no longer waits
+ * for (the listing was interrupted) links none, and its lookups are taken back. */
 void dir_read_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		   struct fuse_file_info *fi)
 {
 	const struct dir_handle *d = (const struct dir_handle *)(uintptr_t)fi->fh;
+	const size_t least = fuse_add_direntry_plus(req, NULL, 0, "x", NULL, 0);
 	char *buf AUTO_FREE = malloc(size);
-	size_t used = 0;
+	fuse_ino_t *counted AUTO_FREE = malloc((size / least + 1) * sizeof(*counted));
+	size_t used = 0, ncounted = 0;
 
-	if (!buf) {
+	if (!buf || !counted) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -453,10 +456,14 @@ void dir_read_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			break;
 		struct fuse_entry_param e;
 		dir_entry_plus(d, ino, i, &name, &e);
+		if (e.ino)
+			counted[ncounted++] = e.ino;
 		used +=
 		    fuse_add_direntry_plus(req, buf + used, size - used, name, &e, (off_t)(i + 1));
 	}
-	fuse_reply_buf(req, buf, used);
+	if (fuse_reply_buf(req, buf, used) != 0)
+		for (size_t k = 0; k < ncounted; k++)
+			inode_forget(counted[k], 1);
 }
 
 /* The kernel's RELEASEDIR. */
