@@ -354,22 +354,32 @@ int dir_open(const char *path, const struct node *n, struct fuse_file_info *fi)
 	return 0;
 }
 
-/* The directory entry at index i of d: "." and ".." first, then the snapshot. */
+/* The name of the directory entry at index i of d: "." and ".." first, then the snapshot. */
+static const char *dir_entry_name(const struct dir_handle *d, size_t i)
+{
+	return i == 0 ? "." : i == 1 ? ".." : d->list.items[i - 2].name;
+}
+
+/* The path of d's entry name into buf; false when it does not fit. */
+static bool dir_child_path(const struct dir_handle *d, const char *name, char *buf, size_t len)
+{
+	return snprintf(buf, len, "%s%s%s", d->path, d->path[0] ? "/" : "", name) < (int)len;
+}
+
+/* The directory entry at index i of d: its name and what readdir tells of it. */
 static void dir_entry(const struct dir_handle *d, fuse_ino_t ino, size_t i, const char **name,
 		      struct stat *st)
 {
-	char child[600];
+	char child[FS_PATH_MAX];
 
 	memset(st, 0, sizeof(*st));
+	*name = dir_entry_name(d, i);
 	if (i < 2) {
-		*name = i == 0 ? "." : "..";
 		st->st_ino = i == 0 ? ino : FUSE_ROOT_ID;
 		st->st_mode = S_IFDIR;
 		return;
 	}
-	*name = d->list.items[i - 2].name;
-	snprintf(child, sizeof(child), "%s%s%s", d->path, d->path[0] ? "/" : "", *name);
-	st->st_ino = inode_peek(child);
+	st->st_ino = dir_child_path(d, *name, child, sizeof(child)) ? inode_peek(child) : 0;
 	if (!st->st_ino)
 		st->st_ino = 0x7fffffffULL + i; /* not looked up yet */
 	st->st_mode = d->list.items[i - 2].type;
@@ -413,22 +423,22 @@ static void dir_entry_plus(const struct dir_handle *d, fuse_ino_t ino, size_t i,
 {
 	char child[FS_PATH_MAX];
 	struct node n;
+	fuse_ino_t child_ino = 0;
 
 	memset(e, 0, sizeof(*e));
-	dir_entry(d, ino, i, name, &e->attr);
-	if (i < 2 || !S_ISDIR(e->attr.st_mode))
+	*name = dir_entry_name(d, i);
+	/* a directory that is gone since the snapshot gets the plain entry */
+	if (i >= 2 && S_ISDIR(d->list.items[i - 2].type) &&
+	    dir_child_path(d, *name, child, sizeof(child)) &&
+	    entry_timeout(child) == LASTING_TIMEOUT && !replay_creating(child) &&
+	    tree_resolve(child, &n) == 0 && n.type == N_DIR)
+		child_ino = inode_get(child, true);
+	if (!child_ino) {
+		dir_entry(d, ino, i, name, &e->attr);
 		return;
-	if (snprintf(child, sizeof(child), "%s%s%s", d->path, d->path[0] ? "/" : "", *name) >=
-		(int)sizeof(child) ||
-	    entry_timeout(child) != LASTING_TIMEOUT || replay_creating(child))
-		return;
-	if (tree_resolve(child, &n) != 0 || n.type != N_DIR)
-		return; /* gone since the snapshot: the plain entry */
-	fuse_ino_t child_ino = inode_get(child, true);
-	if (!child_ino)
-		return;
+	}
 	e->ino = child_ino;
-	e->entry_timeout = entry_timeout(child);
+	e->entry_timeout = LASTING_TIMEOUT;
 	e->attr_timeout = attr_timeout(child_ino, child, &n);
 	node_stat(child_ino, &n, &e->attr);
 }
@@ -451,7 +461,7 @@ void dir_read_plus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	for (size_t i = (size_t)off; i < d->list.count + 2; i++) {
-		const char *name = i == 0 ? "." : i == 1 ? ".." : d->list.items[i - 2].name;
+		const char *name = dir_entry_name(d, i);
 		if (fuse_add_direntry_plus(req, NULL, 0, name, NULL, 0) > size - used)
 			break;
 		struct fuse_entry_param e;
