@@ -99,12 +99,12 @@ static void attr_read(fuse_req_t req, struct fh *fh, size_t size, off_t off)
 	    off == 0 && fh->snap_reusable && rsm_event_count(fs_global.eng) == fh->snap_events;
 	fh->snap_reusable = false;
 	if (reuse) {
-		fh->poll_changed = false;
+		fh->poll_changed = fh->poll_asked = false;
 	} else if (off == 0 || !fh->snap) {
 		free(fh->snap);
 		fh->snap = NULL;
 		fh->snap_len = 0;
-		fh->poll_changed = false;
+		fh->poll_changed = fh->poll_asked = false;
 		int rc = render_node(&fh->node, &fh->snap, &fh->snap_len);
 		if (rc) {
 			pthread_mutex_unlock(&fh->lock);
@@ -136,7 +136,10 @@ static void attr_poll_arm(struct fh *fh, struct fuse_pollhandle *ph)
  * after that finds the handle, and one it compared before is already in the rendering, so no
  * change falls between the two and leaves the poller asleep.  A change found here, not yet
  * told by the replay thread, is left for it to tell (replay_poll_kick): the size the kernel
- * keeps of the file may not be dropped yet (attrs.c), and a poller woken now could stat it. */
+ * keeps of the file may not be dropped yet (attrs.c), and a poller woken now could stat it.
+ * A poll with no handle (a zero timeout) has nothing to be woken by: the file is listed
+ * as asked, the replay thread marks it changed once it has told the change, and the
+ * poller's next poll reports it. */
 static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 {
 	struct fuse_pollhandle *reclaimed = NULL;
@@ -148,11 +151,17 @@ static void attr_poll(fuse_req_t req, struct fh *fh, struct fuse_pollhandle *ph)
 	render_node(&fh->node, &now, &len);
 	pthread_mutex_lock(&fh->lock);
 	bool differs = now && (len != fh->snap_len || (len && memcmp(now, fh->snap, len) != 0));
-	bool changed = fh->poll_changed;
+	bool changed = fh->poll_changed, kick = false;
+	if (!changed && differs) {
+		kick = ph || !fh->poll_asked; /* a spinning poller asks the thread once */
+		fh->poll_asked = fh->poll_asked || !ph;
+	}
 	pthread_mutex_unlock(&fh->lock);
-	if (!changed && differs && !(ph && replay_poll_kick(fh->path)))
-		changed = true; /* no handle to wake later, or no thread to do it */
+	if (!changed && differs && !ph)
+		replay_poll_add(fh);
+	bool untold = kick && !replay_poll_kick(fh->path); /* no thread to tell it */
 	pthread_mutex_lock(&fh->lock);
+	fh->poll_changed = fh->poll_changed || untold;
 	changed = changed || fh->poll_changed;
 	/* answered now: the handle is not needed, unless the replay thread already took it */
 	if (changed && ph && fh->ph == ph) {

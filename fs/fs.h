@@ -110,15 +110,6 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
  * takes them back).  False: not kept. */
 bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
 size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n);
-/* Whether a lookup or getattr of ino from thread tid may let the kernel keep what it answers:
- * only once the kernel's copy of the size is known to be current (rsmfs(5), CACHING).  The
- * kernel marks the attributes it takes valid before it stores their size, so that a stat in
- * another thread meanwhile finds the size before them valid: after a drop, answers are kept by
- * nobody until one thread has been answered twice (the second asked after the first's answer
- * was stored, and so after the drop), and a third question from it settles the inode. */
-bool inode_attrs_settled(fuse_ino_t ino, pid_t tid);
-/* The kernel's copy of ino's attributes is being dropped: not settled, a new generation. */
-void inode_unsettle(fuse_ino_t ino);
 /* Whether the kernel holds, or is about to make, inode ino: a lookup of it was answered and
  * not yet forgotten. */
 bool inode_looked_up(fuse_ino_t ino);
@@ -135,10 +126,19 @@ bool attrs_hold(void *ctx, const struct rsm_event *ev);
 /* Whether n's value (at path) changes only with the engine's events: its attributes may be kept,
  * and a rendering of it stays current while no event is published. */
 bool attrs_follow_events(const char *path, const struct node *n);
-/* Drops what the kernel keeps of path's attributes (the replay thread, on a change it found). */
-void attrs_drop(const char *path);
-/* Drops what the kernel keeps of inode ino's attributes, unsettling it (every drop goes here). */
-void attrs_drop_ino(fuse_ino_t ino);
+/* Drops what the kernel keeps of inode ino's attributes, unsettling it (every drop goes here);
+ * true when the kernel has the inode. */
+bool attrs_drop_ino(fuse_ino_t ino);
+/* The notifier's drops of an event's kept files: each dropped, then settled - the kernel made to
+ * hold its new size - before this returns and the event goes out. */
+void attrs_drop_settled(const fuse_ino_t *inos, size_t n);
+/* The replay's drop of path's file (node n), whose value it found changed: true when the
+ * kernel has the file and may keep its attributes - the caller then settles it (hands_settle)
+ * before anyone it wakes can stat it. */
+bool attrs_drop_changed(const char *path, const struct node *n);
+/* Starts and stops the notifier's settler (helper.c); attrs_drop_settled only drops without it. */
+int attrs_settler_start(void);
+void attrs_settler_stop(void);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
 int reply_new_entry(fuse_req_t req, const char *path);
 
@@ -200,6 +200,7 @@ struct fh {
 	struct fh *poll_next;
 	bool poll_listed;
 	bool poll_changed; /* changed since the last read: poll reports POLLPRI */
+	bool poll_asked;   /* a poll with no handle found a change not yet told (files.c) */
 	/* every open file, for the ones the kernel never releases (shutdown) */
 	struct fh *prev, *next;
 	bool released;

@@ -1,8 +1,9 @@
-/* hands.h - the replay's hands (hands.c): the child process that makes the calls replay.c
- * decides on, through the mount. */
+/* hands.h - the replay's hands (hands.c): the child process (helper.c) that makes the calls
+ * replay.c decides on, through the mount. */
 #ifndef RSMFS_HANDS_H
 #define RSMFS_HANDS_H
 
+#include <stddef.h>
 #include <sys/stat.h>
 
 /* Starts the child; 0, or -1 when it cannot. */
@@ -18,6 +19,9 @@ void hands_stop(void);
  * attribute file (IN_MODIFY), mkdir or symlink of a new entry (IN_CREATE; target: the link's),
  * rmdir or unlink of one that went (IN_DELETE).  type is S_IFDIR or S_IFLNK. */
 void hands_modify(const char *path);
+/* Makes the kernel hold size as the size of path, an attribute file whose kept attributes were
+ * just dropped, before anyone hears of its change (attrs.c, attrs_settle). */
+void hands_settle(const char *path, size_t size);
 void hands_create(const char *path, mode_t type, const char *target);
 void hands_remove(const char *path, mode_t type);
 

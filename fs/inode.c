@@ -19,14 +19,6 @@ struct inode {
 	 * its key names (inode_keep), until a change of that object takes the list. */
 	struct inode *kept_by, *kept_next;
 	struct inode *kept; /* a key's directory: its list */
-	/* Whether the kernel's copy of the size is known current (inode_attrs_settled): true for
-	 * an inode the kernel makes from the reply that numbers it, false from each drop until
-	 * one thread has been answered twice since.  drop_gen counts the drops (two steps each),
-	 * zero_tid the thread answered zero_count times in generation zero_gen. */
-	bool settled;
-	uint8_t zero_count;
-	uint32_t drop_gen, zero_gen;
-	pid_t zero_tid;
 	char path[];
 };
 
@@ -89,12 +81,6 @@ static struct inode *inode_new(const char *path)
 	i->ino = next_ino++;
 	i->nlookup = 0;
 	i->kept_by = i->kept_next = i->kept = NULL;
-	/* the kernel makes a new inode from the reply that brings its number, size and all;
-	 * a change after that reply was rendered drops it (its lookup keeps it listed) */
-	i->settled = true;
-	i->zero_count = 0;
-	i->drop_gen = i->zero_gen = 0;
-	i->zero_tid = 0;
 	uint64_t b = path_hash(path) % HASH_BUCKETS;
 	i->next_hash = buckets[b];
 	buckets[b] = i;
@@ -200,38 +186,6 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return ok;
-}
-
-bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
-{
-	pthread_mutex_lock(&inode_lock);
-	struct inode *i = by_number(ino);
-	if (i && !i->settled) {
-		if (i->zero_gen == i->drop_gen && i->zero_tid == tid) {
-			/* a third question of one thread: its second answer is stored */
-			i->settled = i->zero_count >= 2;
-			i->zero_count++;
-		} else {
-			i->zero_gen = i->drop_gen;
-			i->zero_tid = tid;
-			i->zero_count = 1;
-		}
-	}
-	/* only a listed inode is ever dropped: one in no table (the root) is always settled */
-	bool settled = !i || i->settled;
-	pthread_mutex_unlock(&inode_lock);
-	return settled;
-}
-
-void inode_unsettle(fuse_ino_t ino)
-{
-	pthread_mutex_lock(&inode_lock);
-	struct inode *i = by_number(ino);
-	if (i) {
-		i->settled = false;
-		i->drop_gen++;
-	}
-	pthread_mutex_unlock(&inode_lock);
 }
 
 bool inode_looked_up(fuse_ino_t ino)
@@ -346,8 +300,6 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 	/* kept before the rendering: a change after this finds it and drops what is rendered,
 	 * and the drop waits for the kernel to have made the inode (attrs_drop_ino) */
 	e.attr_timeout = keep_attrs ? attr_timeout(e.ino, path, n) : 0;
-	if (e.attr_timeout > 0 && !inode_attrs_settled(e.ino, fuse_req_ctx(req)->pid))
-		e.attr_timeout = 0;
 	node_stat(e.ino, n, &e.attr);
 	/* a lookup the kernel no longer waits for makes no inode: uncounted */
 	if (fuse_reply_entry(req, &e) != 0)

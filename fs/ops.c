@@ -100,8 +100,6 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	 * Never a file's from the replay's own calls: they run a change behind everyone's, and
 	 * keeping what they brought made stale sizes after a drop far more frequent (attrs.c). */
 	double timeout = replay_own_call(req) && n.type != N_DIR ? 0 : attr_timeout(ino, path, &n);
-	if (timeout > 0 && !inode_attrs_settled(ino, fuse_req_ctx(req)->pid))
-		timeout = 0;
 	node_stat(ino, &n, &st);
 	fuse_reply_attr(req, &st, timeout);
 }

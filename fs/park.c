@@ -105,13 +105,12 @@ void reply_after_drops(fuse_req_t req, int err, size_t size)
 		fuse_reply_write(req, size);
 }
 
-/* Drops the attributes of a note's inodes and its entry that went, then lets its event be
- * read, or answers its write.
+/* Drops the attributes of a note's inodes (settling each: attrs.c) and its entry that went,
+ * then lets its event be read, or answers its write.
  * An inode the kernel has forgotten answers ENOENT: nothing of it is kept. */
 static void inval_send(struct inval_note *note)
 {
-	for (size_t i = 0; i < note->n; i++)
-		attrs_drop_ino(note->inos[i]);
+	attrs_drop_settled(note->inos, note->n);
 	if (note->gone)
 		inval_entry(note->gone);
 	if (note->req && note->err)
@@ -180,9 +179,12 @@ static void *notifier_main(void *arg)
  * gate of the latter between the engine's events and their readers. */
 int notifier_start(void)
 {
+	if (attrs_settler_start() < 0)
+		return -1;
 	fs_global.notifier_running = true;
 	if (pthread_create(&fs_global.notifier, NULL, notifier_main, NULL) != 0) {
 		fs_global.notifier_running = false;
+		attrs_settler_stop();
 		return -1;
 	}
 	rsm_set_hold(fs_global.eng, attrs_hold, NULL);
@@ -202,6 +204,7 @@ void notifier_stop(void)
 		pthread_join(fs_global.notifier, NULL);
 		rsm_set_hold(fs_global.eng, NULL, NULL);
 	}
+	attrs_settler_stop();
 }
 
 static void channel_ready(void *ctx);

@@ -250,9 +250,11 @@ static void poll_check(const char *path, const char *now, size_t len)
 		if (strcmp(fh->path, path) != 0)
 			continue;
 		pthread_mutex_lock(&fh->lock);
-		if (fh->ph && (fh->snap_len != len || memcmp(fh->snap, now, len))) {
+		if ((fh->ph || fh->poll_asked) &&
+		    (fh->snap_len != len || memcmp(fh->snap, now, len))) {
 			ph = fh->ph;
 			fh->ph = NULL;
+			fh->poll_asked = false;
 			fh->poll_changed = true;
 		}
 		pthread_mutex_unlock(&fh->lock);
@@ -279,8 +281,8 @@ static void check_file(const char *path, const struct node *n)
 	/* a poller or watcher woken next must not stat the size from before the change: this
 	 * thread may run ahead of the notifier's drop of it (attrs.c) */
 	struct seen *was = seen_find(path);
-	if (!was || strcmp(was->text, text) != 0)
-		attrs_drop(path);
+	if ((!was || strcmp(was->text, text) != 0) && attrs_drop_changed(path, n))
+		hands_settle(path, len);
 	poll_check(path, text, len);
 	if (seen_update(path, text, false) == 1)
 		hands_modify(path);

@@ -21,6 +21,12 @@ teardown() { teardown_rsmfs; }
 	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
 }
 
+@test "a reader spinning on poll with a zero timeout, while another process stats: no stale size" {
+	# such a poll leaves no handle to wake: its POLLPRI must wait for the drop all the same
+	run "$STALEREAD" "$MNT" s d1 2000 spin stress
+	[ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+}
+
 @test "10,000 changes while another process makes the kernel forget the file and look it up: no stale size" {
 	# a lookup's reply keeps its size; one made by a lookup racing the change must be dropped
 	run "$STALEREAD" "$MNT" s d1 10000 fresh stress

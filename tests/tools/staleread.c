@@ -1,11 +1,12 @@
 /* staleread.c - no stale size after a change event (rsmfs(5), CACHING), through a real mount.
  *
- *   staleread <mountpoint> <session> <drive> <changes> poll|all|fresh [stress]
+ *   staleread <mountpoint> <session> <drive> <changes> poll|spin|all|fresh [stress]
  *
  * A writer process disables and enables the drive in turn, <changes> times; a reader process
  * hears of each change by POLLPRI on the drive's state (poll), or three ways (all): a line on
  * sessions/<session>/notify/drive, POLLPRI, and IN_MODIFY on the state file; after each one it
- * reads the value and stats the file.  The
+ * reads the value and stats the file; spin is poll with a zero timeout, over and over (a
+ * poll that leaves no handle to wake it).  The
  * size stat gives must be the length of what was read, and what was read must be the new value.
  * Between changes the reader stats the file once more, so that the kernel keeps its attributes
  * and a change that failed to drop them would show.  The writer waits for the reader before
@@ -40,6 +41,7 @@ static const char *const commands[2] = {"disable\n", "enable\n"};
 struct reader {
 	char state[4096];
 	int poll_fd, read_fd, channel_fd, inotify_fd; /* poll_fd read only after POLLPRI */
+	int poll_timeout;			      /* ms: -1, or 0 to spin */
 	char event_path[64];			      /* "drives/<d>", as channel lines name it */
 };
 
@@ -102,13 +104,13 @@ static void wait_channel(struct reader *r, long change)
 	}
 }
 
-/* Waits for POLLPRI on the state file. */
+/* Waits for POLLPRI on the state file (spinning with a zero timeout, if so told). */
 static void wait_pollpri(struct reader *r, long change)
 {
 	struct pollfd p = {.fd = r->poll_fd, .events = POLLPRI};
 
 	for (;;) {
-		int n = poll(&p, 1, -1);
+		int n = poll(&p, 1, r->poll_timeout);
 		if (n < 0 && errno != EINTR)
 			fail("%s: poll failed at change %ld", "poll", change);
 		if (n > 0 && (p.revents & (POLLPRI | POLLERR)))
@@ -207,16 +209,18 @@ int main(int argc, char **argv)
 	int go[2];
 
 	if (argc < 6 || argc > 7 ||
-	    (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "all") != 0 &&
-	     strcmp(argv[5], "fresh") != 0) ||
+	    (strcmp(argv[5], "poll") != 0 && strcmp(argv[5], "spin") != 0 &&
+	     strcmp(argv[5], "all") != 0 && strcmp(argv[5], "fresh") != 0) ||
 	    (argc == 7 && strcmp(argv[6], "stress") != 0)) {
-		fprintf(stderr,
-			"usage: staleread <mountpoint> <session> <drive> <changes> poll|all|fresh "
-			"[stress]\n");
+		fprintf(
+		    stderr,
+		    "usage: staleread <mountpoint> <session> <drive> <changes> poll|spin|all|fresh "
+		    "[stress]\n");
 		return 2;
 	}
 	bool all = strcmp(argv[5], "all") == 0, fresh = strcmp(argv[5], "fresh") == 0;
 	long changes = atol(argv[4]);
+	r.poll_timeout = strcmp(argv[5], "spin") == 0 ? 0 : -1;
 	snprintf(r.state, sizeof(r.state), "%s/drives/%s/state", argv[1], argv[3]);
 	snprintf(ctl, sizeof(ctl), "%s/drives/%s/ctl", argv[1], argv[3]);
 	snprintf(channel, sizeof(channel), "%s/sessions/%s/notify/drive", argv[1], argv[2]);
