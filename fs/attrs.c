@@ -20,20 +20,29 @@
  * it had heard of within a hundred changes (tests/tools/staleread fresh).  The replay's own
  * calls keep nothing: they run a change behind everyone's.
  *
- * One more race is the kernel's own.  A drop marks the kept attributes stale but leaves the
- * time they were to be kept until; taking its next reply, the kernel first clears the mark,
- * then sets the new time, then stores the size.  A stat in another thread that looks in
- * between finds the attributes unmarked, the old time still ahead, and the old size.  So no
- * event goes out until the kernel holds the new size (attrs_drop_settled): the notifier's
- * settler, a child process (helper.c), reads the kernel's own copy of the size and, while it is
- * not the new one, stats the file afresh, whose reply the kernel stores; the replay settles a
- * file through its hands before it wakes a poller or replays IN_MODIFY (attrs_drop_changed).
- * Once the kernel holds the new size, any reply it takes later shows nothing older.  The time
- * outlives the drop, so a dropped file stays on its object's list: the next change settles it
- * again, even when no answer came between.  Before the settle, a process stating in a tight
- * loop made a reader who had heard of the change see the old size every few thousand changes;
- * with a rule that kept nothing after a drop until a thread had been answered twice, about
- * once in 100,000 changes on a slow (sanitized) build.
+ * Two more races are the kernel's own.  Taking a reply, it marks the attributes valid (clears
+ * the mark a drop set, then sets the time they are kept until) before it stores the size, and
+ * a drop leaves that time as it was.  So a stat in another thread in between finds the old size
+ * valid: (1) when the reply is kept, the size the kernel held before it; (2) when a kept time
+ * outlived the drop, the old size, whatever the reply.
+ *
+ * (1): after a drop nothing is kept until the kernel is known to hold the new size
+ * (inode_attrs_settled): one thread asked twice, each answered with nothing kept, the second
+ * asked after the first was stored.  Whatever moves the file's attribute version makes the
+ * kernel throw away answers to questions asked before it, and starts the count again: a drop,
+ * and a write through the mount (the hands' IN_MODIFY, hands_modify).
+ *
+ * (2): a file that may have been kept since its last settle is settled at its next change
+ * before anyone hears of it: the notifier's settler, a child process (helper.c), stats it
+ * afresh (an answer never kept, whose time is already past) and reads the kernel's own copy of
+ * its size until it is the new one (attrs_drop_settled); the replay settles a file through its
+ * hands before it wakes a poller or replays IN_MODIFY (attrs_drop_changed).  A settle is clean
+ * when nothing that may be kept was answered and nothing moved the version from the drop to
+ * its end: the kernel's time is then behind it, and the next change needs none; otherwise the
+ * file stays listed and is settled again.  A file nobody stats costs its changes nothing.
+ * With (1) alone, a process stating in a tight loop made a reader who had heard of the change
+ * see the old size about once in 100,000 changes on a slow (sanitized) build; without either,
+ * every few thousand.
  *
  * A stat costs a lookup only when the entry has expired; the entries of libraries, drives and
  * media are kept LASTING_TIMEOUT, and one that goes is dropped with its event, as its
@@ -180,6 +189,10 @@ bool attrs_drop_ino(fuse_ino_t ino)
 
 	if (!ino || !fs_global.se)
 		return false;
+	/* unsettled before the drop, so that no answer kept long is given from here on; and a
+	 * generation again after it, so that an answer given during the drop (perhaps to a
+	 * question asked before it, which the kernel throws away) settles nothing */
+	inode_unsettle(ino);
 	for (int waited_us = 0;; waited_us += DROP_RETRY_US) {
 		rc = fuse_lowlevel_notify_inval_inode(fs_global.se, ino, -1, 0);
 		/* ENOENT: the kernel holds no such inode.  If a lookup of it was answered, the
@@ -192,28 +205,48 @@ bool attrs_drop_ino(fuse_ino_t ino)
 			break;
 		nanosleep(&(struct timespec){.tv_nsec = DROP_RETRY_US * 1000L}, NULL);
 	}
+	inode_unsettle(ino);
 	return rc == 0;
 }
 
-/* After a drop the kernel still holds the old expiry of what it kept, and the first answer it
- * stores opens the window again (see the header) - for the next change too, when no answer
- * came between: so a file that was dropped stays on its object's list, and that change drops
- * and settles it again.  True when the kernel has path's file (inode ino, node n) and may keep
- * its attributes: it is then to be settled. */
-static bool drop_kept(fuse_ino_t ino, const char *path, const struct node *n)
+/* Drops inode ino, path's file (node n), and starts its settle when one is needed: true when
+ * the kernel has the file, may keep its attributes, and may hold an expiry still ahead from
+ * an answer kept since its last clean settle (or one is under way). */
+static bool drop_to_settle(fuse_ino_t ino, const char *path, const struct node *n,
+			   struct settle_mark *m)
+{
+	/* read before the drop: an answer kept between the drop and the settle's own fresh one
+	 * may be the one the kernel stores last */
+	uint32_t keep_gen = inode_keep_gen(ino);
+
+	return attrs_drop_ino(ino) && n->type == N_FILE && attrs_follow_events(path, n) &&
+	       inode_settle_begin(ino, keep_gen, m);
+}
+
+/* Ends the settle of inode ino (path) begun with m: done, whether the child saw the new size.
+ * One that was not clean leaves the file on its object's list, for the next change. */
+static void settle_end(fuse_ino_t ino, const char *path, const struct settle_mark *m, bool done)
 {
 	char key[FS_PATH_MAX];
 
-	if (!attrs_drop_ino(ino) || n->type != N_FILE || !attrs_follow_events(path, n) ||
-	    !object_key(path, key, sizeof(key)))
-		return false;
-	inode_keep(ino, path, key);
-	return true;
+	if (inode_settle_end(ino, m, done) && object_key(path, key, sizeof(key)))
+		inode_keep(ino, path, key);
 }
 
-bool attrs_drop_changed(const char *path, const struct node *n)
+bool attrs_drop_changed(const char *path, const struct node *n, struct attrs_settle *s)
 {
-	return drop_kept(inode_peek(path), path, n);
+	s->ino = inode_peek(path);
+	return drop_to_settle(s->ino, path, n, &s->mark);
+}
+
+void attrs_settle_done(const char *path, const struct attrs_settle *s, bool done)
+{
+	settle_end(s->ino, path, &s->mark, done);
+}
+
+bool attrs_settler_call(fuse_req_t req)
+{
+	return helper_is_caller(&settler, fuse_req_ctx(req)->pid);
 }
 
 int attrs_settler_start(void)
@@ -226,37 +259,54 @@ void attrs_settler_stop(void)
 	helper_stop(&settler);
 }
 
-/* Drops inode ino and sends the settler its settle: the length of the file's value now; true
- * when one was sent. */
-static bool drop_and_send(fuse_ino_t ino)
+/* A settle sent to the settler, ended when its acknowledgement comes. */
+struct sent_settle {
+	fuse_ino_t ino;
+	struct settle_mark mark;
+	char path[FS_PATH_MAX];
+};
+
+/* Drops inode ino and, when it needs one, sends the settler its settle (the length of the
+ * file's value now) into out; true when one was sent. */
+static bool drop_and_send(fuse_ino_t ino, struct sent_settle *out)
 {
-	char path[FS_PATH_MAX], arg[24];
+	char arg[24];
 	char *text AUTO_FREE = NULL;
 	struct node n;
 	size_t size;
 
-	if (!inode_path(ino, path, sizeof(path)) || tree_resolve(path, &n) != 0) {
+	if (!inode_path(ino, out->path, sizeof(out->path)) || tree_resolve(out->path, &n) != 0) {
 		attrs_drop_ino(ino); /* gone: nothing to settle */
 		return false;
 	}
-	if (!drop_kept(ino, path, &n) || render_node(&n, &text, &size) != 0)
+	if (!drop_to_settle(ino, out->path, &n, &out->mark))
 		return false;
-	snprintf(arg, sizeof(arg), "%zu", size);
-	return helper_send(&settler, 's', path, arg);
+	out->ino = ino;
+	if (render_node(&n, &text, &size) == 0) {
+		snprintf(arg, sizeof(arg), "%zu", size);
+		if (helper_send(&settler, 's', out->path, arg))
+			return true;
+	}
+	settle_end(ino, out->path, &out->mark, false);
+	return false;
 }
 
 void attrs_drop_settled(const fuse_ino_t *inos, size_t n)
 {
-	size_t sent = 0;
+	struct sent_settle sent[SETTLE_BATCH]; /* the notifier's stack: 16 paths */
+	bool done[SETTLE_BATCH];
+	size_t count = 0;
 
 	/* the settler works on one while this drops the next; a bounded batch, so that a settler
 	 * stuck in a call nobody answers cannot fill its pipe and hold the notifier */
 	for (size_t i = 0; i < n; i++) {
-		if (drop_and_send(inos[i]))
-			sent++;
-		if (sent == SETTLE_BATCH || (i + 1 == n && sent)) {
-			helper_wait(&settler, sent);
-			sent = 0;
+		if (drop_and_send(inos[i], &sent[count]))
+			count++;
+		if (count == SETTLE_BATCH || (i + 1 == n && count)) {
+			helper_wait(&settler, count, done);
+			for (size_t k = 0; k < count; k++)
+				settle_end(sent[k].ino, sent[k].path, &sent[k].mark, done[k]);
+			count = 0;
 		}
 	}
 }

@@ -109,7 +109,28 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 /* Notes that the kernel keeps ino's attributes until a change of key's object (inode_take_kept
  * takes them back).  False: not kept. */
 bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
+/* Settles (attrs.c).  The count of ino's answers that may have been kept, read before a drop;
+ * then, after it, whether a settle is needed (an answer may have been kept since the last
+ * clean one, or one is under way), which starts it; and its end (ok: the child saw the new
+ * size after a fresh answer), true when the next change must settle the inode again. */
+struct settle_mark {
+	uint32_t keep_gen, drop_gen;
+};
+uint32_t inode_keep_gen(fuse_ino_t ino);
+bool inode_settle_begin(fuse_ino_t ino, uint32_t keep_gen, struct settle_mark *m);
+bool inode_settle_end(fuse_ino_t ino, const struct settle_mark *m, bool ok);
 size_t inode_take_kept(const char *key, fuse_ino_t **inos, size_t *cap, size_t n);
+/* Whether a lookup or getattr of ino from thread tid may let the kernel keep what it answers
+ * (rsmfs(5), CACHING).  After a drop that was not settled, the kernel holds the old size until
+ * it stores an answer, and marks the attributes it takes valid before it stores their size:
+ * an answer kept first would let a stat in another thread meanwhile find the old size valid.
+ * So after a drop answers are kept by nobody until one thread has been answered twice (the
+ * second asked after the first's answer was stored, and so after the drop), and a third
+ * question from it settles the inode. */
+bool inode_attrs_settled(fuse_ino_t ino, pid_t tid);
+/* The kernel's attribute version of ino moves (a drop, a write through the mount): answers
+ * asked before it are thrown away, so it is not settled, and a new generation. */
+void inode_unsettle(fuse_ino_t ino);
 /* Whether the kernel holds, or is about to make, inode ino: a lookup of it was answered and
  * not yet forgotten. */
 bool inode_looked_up(fuse_ino_t ino);
@@ -132,10 +153,17 @@ bool attrs_drop_ino(fuse_ino_t ino);
 /* The notifier's drops of an event's kept files: each dropped, then settled - the kernel made to
  * hold its new size - before this returns and the event goes out. */
 void attrs_drop_settled(const fuse_ino_t *inos, size_t n);
-/* The replay's drop of path's file (node n), whose value it found changed: true when the
- * kernel has the file and may keep its attributes - the caller then settles it (hands_settle)
- * before anyone it wakes can stat it. */
-bool attrs_drop_changed(const char *path, const struct node *n);
+/* The replay's drop of path's file (node n), whose value it found changed: true when it needs
+ * a settle, begun in s - the caller then settles it (hands_settle) before anyone it wakes can
+ * stat it, and ends it with attrs_settle_done (done: whether the settle saw the new size). */
+struct attrs_settle {
+	fuse_ino_t ino;
+	struct settle_mark mark;
+};
+bool attrs_drop_changed(const char *path, const struct node *n, struct attrs_settle *s);
+void attrs_settle_done(const char *path, const struct attrs_settle *s, bool done);
+/* Whether req comes from the notifier's settler: its fresh stats are never kept. */
+bool attrs_settler_call(fuse_req_t req);
 /* Starts and stops the notifier's settler (helper.c); attrs_drop_settled only drops without it. */
 int attrs_settler_start(void);
 void attrs_settler_stop(void);

@@ -77,19 +77,23 @@ static enum pending_kind pending_of(const char *path)
 	return kind;
 }
 
-/* A one-byte write to an attribute file: IN_MODIFY. */
+/* A one-byte write to an attribute file: IN_MODIFY.  Taking the write, the kernel moves the
+ * file's attribute version and throws away every answer to a question asked before it, as at
+ * a drop: so the file is unsettled around it as around a drop (attrs.c). */
 void hands_modify(const char *path)
 {
+	inode_unsettle(inode_peek(path));
 	helper_do(&hands.child, 'm', path, NULL);
+	inode_unsettle(inode_peek(path));
 }
 
 /* Makes the kernel hold size as path's size before a poller is woken (attrs.c). */
-void hands_settle(const char *path, size_t size)
+bool hands_settle(const char *path, size_t size)
 {
 	char arg[24];
 
 	snprintf(arg, sizeof(arg), "%zu", size);
-	helper_do(&hands.child, 's', path, arg);
+	return helper_do(&hands.child, 's', path, arg);
 }
 
 /* mkdir or symlink of an entry the engine made: IN_CREATE. */

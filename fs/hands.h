@@ -3,6 +3,7 @@
 #ifndef RSMFS_HANDS_H
 #define RSMFS_HANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
 
@@ -20,8 +21,8 @@ void hands_stop(void);
  * rmdir or unlink of one that went (IN_DELETE).  type is S_IFDIR or S_IFLNK. */
 void hands_modify(const char *path);
 /* Makes the kernel hold size as the size of path, an attribute file whose kept attributes were
- * just dropped, before anyone hears of its change (attrs.c, attrs_settle). */
-void hands_settle(const char *path, size_t size);
+ * just dropped, before anyone hears of its change (attrs.c); true when it does. */
+bool hands_settle(const char *path, size_t size);
 void hands_create(const char *path, mode_t type, const char *target);
 void hands_remove(const char *path, mode_t type);
 

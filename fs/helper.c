@@ -8,13 +8,13 @@
  * kill -9 of the daemon must always work.  The child holds no descriptor of the FUSE device, so
  * the daemon's death closes the connection, and the kernel fails any call the child still has
  * under way.  One command at a time: the thread sends it and waits for the child's one-byte
- * acknowledgement.
+ * acknowledgement ("k", or "n" for a settle that did not).
  *
  * Commands, one line each, "<op> <absolute path>[\t<arg>]":
  *   m  a one-byte write to an attribute file (IN_MODIFY)
  *   d  mkdir                      l  symlink to arg
  *   D  rmdir                      L  unlink
- *   s  settle: until the kernel's own copy of the file's size is arg, stat it afresh
+ *   s  settle: stat the file afresh until the kernel's own copy of its size is arg
  * Failures are ignored: an inotify event is lost, a size stays unsettled; the state itself is
  * right.
  */
@@ -39,21 +39,22 @@
 
 /* ---- the child ---- */
 
-/* s: the kernel's copy of path's size, read without asking the daemon, until it is want; each
- * time it is not, a stat that asks the daemon, whose answer the kernel stores (unless a newer
- * one came first). */
-static void child_settle(const char *path, const char *want)
+/* s: a stat that asks the daemon, whose answer (never kept) the kernel stores unless a newer
+ * one came first, then the kernel's own copy of path's size, read without asking: again until
+ * that is want.  True when it is. */
+static bool child_settle(const char *path, const char *want)
 {
 	long long size = want ? strtoll(want, NULL, 10) : -1;
 	struct statx stx;
 
 	for (int i = 0; i < SETTLE_TRIES; i++) {
-		if (statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_SIZE, &stx) < 0 ||
-		    (long long)stx.stx_size == size)
-			return;
-		if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_SIZE, &stx) < 0)
-			return;
+		if (statx(AT_FDCWD, path, AT_STATX_FORCE_SYNC, STATX_SIZE, &stx) < 0 ||
+		    statx(AT_FDCWD, path, AT_STATX_DONT_SYNC, STATX_SIZE, &stx) < 0)
+			return false;
+		if ((long long)stx.stx_size == size)
+			return true;
 	}
+	return false;
 }
 
 /* m: a one-byte write to an attribute file. */
@@ -69,8 +70,8 @@ static void child_modify(const char *path)
 	}
 }
 
-/* Runs one command line (helper.c's header lists them). */
-static void child_run(char *line)
+/* Runs one command line (helper.c's header lists them); false when a settle did not. */
+static bool child_run(char *line)
 {
 	char *path = line + 2, *arg = strchr(path, '\t');
 
@@ -95,9 +96,9 @@ static void child_run(char *line)
 		unlink(path);
 		break;
 	case 's':
-		child_settle(path, arg);
-		break;
+		return child_settle(path, arg);
 	}
+	return true;
 }
 
 /* The child's loop: a command line from cmd, run, acknowledged with one byte on ack. */
@@ -118,10 +119,10 @@ static void child_main(int cmd, int ack)
 			continue;
 		}
 		*nl = '\0';
-		child_run(buf);
+		bool done = child_run(buf);
 		used -= (size_t)(nl + 1 - buf);
 		memmove(buf, nl + 1, used);
-		if (write(ack, "k", 1) != 1)
+		if (write(ack, done ? "k" : "n", 1) != 1)
 			_exit(0);
 	}
 }
@@ -185,15 +186,19 @@ static void helper_give_up(struct helper *h)
  * the session loop cancelled it is never answered, and the child cannot die while the call
  * waits, which it does until the mount goes; the mount goes after the helper's thread has
  * stopped waiting. */
-static bool ack_wait(struct helper *h)
+static bool ack_wait(struct helper *h, bool *done)
 {
 	struct pollfd p = {.fd = h->ack_fd, .events = POLLIN};
 	char ack;
 
 	for (;;) {
 		int n = poll(&p, 1, 50);
+		if (n > 0 && read(h->ack_fd, &ack, 1) == 1) {
+			*done = ack == 'k';
+			return true;
+		}
 		if (n > 0)
-			return read(h->ack_fd, &ack, 1) == 1;
+			return false;
 		if ((n < 0 && errno != EINTR) || h->quit ||
 		    (fs_global.se && fuse_session_exited(fs_global.se)))
 			return false;
@@ -215,19 +220,27 @@ bool helper_send(struct helper *h, char op, const char *path, const char *arg)
 	return true;
 }
 
-bool helper_wait(struct helper *h, size_t count)
+bool helper_wait(struct helper *h, size_t count, bool *done)
 {
-	for (size_t i = 0; i < count; i++)
-		if (h->cmd_fd < 0 || !ack_wait(h)) {
+	for (size_t i = 0; i < count; i++) {
+		bool d = false;
+		if (h->cmd_fd < 0 || !ack_wait(h, &d)) {
 			helper_give_up(h);
+			for (; done && i < count; i++)
+				done[i] = false;
 			return false;
 		}
+		if (done)
+			done[i] = d;
+	}
 	return true;
 }
 
 bool helper_do(struct helper *h, char op, const char *path, const char *arg)
 {
-	return helper_send(h, op, path, arg) && helper_wait(h, 1);
+	bool done = false;
+
+	return helper_send(h, op, path, arg) && helper_wait(h, 1, &done) && done;
 }
 
 void helper_quit(struct helper *h)

@@ -22,12 +22,14 @@ struct helper {
 int helper_start(struct helper *h);
 /* Has the child run one command and waits until it is done: op (helper.c lists them), path
  * relative to the mount, arg the command's own (a symlink's target, a size) or NULL.  False when
- * the child is gone or stuck, or the daemon is stopping; the helper then takes no more. */
+ * a settle did not, or the child is gone or stuck, or the daemon is stopping (the helper then
+ * takes no more). */
 bool helper_do(struct helper *h, char op, const char *path, const char *arg);
 /* helper_do in two halves, so that one wait covers several commands: the command sent (false
- * when it cannot be), then the wait for count commands done (false as helper_do). */
+ * when it cannot be), then the wait for count commands (false when the child is gone or
+ * stuck), each one's outcome in done[] (NULL: not wanted). */
 bool helper_send(struct helper *h, char op, const char *path, const char *arg);
-bool helper_wait(struct helper *h, size_t count);
+bool helper_wait(struct helper *h, size_t count, bool *done);
 /* Stops waiting for the child: a call it has under way may never be answered. */
 void helper_quit(struct helper *h);
 /* Kills the child at once (it is stuck in a call nobody will answer). */

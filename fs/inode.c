@@ -19,6 +19,20 @@ struct inode {
 	 * its key names (inode_keep), until a change of that object takes the list. */
 	struct inode *kept_by, *kept_next;
 	struct inode *kept; /* a key's directory: its list */
+	/* Whether the kernel's copy of the size is known current (inode_attrs_settled): true for
+	 * an inode the kernel makes from the reply that numbers it, false from each drop until
+	 * one thread has been answered twice since.  drop_gen counts the drops (two steps each),
+	 * zero_tid the thread answered zero_count times in generation zero_gen. */
+	bool settled;
+	uint8_t zero_count;
+	uint32_t drop_gen, zero_gen;
+	pid_t zero_tid;
+	/* Settles (attrs.c): needs_settle while the kernel may hold an expiry ahead of now from an
+	 * answer that may have been kept; keep_gen counts those answers; settling, the settles
+	 * under way. */
+	bool needs_settle;
+	uint16_t settling;
+	uint32_t keep_gen;
 	char path[];
 };
 
@@ -81,6 +95,15 @@ static struct inode *inode_new(const char *path)
 	i->ino = next_ino++;
 	i->nlookup = 0;
 	i->kept_by = i->kept_next = i->kept = NULL;
+	/* the kernel makes a new inode from the reply that brings its number, size and all;
+	 * a change after that reply was rendered drops it (its lookup keeps it listed) */
+	i->settled = true;
+	i->zero_count = 0;
+	i->drop_gen = i->zero_gen = 0;
+	i->zero_tid = 0;
+	i->needs_settle = false; /* until an answer it gets may be kept */
+	i->settling = 0;
+	i->keep_gen = 0;
 	uint64_t b = path_hash(path) % HASH_BUCKETS;
 	i->next_hash = buckets[b];
 	buckets[b] = i;
@@ -183,9 +206,83 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 			dir->kept = i;
 		}
 		ok = dir != NULL;
+		if (ok) {
+			i->needs_settle = true;
+			i->keep_gen++;
+		}
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return ok;
+}
+
+uint32_t inode_keep_gen(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	uint32_t gen = i ? i->keep_gen : 0;
+	pthread_mutex_unlock(&inode_lock);
+	return gen;
+}
+
+bool inode_settle_begin(fuse_ino_t ino, uint32_t keep_gen, struct settle_mark *m)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	bool needed = i && (i->needs_settle || i->settling);
+	if (needed) {
+		i->settling++;
+		*m = (struct settle_mark){.keep_gen = keep_gen, .drop_gen = i->drop_gen};
+	}
+	pthread_mutex_unlock(&inode_lock);
+	return needed;
+}
+
+bool inode_settle_end(fuse_ino_t ino, const struct settle_mark *m, bool ok)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	bool again = false;
+	if (i) {
+		i->settling--;
+		/* clean: its fresh answer (never kept) was stored last, or after a later one that
+		 * was not kept either: the kernel's expiry is now behind it */
+		bool clean = ok && i->keep_gen == m->keep_gen && i->drop_gen == m->drop_gen;
+		i->needs_settle = again = !clean;
+	}
+	pthread_mutex_unlock(&inode_lock);
+	return again;
+}
+
+bool inode_attrs_settled(fuse_ino_t ino, pid_t tid)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	if (i && !i->settled) {
+		if (i->zero_gen == i->drop_gen && i->zero_tid == tid) {
+			/* a third question of one thread: its second answer is stored */
+			i->settled = i->zero_count >= 2;
+			i->zero_count++;
+		} else {
+			i->zero_gen = i->drop_gen;
+			i->zero_tid = tid;
+			i->zero_count = 1;
+		}
+	}
+	/* only a listed inode is ever dropped: one in no table (the root) is always settled */
+	bool settled = !i || i->settled;
+	pthread_mutex_unlock(&inode_lock);
+	return settled;
+}
+
+void inode_unsettle(fuse_ino_t ino)
+{
+	pthread_mutex_lock(&inode_lock);
+	struct inode *i = by_number(ino);
+	if (i) {
+		i->settled = false;
+		i->drop_gen++;
+	}
+	pthread_mutex_unlock(&inode_lock);
 }
 
 bool inode_looked_up(fuse_ino_t ino)
@@ -300,6 +397,8 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 	/* kept before the rendering: a change after this finds it and drops what is rendered,
 	 * and the drop waits for the kernel to have made the inode (attrs_drop_ino) */
 	e.attr_timeout = keep_attrs ? attr_timeout(e.ino, path, n) : 0;
+	if (e.attr_timeout > 0 && !inode_attrs_settled(e.ino, fuse_req_ctx(req)->pid))
+		e.attr_timeout = 0;
 	node_stat(e.ino, n, &e.attr);
 	/* a lookup the kernel no longer waits for makes no inode: uncounted */
 	if (fuse_reply_entry(req, &e) != 0)

@@ -64,8 +64,9 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	if (!rc)
 		rc = tree_resolve(path, &n);
-	if (!rc)
-		rc = reply_entry(req, path, &n, entry_timeout(path), true);
+	if (!rc) /* the settler's lookups keep no file's attributes, as its stats (op_getattr) */
+		rc = reply_entry(req, path, &n, entry_timeout(path),
+				 n.type == N_DIR || !attrs_settler_call(req));
 	reply_error(req, rc);
 }
 
@@ -98,8 +99,12 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	/* Kept before the rendering: a change after this finds it and drops what is rendered.
 	 * Never a file's from the replay's own calls: they run a change behind everyone's, and
-	 * keeping what they brought made stale sizes after a drop far more frequent (attrs.c). */
-	double timeout = replay_own_call(req) && n.type != N_DIR ? 0 : attr_timeout(ino, path, &n);
+	 * keeping what they brought made stale sizes after a drop far more frequent; nor from the
+	 * settler's, which stats to put the kernel's old expiry behind it (attrs.c). */
+	bool helpers = replay_own_call(req) || attrs_settler_call(req);
+	double timeout = helpers && n.type != N_DIR ? 0 : attr_timeout(ino, path, &n);
+	if (timeout > 0 && !inode_attrs_settled(ino, fuse_req_ctx(req)->pid))
+		timeout = 0;
 	node_stat(ino, &n, &st);
 	fuse_reply_attr(req, &st, timeout);
 }

@@ -281,8 +281,9 @@ static void check_file(const char *path, const struct node *n)
 	/* a poller or watcher woken next must not stat the size from before the change: this
 	 * thread may run ahead of the notifier's drop of it (attrs.c) */
 	struct seen *was = seen_find(path);
-	if ((!was || strcmp(was->text, text) != 0) && attrs_drop_changed(path, n))
-		hands_settle(path, len);
+	struct attrs_settle settle;
+	if ((!was || strcmp(was->text, text) != 0) && attrs_drop_changed(path, n, &settle))
+		attrs_settle_done(path, &settle, hands_settle(path, len));
 	poll_check(path, text, len);
 	if (seen_update(path, text, false) == 1)
 		hands_modify(path);
