@@ -150,8 +150,9 @@ bool attrs_follow_events(const char *path, const struct node *n);
 /* Drops what the kernel keeps of inode ino's attributes, unsettling it (every drop goes here);
  * true when the kernel has the inode. */
 bool attrs_drop_ino(fuse_ino_t ino);
-/* The notifier's drops of an event's kept files: each dropped, then settled - the kernel made to
- * hold its new size - before this returns and the event goes out. */
+/* The notifier's drops of an event's kept files: each dropped, then, where it may have been
+ * kept since its last settle, settled - the kernel made to hold its new size with its expiry
+ * behind it - before this returns and the event goes out. */
 void attrs_drop_settled(const fuse_ino_t *inos, size_t n);
 /* The replay's drop of path's file (node n), whose value it found changed: true when it needs
  * a settle, begun in s - the caller then settles it (hands_settle) before anyone it wakes can
@@ -164,7 +165,8 @@ bool attrs_drop_changed(const char *path, const struct node *n, struct attrs_set
 void attrs_settle_done(const char *path, const struct attrs_settle *s, bool done);
 /* Whether req comes from the notifier's settler: its fresh stats are never kept. */
 bool attrs_settler_call(fuse_req_t req);
-/* Starts and stops the notifier's settler (helper.c); attrs_drop_settled only drops without it. */
+/* Starts and stops the notifier's settler (helper.c); without it a settle fails, and the file
+ * stays to be settled. */
 int attrs_settler_start(void);
 void attrs_settler_stop(void);
 /* Answers a mkdir or symlink with the entry just made; 0, or -errno unanswered. */
