@@ -50,7 +50,8 @@ teardown() { teardown_rsmfs; }
 }
 
 # fuse_requests CMD...: runs CMD with the kernel's FUSE tracepoint on and prints how many
-# requests it sent to this mount (its connection is the mount's device minor)
+# requests were sent to this mount meanwhile (its connection is the mount's device minor); with
+# FROM=pid, only that process's
 fuse_requests() {
 	local t=/sys/kernel/tracing dev conn on
 	dev=$(stat -c %d "$MNT")
@@ -62,7 +63,32 @@ fuse_requests() {
 	"$@"
 	echo 0 >"$t/events/fuse/fuse_request_send/enable"
 	echo "$on" >"$t/tracing_on"
-	grep -c "fuse_request_send: connection $conn " "$t/trace" || true
+	grep "fuse_request_send: connection $conn " "$t/trace" | grep -c -- "${FROM:+-$FROM }" ||
+		true
+}
+
+# ten changes of drive d0's state, each answered
+drive_changes() {
+	for _ in 1 2 3 4 5; do
+		echo disable >"$MNT/drives/d0/ctl"
+		echo enable >"$MNT/drives/d0/ctl"
+	done
+	sleep 0.2 # the replay's last calls
+}
+
+@test "a value nobody stats costs its changes no settle, and a settle is done with once clean" {
+	[ -d /sys/kernel/tracing/events/fuse ] || skip "the kernel has no FUSE tracepoints"
+	# the daemon's children: the settler (started first), then the replay's hands
+	settler=$(pgrep -P "$RSMFS_PID" | sort -n | head -1)
+	[ -n "$settler" ]
+	n=$(FROM=$settler fuse_requests drive_changes)
+	echo "$n settler requests for 10 changes of a value nobody stats" >&2
+	[ "$n" -eq 0 ]
+	stat "$MNT/drives/d0/state" >/dev/null # kept: the next change settles it
+	FROM=$settler fuse_requests drive_changes >/dev/null
+	n=$(FROM=$settler fuse_requests drive_changes)
+	echo "$n settler requests for 10 more changes" >&2
+	[ "$n" -eq 0 ]
 }
 
 @test "between changes stat is the kernel's: 2,000 stats of a value and of its directory ask the daemon at most a few times" {
