@@ -230,7 +230,7 @@ static void settle_end(fuse_ino_t ino, const char *path, const struct settle_mar
 	char key[FS_PATH_MAX];
 
 	if (inode_settle_end(ino, m, done) && object_key(path, key, sizeof(key)))
-		inode_keep(ino, path, key);
+		inode_relist(ino, path, key);
 }
 
 bool attrs_drop_changed(const char *path, const struct node *n, struct attrs_settle *s)

@@ -109,6 +109,9 @@ int reply_entry(fuse_req_t req, const char *path, const struct node *n, double e
 /* Notes that the kernel keeps ino's attributes until a change of key's object (inode_take_kept
  * takes them back).  False: not kept. */
 bool inode_keep(fuse_ino_t ino, const char *path, const char *key);
+/* Lists ino again for the next change of key's object, with no answer counted (a settle that
+ * was not clean: attrs.c). */
+void inode_relist(fuse_ino_t ino, const char *path, const char *key);
 /* Settles (attrs.c).  The count of ino's answers that may have been kept, read before a drop;
  * then, after it, whether a settle is needed (an answer may have been kept since the last
  * clean one, or one is under way), which starts it; and its end (ok: the child saw the new

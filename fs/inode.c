@@ -27,12 +27,11 @@ struct inode {
 	uint8_t zero_count;
 	uint32_t drop_gen, zero_gen;
 	pid_t zero_tid;
-	/* Settles (attrs.c): needs_settle while the kernel may hold an expiry ahead of now from an
-	 * answer that may have been kept; keep_gen counts those answers; settling, the settles
-	 * under way. */
-	bool needs_settle;
+	/* Settles (attrs.c): keep_gen counts the answers that may have been kept, settled_gen is
+	 * keep_gen as the last clean settle left it (the kernel may hold an expiry ahead of now
+	 * while they differ); settling, the settles under way. */
+	uint32_t keep_gen, settled_gen;
 	uint16_t settling;
-	uint32_t keep_gen;
 	char path[];
 };
 
@@ -101,9 +100,8 @@ static struct inode *inode_new(const char *path)
 	i->zero_count = 0;
 	i->drop_gen = i->zero_gen = 0;
 	i->zero_tid = 0;
-	i->needs_settle = false; /* until an answer it gets may be kept */
+	i->keep_gen = i->settled_gen = 0; /* nothing to settle until an answer may be kept */
 	i->settling = 0;
-	i->keep_gen = 0;
 	uint64_t b = path_hash(path) % HASH_BUCKETS;
 	i->next_hash = buckets[b];
 	buckets[b] = i;
@@ -192,7 +190,9 @@ static void unkeep_all(struct inode *i)
 /* Notes that the kernel keeps the attributes of ino (path: checked, as the inode may be
  * another's by now) until a change of the object whose directory is key.  False when it must
  * not keep them. */
-bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
+/* Files ino (at path) on the list of key's directory, an answer that may be kept counted when
+ * answer; false when key has no directory. */
+static bool keep_listed(fuse_ino_t ino, const char *path, const char *key, bool answer)
 {
 	bool ok = false;
 
@@ -206,13 +206,21 @@ bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
 			dir->kept = i;
 		}
 		ok = dir != NULL;
-		if (ok) {
-			i->needs_settle = true;
+		if (ok && answer)
 			i->keep_gen++;
-		}
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return ok;
+}
+
+bool inode_keep(fuse_ino_t ino, const char *path, const char *key)
+{
+	return keep_listed(ino, path, key, true);
+}
+
+void inode_relist(fuse_ino_t ino, const char *path, const char *key)
+{
+	keep_listed(ino, path, key, false);
 }
 
 uint32_t inode_keep_gen(fuse_ino_t ino)
@@ -228,7 +236,7 @@ bool inode_settle_begin(fuse_ino_t ino, uint32_t keep_gen, struct settle_mark *m
 {
 	pthread_mutex_lock(&inode_lock);
 	struct inode *i = by_number(ino);
-	bool needed = i && (i->needs_settle || i->settling);
+	bool needed = i && (i->keep_gen != i->settled_gen || i->settling);
 	if (needed) {
 		i->settling++;
 		*m = (struct settle_mark){.keep_gen = keep_gen, .drop_gen = i->drop_gen};
@@ -245,9 +253,11 @@ bool inode_settle_end(fuse_ino_t ino, const struct settle_mark *m, bool ok)
 	if (i) {
 		i->settling--;
 		/* clean: its fresh answer (never kept) was stored last, or after a later one that
-		 * was not kept either: the kernel's expiry is now behind it */
-		bool clean = ok && i->keep_gen == m->keep_gen && i->drop_gen == m->drop_gen;
-		i->needs_settle = again = !clean;
+		 * was not kept either: the kernel's expiry is now behind it.  One that was not
+		 * clean leaves it as it was: another, the replay's, may have been */
+		if (ok && i->keep_gen == m->keep_gen && i->drop_gen == m->drop_gen)
+			i->settled_gen = i->keep_gen;
+		again = i->keep_gen != i->settled_gen;
 	}
 	pthread_mutex_unlock(&inode_lock);
 	return again;

@@ -67,11 +67,15 @@ fuse_requests() {
 		true
 }
 
-# ten changes of drive d0's state, each answered
+# ten changes of drive d0's state, each answered, a moment apart: the replay, a change behind,
+# is done with one before the next (back to back, its drops and the settler's may overlap, and
+# a settle that overlaps a drop is not clean: the next change settles again)
 drive_changes() {
 	for _ in 1 2 3 4 5; do
 		echo disable >"$MNT/drives/d0/ctl"
+		sleep 0.05
 		echo enable >"$MNT/drives/d0/ctl"
+		sleep 0.05
 	done
 	sleep 0.2 # the replay's last calls
 }
