@@ -51,7 +51,6 @@
  * views drawn from many objects (a library's map) are never kept.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -270,7 +269,6 @@ struct sent_settle {
  * file's value now) into out; true when one was sent. */
 static bool drop_and_send(fuse_ino_t ino, struct sent_settle *out)
 {
-	char arg[24];
 	char *text AUTO_FREE = NULL;
 	struct node n;
 	size_t size;
@@ -282,11 +280,8 @@ static bool drop_and_send(fuse_ino_t ino, struct sent_settle *out)
 	if (!drop_to_settle(ino, out->path, &n, &out->mark))
 		return false;
 	out->ino = ino;
-	if (render_node(&n, &text, &size) == 0) {
-		snprintf(arg, sizeof(arg), "%zu", size);
-		if (helper_send(&settler, 's', out->path, arg))
-			return true;
-	}
+	if (render_node(&n, &text, &size) == 0 && helper_send_settle(&settler, out->path, size))
+		return true;
 	settle_end(ino, out->path, &out->mark, false);
 	return false;
 }

@@ -6,7 +6,6 @@
  * the writes and releases of the files it opened, by the handle its opens are given.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,10 +89,10 @@ void hands_modify(const char *path)
 /* Makes the kernel hold size as path's size before a poller is woken (attrs.c). */
 bool hands_settle(const char *path, size_t size)
 {
-	char arg[24];
+	bool done = false;
 
-	snprintf(arg, sizeof(arg), "%zu", size);
-	return helper_do(&hands.child, 's', path, arg);
+	return helper_send_settle(&hands.child, path, size) &&
+	       helper_wait(&hands.child, 1, &done) && done;
 }
 
 /* mkdir or symlink of an entry the engine made: IN_CREATE. */

@@ -220,6 +220,14 @@ bool helper_send(struct helper *h, char op, const char *path, const char *arg)
 	return true;
 }
 
+bool helper_send_settle(struct helper *h, const char *path, size_t size)
+{
+	char arg[24];
+
+	snprintf(arg, sizeof(arg), "%zu", size);
+	return helper_send(h, 's', path, arg);
+}
+
 bool helper_wait(struct helper *h, size_t count, bool *done)
 {
 	for (size_t i = 0; i < count; i++) {

@@ -30,6 +30,8 @@ bool helper_do(struct helper *h, char op, const char *path, const char *arg);
  * stuck), each one's outcome in done[] (NULL: not wanted). */
 bool helper_send(struct helper *h, char op, const char *path, const char *arg);
 bool helper_wait(struct helper *h, size_t count, bool *done);
+/* helper_send of a settle: path's size, once the kernel holds it, is to be size. */
+bool helper_send_settle(struct helper *h, const char *path, size_t size);
 /* Stops waiting for the child: a call it has under way may never be answered. */
 void helper_quit(struct helper *h);
 /* Kills the child at once (it is stuck in a call nobody will answer). */
